@@ -1,0 +1,158 @@
+//! The engine's errors. Each says what happened, to which file, and what to do about it;
+//! none ever carries a secret.
+
+use std::path::PathBuf;
+
+/// Shorthand for results in this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or directory operation failed.
+    #[error("could not {op} {}: {source}", path.display())]
+    Io {
+        /// What we tried to do ("read", "write", "create directory" …).
+        op: &'static str,
+        /// The path involved.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A store or state file exists but is not what the gateway would accept.
+    #[error("cannot parse {}: {reason}. authtray left it untouched; fix or restore it before writing (the gateway itself would treat it as empty and lose its profiles on the next write)", path.display())]
+    StoreParse {
+        /// The file.
+        path: PathBuf,
+        /// The parse error, without any secret.
+        reason: String,
+    },
+
+    /// The gateway config exists but is not valid JSON5.
+    #[error("cannot parse the gateway config {}: {reason}. Fix the file (it is JSON5) and try again; authtray left it untouched", path.display())]
+    ConfigParse {
+        /// The config file.
+        path: PathBuf,
+        /// The parse error.
+        reason: String,
+    },
+
+    /// The config uses something authtray does not rewrite safely.
+    #[error("will not rewrite the gateway config {}: {reason}", path.display())]
+    ConfigUnsupported {
+        /// The config file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+
+    /// Another process holds the store's lock and did not let go in time.
+    #[error("the store lock {} is held by {holder}; waited {waited_ms} ms and gave up without writing. Try again in a moment; if no gateway is running and this persists, remove the lock", lock.display())]
+    LockBusy {
+        /// The lock path.
+        lock: PathBuf,
+        /// Who holds it, as far as we can tell.
+        holder: String,
+        /// How long we waited.
+        waited_ms: u64,
+    },
+
+    /// The lock path holds something that is not a lock of the expected kind.
+    #[error("cannot take the store lock {}: {reason}", lock.display())]
+    LockBlocked {
+        /// The lock path.
+        lock: PathBuf,
+        /// What is wrong and what to do.
+        reason: String,
+    },
+
+    /// Discovery could not tell which gateway generation owns the state dir.
+    #[error("cannot tell which gateway generation owns {}: {detail}. Run the gateway once, or pass --generation clawdbot|openclaw-json|openclaw-sqlite", state_dir.display())]
+    GenerationUnknown {
+        /// The state dir.
+        state_dir: PathBuf,
+        /// What was looked at.
+        detail: String,
+    },
+
+    /// No gateway install exists where one was expected.
+    #[error("no gateway state directory at {}: install and run the gateway first, or point --state-dir at its state directory", state_dir.display())]
+    NoInstall {
+        /// Where we looked.
+        state_dir: PathBuf,
+    },
+
+    /// This generation's store cannot be written by authtray directly.
+    #[error("{generation} stores are not written directly: {reason}")]
+    NotWritable {
+        /// The generation's name.
+        generation: &'static str,
+        /// Why, and what to use instead.
+        reason: String,
+    },
+
+    /// An agent id that the install does not have.
+    #[error("unknown agent {id:?}; known agents: {known}")]
+    UnknownAgent {
+        /// The id asked for.
+        id: String,
+        /// The ids that exist.
+        known: String,
+    },
+
+    /// `order set` named a profile that is not in the agent's store.
+    #[error("auth profile {id:?} not found in {}: add it first (authtray paste-token) or check the id with `authtray status`", agent_dir.display())]
+    UnknownProfile {
+        /// The profile id.
+        id: String,
+        /// The agent dir searched.
+        agent_dir: PathBuf,
+    },
+
+    /// `order set` named a profile of another provider.
+    #[error("auth profile {id:?} belongs to provider {actual:?}, not {expected:?}")]
+    ProfileProviderMismatch {
+        /// The profile id.
+        id: String,
+        /// The provider asked for.
+        expected: String,
+        /// The profile's provider.
+        actual: String,
+    },
+
+    /// A pasted token was refused.
+    #[error("{0}")]
+    InvalidToken(#[from] crate::token::TokenError),
+
+    /// A duration could not be read.
+    #[error("{0}")]
+    InvalidDuration(#[from] crate::duration::DurationError),
+
+    /// Bad user input that is not a token or duration.
+    #[error("{0}")]
+    InvalidInput(String),
+
+    /// A file that must be ours is owned by someone else.
+    #[error("refusing to write {}: it is owned by uid {owner}, not by you (uid {me}). Run authtray as the gateway's user", path.display())]
+    NotOwned {
+        /// The file.
+        path: PathBuf,
+        /// Its owner.
+        owner: u32,
+        /// Our effective uid.
+        me: u32,
+    },
+
+    /// There is no usable Claude Code login to mirror.
+    #[error("no usable Claude Code login: {0}")]
+    NoLogin(String),
+}
+
+impl Error {
+    /// Builds an [`Error::Io`].
+    pub fn io(op: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io { op, path: path.into(), source }
+    }
+}

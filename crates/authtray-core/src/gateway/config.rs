@@ -1,0 +1,321 @@
+//! The gateway's config file (JSON5): reading what matters to auth, and the few edits authtray
+//! makes (registering a profile), written back the way the gateway writes it.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::fsx;
+
+/// How many rotating backups the gateway keeps (`.bak`, `.bak.1` … `.bak.4`).
+const BACKUPS: usize = 5;
+
+/// A loaded gateway config.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// Where it is (or would be).
+    pub path: PathBuf,
+    /// Its content; an empty object when the file does not exist.
+    pub value: Value,
+    /// Whether the file exists.
+    pub exists: bool,
+}
+
+/// One entry of the config's agent list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentEntry {
+    /// The raw id.
+    pub id: String,
+    /// `agentDir`, when given.
+    pub agent_dir: Option<String>,
+    /// `default: true`.
+    pub default: bool,
+}
+
+/// Where a newly registered profile goes in an existing `auth.order[provider]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderPlacement {
+    /// Move it to the front (the gateway's `paste-token`).
+    Front,
+    /// Append it when missing (the mirror: it must be usable, not preferred).
+    Append,
+}
+
+impl GatewayConfig {
+    /// Reads and parses the config. A missing file is an empty config; a malformed one an error.
+    pub fn load(path: &Path) -> Result<GatewayConfig> {
+        let Some(bytes) = fsx::read_optional(path).map_err(|e| match e {
+            Error::StoreParse { path, reason } => Error::ConfigParse { path, reason },
+            other => other,
+        })?
+        else {
+            return Ok(GatewayConfig { path: path.to_path_buf(), value: Value::Object(Map::new()), exists: false });
+        };
+        let text = String::from_utf8(bytes).map_err(|_| Error::ConfigParse {
+            path: path.to_path_buf(),
+            reason: "it is not UTF-8 text".into(),
+        })?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let value: Value = if text.trim().is_empty() {
+            Value::Object(Map::new())
+        } else {
+            json5::from_str(text).map_err(|e| Error::ConfigParse { path: path.to_path_buf(), reason: e.to_string() })?
+        };
+        if !value.is_object() {
+            return Err(Error::ConfigParse { path: path.to_path_buf(), reason: "the top level is not an object".into() });
+        }
+        Ok(GatewayConfig { path: path.to_path_buf(), value, exists: true })
+    }
+
+    fn get(&self, pointer: &str) -> Option<&Value> {
+        self.value.pointer(pointer)
+    }
+
+    /// `meta.lastTouchedVersion`, stamped by every gateway config write.
+    pub fn last_touched_version(&self) -> Option<&str> {
+        self.get("/meta/lastTouchedVersion").and_then(Value::as_str)
+    }
+
+    /// The agents the config lists (`agents.list[]`, or the newer keyed `agents.entries`).
+    pub fn agents(&self) -> Vec<AgentEntry> {
+        let mut out = Vec::new();
+        if let Some(list) = self.get("/agents/list").and_then(Value::as_array) {
+            for a in list {
+                if let Some(id) = a.get("id").and_then(Value::as_str) {
+                    out.push(AgentEntry {
+                        id: id.to_string(),
+                        agent_dir: a.get("agentDir").and_then(Value::as_str).map(str::to_string),
+                        default: a.get("default").and_then(Value::as_bool).unwrap_or(false),
+                    });
+                }
+            }
+        }
+        if let Some(entries) = self.get("/agents/entries").and_then(Value::as_object) {
+            for (id, a) in entries {
+                out.push(AgentEntry {
+                    id: a.get("id").and_then(Value::as_str).unwrap_or(id).to_string(),
+                    agent_dir: a.get("agentDir").and_then(Value::as_str).map(str::to_string),
+                    default: a.get("default").and_then(Value::as_bool).unwrap_or(false),
+                });
+            }
+        }
+        out
+    }
+
+    /// `auth.profiles`: the metadata filter (`{provider, mode}` per id).
+    pub fn auth_profiles(&self) -> Option<&Map<String, Value>> {
+        self.get("/auth/profiles").and_then(Value::as_object)
+    }
+
+    /// The ids `auth.profiles` lists for `provider`.
+    pub fn listed_profiles(&self, provider: &str) -> Vec<String> {
+        self.auth_profiles()
+            .map(|m| {
+                m.iter()
+                    .filter(|(_, v)| v.get("provider").and_then(Value::as_str).map(normalize_provider).as_deref() == Some(provider))
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The `mode` `auth.profiles` gives an id, if listed.
+    pub fn listed_mode(&self, id: &str) -> Option<&str> {
+        self.auth_profiles()?.get(id)?.get("mode").and_then(Value::as_str)
+    }
+
+    /// `auth.order[provider]`, the config-level order.
+    pub fn auth_order(&self, provider: &str) -> Option<Vec<String>> {
+        let order = self.get("/auth/order").and_then(Value::as_object)?;
+        order
+            .iter()
+            .find(|(k, _)| normalize_provider(k) == provider)
+            .and_then(|(_, v)| v.as_array())
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+    }
+
+    /// The default model's and fallbacks' providers: the ones `--check` looks at.
+    pub fn providers_in_use(&self, default_model: &str) -> Vec<String> {
+        let model = self.get("/agents/defaults/model");
+        let mut models: Vec<String> = Vec::new();
+        match model {
+            Some(Value::String(s)) => models.push(s.clone()),
+            Some(Value::Object(o)) => {
+                if let Some(p) = o.get("primary").and_then(Value::as_str) {
+                    models.push(p.to_string());
+                }
+                if let Some(f) = o.get("fallbacks").and_then(Value::as_array) {
+                    models.extend(f.iter().filter_map(Value::as_str).map(str::to_string));
+                }
+            }
+            _ => {}
+        }
+        if models.is_empty() {
+            models.push(default_model.to_string());
+        }
+        let mut providers: Vec<String> = models
+            .iter()
+            .filter_map(|m| m.split_once('/').map(|(p, _)| normalize_provider(p)))
+            .collect();
+        providers.sort();
+        providers.dedup();
+        providers
+    }
+
+    /// Whether the config uses `$include`, which authtray will not flatten by rewriting.
+    pub fn uses_include(&self) -> bool {
+        fn walk(v: &Value) -> bool {
+            match v {
+                Value::Object(m) => m.contains_key("$include") || m.values().any(walk),
+                Value::Array(a) => a.iter().any(walk),
+                _ => false,
+            }
+        }
+        walk(&self.value)
+    }
+
+    /// Registers `id` in `auth.profiles` (and in an existing `auth.order[provider]`) the way the
+    /// gateway's `paste-token` does. Returns whether anything changed. Does not write.
+    pub fn register_profile(&mut self, id: &str, provider: &str, mode: &str, placement: OrderPlacement) -> bool {
+        let before = self.value.clone();
+        let Some(root) = self.value.as_object_mut() else { return false };
+        let auth = root.entry("auth").or_insert_with(|| Value::Object(Map::new()));
+        if !auth.is_object() {
+            return false;
+        }
+        let auth = auth.as_object_mut().expect("checked above");
+        let profiles = auth.entry("profiles").or_insert_with(|| Value::Object(Map::new()));
+        if let Some(profiles) = profiles.as_object_mut() {
+            let want_mode = match profiles.get(id).and_then(|p| p.get("mode")).and_then(Value::as_str) {
+                // The gateway treats oauth and token as interchangeable for a listed id.
+                Some(m @ ("oauth" | "token")) if mode == "oauth" || mode == "token" => m.to_string(),
+                _ => mode.to_string(),
+            };
+            let entry = profiles.entry(id.to_string()).or_insert_with(|| Value::Object(Map::new()));
+            if let Some(e) = entry.as_object_mut() {
+                e.insert("provider".into(), Value::String(provider.into()));
+                e.insert("mode".into(), Value::String(want_mode));
+            }
+        }
+        if let Some(list) = auth
+            .get_mut("order")
+            .and_then(Value::as_object_mut)
+            .and_then(|o| o.get_mut(provider))
+            .and_then(Value::as_array_mut)
+        {
+            let present = list.iter().position(|v| v.as_str() == Some(id));
+            match (placement, present) {
+                (OrderPlacement::Front, Some(0)) | (OrderPlacement::Append, Some(_)) => {}
+                (OrderPlacement::Front, Some(i)) => {
+                    let v = list.remove(i);
+                    list.insert(0, v);
+                }
+                (OrderPlacement::Front, None) => list.insert(0, Value::String(id.into())),
+                (OrderPlacement::Append, None) => list.push(Value::String(id.into())),
+            }
+        }
+        self.value != before
+    }
+
+    /// Writes the config back as the gateway does: plain JSON, 2-space indent, via temp file
+    /// and rename (0600), after rotating `<config>.bak` … `.bak.4`.
+    pub fn save(&self) -> Result<()> {
+        if self.uses_include() {
+            return Err(Error::ConfigUnsupported {
+                path: self.path.clone(),
+                reason: "it uses $include, which a rewrite would flatten; add the profile with the gateway's own CLI instead".into(),
+            });
+        }
+        let target = fsx::write_target(&self.path)?;
+        if target.exists() {
+            rotate_backups(&target)?;
+        }
+        let mut text = serde_json::to_string_pretty(&self.value).map_err(|e| Error::InvalidInput(e.to_string()))?;
+        text.push('\n');
+        fsx::write_atomic(&self.path, text.as_bytes())
+    }
+}
+
+fn rotate_backups(target: &Path) -> Result<()> {
+    let bak = |i: usize| {
+        let mut s = target.as_os_str().to_owned();
+        s.push(if i == 0 { ".bak".to_string() } else { format!(".bak.{i}") });
+        PathBuf::from(s)
+    };
+    for i in (1..BACKUPS).rev() {
+        let from = bak(i - 1);
+        if from.exists() {
+            let _ = std::fs::rename(&from, bak(i));
+        }
+    }
+    let bytes = std::fs::read(target).map_err(|e| Error::io("read", target, e))?;
+    fsx::write_atomic(&bak(0), &bytes)
+}
+
+/// Normalises a provider id as the gateway does (trimmed, lower case).
+pub fn normalize_provider(p: &str) -> String {
+    p.trim().to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(text: &str) -> (tempfile::TempDir, GatewayConfig) {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("openclaw.json");
+        std::fs::write(&p, text).unwrap();
+        let c = GatewayConfig::load(&p).unwrap();
+        (d, c)
+    }
+
+    #[test]
+    fn reads_json5_with_comments_and_trailing_commas() {
+        let (_d, c) = cfg("// hi\n{ meta: { lastTouchedVersion: '2026.5.28' }, agents: { list: [ { id: 'Work', default: true, }, ], }, }");
+        assert_eq!(c.last_touched_version(), Some("2026.5.28"));
+        assert_eq!(c.agents(), vec![AgentEntry { id: "Work".into(), agent_dir: None, default: true }]);
+    }
+
+    #[test]
+    fn malformed_config_is_a_clear_error() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("openclaw.json");
+        std::fs::write(&p, "{ nope").unwrap();
+        let e = GatewayConfig::load(&p).unwrap_err();
+        assert!(e.to_string().contains("openclaw.json"), "{e}");
+        std::fs::write(&p, "[1,2]").unwrap();
+        assert!(GatewayConfig::load(&p).is_err());
+    }
+
+    #[test]
+    fn registers_profiles_like_paste_token() {
+        let (_d, mut c) = cfg(r#"{"auth":{"order":{"anthropic":["anthropic:a","anthropic:x"]}}}"#);
+        assert!(c.register_profile("anthropic:x", "anthropic", "token", OrderPlacement::Front));
+        assert_eq!(c.auth_order("anthropic").unwrap(), vec!["anthropic:x", "anthropic:a"]);
+        assert_eq!(c.listed_mode("anthropic:x"), Some("token"));
+        assert!(!c.register_profile("anthropic:x", "anthropic", "token", OrderPlacement::Front));
+        assert!(c.register_profile("anthropic:m", "anthropic", "token", OrderPlacement::Append));
+        assert_eq!(c.auth_order("anthropic").unwrap(), vec!["anthropic:x", "anthropic:a", "anthropic:m"]);
+    }
+
+    #[test]
+    fn save_keeps_backups_and_mode() {
+        let (d, mut c) = cfg("{ a: 1 }");
+        c.register_profile("openai:manual", "openai", "api_key", OrderPlacement::Front);
+        c.save().unwrap();
+        c.save().unwrap();
+        assert_eq!(std::fs::read_to_string(d.path().join("openclaw.json.bak.1")).unwrap(), "{ a: 1 }");
+        assert_eq!(fsx::mode_of(&d.path().join("openclaw.json")), Some(0o600));
+        let back = GatewayConfig::load(&d.path().join("openclaw.json")).unwrap();
+        assert_eq!(back.listed_profiles("openai"), vec!["openai:manual"]);
+    }
+
+    #[test]
+    fn providers_in_use_follow_the_default_model() {
+        let (_d, c) = cfg(r#"{"agents":{"defaults":{"model":{"primary":"anthropic/claude-opus-4-5","fallbacks":["openai/gpt-5"]}}}}"#);
+        assert_eq!(c.providers_in_use("openai/x"), vec!["anthropic", "openai"]);
+        let (_d, c) = cfg("{}");
+        assert_eq!(c.providers_in_use("openai/gpt-5.5"), vec!["openai"]);
+    }
+}

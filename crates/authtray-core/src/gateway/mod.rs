@@ -1,0 +1,133 @@
+//! The gateway side: discovering an install, its config, and one store adapter per generation.
+
+pub mod config;
+pub mod discover;
+pub mod json_store;
+pub mod lock;
+pub mod store;
+pub mod version;
+
+use std::path::PathBuf;
+
+pub use config::GatewayConfig;
+pub use discover::{discover, DiscoverOptions};
+pub use json_store::JsonStore;
+pub use store::{Credential, Expires, Profile, StoreDoc};
+
+/// The three store generations the gateway went through in 2026.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Generation {
+    /// clawdbot / moltbot 2026.1.x: `auth-profiles.json` with order inline, directory lock.
+    Clawdbot,
+    /// openclaw up to 2026.5.x: `auth-profiles.json` (+ `auth-state.json`), pid-file lock.
+    OpenclawJson,
+    /// openclaw 2026.6 and later: SQLite databases, written only through the gateway CLI.
+    OpenclawSqlite,
+}
+
+impl Generation {
+    /// The name used on the command line and in JSON output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Generation::Clawdbot => "clawdbot",
+            Generation::OpenclawJson => "openclaw-json",
+            Generation::OpenclawSqlite => "openclaw-sqlite",
+        }
+    }
+
+    /// Parses a generation name as [`Generation::name`] prints it.
+    pub fn from_name(s: &str) -> Option<Generation> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "clawdbot" | "moltbot" | "a" => Some(Generation::Clawdbot),
+            "openclaw-json" | "b" => Some(Generation::OpenclawJson),
+            "openclaw-sqlite" | "openclaw" | "c" => Some(Generation::OpenclawSqlite),
+            _ => None,
+        }
+    }
+
+    /// The profile id authtray mirrors Claude Code's login into by default.
+    pub fn mirror_profile_id(self) -> &'static str {
+        match self {
+            // clawdbot's own sync owns this id; we write it exactly as that sync would.
+            Generation::Clawdbot => "anthropic:claude-cli",
+            Generation::OpenclawJson | Generation::OpenclawSqlite => "anthropic:claude-code",
+        }
+    }
+
+    /// The default model when the config names none (decides `--check`'s providers).
+    pub fn default_model(self) -> &'static str {
+        match self {
+            Generation::Clawdbot => "anthropic/claude-opus-4-5",
+            Generation::OpenclawJson => "openai/gpt-5.5",
+            Generation::OpenclawSqlite => "openai/gpt-6-astra",
+        }
+    }
+}
+
+impl std::fmt::Display for Generation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One agent of an install and where its store lives.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Agent {
+    /// Normalised agent id (`main`, `work` …).
+    pub id: String,
+    /// The agent dir holding its store.
+    pub dir: PathBuf,
+    /// Whether the config lists it (openclaw's `--agent` needs that).
+    pub listed_in_config: bool,
+}
+
+/// A discovered gateway install: where it lives, which generation owns it, its agents.
+#[derive(Debug, Clone)]
+pub struct Install {
+    /// The generation, when it could be told.
+    pub generation: Option<Generation>,
+    /// How the generation was decided (for `doctor` and error messages).
+    pub evidence: String,
+    /// The gateway version, when known (config stamp or CLI answer).
+    pub version: Option<version::Version>,
+    /// The state directory.
+    pub state_dir: PathBuf,
+    /// The config file (may not exist yet).
+    pub config: GatewayConfig,
+    /// Agents, the default first.
+    pub agents: Vec<Agent>,
+    /// The default agent's id.
+    pub default_agent: String,
+}
+
+impl Install {
+    /// Finds an agent by id (normalised as the gateway does).
+    pub fn agent(&self, id: &str) -> crate::Result<&Agent> {
+        let id = discover::normalize_agent_id(id);
+        self.agents.iter().find(|a| a.id == id).ok_or_else(|| crate::Error::UnknownAgent {
+            id,
+            known: self.agents.iter().map(|a| a.id.as_str()).collect::<Vec<_>>().join(", "),
+        })
+    }
+
+    /// The generation, or an error explaining why writing is refused.
+    pub fn writable_generation(&self) -> crate::Result<Generation> {
+        self.generation.ok_or_else(|| crate::Error::GenerationUnknown {
+            state_dir: self.state_dir.clone(),
+            detail: self.evidence.clone(),
+        })
+    }
+
+    /// The JSON store adapter for an agent (generations A and B only).
+    pub fn json_store(&self, agent: &Agent) -> crate::Result<JsonStore> {
+        match self.writable_generation()? {
+            Generation::OpenclawSqlite => Err(crate::Error::NotWritable {
+                generation: Generation::OpenclawSqlite.name(),
+                reason: "this install keeps auth profiles in SQLite; writing auth-profiles.json there would break the gateway (AUTH_PROFILE_MIGRATION_REQUIRED). SQLite support is coming; until then use `openclaw models auth paste-token`".into(),
+            }),
+            g => Ok(JsonStore::new(g, &agent.dir, self.version.as_ref())),
+        }
+    }
+}

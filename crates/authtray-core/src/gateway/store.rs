@@ -1,0 +1,408 @@
+//! The credential store documents shared by every generation (`{version, profiles, order,
+//! lastGood, usageStats}`), parsed as the gateway parses them while keeping every field.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::clock::{Millis, MAX_JS_DATE_MS};
+use crate::error::{Error, Result};
+use crate::gateway::config::normalize_provider;
+
+/// An `expires` field as found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expires {
+    /// Not present.
+    Absent,
+    /// A valid millisecond timestamp.
+    Ms(Millis),
+    /// Present but unusable (a string, zero, negative, too large); the text says what it is.
+    Invalid(String),
+}
+
+impl Expires {
+    fn from_value(v: Option<&Value>) -> Expires {
+        match v {
+            None | Some(Value::Null) => Expires::Absent,
+            Some(Value::Number(n)) => match n.as_f64() {
+                Some(f) if f.is_finite() && f > 0.0 && f <= MAX_JS_DATE_MS as f64 => Expires::Ms(f as Millis),
+                _ => Expires::Invalid(format!("the number {n}")),
+            },
+            Some(Value::String(_)) => Expires::Invalid("a string".into()),
+            Some(other) => Expires::Invalid(format!("a {}", json_type(other))),
+        }
+    }
+
+    /// The timestamp, when valid.
+    pub fn ms(&self) -> Option<Millis> {
+        match self {
+            Expires::Ms(ms) => Some(*ms),
+            _ => None,
+        }
+    }
+}
+
+/// A credential as the gateway understands it. Secrets are kept as found (they are written
+/// back unchanged) and never displayed except through [`crate::token::redact`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Credential {
+    /// `api_key`.
+    ApiKey {
+        /// `key`, when a non-empty string.
+        key: Option<String>,
+    },
+    /// `token`: a static bearer token, never refreshed.
+    Token {
+        /// `token`, when a non-empty string.
+        token: Option<String>,
+        /// `expires`.
+        expires: Expires,
+    },
+    /// `oauth`: refreshed by the gateway itself.
+    OAuth {
+        /// `access`.
+        access: Option<String>,
+        /// `refresh`.
+        refresh: Option<String>,
+        /// `expires`.
+        expires: Expires,
+    },
+}
+
+impl Credential {
+    /// The store's `type` word.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Credential::ApiKey { .. } => "api_key",
+            Credential::Token { .. } => "token",
+            Credential::OAuth { .. } => "oauth",
+        }
+    }
+
+    /// The secret shown (redacted) to identify it.
+    pub fn secret(&self) -> Option<&str> {
+        match self {
+            Credential::ApiKey { key } => key.as_deref(),
+            Credential::Token { token, .. } => token.as_deref(),
+            Credential::OAuth { access, .. } => access.as_deref(),
+        }
+    }
+
+    /// `expires`, for expiring kinds.
+    pub fn expires(&self) -> &Expires {
+        match self {
+            Credential::ApiKey { .. } => &Expires::Absent,
+            Credential::Token { expires, .. } | Credential::OAuth { expires, .. } => expires,
+        }
+    }
+}
+
+/// A profile the gateway would load.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    /// `<provider>:<name>`.
+    pub id: String,
+    /// Normalised provider.
+    pub provider: String,
+    /// The credential.
+    pub credential: Credential,
+}
+
+/// A profile entry the gateway silently ignores, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoredProfile {
+    /// Its id.
+    pub id: String,
+    /// Why the gateway skips it.
+    pub reason: String,
+}
+
+/// An agent's store: `auth-profiles.json` and, in openclaw 2026.4.6+, `auth-state.json`.
+/// Both documents are kept whole so that unknown fields survive a rewrite.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StoreDoc {
+    /// `auth-profiles.json`.
+    pub profiles_doc: Map<String, Value>,
+    /// `auth-state.json`, when present.
+    pub state_doc: Option<Map<String, Value>>,
+    /// Whether the gateway accepts the `mode`/`apiKey` aliases (openclaw ≈2026.4+).
+    pub accepts_aliases: bool,
+}
+
+impl StoreDoc {
+    /// Parses the store files as found on disk (`None` = absent).
+    pub fn parse(
+        profiles_path: &Path,
+        profiles: Option<&[u8]>,
+        state_path: &Path,
+        state: Option<&[u8]>,
+    ) -> Result<StoreDoc> {
+        let profiles_doc = match profiles {
+            Some(b) => parse_object(profiles_path, b)?,
+            None => new_doc(),
+        };
+        let state_doc = state.map(|b| parse_object(state_path, b)).transpose()?;
+        Ok(StoreDoc { profiles_doc, state_doc, accepts_aliases: false })
+    }
+
+    fn raw_profiles(&self) -> Option<&Map<String, Value>> {
+        self.profiles_doc.get("profiles").and_then(Value::as_object)
+    }
+
+    /// The raw JSON object of a profile.
+    pub fn raw_profile(&self, id: &str) -> Option<&Map<String, Value>> {
+        self.raw_profiles()?.get(id)?.as_object()
+    }
+
+    /// Every profile the gateway would load, in file order.
+    pub fn profiles(&self) -> Vec<Profile> {
+        self.raw_profiles()
+            .map(|m| m.iter().filter_map(|(id, v)| self.interpret(id, v).ok()).collect())
+            .unwrap_or_default()
+    }
+
+    /// One loaded profile by id.
+    pub fn profile(&self, id: &str) -> Option<Profile> {
+        self.raw_profiles()?.get(id).and_then(|v| self.interpret(id, v).ok())
+    }
+
+    /// Entries the gateway silently drops, with the reason.
+    pub fn ignored_profiles(&self) -> Vec<IgnoredProfile> {
+        self.raw_profiles()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(id, v)| self.interpret(id, v).err().map(|reason| IgnoredProfile { id: id.clone(), reason }))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn interpret(&self, id: &str, v: &Value) -> std::result::Result<Profile, String> {
+        let o = v.as_object().ok_or_else(|| format!("it is {} instead of an object", json_type(v)))?;
+        let ty = o
+            .get("type")
+            .or_else(|| if self.accepts_aliases { o.get("mode") } else { None })
+            .and_then(Value::as_str)
+            .ok_or("it has no \"type\"")?;
+        let provider = o
+            .get("provider")
+            .and_then(Value::as_str)
+            .filter(|p| !p.trim().is_empty())
+            .ok_or("it has no \"provider\"")?;
+        let s = |k: &str| o.get(k).and_then(Value::as_str).filter(|s| !s.trim().is_empty()).map(str::to_string);
+        let credential = match ty {
+            "api_key" => Credential::ApiKey {
+                key: s("key").or_else(|| if self.accepts_aliases { s("apiKey") } else { None }),
+            },
+            "token" => Credential::Token { token: s("token"), expires: Expires::from_value(o.get("expires")) },
+            "oauth" => Credential::OAuth {
+                access: s("access"),
+                refresh: s("refresh"),
+                expires: Expires::from_value(o.get("expires")),
+            },
+            other => return Err(format!("its type {other:?} is not api_key, token or oauth")),
+        };
+        Ok(Profile { id: id.to_string(), provider: normalize_provider(provider), credential })
+    }
+
+    /// Inserts or replaces a profile's raw object.
+    pub fn set_raw_profile(&mut self, id: &str, value: Map<String, Value>) {
+        let profiles = self
+            .profiles_doc
+            .entry("profiles")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !profiles.is_object() {
+            *profiles = Value::Object(Map::new());
+        }
+        if let Some(p) = profiles.as_object_mut() {
+            p.insert(id.to_string(), Value::Object(value));
+        }
+    }
+
+    /// The per-agent order overrides: `auth-state.json` wins over inline, key by key.
+    pub fn order(&self) -> BTreeMap<String, Vec<String>> {
+        let mut out = BTreeMap::new();
+        for doc in [Some(&self.profiles_doc), self.state_doc.as_ref()].into_iter().flatten() {
+            if let Some(order) = doc.get("order").and_then(Value::as_object) {
+                for (provider, ids) in order {
+                    if let Some(ids) = ids.as_array() {
+                        out.insert(
+                            normalize_provider(provider),
+                            ids.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Sets (`Some`) or clears (`None`) the order override for `provider`, inline or in
+    /// `auth-state.json`. An inline entry is removed when the state file takes over, as the
+    /// gateway does on its next save.
+    pub fn set_order(&mut self, provider: &str, ids: Option<Vec<String>>, in_state_file: bool) {
+        if in_state_file {
+            remove_order_entry(&mut self.profiles_doc, provider);
+            let state = self.state_doc.get_or_insert_with(new_state_doc);
+            match ids {
+                Some(ids) => set_order_entry(state, provider, ids),
+                None => remove_order_entry(state, provider),
+            }
+        } else {
+            match ids {
+                Some(ids) => set_order_entry(&mut self.profiles_doc, provider, ids),
+                None => remove_order_entry(&mut self.profiles_doc, provider),
+            }
+        }
+    }
+
+    /// `usageStats[id]`, as stored.
+    pub fn usage_stats(&self, id: &str) -> Option<&Map<String, Value>> {
+        for doc in [self.state_doc.as_ref(), Some(&self.profiles_doc)].into_iter().flatten() {
+            if let Some(s) = doc.get("usageStats").and_then(|u| u.get(id)).and_then(Value::as_object) {
+                return Some(s);
+            }
+        }
+        None
+    }
+
+    /// Whether `auth-state.json` holds nothing but its version (the gateway deletes it then).
+    pub fn state_is_empty(&self) -> bool {
+        self.state_doc.as_ref().is_none_or(|s| s.keys().all(|k| k == "version"))
+    }
+}
+
+fn set_order_entry(doc: &mut Map<String, Value>, provider: &str, ids: Vec<String>) {
+    let order = doc.entry("order").or_insert_with(|| Value::Object(Map::new()));
+    if !order.is_object() {
+        *order = Value::Object(Map::new());
+    }
+    if let Some(o) = order.as_object_mut() {
+        o.insert(provider.to_string(), Value::Array(ids.into_iter().map(Value::String).collect()));
+    }
+}
+
+fn remove_order_entry(doc: &mut Map<String, Value>, provider: &str) {
+    if let Some(o) = doc.get_mut("order").and_then(Value::as_object_mut) {
+        o.retain(|k, _| normalize_provider(k) != provider);
+        if o.is_empty() {
+            doc.remove("order");
+        }
+    }
+}
+
+fn new_doc() -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("version".into(), Value::from(1));
+    m.insert("profiles".into(), Value::Object(Map::new()));
+    m
+}
+
+fn new_state_doc() -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("version".into(), Value::from(1));
+    m
+}
+
+/// Strict JSON, as `JSON.parse` reads it; anything else is a [`Error::StoreParse`].
+fn parse_object(path: &Path, bytes: &[u8]) -> Result<Map<String, Value>> {
+    let err = |reason: String| Error::StoreParse { path: path.to_path_buf(), reason };
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        return Err(err("it starts with a byte-order mark, which the gateway's JSON.parse rejects".into()));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(err("the file is empty".into()));
+    }
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| err(format!("{e}")))?;
+    let Value::Object(m) = v else {
+        return Err(err(format!("the top level is {}, not an object", json_type(&v))));
+    };
+    for key in ["profiles", "order", "lastGood", "usageStats"] {
+        if let Some(other) = m.get(key).filter(|v| !v.is_object()) {
+            return Err(err(format!("\"{key}\" is {}, not an object", json_type(other))));
+        }
+    }
+    Ok(m)
+}
+
+/// "a string", "an array" … for messages.
+pub(crate) fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Serialises a document as the gateway does: `JSON.stringify(doc, null, 2) + "\n"`.
+pub fn to_gateway_json(doc: &Map<String, Value>) -> Vec<u8> {
+    let mut s = serde_json::to_string_pretty(doc).unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(text: &str) -> Result<StoreDoc> {
+        StoreDoc::parse(Path::new("p.json"), Some(text.as_bytes()), Path::new("s.json"), None)
+    }
+
+    #[test]
+    fn loads_profiles_like_the_gateway() {
+        let d = doc(r#"{"version":1,"profiles":{
+            "a:t":{"type":"token","provider":"Anthropic","token":"x","expires":1795349939489,"extra":1},
+            "a:k":{"type":"api_key","provider":"anthropic","key":"k"},
+            "a:o":{"type":"oauth","provider":"anthropic","access":"a","refresh":"r","expires":"soon"},
+            "bad1":{"type":"token"},
+            "bad2":{"type":"password","provider":"x"},
+            "bad3":"str"}}"#)
+        .unwrap();
+        let p = d.profiles();
+        assert_eq!(p.len(), 3);
+        assert_eq!(p[0].provider, "anthropic");
+        assert_eq!(p[0].credential.expires(), &Expires::Ms(1795349939489));
+        assert!(matches!(p[2].credential.expires(), Expires::Invalid(_)));
+        let ignored: Vec<_> = d.ignored_profiles().into_iter().map(|i| i.id).collect();
+        assert_eq!(ignored, vec!["bad1", "bad2", "bad3"]);
+    }
+
+    #[test]
+    fn refuses_what_json_parse_would_not_take() {
+        for bad in ["", "{\"profiles\":{},}", "\u{feff}{}", "[]", "{\"profiles\":[]}", "{\"order\":5}", "{\"a\":1} x"] {
+            let e = doc(bad).unwrap_err();
+            assert!(matches!(e, Error::StoreParse { .. }), "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn order_state_file_overrides_inline_and_clears() {
+        let mut d = StoreDoc::parse(
+            Path::new("p"),
+            Some(br#"{"version":1,"profiles":{},"order":{"anthropic":["x"],"openai":["o"]}}"#),
+            Path::new("s"),
+            Some(br#"{"version":1,"order":{"anthropic":["y"]}}"#),
+        )
+        .unwrap();
+        assert_eq!(d.order()["anthropic"], vec!["y"]);
+        assert_eq!(d.order()["openai"], vec!["o"]);
+        d.set_order("anthropic", None, true);
+        assert!(d.state_is_empty());
+        assert!(!d.order().contains_key("anthropic"));
+    }
+
+    #[test]
+    fn serialises_like_json_stringify() {
+        let d = doc(r#"{"version":1,"profiles":{"a:b":{"type":"token","provider":"a","token":"t"}},"zz":[1,{}]}"#).unwrap();
+        let out = String::from_utf8(to_gateway_json(&d.profiles_doc)).unwrap();
+        assert_eq!(
+            out,
+            "{\n  \"version\": 1,\n  \"profiles\": {\n    \"a:b\": {\n      \"type\": \"token\",\n      \"provider\": \"a\",\n      \"token\": \"t\"\n    }\n  },\n  \"zz\": [\n    1,\n    {}\n  ]\n}\n"
+        );
+    }
+}

@@ -1,0 +1,24 @@
+//! authtray's engine, as a plain library.
+//!
+//! Data takes one path: the Claude Code [`claude`] login and a discovered gateway
+//! [`gateway::Install`] are read, the pure functions in [`health`] and [`mirror`] decide, and
+//! the store adapters in [`gateway`] write (locked, atomic, 0600). The [`ops`] module bundles
+//! those steps into the operations every shell (CLI, tray, `serve`) offers, returning
+//! serialisable reports so that each shell only formats them.
+//!
+//! Nothing here depends on a GUI toolkit: the crate builds on a bare server.
+
+pub mod claude;
+pub mod clock;
+pub mod duration;
+pub mod env;
+pub mod error;
+pub mod fsx;
+pub mod gateway;
+pub mod health;
+pub mod mirror;
+pub mod ops;
+pub mod process;
+pub mod token;
+
+pub use error::{Error, Result};

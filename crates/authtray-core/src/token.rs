@@ -1,0 +1,372 @@
+//! Tokens: recognising a provider from a token's shape, validating a pasted token, and
+//! redacting secrets for display (`sk-ant-oat01-…Ab12`).
+//!
+//! Every message in this module describes a token without quoting it.
+
+use std::fmt;
+
+/// The Anthropic setup-token / OAuth access-token prefix.
+pub const ANTHROPIC_OAT_PREFIX: &str = "sk-ant-oat01-";
+/// The Anthropic OAuth refresh-token prefix: never a thing to paste into the gateway.
+pub const ANTHROPIC_REFRESH_PREFIX: &str = "sk-ant-ort01-";
+/// The Anthropic API key prefix.
+pub const ANTHROPIC_API_PREFIX: &str = "sk-ant-api03-";
+/// OpenRouter's API key prefix.
+pub const OPENROUTER_PREFIX: &str = "sk-or-v1-";
+/// The gateway's minimum length for an Anthropic setup-token.
+pub const ANTHROPIC_OAT_MIN_LEN: usize = 80;
+
+/// A string that must never be printed in full. `Debug` and `Display` show the redacted form.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    /// The secret itself, for writing into a store. Never format this for people.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// The redacted form, as shown to people.
+    pub fn redacted(&self) -> String {
+        redact(&self.0)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({})", self.redacted())
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        // Best effort: zero the bytes so the secret does not linger in freed memory.
+        let mut bytes = std::mem::take(&mut self.0).into_bytes();
+        bytes.iter_mut().for_each(|b| *b = 0);
+        std::hint::black_box(&bytes);
+    }
+}
+
+/// Redacts a token for display: its well-known prefix, an ellipsis, and the last four
+/// characters (`sk-ant-oat01-…Ab12`). Short or unrecognised strings keep less.
+pub fn redact(token: &str) -> String {
+    let t = token.trim();
+    let chars: Vec<char> = t.chars().collect();
+    if chars.is_empty() {
+        return "(empty)".to_string();
+    }
+    let prefix = known_prefix(t).unwrap_or("");
+    let body = chars.len() - prefix.chars().count();
+    // Show the tail only when it is a small part of a long secret.
+    let tail_len = if body >= 16 { 4 } else { 0 };
+    let tail: String = chars[chars.len() - tail_len..].iter().collect();
+    format!("{prefix}…{tail}")
+}
+
+/// The conventional prefix of a token, kept visible when redacting.
+fn known_prefix(t: &str) -> Option<&'static str> {
+    const PREFIXES: [&str; 7] = [
+        ANTHROPIC_OAT_PREFIX,
+        ANTHROPIC_REFRESH_PREFIX,
+        ANTHROPIC_API_PREFIX,
+        OPENROUTER_PREFIX,
+        "sk-proj-",
+        "sk-svcacct-",
+        "sk-",
+    ];
+    PREFIXES.into_iter().find(|p| t.starts_with(p))
+}
+
+/// What a token's shape says it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenShape {
+    /// `sk-ant-oat01-…`: a `claude setup-token` token or a Claude Code access token.
+    AnthropicSetupToken,
+    /// `sk-ant-ort01-…`: a refresh token (never to be pasted).
+    AnthropicRefreshToken,
+    /// `sk-ant-api03-…`: an Anthropic Console API key.
+    AnthropicApiKey,
+    /// `sk-or-v1-…`: an OpenRouter key.
+    OpenRouterKey,
+    /// `sk-proj-…`, `sk-svcacct-…` or another `sk-…`: an OpenAI key.
+    OpenAiKey,
+    /// Nothing recognisable.
+    Unknown,
+}
+
+impl TokenShape {
+    /// Recognises a token by its prefix.
+    pub fn of(token: &str) -> TokenShape {
+        let t = token.trim();
+        if t.starts_with(ANTHROPIC_OAT_PREFIX) {
+            TokenShape::AnthropicSetupToken
+        } else if t.starts_with(ANTHROPIC_REFRESH_PREFIX) {
+            TokenShape::AnthropicRefreshToken
+        } else if t.starts_with(ANTHROPIC_API_PREFIX) || t.starts_with("sk-ant-") {
+            TokenShape::AnthropicApiKey
+        } else if t.starts_with(OPENROUTER_PREFIX) {
+            TokenShape::OpenRouterKey
+        } else if t.starts_with("sk-") {
+            TokenShape::OpenAiKey
+        } else {
+            TokenShape::Unknown
+        }
+    }
+
+    /// The gateway provider this shape belongs to, if any.
+    pub fn provider(self) -> Option<&'static str> {
+        match self {
+            TokenShape::AnthropicSetupToken | TokenShape::AnthropicApiKey => Some("anthropic"),
+            TokenShape::OpenRouterKey => Some("openrouter"),
+            TokenShape::OpenAiKey => Some("openai"),
+            TokenShape::AnthropicRefreshToken | TokenShape::Unknown => None,
+        }
+    }
+
+    /// A short name for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            TokenShape::AnthropicSetupToken => "an Anthropic setup-token",
+            TokenShape::AnthropicRefreshToken => "an Anthropic refresh token",
+            TokenShape::AnthropicApiKey => "an Anthropic API key",
+            TokenShape::OpenRouterKey => "an OpenRouter API key",
+            TokenShape::OpenAiKey => "an OpenAI API key",
+            TokenShape::Unknown => "an unrecognised token",
+        }
+    }
+}
+
+/// The kind of credential a validated token becomes in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialKind {
+    /// `{"type":"api_key","key":…}`.
+    ApiKey,
+    /// `{"type":"token","token":…,"expires"?:…}`.
+    Token,
+}
+
+impl CredentialKind {
+    /// The store's `type` / config's `mode` word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialKind::ApiKey => "api_key",
+            CredentialKind::Token => "token",
+        }
+    }
+}
+
+/// A pasted token that passed validation.
+#[derive(Debug, Clone)]
+pub struct ValidToken {
+    /// The trimmed token.
+    pub secret: Secret,
+    /// What its shape says it is.
+    pub shape: TokenShape,
+    /// How the store should record it.
+    pub kind: CredentialKind,
+}
+
+/// Why a pasted token was refused. Messages never quote the token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    /// Nothing but white space.
+    #[error("the token is empty: paste the whole token (for Anthropic, the line `claude setup-token` printed)")]
+    Empty,
+    /// Several lines, or spaces inside.
+    #[error("the token contains {what} at character {position}: paste it as one line, without spaces")]
+    Whitespace {
+        /// "a line break" / "a space" / "a tab".
+        what: &'static str,
+        /// 1-based position in the trimmed token.
+        position: usize,
+    },
+    /// Control or non-ASCII characters in a token that only uses [A-Za-z0-9_-].
+    #[error("the token contains an unexpected character at position {position}: {shape_desc} only uses letters, digits, '-' and '_'")]
+    BadCharacter {
+        /// 1-based position.
+        position: usize,
+        /// What the token looked like.
+        shape_desc: &'static str,
+    },
+    /// A refresh token was pasted.
+    #[error("this is an Anthropic refresh token (sk-ant-ort01-…), which the gateway must never hold: paste the setup-token printed by `claude setup-token` (it starts with sk-ant-oat01-)")]
+    RefreshToken,
+    /// The shape belongs to another provider.
+    #[error("this looks like {shape_desc}, not a credential for provider {provider:?}: use --provider {suggested}")]
+    WrongProvider {
+        /// The provider asked for.
+        provider: String,
+        /// What the token looks like.
+        shape_desc: &'static str,
+        /// The provider its shape belongs to.
+        suggested: &'static str,
+    },
+    /// Not the expected prefix.
+    #[error("a credential for provider {provider:?} starts with {expected}; this one does not (it looks like {shape_desc})")]
+    WrongPrefix {
+        /// The provider.
+        provider: String,
+        /// Accepted prefixes.
+        expected: &'static str,
+        /// What the token looks like.
+        shape_desc: &'static str,
+    },
+    /// Too short, probably cut off when copying.
+    #[error("the token is too short ({len} characters; {shape_desc} has at least {min}): was it cut off when copying?")]
+    TooShort {
+        /// Its length.
+        len: usize,
+        /// The minimum.
+        min: usize,
+        /// What the token looks like.
+        shape_desc: &'static str,
+    },
+    /// Absurdly long.
+    #[error("the token is {len} characters long, more than any credential ({max}): did you paste a whole file?")]
+    TooLong {
+        /// Its length.
+        len: usize,
+        /// The maximum.
+        max: usize,
+    },
+}
+
+const MAX_TOKEN_LEN: usize = 8192;
+
+/// Validates a pasted token for `provider`, the way the gateway's `paste-token` would and a
+/// little stricter, so that mistakes are caught with a useful message before anything is written.
+///
+/// The input is trimmed at both ends. Known providers (`anthropic`, `openai`, `openrouter`)
+/// check prefix, length and alphabet; other providers accept any non-empty single-line token.
+pub fn validate(provider: &str, input: &str) -> Result<ValidToken, TokenError> {
+    let t = input.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    if t.is_empty() {
+        return Err(TokenError::Empty);
+    }
+    if t.len() > MAX_TOKEN_LEN {
+        return Err(TokenError::TooLong { len: t.len(), max: MAX_TOKEN_LEN });
+    }
+    if let Some((i, c)) = t.chars().enumerate().find(|(_, c)| c.is_whitespace()) {
+        let what = match c {
+            '\n' | '\r' => "a line break",
+            '\t' => "a tab",
+            _ => "a space",
+        };
+        return Err(TokenError::Whitespace { what, position: i + 1 });
+    }
+    let shape = TokenShape::of(t);
+    let provider_norm = provider.trim().to_ascii_lowercase();
+    if shape == TokenShape::AnthropicRefreshToken {
+        return Err(TokenError::RefreshToken);
+    }
+    let known = matches!(provider_norm.as_str(), "anthropic" | "openai" | "openrouter");
+    if !known {
+        if let Some((i, _)) = t.chars().enumerate().find(|(_, c)| c.is_control()) {
+            return Err(TokenError::BadCharacter { position: i + 1, shape_desc: "a token" });
+        }
+        return Ok(ValidToken { secret: Secret::new(t), shape, kind: CredentialKind::Token });
+    }
+    if let Some(sp) = shape.provider() {
+        if sp != provider_norm {
+            return Err(TokenError::WrongProvider {
+                provider: provider_norm,
+                shape_desc: shape.describe(),
+                suggested: sp,
+            });
+        }
+    }
+    let (expected, min, kind) = match provider_norm.as_str() {
+        "anthropic" => match shape {
+            TokenShape::AnthropicSetupToken => ("sk-ant-oat01-", ANTHROPIC_OAT_MIN_LEN, CredentialKind::Token),
+            TokenShape::AnthropicApiKey => ("sk-ant-api03-", 90, CredentialKind::ApiKey),
+            _ => ("sk-ant-oat01- (a setup-token) or sk-ant-api03- (an API key)", 0, CredentialKind::Token),
+        },
+        "openrouter" => ("sk-or-v1-", 40, CredentialKind::ApiKey),
+        _ => ("sk-", 20, CredentialKind::ApiKey),
+    };
+    if shape.provider() != Some(provider_norm.as_str()) {
+        return Err(TokenError::WrongPrefix { provider: provider_norm, expected, shape_desc: shape.describe() });
+    }
+    if let Some((i, _)) = t
+        .chars()
+        .enumerate()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        return Err(TokenError::BadCharacter { position: i + 1, shape_desc: shape.describe() });
+    }
+    if t.len() < min {
+        return Err(TokenError::TooShort { len: t.len(), min, shape_desc: shape.describe() });
+    }
+    Ok(ValidToken { secret: Secret::new(t), shape, kind })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn oat(n: usize) -> String {
+        format!("{ANTHROPIC_OAT_PREFIX}{}", "A".repeat(n))
+    }
+
+    #[test]
+    fn redacts_with_prefix_and_tail() {
+        let t = format!("{}Ab12", oat(76));
+        assert_eq!(redact(&t), "sk-ant-oat01-…Ab12");
+        assert_eq!(redact("sk-ant-api03-short"), "sk-ant-api03-…");
+        assert_eq!(redact("abc"), "…");
+        assert_eq!(redact(""), "(empty)");
+        assert_eq!(redact("plain-secret-without-prefix-1234"), "…1234");
+        let s = Secret::new(t.clone());
+        assert!(!format!("{s:?} {s}").contains(&t));
+    }
+
+    #[test]
+    fn recognises_shapes() {
+        assert_eq!(TokenShape::of(&oat(80)), TokenShape::AnthropicSetupToken);
+        assert_eq!(TokenShape::of("sk-ant-ort01-x"), TokenShape::AnthropicRefreshToken);
+        assert_eq!(TokenShape::of("sk-ant-api03-x"), TokenShape::AnthropicApiKey);
+        assert_eq!(TokenShape::of("sk-or-v1-abc"), TokenShape::OpenRouterKey);
+        assert_eq!(TokenShape::of("sk-proj-abc"), TokenShape::OpenAiKey);
+        assert_eq!(TokenShape::of("ghp_abc"), TokenShape::Unknown);
+    }
+
+    #[test]
+    fn validates_anthropic_setup_tokens() {
+        let v = validate("anthropic", &format!("  {}\r\n", oat(80))).expect("valid");
+        assert_eq!(v.kind, CredentialKind::Token);
+        assert_eq!(v.secret.expose(), oat(80));
+        assert!(matches!(validate("anthropic", &oat(20)), Err(TokenError::TooShort { min: 80, .. })));
+        assert_eq!(validate("anthropic", &format!("sk-ant-ort01-{}", "R".repeat(80))).unwrap_err(), TokenError::RefreshToken);
+        assert!(matches!(validate("anthropic", "hello-world-token-000000000000000000000"), Err(TokenError::WrongPrefix { .. })));
+        assert!(matches!(validate("anthropic", &format!("{}\n{}", oat(40), "A".repeat(40))), Err(TokenError::Whitespace { what: "a line break", .. })));
+        assert!(matches!(validate("anthropic", &format!("{}é", oat(80))), Err(TokenError::BadCharacter { .. })));
+        assert!(matches!(validate("openai", &oat(80)), Err(TokenError::WrongProvider { suggested: "anthropic", .. })));
+    }
+
+    #[test]
+    fn api_keys_become_api_key_credentials() {
+        let k = format!("sk-ant-api03-{}", "B".repeat(90));
+        assert_eq!(validate("anthropic", &k).map(|v| v.kind), Ok(CredentialKind::ApiKey));
+        assert_eq!(validate("openai", &format!("sk-proj-{}", "c".repeat(40))).map(|v| v.kind), Ok(CredentialKind::ApiKey));
+        assert_eq!(validate("openrouter", &format!("sk-or-v1-{}", "d".repeat(64))).map(|v| v.kind), Ok(CredentialKind::ApiKey));
+        assert!(matches!(validate("openrouter", "sk-or-v1-abc"), Err(TokenError::TooShort { .. })));
+    }
+
+    #[test]
+    fn unknown_providers_take_any_single_line_token() {
+        assert!(validate("mistral", "anything-goes").is_ok());
+        assert_eq!(validate("mistral", "   ").unwrap_err(), TokenError::Empty);
+        assert!(matches!(validate("mistral", "a b"), Err(TokenError::Whitespace { position: 2, .. })));
+        assert!(matches!(validate("mistral", "a\u{0}b"), Err(TokenError::BadCharacter { .. })));
+        assert!(matches!(validate("mistral", &"x".repeat(9000)), Err(TokenError::TooLong { .. })));
+    }
+}
