@@ -1,1 +1,171 @@
-fn main(){}
+//! `authtray`: keep the gateway's credentials healthy from a shell.
+//!
+//! A thin shell over `authtray-core`: parse the command line, call one operation, print its
+//! report as text or `--json`, and exit with a code scripts can rely on.
+
+mod cli;
+mod render;
+
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+
+use authtray_core::env::Env;
+use authtray_core::ops::{self, Context};
+use clap::Parser;
+
+use cli::{Cli, Command, OrderCommand};
+
+/// Exit codes: cargo-style, with 2 reserved for `--check`'s "expiring".
+mod exit {
+    pub const OK: u8 = 0;
+    pub const FAILURE: u8 = 1;
+    pub const USAGE: u8 = 64;
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => exit::OK,
+                _ => exit::USAGE,
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    init_tracing(cli.verbose);
+    let json = cli.command.wants_json();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if json {
+                println!("{}", serde_json::json!({ "error": e.to_string() }));
+            }
+            eprintln!("error: {e}");
+            ExitCode::from(if matches!(e, CliError::Usage(_)) { exit::USAGE } else { exit::FAILURE })
+        }
+    }
+}
+
+/// Errors at the edge: engine errors, and usage errors found after parsing.
+#[derive(Debug)]
+enum CliError {
+    Engine(authtray_core::Error),
+    Usage(String),
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CliError::Engine(e) => e.fmt(f),
+            CliError::Usage(s) => f.write_str(s),
+        }
+    }
+}
+
+impl From<authtray_core::Error> for CliError {
+    fn from(e: authtray_core::Error) -> Self {
+        match e {
+            authtray_core::Error::InvalidDuration(_) => CliError::Usage(e.to_string()),
+            other => CliError::Engine(other),
+        }
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AUTHTRAY_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().try_init();
+}
+
+fn run(cli: Cli) -> Result<u8, CliError> {
+    let opts = cli.global.options().map_err(CliError::Usage)?;
+    let ctx = Context::load(Env::from_process(), &opts)?;
+    match cli.command {
+        Command::Status { json, check, warn_within } => {
+            let warn = match warn_within {
+                Some(w) => authtray_core::duration::parse(&w).map_err(|e| CliError::Usage(e.to_string()))?,
+                None => authtray_core::health::DEFAULT_WARN_MS,
+            };
+            let report = ops::status::status(&ctx, warn);
+            if json {
+                render::json(&report);
+            } else {
+                render::status(&report);
+            }
+            Ok(if check { report.check } else { exit::OK })
+        }
+        Command::Sync { json, dry_run, agent, all_agents, profile_id } => {
+            let targets = match (all_agents, agent.is_empty()) {
+                (true, false) => return Err(CliError::Usage("use either --agent or --all-agents, not both".into())),
+                (true, true) => ops::sync::Targets::All,
+                (false, false) => ops::sync::Targets::Agents(agent),
+                (false, true) => ops::sync::Targets::Default,
+            };
+            let report = ops::sync::sync(&ctx, &ops::sync::SyncRequest { targets, profile_id, dry_run })?;
+            if json {
+                render::json(&report);
+            } else {
+                render::sync(&report);
+            }
+            Ok(if report.failed() { exit::FAILURE } else { exit::OK })
+        }
+        Command::PasteToken { json, provider, profile_id, expires_in, agent } => {
+            let expires_in = expires_in
+                .map(|d| authtray_core::duration::parse(&d))
+                .transpose()
+                .map_err(|e| CliError::Usage(format!("--expires-in: {e}")))?;
+            let token = read_token()?;
+            let report = ops::paste::paste(&ctx, &ops::paste::PasteRequest { provider, profile_id, expires_in, agent, token })?;
+            if json {
+                render::json(&report);
+            } else {
+                render::paste(&report, ctx.now);
+            }
+            Ok(exit::OK)
+        }
+        Command::Order(cmd) => {
+            let (json, agent, provider, change) = match cmd {
+                OrderCommand::Get { common } => (common.json, common.agent, common.provider, ops::order::OrderChange::Get),
+                OrderCommand::Set { common, ids } => (common.json, common.agent, common.provider, ops::order::OrderChange::Set(ids)),
+                OrderCommand::Clear { common } => (common.json, common.agent, common.provider, ops::order::OrderChange::Clear),
+            };
+            let report = ops::order::order(&ctx, agent.as_deref(), &provider, change)?;
+            if json {
+                render::json(&report);
+            } else {
+                render::order(&report);
+            }
+            Ok(exit::OK)
+        }
+        Command::Doctor { json } => {
+            let report = ops::doctor::doctor(&ctx);
+            if json {
+                render::json(&report);
+            } else {
+                render::doctor(&report);
+            }
+            Ok(if report.has_errors() { exit::FAILURE } else { exit::OK })
+        }
+    }
+}
+
+/// Reads the token from stdin. On a terminal, asks for it on stderr first.
+fn read_token() -> Result<String, CliError> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Paste the token, then press Enter: ");
+        let mut line = String::new();
+        stdin.read_line(&mut line).map_err(|e| CliError::Usage(format!("could not read the token from the terminal: {e}")))?;
+        return Ok(line);
+    }
+    let mut buf = Vec::new();
+    // Bounded: a token is short; a huge stdin is a mistake, not a token.
+    stdin.lock().take(64 * 1024).read_to_end(&mut buf).map_err(|e| CliError::Usage(format!("could not read the token from stdin: {e}")))?;
+    String::from_utf8(buf).map_err(|_| CliError::Usage("the token on stdin is not UTF-8 text".into()))
+}

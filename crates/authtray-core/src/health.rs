@@ -1,1 +1,293 @@
-pub mod x{}
+//! Health of stored credentials and the `--check` answer, computed exactly as each gateway
+//! generation's `models status` computes them. Pure: a function of the store, config and clock.
+
+use serde::Serialize;
+
+use crate::clock::Millis;
+use crate::gateway::config::GatewayConfig;
+use crate::gateway::store::{Credential, Expires, Profile, StoreDoc};
+use crate::gateway::Generation;
+
+/// The gateway's warning window: less than this left is "expiring" (and `--check` 2).
+pub const DEFAULT_WARN_MS: Millis = 24 * 60 * 60 * 1000;
+/// OAuth profiles are "expiring" at least within the gateway's refresh margin.
+const OAUTH_REFRESH_MARGIN_MS: Millis = 5 * 60 * 1000;
+
+/// A credential's health.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Valid beyond the warning window.
+    Ok,
+    /// Valid, but less than the warning window left.
+    Expiring,
+    /// Past its expiry.
+    Expired,
+    /// Does not expire (API key, token without `expires`).
+    Static,
+    /// Unusable: no secret, or an unusable `expires`.
+    Missing,
+}
+
+impl Status {
+    /// The word used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Expiring => "expiring",
+            Status::Expired => "expired",
+            Status::Static => "static",
+            Status::Missing => "missing",
+        }
+    }
+}
+
+/// One profile's health.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileHealth {
+    /// The status.
+    pub status: Status,
+    /// The expiry the gateway would report, when valid.
+    pub expires_at: Option<Millis>,
+    /// Why it is `missing`, when it is.
+    pub reason: Option<String>,
+}
+
+/// Classifies a profile as the given generation's `models status` does.
+pub fn assess(generation: Generation, profile: &Profile, now: Millis, warn_ms: Millis) -> ProfileHealth {
+    let timed = |expires: Millis, warn: Millis| {
+        let left = expires - now;
+        let status = if left <= 0 {
+            Status::Expired
+        } else if left <= warn {
+            Status::Expiring
+        } else {
+            Status::Ok
+        };
+        ProfileHealth { status, expires_at: Some(expires), reason: None }
+    };
+    let missing = |why: &str| ProfileHealth { status: Status::Missing, expires_at: None, reason: Some(why.to_string()) };
+    match &profile.credential {
+        Credential::ApiKey { key: Some(_) } => ProfileHealth { status: Status::Static, expires_at: None, reason: None },
+        Credential::ApiKey { key: None } => missing("the api_key profile has no key"),
+        Credential::Token { token: None, .. } => missing("the token profile has no token"),
+        Credential::Token { expires, .. } => match (expires, generation) {
+            (Expires::Ms(ms), _) => timed(*ms, warn_ms),
+            (Expires::Absent, _) => ProfileHealth { status: Status::Static, expires_at: None, reason: None },
+            // clawdbot ignores an unusable expires on a token; openclaw refuses the token.
+            (Expires::Invalid(_), Generation::Clawdbot) => ProfileHealth { status: Status::Static, expires_at: None, reason: None },
+            (Expires::Invalid(what), _) => missing(&format!("its expires is {what}, not a time in milliseconds")),
+        },
+        Credential::OAuth { expires, .. } => match expires {
+            Expires::Ms(ms) => timed(*ms, warn_ms.max(OAUTH_REFRESH_MARGIN_MS)),
+            Expires::Absent => missing("the oauth profile has no expires"),
+            Expires::Invalid(what) => missing(&format!("its expires is {what}, not a time in milliseconds")),
+        },
+    }
+}
+
+/// Whether the gateway would consider a profile usable for its provider right now.
+fn usable(generation: Generation, p: &Profile, config: &GatewayConfig, now: Millis) -> bool {
+    if let Some(mode) = config.listed_mode(&p.id) {
+        let ty = p.credential.type_name();
+        let compatible = mode == ty
+            || match generation {
+                Generation::Clawdbot => mode == "oauth" && ty == "token",
+                _ => matches!((mode, ty), ("oauth", "token") | ("token", "oauth")),
+            };
+        if !compatible {
+            return false;
+        }
+    }
+    match &p.credential {
+        Credential::ApiKey { key } => key.is_some(),
+        Credential::Token { token, expires } => {
+            token.is_some()
+                && match expires {
+                    Expires::Absent => true,
+                    Expires::Ms(ms) => *ms > now,
+                    Expires::Invalid(_) => generation == Generation::Clawdbot,
+                }
+        }
+        Credential::OAuth { access, refresh, .. } => access.is_some() || refresh.is_some(),
+    }
+}
+
+/// The ids the gateway would consider for `provider` before usability filtering, and whether
+/// they come from an explicit order (agent override, else config `auth.order`).
+pub fn candidates(doc: &StoreDoc, config: &GatewayConfig, provider: &str) -> (Vec<String>, bool) {
+    if let Some(order) = doc.order().get(provider) {
+        return (order.clone(), true);
+    }
+    if let Some(order) = config.auth_order(provider) {
+        return (order, true);
+    }
+    let listed = config.listed_profiles(provider);
+    if !listed.is_empty() {
+        return (listed, false);
+    }
+    (doc.profiles().into_iter().filter(|p| p.provider == provider).map(|p| p.id).collect(), false)
+}
+
+/// Whether the gateway would ever pick this profile (config filters and orders can hide it).
+pub fn is_used(doc: &StoreDoc, config: &GatewayConfig, profile: &Profile) -> bool {
+    candidates(doc, config, &profile.provider).0.iter().any(|id| id == &profile.id)
+}
+
+/// Providers that have auth from the environment (the gateway's env fallback).
+pub fn env_providers(env: &crate::env::Env) -> Vec<String> {
+    let mut out = Vec::new();
+    for (var, provider) in [
+        ("ANTHROPIC_API_KEY", "anthropic"),
+        ("ANTHROPIC_OAUTH_TOKEN", "anthropic"),
+        ("OPENAI_API_KEY", "openai"),
+        ("OPENROUTER_API_KEY", "openrouter"),
+    ] {
+        if env.get(var).is_some() && !out.iter().any(|p| p == provider) {
+            out.push(provider.to_string());
+        }
+    }
+    out
+}
+
+/// The `models status --check` exit code (0 ok, 1 expired or missing, 2 expiring) for one
+/// agent's store, as the given generation computes it.
+pub fn check_code(
+    generation: Generation,
+    doc: &StoreDoc,
+    config: &GatewayConfig,
+    env_providers: &[String],
+    now: Millis,
+    warn_ms: Millis,
+) -> u8 {
+    let in_use = config.providers_in_use(generation.default_model());
+    let profiles = doc.profiles();
+    let has_env = |p: &str| env_providers.iter().any(|e| e == p);
+    let missing_in_use = in_use.iter().any(|p| !has_env(p) && !profiles.iter().any(|x| &x.provider == p));
+    let expirable = |p: &Profile| !matches!(p.credential, Credential::ApiKey { .. });
+    let statuses = |set: &[&Profile]| -> (bool, bool) {
+        let st: Vec<Status> = set.iter().filter(|p| expirable(p)).map(|p| assess(generation, p, now, warn_ms).status).collect();
+        (st.iter().any(|s| matches!(s, Status::Expired | Status::Missing)), st.contains(&Status::Expiring))
+    };
+    let (bad, expiring) = match generation {
+        // clawdbot looks at every oauth/token profile in the store.
+        Generation::Clawdbot => {
+            let all: Vec<&Profile> = profiles.iter().collect();
+            statuses(&all)
+        }
+        // openclaw looks per provider in use, at the profiles it would actually pick.
+        Generation::OpenclawJson | Generation::OpenclawSqlite => {
+            let mut bad = false;
+            let mut expiring = false;
+            for provider in in_use.iter().filter(|p| !has_env(p)) {
+                let of_provider: Vec<&Profile> = profiles.iter().filter(|p| &p.provider == provider).collect();
+                if of_provider.is_empty() {
+                    continue; // counted in missing_in_use
+                }
+                let (ids, explicit) = candidates(doc, config, provider);
+                let by_id = |id: &String| of_provider.iter().copied().find(|p| &p.id == id);
+                let mut effective: Vec<&Profile> =
+                    ids.iter().filter_map(by_id).filter(|p| usable(generation, p, config, now)).collect();
+                if effective.is_empty() {
+                    effective = if explicit { ids.iter().filter_map(by_id).collect() } else { of_provider.clone() };
+                }
+                if effective.is_empty() || !effective.iter().any(|p| expirable(p)) {
+                    bad |= !effective.iter().any(|p| matches!(p.credential, Credential::ApiKey { .. }));
+                    continue;
+                }
+                let (b, e) = statuses(&effective);
+                bad |= b;
+                expiring |= e;
+            }
+            (bad, expiring)
+        }
+    };
+    if bad || missing_in_use {
+        1
+    } else if expiring {
+        2
+    } else {
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    const NOW: Millis = 1_800_000_000_000;
+    const H: Millis = 3_600_000;
+
+    fn doc(json: &str) -> StoreDoc {
+        StoreDoc::parse(Path::new("p"), Some(json.as_bytes()), Path::new("s"), None).unwrap()
+    }
+
+    fn config(json: &str) -> GatewayConfig {
+        GatewayConfig { path: "c".into(), value: serde_json::from_str(json).unwrap(), exists: true }
+    }
+
+    fn token(exp: &str) -> String {
+        format!(r#"{{"version":1,"profiles":{{"anthropic:x":{{"type":"token","provider":"anthropic","token":"t"{exp}}}}}}}"#)
+    }
+
+    const ANTHROPIC_DEFAULT: &str = r#"{"agents":{"defaults":{"model":{"primary":"anthropic/claude-opus-4-5"}}}}"#;
+
+    #[test]
+    fn classifies_like_models_status() {
+        let cases = [
+            ("", Status::Static),
+            (&*format!(r#","expires":{}"#, NOW + 48 * H), Status::Ok),
+            (&*format!(r#","expires":{}"#, NOW + 8 * H), Status::Expiring),
+            (&*format!(r#","expires":{}"#, NOW - 1), Status::Expired),
+            (r#","expires":1795349939"#, Status::Expired), // seconds read as 1970
+        ];
+        for (exp, want) in cases {
+            let d = doc(&token(exp));
+            let p = &d.profiles()[0];
+            assert_eq!(assess(Generation::OpenclawJson, p, NOW, DEFAULT_WARN_MS).status, want, "{exp}");
+        }
+        let d = doc(&token(r#","expires":"2027-01-01""#));
+        let p = &d.profiles()[0];
+        assert_eq!(assess(Generation::Clawdbot, p, NOW, DEFAULT_WARN_MS).status, Status::Static);
+        assert_eq!(assess(Generation::OpenclawJson, p, NOW, DEFAULT_WARN_MS).status, Status::Missing);
+    }
+
+    #[test]
+    fn check_codes_match_the_gateway() {
+        let c = config(ANTHROPIC_DEFAULT);
+        let code = |g, d: &StoreDoc| check_code(g, d, &c, &[], NOW, DEFAULT_WARN_MS);
+        for g in [Generation::Clawdbot, Generation::OpenclawJson] {
+            assert_eq!(code(g, &doc(&token(&format!(r#","expires":{}"#, NOW + 8 * H)))), 2);
+            assert_eq!(code(g, &doc(&token(&format!(r#","expires":{}"#, NOW + 48 * H)))), 0);
+            assert_eq!(code(g, &doc(&token(&format!(r#","expires":{}"#, NOW - H)))), 1);
+            assert_eq!(code(g, &doc(&token(""))), 0);
+            assert_eq!(code(g, &doc(r#"{"version":1,"profiles":{}}"#)), 1);
+        }
+        // openclaw's default model is OpenAI: without OpenAI auth --check is 1.
+        let none = config("{}");
+        assert_eq!(check_code(Generation::OpenclawJson, &doc(&token("")), &none, &[], NOW, DEFAULT_WARN_MS), 1);
+        assert_eq!(check_code(Generation::OpenclawJson, &doc(&token("")), &none, &["openai".into()], NOW, DEFAULT_WARN_MS), 0);
+    }
+
+    #[test]
+    fn openclaw_looks_at_usable_profiles_first() {
+        let c = config(ANTHROPIC_DEFAULT);
+        let two = format!(
+            r#"{{"version":1,"profiles":{{"anthropic:old":{{"type":"token","provider":"anthropic","token":"t","expires":{}}},"anthropic:new":{{"type":"token","provider":"anthropic","token":"t","expires":{}}}}}}}"#,
+            NOW - H,
+            NOW + 48 * H
+        );
+        assert_eq!(check_code(Generation::OpenclawJson, &doc(&two), &c, &[], NOW, DEFAULT_WARN_MS), 0);
+        assert_eq!(check_code(Generation::Clawdbot, &doc(&two), &c, &[], NOW, DEFAULT_WARN_MS), 1);
+    }
+
+    #[test]
+    fn config_filters_hide_profiles() {
+        let d = doc(&token(""));
+        let c = config(r#"{"auth":{"profiles":{"anthropic:other":{"provider":"anthropic","mode":"token"}}}}"#);
+        let p = &d.profiles()[0];
+        assert!(!is_used(&d, &c, p));
+        assert!(is_used(&d, &config("{}"), p));
+    }
+}

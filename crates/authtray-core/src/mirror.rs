@@ -1,1 +1,193 @@
+//! What a gateway store should hold, given Claude Code's login: the mirroring rules per
+//! generation. Pure: no I/O, a function of the login, the stored profile and the clock.
 
+use serde_json::{Map, Value};
+
+use crate::claude::Login;
+use crate::clock::Millis;
+use crate::gateway::store::{Credential, Profile};
+use crate::gateway::Generation;
+
+/// What to do with one store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Add the profile.
+    Create,
+    /// Replace the stored credential.
+    Update,
+    /// Already in sync.
+    Unchanged,
+    /// Leave it, for the stated reason.
+    Skip,
+}
+
+/// The decision for one store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// What to do.
+    pub action: Action,
+    /// Why, in a sentence.
+    pub reason: String,
+    /// The profile object to store (for create/update), with extra fields of the stored one kept.
+    pub record: Option<Map<String, Value>>,
+}
+
+/// The credential fields a record may hold; anything else on a profile is kept as found.
+const CREDENTIAL_FIELDS: [&str; 8] = ["type", "mode", "provider", "token", "access", "refresh", "key", "expires"];
+
+/// The profile record the generation's mirror writes.
+///
+/// * clawdbot: as its own Claude Code sync writes it: `oauth` with access/refresh/expires when
+///   a refresh token exists, else `token`.
+/// * openclaw: always `token` with `token` and `expires`; the refresh token is never copied
+///   (the gateway would refresh it and log Claude Code out).
+pub fn desired_record(generation: Generation, login: &Login) -> Map<String, Value> {
+    let mut m = Map::new();
+    match (&login.refresh_token, generation) {
+        (Some(refresh), Generation::Clawdbot) => {
+            m.insert("type".into(), "oauth".into());
+            m.insert("provider".into(), "anthropic".into());
+            m.insert("access".into(), login.access_token.expose().into());
+            m.insert("refresh".into(), refresh.expose().into());
+        }
+        _ => {
+            m.insert("type".into(), "token".into());
+            m.insert("provider".into(), "anthropic".into());
+            m.insert("token".into(), login.access_token.expose().into());
+        }
+    }
+    m.insert("expires".into(), login.expires_at.into());
+    m
+}
+
+/// Decides what the mirror profile in one store should become.
+pub fn plan(
+    generation: Generation,
+    login: &Login,
+    stored_raw: Option<&Map<String, Value>>,
+    stored: Option<&Profile>,
+    now: Millis,
+) -> Decision {
+    let desired = desired_record(generation, login);
+    let decide = |action, reason: String, record| Decision { action, reason, record };
+    if login.expires_at <= now {
+        return decide(Action::Skip, "Claude Code's token has expired; run `claude` so it refreshes its login".into(), None);
+    }
+    let merged = |raw: Option<&Map<String, Value>>| {
+        let mut rec = desired.clone();
+        if let Some(raw) = raw {
+            for (k, v) in raw {
+                if !CREDENTIAL_FIELDS.contains(&k.as_str()) {
+                    rec.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        rec
+    };
+    let Some(stored) = stored else {
+        let (action, reason) = match stored_raw {
+            Some(_) => (Action::Update, "the stored entry is not a profile the gateway can use; replacing it".to_string()),
+            None => (Action::Create, "not present yet".to_string()),
+        };
+        return decide(action, reason, Some(merged(stored_raw)));
+    };
+    let same = stored_raw.is_some_and(|raw| desired.iter().all(|(k, v)| raw.get(k) == Some(v)))
+        && stored_raw.is_some_and(|raw| {
+            CREDENTIAL_FIELDS.iter().all(|k| raw.contains_key(*k) == desired.contains_key(*k) || *k == "mode")
+        });
+    if same {
+        return decide(Action::Unchanged, "already in sync".into(), None);
+    }
+    if stored.provider != "anthropic" {
+        return decide(Action::Update, format!("the stored profile's provider is {:?}", stored.provider), Some(merged(stored_raw)));
+    }
+    let stored_is_oauth = matches!(stored.credential, Credential::OAuth { .. });
+    let desired_is_oauth = desired.get("type").and_then(Value::as_str) == Some("oauth");
+    if stored_is_oauth && !desired_is_oauth {
+        return decide(
+            Action::Skip,
+            "the stored profile is oauth and is never downgraded to a token; remove it, or mirror into another id with --profile-id".into(),
+            None,
+        );
+    }
+    let stored_exp = stored.credential.expires().ms();
+    match stored_exp {
+        None => decide(Action::Update, "the stored profile has no usable expiry".into(), Some(merged(stored_raw))),
+        Some(e) if e <= now => decide(Action::Update, "the stored token has expired".into(), Some(merged(stored_raw))),
+        Some(e) if login.expires_at > e => decide(Action::Update, "Claude Code has a newer token".into(), Some(merged(stored_raw))),
+        Some(_) if desired_is_oauth && !stored_is_oauth => {
+            decide(Action::Update, "upgrading the stored token to oauth, as the gateway's own sync does".into(), Some(merged(stored_raw)))
+        }
+        Some(e) => decide(
+            Action::Skip,
+            format!("the stored credential is newer than Claude Code's (expires {})", crate::clock::iso(e)),
+            None,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claude::LoginSource;
+    use crate::gateway::store::StoreDoc;
+    use crate::token::Secret;
+    use std::path::Path;
+
+    const NOW: Millis = 1_800_000_000_000;
+    const H: Millis = 3_600_000;
+
+    fn login(refresh: bool, exp: Millis) -> Login {
+        Login {
+            source: LoginSource::File { path: "/x".into() },
+            access_token: Secret::new("sk-ant-oat01-NEW"),
+            refresh_token: refresh.then(|| Secret::new("sk-ant-ort01-R")),
+            expires_at: exp,
+            subscription_type: None,
+            modified_at: None,
+        }
+    }
+
+    fn stored(json: &str) -> (Map<String, Value>, Profile) {
+        let text = format!(r#"{{"profiles":{{"id":{json}}}}}"#);
+        let d = StoreDoc::parse(Path::new("p"), Some(text.as_bytes()), Path::new("s"), None).unwrap();
+        (d.raw_profile("id").unwrap().clone(), d.profile("id").unwrap())
+    }
+
+    #[test]
+    fn records_per_generation() {
+        let l = login(true, NOW + 8 * H);
+        let a = desired_record(Generation::Clawdbot, &l);
+        assert_eq!(a["type"], "oauth");
+        assert_eq!(a["refresh"], "sk-ant-ort01-R");
+        let b = desired_record(Generation::OpenclawJson, &l);
+        assert_eq!(Value::Object(b), serde_json::json!({"type":"token","provider":"anthropic","token":"sk-ant-oat01-NEW","expires": NOW + 8 * H}));
+        assert_eq!(desired_record(Generation::Clawdbot, &login(false, 1))["type"], "token");
+    }
+
+    #[test]
+    fn replaces_only_when_newer_or_expired() {
+        let l = login(false, NOW + 8 * H);
+        assert_eq!(plan(Generation::OpenclawJson, &l, None, None, NOW).action, Action::Create);
+        let (raw, p) = stored(&format!(r#"{{"type":"token","provider":"anthropic","token":"sk-ant-oat01-OLD","expires":{},"note":"mine"}}"#, NOW + 2 * H));
+        let d = plan(Generation::OpenclawJson, &l, Some(&raw), Some(&p), NOW);
+        assert_eq!(d.action, Action::Update);
+        assert_eq!(d.record.as_ref().unwrap()["note"], "mine");
+        let (raw, p) = stored(&format!(r#"{{"type":"token","provider":"anthropic","token":"sk-ant-oat01-OTHER","expires":{}}}"#, NOW + 9 * H));
+        assert_eq!(plan(Generation::OpenclawJson, &l, Some(&raw), Some(&p), NOW).action, Action::Skip);
+        let (raw, p) = stored(&format!(r#"{{"type":"token","provider":"anthropic","token":"sk-ant-oat01-NEW","expires":{},"x":1}}"#, NOW + 8 * H));
+        assert_eq!(plan(Generation::OpenclawJson, &l, Some(&raw), Some(&p), NOW).action, Action::Unchanged);
+    }
+
+    #[test]
+    fn never_downgrades_oauth_and_skips_expired_logins() {
+        let (raw, p) = stored(&format!(r#"{{"type":"oauth","provider":"anthropic","access":"a","refresh":"r","expires":{}}}"#, NOW - H));
+        assert_eq!(plan(Generation::Clawdbot, &login(false, NOW + 8 * H), Some(&raw), Some(&p), NOW).action, Action::Skip);
+        assert_eq!(plan(Generation::Clawdbot, &login(true, NOW + 8 * H), Some(&raw), Some(&p), NOW).action, Action::Update);
+        assert_eq!(plan(Generation::Clawdbot, &login(true, NOW - 1), None, None, NOW).action, Action::Skip);
+        let (raw, p) = stored(&format!(r#"{{"type":"token","provider":"anthropic","token":"t","expires":{}}}"#, NOW + 9 * H));
+        let d = plan(Generation::Clawdbot, &login(true, NOW + 8 * H), Some(&raw), Some(&p), NOW);
+        assert_eq!(d.action, Action::Update, "{}", d.reason);
+    }
+}

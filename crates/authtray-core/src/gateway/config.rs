@@ -175,47 +175,63 @@ impl GatewayConfig {
         walk(&self.value)
     }
 
-    /// Registers `id` in `auth.profiles` (and in an existing `auth.order[provider]`) the way the
-    /// gateway's `paste-token` does. Returns whether anything changed. Does not write.
-    pub fn register_profile(&mut self, id: &str, provider: &str, mode: &str, placement: OrderPlacement) -> bool {
-        let before = self.value.clone();
-        let Some(root) = self.value.as_object_mut() else { return false };
-        let auth = root.entry("auth").or_insert_with(|| Value::Object(Map::new()));
-        if !auth.is_object() {
-            return false;
-        }
-        let auth = auth.as_object_mut().expect("checked above");
-        let profiles = auth.entry("profiles").or_insert_with(|| Value::Object(Map::new()));
-        if let Some(profiles) = profiles.as_object_mut() {
-            let want_mode = match profiles.get(id).and_then(|p| p.get("mode")).and_then(Value::as_str) {
-                // The gateway treats oauth and token as interchangeable for a listed id.
-                Some(m @ ("oauth" | "token")) if mode == "oauth" || mode == "token" => m.to_string(),
-                _ => mode.to_string(),
-            };
-            let entry = profiles.entry(id.to_string()).or_insert_with(|| Value::Object(Map::new()));
-            if let Some(e) = entry.as_object_mut() {
-                e.insert("provider".into(), Value::String(provider.into()));
-                e.insert("mode".into(), Value::String(want_mode));
-            }
-        }
-        if let Some(list) = auth
-            .get_mut("order")
+    /// Registers `id` in `auth.profiles` and moves it to the front of an existing
+    /// `auth.order[provider]`, as the gateway's `paste-token` does. Returns whether anything
+    /// changed. Does not write.
+    pub fn register_profile(&mut self, id: &str, provider: &str, mode: &str) -> bool {
+        let listed = self.ensure_listed(id, provider, mode);
+        self.ensure_in_order(id, provider, OrderPlacement::Front) || listed
+    }
+
+    /// Makes `auth.profiles[id]` name `provider` and a mode compatible with `mode` (the
+    /// gateway treats oauth and token as interchangeable for a listed id).
+    pub fn ensure_listed(&mut self, id: &str, provider: &str, mode: &str) -> bool {
+        let Some(profiles) = self.object_at(&["auth", "profiles"]) else { return false };
+        let current = profiles.get(id).and_then(|p| p.get("mode")).and_then(Value::as_str).map(str::to_string);
+        let want_mode = match current.as_deref() {
+            Some(m @ ("oauth" | "token")) if mode == "oauth" || mode == "token" => m.to_string(),
+            _ => mode.to_string(),
+        };
+        let entry = profiles.entry(id.to_string()).or_insert_with(|| Value::Object(Map::new()));
+        let Some(e) = entry.as_object_mut() else { return false };
+        let before = e.clone();
+        e.insert("provider".into(), Value::String(provider.into()));
+        e.insert("mode".into(), Value::String(want_mode));
+        *e != before
+    }
+
+    /// Places `id` in `auth.order[provider]` when that list exists; never creates it.
+    pub fn ensure_in_order(&mut self, id: &str, provider: &str, placement: OrderPlacement) -> bool {
+        let Some(list) = self
+            .value
+            .pointer_mut("/auth/order")
             .and_then(Value::as_object_mut)
             .and_then(|o| o.get_mut(provider))
             .and_then(Value::as_array_mut)
-        {
-            let present = list.iter().position(|v| v.as_str() == Some(id));
-            match (placement, present) {
-                (OrderPlacement::Front, Some(0)) | (OrderPlacement::Append, Some(_)) => {}
-                (OrderPlacement::Front, Some(i)) => {
-                    let v = list.remove(i);
-                    list.insert(0, v);
-                }
-                (OrderPlacement::Front, None) => list.insert(0, Value::String(id.into())),
-                (OrderPlacement::Append, None) => list.push(Value::String(id.into())),
+        else {
+            return false;
+        };
+        let present = list.iter().position(|v| v.as_str() == Some(id));
+        match (placement, present) {
+            (OrderPlacement::Front, Some(0)) | (OrderPlacement::Append, Some(_)) => return false,
+            (OrderPlacement::Front, Some(i)) => {
+                let v = list.remove(i);
+                list.insert(0, v);
             }
+            (OrderPlacement::Front, None) => list.insert(0, Value::String(id.into())),
+            (OrderPlacement::Append, None) => list.push(Value::String(id.into())),
         }
-        self.value != before
+        true
+    }
+
+    /// The object at `path`, created (as empty objects) where missing; `None` when something
+    /// that is not an object is in the way.
+    fn object_at(&mut self, path: &[&str]) -> Option<&mut Map<String, Value>> {
+        let mut cur = self.value.as_object_mut()?;
+        for key in path {
+            cur = cur.entry(key.to_string()).or_insert_with(|| Value::Object(Map::new())).as_object_mut()?;
+        }
+        Some(cur)
     }
 
     /// Writes the config back as the gateway does: plain JSON, 2-space indent, via temp file
@@ -291,18 +307,19 @@ mod tests {
     #[test]
     fn registers_profiles_like_paste_token() {
         let (_d, mut c) = cfg(r#"{"auth":{"order":{"anthropic":["anthropic:a","anthropic:x"]}}}"#);
-        assert!(c.register_profile("anthropic:x", "anthropic", "token", OrderPlacement::Front));
+        assert!(c.register_profile("anthropic:x", "anthropic", "token"));
         assert_eq!(c.auth_order("anthropic").unwrap(), vec!["anthropic:x", "anthropic:a"]);
         assert_eq!(c.listed_mode("anthropic:x"), Some("token"));
-        assert!(!c.register_profile("anthropic:x", "anthropic", "token", OrderPlacement::Front));
-        assert!(c.register_profile("anthropic:m", "anthropic", "token", OrderPlacement::Append));
+        assert!(!c.register_profile("anthropic:x", "anthropic", "token"));
+        assert!(c.ensure_in_order("anthropic:m", "anthropic", OrderPlacement::Append));
         assert_eq!(c.auth_order("anthropic").unwrap(), vec!["anthropic:x", "anthropic:a", "anthropic:m"]);
+        assert!(!c.ensure_in_order("openai:m", "openai", OrderPlacement::Append));
     }
 
     #[test]
     fn save_keeps_backups_and_mode() {
         let (d, mut c) = cfg("{ a: 1 }");
-        c.register_profile("openai:manual", "openai", "api_key", OrderPlacement::Front);
+        c.register_profile("openai:manual", "openai", "api_key");
         c.save().unwrap();
         c.save().unwrap();
         assert_eq!(std::fs::read_to_string(d.path().join("openclaw.json.bak.1")).unwrap(), "{ a: 1 }");

@@ -1,0 +1,171 @@
+//! The command line, as clap sees it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use authtray_core::gateway::{DiscoverOptions, Generation};
+use authtray_core::ops::Options;
+use clap::{Args, Parser, Subcommand};
+
+/// Keep your AI gateway's credentials healthy: mirror Claude Code's login, paste tokens,
+/// order auth profiles, and check expiry.
+#[derive(Debug, Parser)]
+#[command(name = "authtray", version, about, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    /// More logging on stderr (-v info, -vv debug). Secrets are never logged.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The gateway's state directory (default: as the gateway resolves it, e.g. ~/.openclaw).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Claude Code's config directory (default: $CLAUDE_CONFIG_DIR or ~/.claude).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub claude_dir: Option<PathBuf>,
+    /// The gateway generation, when it cannot be detected: clawdbot, openclaw-json, openclaw-sqlite.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub generation: Option<String>,
+    /// How long to wait for a busy store lock before giving up (default 10s).
+    #[arg(long, global = true, value_name = "DUR")]
+    pub lock_timeout: Option<String>,
+}
+
+impl Global {
+    /// Turns the flags into engine options; a bad value is a usage error.
+    pub fn options(&self) -> Result<Options, String> {
+        let generation = self
+            .generation
+            .as_deref()
+            .map(|g| Generation::from_name(g).ok_or_else(|| format!("--generation {g:?}: expected clawdbot, openclaw-json or openclaw-sqlite")))
+            .transpose()?;
+        let lock_timeout = self
+            .lock_timeout
+            .as_deref()
+            .map(|d| authtray_core::duration::parse(d).map(|ms| Duration::from_millis(ms as u64)).map_err(|e| format!("--lock-timeout: {e}")))
+            .transpose()?;
+        Ok(Options {
+            discover: DiscoverOptions { state_dir: self.state_dir.clone(), generation, probe_cli: true },
+            claude_dir: self.claude_dir.clone(),
+            lock_timeout,
+        })
+    }
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show every agent's credentials, their expiry, and Claude Code's login.
+    Status {
+        /// Print one JSON document.
+        #[arg(long)]
+        json: bool,
+        /// Exit 0 when all is well, 1 when something expired or is missing, 2 when something
+        /// expires soon, as the gateway's `models status --check`.
+        #[arg(long)]
+        check: bool,
+        /// The "expiring" window (default 24h).
+        #[arg(long, value_name = "DUR")]
+        warn_within: Option<String>,
+    },
+    /// Mirror Claude Code's login into the gateway now.
+    Sync {
+        /// Print one JSON document.
+        #[arg(long)]
+        json: bool,
+        /// Show what would change without writing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Mirror into this agent (repeatable; default: the default agent and agents that already have the mirror).
+        #[arg(long, value_name = "ID")]
+        agent: Vec<String>,
+        /// Mirror into every agent.
+        #[arg(long)]
+        all_agents: bool,
+        /// The profile id to mirror into (openclaw; default anthropic:claude-code).
+        #[arg(long, value_name = "ID")]
+        profile_id: Option<String>,
+    },
+    /// Store a token read from stdin (e.g. the one `claude setup-token` printed).
+    PasteToken {
+        /// Print one JSON document.
+        #[arg(long)]
+        json: bool,
+        /// The provider: anthropic, openai, openrouter, …
+        #[arg(long)]
+        provider: String,
+        /// The profile id (default <provider>:manual).
+        #[arg(long, value_name = "ID")]
+        profile_id: Option<String>,
+        /// When it expires, from now (12h, 30d, 1y; a bare number means days). Anthropic
+        /// setup-tokens default to 365d.
+        #[arg(long, value_name = "DUR")]
+        expires_in: Option<String>,
+        /// The agent (default: the default agent).
+        #[arg(long, value_name = "ID")]
+        agent: Option<String>,
+    },
+    /// Read or change the order in which the gateway tries a provider's profiles.
+    #[command(subcommand)]
+    Order(OrderCommand),
+    /// Look for problems that make the gateway ignore or lose credentials, with fixes.
+    Doctor {
+        /// Print one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `order` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum OrderCommand {
+    /// Show the agent's order override for a provider.
+    Get {
+        #[command(flatten)]
+        common: OrderArgs,
+    },
+    /// Replace the order override with these profile ids.
+    Set {
+        #[command(flatten)]
+        common: OrderArgs,
+        /// Profile ids, first tried first.
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+    },
+    /// Remove the override (the config order or the gateway's default applies).
+    Clear {
+        #[command(flatten)]
+        common: OrderArgs,
+    },
+}
+
+/// Arguments shared by the `order` subcommands.
+#[derive(Debug, Args)]
+pub struct OrderArgs {
+    /// The provider.
+    #[arg(long)]
+    pub provider: String,
+    /// The agent (default: the default agent).
+    #[arg(long, value_name = "ID")]
+    pub agent: Option<String>,
+    /// Print one JSON document.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Command {
+    /// Whether the user asked for JSON (errors are then printed as JSON too).
+    pub fn wants_json(&self) -> bool {
+        match self {
+            Command::Status { json, .. } | Command::Sync { json, .. } | Command::PasteToken { json, .. } | Command::Doctor { json } => *json,
+            Command::Order(OrderCommand::Get { common } | OrderCommand::Set { common, .. } | OrderCommand::Clear { common }) => common.json,
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! Reports as text for people, or as JSON for scripts.
+
+use authtray_core::clock::Millis;
+use authtray_core::duration::describe_expiry;
+use authtray_core::ops::doctor::{DoctorReport, Severity};
+use authtray_core::ops::order::OrderReport;
+use authtray_core::ops::paste::PasteReport;
+use authtray_core::ops::status::StatusReport;
+use authtray_core::ops::sync::SyncReport;
+use authtray_core::mirror::Action;
+use serde::Serialize;
+
+/// Prints one JSON document on stdout.
+pub fn json<T: Serialize>(report: &T) {
+    match serde_json::to_string_pretty(report) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("error: could not encode the report as JSON: {e}"),
+    }
+}
+
+fn expiry(expires_at: Option<Millis>, now: Millis) -> String {
+    expires_at.map(|e| describe_expiry(e, now)).unwrap_or_default()
+}
+
+/// `status` as text.
+pub fn status(r: &StatusReport) {
+    let version = r.gateway_version.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
+    println!("Gateway      {}{version} · {}", r.generation, r.state_dir.display());
+    let c = &r.claude_code;
+    let src = match (c.source, &c.path, &c.service) {
+        ("file", Some(p), _) => p.display().to_string(),
+        ("keychain", _, Some(s)) => format!("Keychain \"{s}\""),
+        _ => "not found".into(),
+    };
+    let detail = match &c.problem {
+        Some(p) => p.clone(),
+        None => format!("{} · {}", c.token.as_deref().unwrap_or(""), expiry(c.expires_at, r.now)),
+    };
+    println!("Claude Code  {} ({}) · {detail}", c.status, src);
+    for a in &r.agents {
+        println!();
+        let default = if a.default { " (default)" } else { "" };
+        println!("Agent {}{default} · {}", a.id, a.store.display());
+        if let Some(e) = &a.error {
+            println!("  error: {e}");
+            continue;
+        }
+        if a.profiles.is_empty() {
+            println!("  no profiles");
+        }
+        let w = a.profiles.iter().map(|p| p.id.len()).max().unwrap_or(0);
+        for p in &a.profiles {
+            let unused = if p.used { "" } else { "  (not used by the gateway)" };
+            println!(
+                "  {:<w$}  {:<10} {:<8} {:<9} {}{unused}",
+                p.id,
+                p.provider,
+                p.kind,
+                p.status.as_str(),
+                expiry(p.expires_at, r.now),
+            );
+        }
+        for (provider, ids) in &a.order {
+            println!("  order {provider}: {}", ids.join(", "));
+        }
+    }
+    let meaning = match r.check {
+        0 => "all credentials healthy",
+        1 => "something expired or is missing",
+        _ => "something expires within the warning window",
+    };
+    println!("\ncheck: {} ({meaning})", r.check);
+}
+
+/// `sync` as text.
+pub fn sync(r: &SyncReport) {
+    let prefix = if r.dry_run { "would " } else { "" };
+    for a in &r.agents {
+        let what = match (&a.error, a.action) {
+            (Some(e), _) => format!("failed: {e}"),
+            (None, Action::Create) => format!("{prefix}create {} ({})", a.profile_id, a.reason),
+            (None, Action::Update) => format!("{prefix}update {} ({})", a.profile_id, a.reason),
+            (None, Action::Unchanged) => format!("{} already in sync", a.profile_id),
+            (None, Action::Skip) => format!("skipped {}: {}", a.profile_id, a.reason),
+        };
+        let extra = match (a.config_updated, a.order_updated) {
+            (true, true) => "; registered in the config and the agent's order",
+            (true, false) => "; registered in the config",
+            (false, true) => "; added to the agent's order",
+            _ => "",
+        };
+        println!("{}: {what}{extra}", a.agent);
+    }
+    if r.agents.is_empty() {
+        println!("no agent to mirror into");
+    }
+}
+
+/// `paste-token` as text.
+pub fn paste(r: &PasteReport, now: Millis) {
+    let exp = match (r.expires_at, r.expiry_assumed) {
+        (Some(e), true) => format!(", {} (setup-tokens last a year; pass --expires-in to change)", describe_expiry(e, now)),
+        (Some(e), false) => format!(", {}", describe_expiry(e, now)),
+        (None, _) => ", no expiry".into(),
+    };
+    let verb = if r.changed { "Saved" } else { "Already stored:" };
+    println!("{verb} {} as {} ({}) for agent {}{exp}", r.token, r.profile_id, r.kind, r.agent);
+    println!("Store: {}", r.store.display());
+    if let Some(p) = &r.previous {
+        println!("Replaced: {} {}", p.kind, p.token.as_deref().unwrap_or(""));
+    }
+    if r.config_updated {
+        println!("Registered {} in the gateway config", r.profile_id);
+    }
+}
+
+/// `order` as text.
+pub fn order(r: &OrderReport) {
+    match &r.order {
+        Some(ids) => println!("{} order for agent {}: {}", r.provider, r.agent_id, ids.join(", ")),
+        None => println!("{} order for agent {}: (none; the config order or the gateway's default applies)", r.provider, r.agent_id),
+    }
+}
+
+/// `doctor` as text.
+pub fn doctor(r: &DoctorReport) {
+    println!("Gateway      {} · {} ({})", r.generation, r.state_dir.display(), r.generation_evidence);
+    println!("Config       {}", r.config_path.display());
+    println!("Claude Code  {}", r.claude_credentials.display());
+    if r.findings.is_empty() {
+        println!("\nNo problems found.");
+    }
+    for f in &r.findings {
+        let tag = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        };
+        println!("\n{tag}[{}]: {}", f.code, f.message);
+        if let Some(fix) = &f.fix {
+            println!("  fix: {fix}");
+        }
+    }
+}

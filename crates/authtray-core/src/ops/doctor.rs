@@ -1,0 +1,165 @@
+//! `doctor`: look for everything that makes the gateway ignore, lose or refuse credentials,
+//! and say how to fix each.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::Context;
+use crate::claude::LoginState;
+use crate::clock::SECONDS_SUSPECT_BELOW;
+use crate::fsx::mode_of;
+use crate::gateway::json_store::{PROFILES_FILE, STATE_FILE};
+use crate::gateway::store::Expires;
+use crate::gateway::Generation;
+use crate::health;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// For information.
+    Info,
+    /// Works, but likely not as intended.
+    Warning,
+    /// Broken: the gateway will fail or lose data.
+    Error,
+}
+
+/// One finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Severity.
+    pub severity: Severity,
+    /// A stable code for scripts.
+    pub code: &'static str,
+    /// What is wrong.
+    pub message: String,
+    /// What to do.
+    pub fix: Option<String>,
+}
+
+/// The doctor report.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DoctorReport {
+    /// Generation (or `none`).
+    pub generation: &'static str,
+    /// How it was decided.
+    pub generation_evidence: String,
+    /// State dir.
+    pub state_dir: std::path::PathBuf,
+    /// Config file.
+    pub config_path: std::path::PathBuf,
+    /// Claude Code's credentials file.
+    pub claude_credentials: std::path::PathBuf,
+    /// Findings, worst first.
+    pub findings: Vec<Finding>,
+}
+
+impl DoctorReport {
+    /// Whether any finding is an error.
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+}
+
+/// Examines the install and the login.
+pub fn doctor(ctx: &Context) -> DoctorReport {
+    let install = &ctx.install;
+    let mut findings = Vec::new();
+    let mut add = |severity, code, message: String, fix: Option<String>| findings.push(Finding { severity, code, message, fix });
+
+    match install.generation {
+        None => add(Severity::Warning, "generation-unknown", format!("cannot tell which gateway generation owns {}: {}", install.state_dir.display(), install.evidence), Some("run the gateway once, or pass --generation".into())),
+        Some(Generation::OpenclawSqlite) => {
+            for agent in &install.agents {
+                for name in [PROFILES_FILE, STATE_FILE] {
+                    let p = agent.dir.join(name);
+                    if p.exists() {
+                        add(Severity::Error, "stray-json", format!("{} exists in a SQLite-era install: the gateway refuses to load auth (AUTH_PROFILE_MIGRATION_REQUIRED)", p.display()), Some("run `openclaw doctor --fix` to import it, or move it out of the agent dir".into()));
+                    }
+                }
+            }
+        }
+        Some(_) => {}
+    }
+    if let Some(mode) = mode_of(&install.config.path).filter(|m| m & 0o077 != 0) {
+        add(Severity::Warning, "loose-permissions", format!("{} is mode {mode:o}; the gateway keeps it 0600", install.config.path.display()), Some(format!("chmod 600 {}", install.config.path.display())));
+    }
+
+    if let Some(generation) = install.generation.filter(|g| *g != Generation::OpenclawSqlite) {
+        for agent in &install.agents {
+            let Ok(store) = ctx.store(agent) else { continue };
+            if let Some(m) = mode_of(&agent.dir).filter(|m| m & 0o077 != 0) {
+                add(Severity::Warning, "loose-permissions", format!("{} is mode {m:o}; it should be 0700", agent.dir.display()), Some(format!("chmod 700 {}", agent.dir.display())));
+            }
+            for p in [&store.profiles_path, &store.state_path] {
+                if let Some(m) = mode_of(p).filter(|m| m & 0o077 != 0) {
+                    add(Severity::Warning, "loose-permissions", format!("{} is mode {m:o}: other users can read the credentials", p.display()), Some(format!("chmod 600 {}", p.display())));
+                }
+            }
+            stale_lock(&store.profiles_path, &mut add);
+            let doc = match store.read() {
+                Ok(d) => d,
+                Err(e) => {
+                    add(Severity::Error, "malformed-store", e.to_string(), Some("restore the file from a backup or fix the JSON; the gateway would silently treat it as empty".into()));
+                    continue;
+                }
+            };
+            for ig in doc.ignored_profiles() {
+                add(Severity::Warning, "ignored-profile", format!("agent {}: profile {} is ignored by the gateway: {}", agent.id, ig.id, ig.reason), Some("fix or remove the entry".into()));
+            }
+            for p in doc.profiles() {
+                let h = health::assess(generation, &p, ctx.now, health::DEFAULT_WARN_MS);
+                if p.credential.secret().is_none() {
+                    let sev = if generation == Generation::Clawdbot { Severity::Error } else { Severity::Warning };
+                    add(sev, "empty-credential", format!("agent {}: profile {} has no secret{}", agent.id, p.id, if generation == Generation::Clawdbot { " (clawdbot crashes on every command)" } else { "" }), Some("paste the credential again or remove the profile".into()));
+                }
+                if let Expires::Ms(ms) = p.credential.expires() {
+                    if *ms < SECONDS_SUSPECT_BELOW {
+                        add(Severity::Error, "expires-in-seconds", format!("agent {}: profile {} has expires {ms}, which looks like seconds: the gateway reads it as 1970 (expired)", agent.id, p.id), Some("store expiry times in milliseconds".into()));
+                    }
+                }
+                if h.status == health::Status::Expired {
+                    add(Severity::Warning, "expired", format!("agent {}: profile {} has expired", agent.id, p.id), Some(format!("paste a new credential: authtray paste-token --provider {} --profile-id {}", p.provider, p.id)));
+                }
+                if !health::is_used(&doc, &install.config, &p) {
+                    add(Severity::Warning, "filtered-out", format!("agent {}: profile {} is not used by the gateway: the config's auth.profiles or an order leaves it out", agent.id, p.id), Some(format!("add it to the order (authtray order set --provider {} …) or list it in auth.profiles", p.provider)));
+                }
+                if p.id == "anthropic:claude-cli" && generation == Generation::Clawdbot && p.credential.type_name() == "oauth" {
+                    add(Severity::Info, "claude-cli-oauth", format!("agent {}: clawdbot itself syncs and refreshes anthropic:claude-cli from Claude Code; a gateway-side refresh can log Claude Code out", agent.id), Some("keep Claude Code running on this host, or stop the gateway's sync by upgrading".into()));
+                }
+            }
+        }
+    }
+    if install.generation == Some(Generation::OpenclawSqlite) {
+        add(Severity::Info, "sqlite-read-pending", "this install keeps credentials in SQLite; authtray reads and writes it through the gateway CLI (coming with SQLite support)".into(), None);
+    }
+
+    match ctx.login() {
+        LoginState::Ready(l) if l.expires_at <= ctx.now => add(Severity::Warning, "claude-expired", format!("Claude Code's token in {} expired at {}", l.source.describe(), crate::clock::iso(l.expires_at)), Some("run `claude` so it refreshes its login; authtray then mirrors the new token".into())),
+        LoginState::Ready(_) => {}
+        other => add(Severity::Warning, "claude-login", other.problem().unwrap_or_default(), None),
+    }
+    if let Some(m) = mode_of(&ctx.locator.file()).filter(|m| m & 0o077 != 0) {
+        add(Severity::Warning, "loose-permissions", format!("{} is mode {m:o}", ctx.locator.file().display()), Some(format!("chmod 600 {}", ctx.locator.file().display())));
+    }
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    DoctorReport {
+        generation: install.generation.map_or("none", Generation::name),
+        generation_evidence: install.evidence.clone(),
+        state_dir: install.state_dir.clone(),
+        config_path: install.config.path.clone(),
+        claude_credentials: ctx.locator.file(),
+        findings,
+    }
+}
+
+fn stale_lock(store: &Path, add: &mut impl FnMut(Severity, &'static str, String, Option<String>)) {
+    let lock = crate::gateway::lock::lock_path_for(store);
+    let age = std::fs::symlink_metadata(&lock).ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok());
+    if let Some(age) = age.filter(|a| *a > crate::gateway::lock::STALE_AFTER) {
+        add(Severity::Warning, "stale-lock", format!("{} is {} s old", lock.display(), age.as_secs()), Some("if no gateway or authtray is running, remove it".into()));
+    }
+}

@@ -1,0 +1,137 @@
+//! `paste-token`: validate a token and store it as the gateway's own `paste-token` would.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::sync::validate_profile_id;
+use super::Context;
+use crate::clock::Millis;
+use crate::error::{Error, Result};
+use crate::gateway::json_store::Written;
+use crate::token::{self, CredentialKind, TokenShape};
+
+/// Anthropic setup-tokens live a year; without `--expires-in` we record that so reminders work.
+pub const SETUP_TOKEN_LIFETIME_MS: Millis = 365 * 24 * 60 * 60 * 1000;
+
+/// What to paste where.
+#[derive(Debug, Clone)]
+pub struct PasteRequest {
+    /// Provider (`anthropic`, `openai` …).
+    pub provider: String,
+    /// Profile id (default `<provider>:manual`).
+    pub profile_id: Option<String>,
+    /// `--expires-in` in ms.
+    pub expires_in: Option<Millis>,
+    /// Agent (default agent when `None`).
+    pub agent: Option<String>,
+    /// The raw pasted text.
+    pub token: String,
+}
+
+/// The credential that was replaced, for display and undo.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Previous {
+    /// Its type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Redacted secret.
+    pub token: Option<String>,
+    /// Its expiry.
+    pub expires_at: Option<Millis>,
+}
+
+/// What was stored.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasteReport {
+    /// Agent.
+    pub agent: String,
+    /// Store file.
+    pub store: std::path::PathBuf,
+    /// Profile id.
+    pub profile_id: String,
+    /// Provider.
+    pub provider: String,
+    /// `token` or `api_key`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Redacted token.
+    pub token: String,
+    /// Expiry, if any.
+    pub expires_at: Option<Millis>,
+    /// Whether the expiry was assumed (setup-token, one year).
+    pub expiry_assumed: bool,
+    /// Whether anything changed.
+    pub changed: bool,
+    /// Whether the config was updated.
+    pub config_updated: bool,
+    /// The replaced credential.
+    pub previous: Option<Previous>,
+}
+
+/// Validates and stores a token.
+pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
+    let provider = crate::gateway::config::normalize_provider(&req.provider);
+    if provider.is_empty() || provider.contains(|c: char| c.is_whitespace() || c == ':') {
+        return Err(Error::InvalidInput(format!("provider {:?} is not a provider id (like anthropic, openai)", req.provider)));
+    }
+    let valid = token::validate(&provider, &req.token)?;
+    let profile_id = validate_profile_id(req.profile_id.as_deref().unwrap_or(&format!("{provider}:manual")), &provider)?;
+    if valid.kind == CredentialKind::ApiKey && req.expires_in.is_some() {
+        return Err(Error::InvalidInput(format!("{} does not expire; --expires-in applies to tokens only", valid.shape.describe())));
+    }
+    let (expires_at, expiry_assumed) = match (req.expires_in, valid.shape) {
+        (Some(ms), _) => (Some(ctx.now + ms), false),
+        (None, TokenShape::AnthropicSetupToken) => (Some(ctx.now + SETUP_TOKEN_LIFETIME_MS), true),
+        (None, _) => (None, false),
+    };
+    let agent = ctx.agent(req.agent.as_deref())?;
+    let store = ctx.store(agent)?;
+    let mut record = Map::new();
+    record.insert("type".into(), valid.kind.as_str().into());
+    record.insert("provider".into(), provider.clone().into());
+    match valid.kind {
+        CredentialKind::ApiKey => record.insert("key".into(), valid.secret.expose().into()),
+        CredentialKind::Token => record.insert("token".into(), valid.secret.expose().into()),
+    };
+    if let Some(e) = expires_at {
+        record.insert("expires".into(), Value::from(e));
+    }
+    let (previous, written) = store.update(|doc| {
+        let previous = doc.profile(&profile_id).map(|p| Previous {
+            kind: p.credential.type_name().into(),
+            token: p.credential.secret().map(token::redact),
+            expires_at: p.credential.expires().ms(),
+        });
+        // Like the gateway: the whole credential is replaced; fields it does not know are kept.
+        let mut rec = record.clone();
+        if let Some(raw) = doc.raw_profile(&profile_id) {
+            for (k, v) in raw {
+                if !matches!(k.as_str(), "type" | "mode" | "provider" | "token" | "key" | "apiKey" | "access" | "refresh" | "expires") {
+                    rec.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        doc.set_raw_profile(&profile_id, rec);
+        Ok(previous)
+    })?;
+    let mut config = ctx.install.config.clone();
+    let config_updated = config.register_profile(&profile_id, &provider, valid.kind.as_str());
+    if config_updated {
+        config.save()?;
+    }
+    Ok(PasteReport {
+        agent: agent.id.clone(),
+        store: store.profiles_path.clone(),
+        profile_id,
+        provider,
+        kind: valid.kind.as_str(),
+        token: valid.secret.redacted(),
+        expires_at,
+        expiry_assumed,
+        changed: written == Written::Changed,
+        config_updated,
+        previous,
+    })
+}

@@ -1,0 +1,255 @@
+//! `status`: every agent's profiles with their health, the Claude Code source, and the
+//! gateway-compatible `--check` code.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::{redacted, Context};
+use crate::claude::{LoginSource, LoginState};
+use crate::clock::Millis;
+use crate::gateway::Generation;
+use crate::health::{self, Status};
+
+/// Claude Code's login at a glance.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClaudeReport {
+    /// `file`, `keychain`, or `none`.
+    pub source: &'static str,
+    /// The file, when the source is a file.
+    pub path: Option<PathBuf>,
+    /// The Keychain service, when the source is the Keychain.
+    pub service: Option<String>,
+    /// `ok`, `expiring` (< 30 min), `expired`, `missing`, `malformed`, `unreadable`, `overridden`.
+    pub status: &'static str,
+    /// When the access token expires (ms).
+    pub expires_at: Option<Millis>,
+    /// The access token, redacted.
+    pub token: Option<String>,
+    /// Whether a refresh token exists (never shown, never copied into openclaw).
+    pub has_refresh_token: bool,
+    /// `max`, `pro` …
+    pub subscription_type: Option<String>,
+    /// When the source last changed.
+    pub modified_at: Option<Millis>,
+    /// What is wrong, when not usable.
+    pub problem: Option<String>,
+}
+
+/// Within this much of its expiry, Claude Code's own token counts as expiring.
+pub const SOURCE_WARN_MS: Millis = 30 * 60 * 1000;
+
+impl ClaudeReport {
+    /// Summarises a login state.
+    pub fn from_state(state: &LoginState, now: Millis) -> ClaudeReport {
+        let mut r = ClaudeReport {
+            source: "none",
+            path: None,
+            service: None,
+            status: "missing",
+            expires_at: None,
+            token: None,
+            has_refresh_token: false,
+            subscription_type: None,
+            modified_at: None,
+            problem: state.problem(),
+        };
+        let mut set_source = |s: &LoginSource| match s {
+            LoginSource::File { path } => {
+                r.source = "file";
+                r.path = Some(path.clone());
+            }
+            LoginSource::Keychain { service, .. } => {
+                r.source = "keychain";
+                r.service = Some(service.clone());
+            }
+        };
+        match state {
+            LoginState::Ready(l) => {
+                set_source(&l.source);
+                r.status = if l.expires_at <= now {
+                    "expired"
+                } else if l.expires_at - now <= SOURCE_WARN_MS {
+                    "expiring"
+                } else {
+                    "ok"
+                };
+                r.expires_at = Some(l.expires_at);
+                r.token = Some(l.access_token.redacted());
+                r.has_refresh_token = l.refresh_token.is_some();
+                r.subscription_type = l.subscription_type.clone();
+                r.modified_at = l.modified_at;
+            }
+            LoginState::Missing { .. } => {}
+            LoginState::Malformed { source, .. } => {
+                set_source(source);
+                r.status = "malformed";
+            }
+            LoginState::Unreadable { source, .. } => {
+                set_source(source);
+                r.status = "unreadable";
+            }
+            LoginState::Overridden { .. } => r.status = "overridden",
+        }
+        r
+    }
+}
+
+/// One profile's line.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileReport {
+    /// Profile id.
+    pub id: String,
+    /// Provider.
+    pub provider: String,
+    /// `api_key`, `token`, `oauth`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Health.
+    pub status: Status,
+    /// Expiry in ms, or null.
+    pub expires_at: Option<Millis>,
+    /// The secret, redacted.
+    pub token: Option<String>,
+    /// False when the config or an order hides it from the gateway.
+    pub used: bool,
+    /// Why it is `missing`.
+    pub reason: Option<String>,
+}
+
+/// One agent's store.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentReport {
+    /// Agent id.
+    pub id: String,
+    /// Whether this is the default agent.
+    pub default: bool,
+    /// The agent dir.
+    pub dir: PathBuf,
+    /// The store file.
+    pub store: PathBuf,
+    /// Whether the store exists.
+    pub store_exists: bool,
+    /// Profiles the gateway loads.
+    pub profiles: Vec<ProfileReport>,
+    /// Order overrides per provider.
+    pub order: BTreeMap<String, Vec<String>>,
+    /// This agent's `--check` code.
+    pub check: u8,
+    /// Why the store could not be read.
+    pub error: Option<String>,
+}
+
+/// The whole `status` document.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusReport {
+    /// `clawdbot`, `openclaw-json`, `openclaw-sqlite` or `none`.
+    pub generation: &'static str,
+    /// How the generation was decided.
+    pub generation_evidence: String,
+    /// The gateway version, when known.
+    pub gateway_version: Option<String>,
+    /// The state dir.
+    pub state_dir: PathBuf,
+    /// The config file.
+    pub config_path: PathBuf,
+    /// Claude Code's login.
+    pub claude_code: ClaudeReport,
+    /// Agents, default first.
+    pub agents: Vec<AgentReport>,
+    /// The gateway-compatible `--check` code for the main agent (0 ok, 1 expired/missing, 2 expiring).
+    pub check: u8,
+    /// The warning window used.
+    pub warn_within_ms: Millis,
+    /// When this was computed.
+    pub now: Millis,
+}
+
+/// Builds the status report. Unreadable stores are reported per agent, not fatal.
+pub fn status(ctx: &Context, warn_within_ms: Millis) -> StatusReport {
+    let install = &ctx.install;
+    let env_providers = health::env_providers(&ctx.env);
+    let agents: Vec<AgentReport> = install
+        .agents
+        .iter()
+        .map(|agent| agent_report(ctx, agent, &env_providers, warn_within_ms))
+        .collect();
+    let check = agents
+        .iter()
+        .find(|a| a.id == "main")
+        .or(agents.first())
+        .map_or(1, |a| a.check);
+    StatusReport {
+        generation: install.generation.map_or("none", Generation::name),
+        generation_evidence: install.evidence.clone(),
+        gateway_version: install.version.as_ref().map(|v| v.raw.clone()),
+        state_dir: install.state_dir.clone(),
+        config_path: install.config.path.clone(),
+        claude_code: ClaudeReport::from_state(&ctx.login(), ctx.now),
+        agents,
+        check,
+        warn_within_ms,
+        now: ctx.now,
+    }
+}
+
+fn agent_report(ctx: &Context, agent: &crate::gateway::Agent, env_providers: &[String], warn: Millis) -> AgentReport {
+    let install = &ctx.install;
+    let mut report = AgentReport {
+        id: agent.id.clone(),
+        default: agent.id == install.default_agent,
+        dir: agent.dir.clone(),
+        store: agent.dir.join(crate::gateway::json_store::PROFILES_FILE),
+        store_exists: false,
+        profiles: Vec::new(),
+        order: BTreeMap::new(),
+        check: 1,
+        error: None,
+    };
+    let Some(generation) = install.generation else {
+        report.error = Some("the gateway generation is unknown".into());
+        return report;
+    };
+    let store = match ctx.store(agent) {
+        Ok(s) => s,
+        Err(e) => {
+            report.store = agent.dir.join("openclaw-agent.sqlite");
+            report.store_exists = report.store.exists();
+            report.error = Some(e.to_string());
+            return report;
+        }
+    };
+    report.store_exists = store.exists();
+    let doc = match store.read() {
+        Ok(d) => d,
+        Err(e) => {
+            report.error = Some(e.to_string());
+            return report;
+        }
+    };
+    report.profiles = doc
+        .profiles()
+        .iter()
+        .map(|p| {
+            let h = health::assess(generation, p, ctx.now, warn);
+            ProfileReport {
+                id: p.id.clone(),
+                provider: p.provider.clone(),
+                kind: p.credential.type_name(),
+                status: h.status,
+                expires_at: h.expires_at,
+                token: redacted(p.credential.secret()),
+                used: health::is_used(&doc, &install.config, p),
+                reason: h.reason,
+            }
+        })
+        .collect();
+    report.order = doc.order();
+    report.check = health::check_code(generation, &doc, &install.config, env_providers, ctx.now, warn);
+    report
+}

@@ -1,0 +1,215 @@
+//! `sync`: mirror Claude Code's login into the gateway's stores.
+
+use serde::Serialize;
+
+use super::status::ClaudeReport;
+use super::Context;
+use crate::clock::Millis;
+use crate::error::{Error, Result};
+use crate::gateway::config::OrderPlacement;
+use crate::gateway::Agent;
+use crate::mirror::{self, Action};
+
+/// Which agents to mirror into.
+#[derive(Debug, Clone, Default)]
+pub enum Targets {
+    /// The default agent plus every agent whose store already holds the mirror profile.
+    #[default]
+    Default,
+    /// Exactly these agents (`--agent`, repeatable).
+    Agents(Vec<String>),
+    /// Every agent (`--all-agents`).
+    All,
+}
+
+/// What to do.
+#[derive(Debug, Clone, Default)]
+pub struct SyncRequest {
+    /// Agents.
+    pub targets: Targets,
+    /// `--profile-id` (openclaw generations; clawdbot's own sync owns `anthropic:claude-cli`).
+    pub profile_id: Option<String>,
+    /// `--dry-run`: decide, write nothing.
+    pub dry_run: bool,
+}
+
+/// One agent's outcome.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentSync {
+    /// Agent id.
+    pub agent: String,
+    /// The mirror profile id.
+    pub profile_id: String,
+    /// create / update / unchanged / skip.
+    pub action: Action,
+    /// Why.
+    pub reason: String,
+    /// The expiry written (or that would be).
+    pub expires_at: Option<Millis>,
+    /// Whether the config was changed to let the gateway use the profile.
+    pub config_updated: bool,
+    /// Whether the agent's order override got the profile appended.
+    pub order_updated: bool,
+    /// What failed, if anything.
+    pub error: Option<String>,
+}
+
+/// The sync report.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncReport {
+    /// The generation.
+    pub generation: &'static str,
+    /// The source.
+    pub claude_code: ClaudeReport,
+    /// Whether nothing was written on purpose.
+    pub dry_run: bool,
+    /// Per agent.
+    pub agents: Vec<AgentSync>,
+}
+
+impl SyncReport {
+    /// Whether any agent failed.
+    pub fn failed(&self) -> bool {
+        self.agents.iter().any(|a| a.error.is_some())
+    }
+}
+
+/// Mirrors Claude Code's login. Errors before any agent is touched (no login, unknown
+/// generation) are returned; per-agent failures are in the report.
+pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
+    let generation = ctx.install.writable_generation()?;
+    let state = ctx.login();
+    let claude_code = ClaudeReport::from_state(&state, ctx.now);
+    let login = state.login().ok_or_else(|| Error::NoLogin(state.problem().unwrap_or_default()))?;
+    let profile_id = match (&req.profile_id, generation) {
+        (Some(id), crate::gateway::Generation::Clawdbot) if id != generation.mirror_profile_id() => {
+            return Err(Error::InvalidInput(format!(
+                "clawdbot mirrors Claude Code only into {} (its own sync owns that id); --profile-id {id} is not supported there",
+                generation.mirror_profile_id()
+            )))
+        }
+        (Some(id), _) => validate_profile_id(id, "anthropic")?,
+        (None, g) => g.mirror_profile_id().to_string(),
+    };
+    let targets = target_agents(ctx, &req.targets, &profile_id)?;
+    let mut config = ctx.install.config.clone();
+    let mut agents = Vec::new();
+    for agent in targets {
+        let mut out = AgentSync {
+            agent: agent.id.clone(),
+            profile_id: profile_id.clone(),
+            action: Action::Skip,
+            reason: String::new(),
+            expires_at: None,
+            config_updated: false,
+            order_updated: false,
+            error: None,
+        };
+        let result = ctx.store(agent).and_then(|store| {
+            if req.dry_run {
+                let doc = store.read()?;
+                let d = mirror::plan(generation, login, doc.raw_profile(&profile_id), doc.profile(&profile_id).as_ref(), ctx.now);
+                let order_needed = doc.order().get("anthropic").is_some_and(|o| !o.contains(&profile_id));
+                let order_needed = order_needed && d_writes(&d);
+                return Ok((d, order_needed));
+            }
+            let ((d, order_updated), _) = store.update(|doc| {
+                let d = mirror::plan(generation, login, doc.raw_profile(&profile_id), doc.profile(&profile_id).as_ref(), ctx.now);
+                let mut order_updated = false;
+                if let Some(record) = &d.record {
+                    doc.set_raw_profile(&profile_id, record.clone());
+                    // An order override that omits the mirror hides it from the gateway.
+                    if let Some(mut order) = doc.order().get("anthropic").cloned() {
+                        if !order.contains(&profile_id) {
+                            order.push(profile_id.clone());
+                            doc.set_order("anthropic", Some(order), store.order_in_state_file);
+                            order_updated = true;
+                        }
+                    }
+                }
+                Ok((d, order_updated))
+            })?;
+            Ok((d, order_updated))
+        });
+        match result {
+            Ok((d, order_updated)) => {
+                out.action = d.action;
+                out.reason = d.reason.clone();
+                out.order_updated = order_updated;
+                out.expires_at = d.record.as_ref().and_then(|r| r.get("expires")).and_then(|v| v.as_i64());
+                if d_writes(&d) || d.action == Action::Unchanged {
+                    let mode = d.record.as_ref().and_then(|r| r.get("type")).and_then(|t| t.as_str()).unwrap_or("token");
+                    out.config_updated = register_if_filtered(&mut config, &profile_id, mode);
+                }
+            }
+            Err(e) => out.error = Some(e.to_string()),
+        }
+        agents.push(out);
+    }
+    if agents.iter().any(|a| a.config_updated) && !req.dry_run {
+        if let Err(e) = config.save() {
+            for a in agents.iter_mut().filter(|a| a.config_updated) {
+                a.error = Some(format!("the store was updated but the config could not be: {e}"));
+            }
+        }
+    }
+    Ok(SyncReport { generation: generation.name(), claude_code, dry_run: req.dry_run, agents })
+}
+
+fn d_writes(d: &mirror::Decision) -> bool {
+    matches!(d.action, Action::Create | Action::Update)
+}
+
+/// When the config filters Anthropic profiles (`auth.profiles` lists some) or has an
+/// `auth.order.anthropic`, the mirror must be named there or the gateway ignores it.
+fn register_if_filtered(config: &mut crate::gateway::GatewayConfig, id: &str, mode: &str) -> bool {
+    let listed = config.listed_profiles("anthropic");
+    let mut changed = false;
+    if !listed.is_empty() && !listed.iter().any(|l| l == id) {
+        changed |= config.ensure_listed(id, "anthropic", mode);
+    }
+    changed |= config.ensure_in_order(id, "anthropic", OrderPlacement::Append);
+    changed
+}
+
+fn target_agents<'a>(ctx: &'a Context, targets: &Targets, profile_id: &str) -> Result<Vec<&'a Agent>> {
+    let install = &ctx.install;
+    match targets {
+        Targets::All => Ok(install.agents.iter().collect()),
+        Targets::Agents(ids) => {
+            let mut out: Vec<&Agent> = Vec::new();
+            for id in ids {
+                let a = install.agent(id)?;
+                if !out.iter().any(|o| o.id == a.id) {
+                    out.push(a);
+                }
+            }
+            Ok(out)
+        }
+        Targets::Default => Ok(install
+            .agents
+            .iter()
+            .filter(|a| {
+                a.id == install.default_agent
+                    || ctx.store(a).and_then(|s| s.read()).is_ok_and(|d| d.raw_profile(profile_id).is_some())
+            })
+            .collect()),
+    }
+}
+
+/// Checks a profile id: `<provider>:<name>`, no spaces, matching the provider.
+pub fn validate_profile_id(id: &str, provider: &str) -> Result<String> {
+    let id = id.trim();
+    let Some((p, name)) = id.split_once(':') else {
+        return Err(Error::InvalidInput(format!("profile id {id:?} must look like {provider}:<name>")));
+    };
+    if name.is_empty() || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::InvalidInput(format!("profile id {id:?} must look like {provider}:<name>, without spaces")));
+    }
+    if crate::gateway::config::normalize_provider(p) != provider {
+        return Err(Error::InvalidInput(format!("profile id {id:?} does not belong to provider {provider:?}; use {provider}:<name>")));
+    }
+    Ok(id.to_string())
+}
