@@ -1,0 +1,336 @@
+//! The `authtray` command line end to end, on throwaway HOMEs (no gateway needed): exit
+//! codes, JSON shapes, validation messages, redaction, and the macOS Keychain path through a
+//! stand-in `security` program.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{json, Value};
+
+const HOUR: i64 = 3_600_000;
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+fn canary(fill: char) -> String {
+    format!("sk-ant-oat01-CANARY{}", fill.to_string().repeat(80))
+}
+
+struct Home {
+    dir: tempfile::TempDir,
+    extra_env: Vec<(String, String)>,
+    path_prefix: Option<PathBuf>,
+}
+
+impl Home {
+    fn new() -> Home {
+        Home { dir: tempfile::tempdir().expect("temp dir"), extra_env: Vec::new(), path_prefix: None }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// An openclaw-json install stamped by its config.
+    fn openclaw_json(self) -> Home {
+        let state = self.path().join(".openclaw");
+        std::fs::create_dir_all(state.join("agents/main/agent")).expect("state");
+        std::fs::write(
+            state.join("openclaw.json"),
+            r#"{ // JSON5, as users write it
+              meta: { lastTouchedVersion: "2026.5.28" },
+              agents: { defaults: { model: { primary: "anthropic/claude-opus-4-5" } } },
+            }"#,
+        )
+        .expect("config");
+        self
+    }
+
+    fn store_path(&self) -> PathBuf {
+        self.path().join(".openclaw/agents/main/agent/auth-profiles.json")
+    }
+
+    fn login(&self, access: &str, expires_at: i64) {
+        let dir = self.path().join(".claude");
+        std::fs::create_dir_all(&dir).expect("claude dir");
+        let doc = json!({"claudeAiOauth": {"accessToken": access, "refreshToken": "sk-ant-ort01-CANARYREFRESH", "expiresAt": expires_at, "subscriptionType": "pro"}});
+        std::fs::write(dir.join(".credentials.json"), doc.to_string()).expect("credentials");
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_authtray"));
+        cmd.args(args).env_clear().env("HOME", self.path()).env("USER", "alice");
+        let mut path = std::env::var("PATH").unwrap_or_default();
+        if let Some(p) = &self.path_prefix {
+            path = format!("{}:{path}", p.display());
+        }
+        cmd.env("PATH", path);
+        for (k, v) in &self.extra_env {
+            cmd.env(k, v);
+        }
+        cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("authtray runs");
+        if let (Some(s), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            use std::io::Write;
+            let _ = pipe.write_all(s.as_bytes());
+        }
+        child.wait_with_output().expect("authtray finishes")
+    }
+}
+
+fn stdout_json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[test]
+fn usage_errors_exit_64_and_help_exits_0() {
+    let h = Home::new();
+    assert_eq!(h.run(&["status", "--bogus"], None).status.code(), Some(64));
+    assert_eq!(h.run(&["frobnicate"], None).status.code(), Some(64));
+    assert_eq!(h.run(&["--generation", "nope", "status"], None).status.code(), Some(64));
+    assert_eq!(h.run(&["status", "--warn-within", "soon"], None).status.code(), Some(64));
+    assert_eq!(h.run(&["order", "set", "--provider", "anthropic"], None).status.code(), Some(64));
+    assert_eq!(h.run(&["--help"], None).status.code(), Some(0));
+}
+
+#[test]
+fn status_json_has_the_documented_shape() {
+    let h = Home::new().openclaw_json();
+    let exp = now_ms() + 48 * HOUR;
+    std::fs::write(
+        h.store_path(),
+        json!({"version":1,"profiles":{
+            "anthropic:claude-code":{"type":"token","provider":"anthropic","token":canary('A'),"expires":exp},
+            "anthropic:default":{"type":"api_key","provider":"anthropic","key":"sk-ant-api03-CANARYKEY"}}})
+        .to_string(),
+    )
+    .expect("store");
+    h.login(&canary('L'), now_ms() + 8 * HOUR);
+    let out = h.run(&["status", "--json", "--check"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v = stdout_json(&out);
+    assert_eq!(v["generation"], "openclaw-json");
+    assert_eq!(v["stateDir"], json!(h.path().join(".openclaw")));
+    assert_eq!(v["check"], 0);
+    assert_eq!(v["claudeCode"]["source"], "file");
+    assert_eq!(v["claudeCode"]["status"], "ok");
+    assert_eq!(v["claudeCode"]["token"], "sk-ant-oat01-…LLLL");
+    let agent = &v["agents"][0];
+    assert_eq!(agent["id"], "main");
+    assert_eq!(agent["store"], json!(h.store_path()));
+    let p = &agent["profiles"];
+    assert_eq!(p[0], json!({"id":"anthropic:claude-code","provider":"anthropic","type":"token","status":"ok","expiresAt":exp,"token":"sk-ant-oat01-…AAAA","used":true,"reason":null}));
+    assert_eq!((p[1]["status"].as_str(), p[1]["expiresAt"].is_null()), (Some("static"), true));
+    assert!(!text(&out).contains("CANARYA") && !text(&out).contains("CANARYKEY") && !text(&out).contains("CANARYL"));
+
+    let warn = h.run(&["status", "--check", "--warn-within", "3d"], None);
+    assert_eq!(warn.status.code(), Some(2));
+    assert!(text(&warn).contains("expiring"));
+}
+
+#[test]
+fn sync_then_no_op_then_dry_run() {
+    let h = Home::new().openclaw_json();
+    let exp = now_ms() + 8 * HOUR;
+    h.login(&canary('S'), exp);
+    let dry = h.run(&["sync", "--dry-run", "--json"], None);
+    assert_eq!(stdout_json(&dry)["agents"][0]["action"], "create");
+    assert!(!h.store_path().exists(), "--dry-run writes nothing");
+    let out = h.run(&["sync"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("main: create anthropic:claude-code"), "{}", text(&out));
+    let stored: Value = serde_json::from_slice(&std::fs::read(h.store_path()).expect("store")).expect("json");
+    assert_eq!(stored["profiles"]["anthropic:claude-code"], json!({"type":"token","provider":"anthropic","token":canary('S'),"expires":exp}));
+    let mtime = std::fs::metadata(h.store_path()).and_then(|m| m.modified()).expect("mtime");
+    let again = h.run(&["sync"], None);
+    assert!(text(&again).contains("already in sync"), "{}", text(&again));
+    assert_eq!(std::fs::metadata(h.store_path()).and_then(|m| m.modified()).expect("mtime"), mtime);
+    for o in [&dry, &out, &again] {
+        assert!(!text(o).contains("CANARYS") && !text(o).contains("CANARYREFRESH"));
+    }
+}
+
+#[test]
+fn sync_without_login_is_a_clear_error() {
+    let h = Home::new().openclaw_json();
+    let out = h.run(&["sync", "--json"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout_json(&out)["error"].as_str().unwrap_or_default().contains("no usable Claude Code login"));
+    std::fs::create_dir_all(h.path().join(".claude")).expect("dir");
+    std::fs::write(h.path().join(".claude/.credentials.json"), "{\"claudeAiOauth\":{\"accessToken\":\"sk-ant-oat01-CANARYX\",\"expiresAt\":17}}").expect("write");
+    let out = h.run(&["sync"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("seconds"), "{}", text(&out));
+    assert!(!text(&out).contains("CANARYX"));
+}
+
+#[test]
+fn paste_token_validates_and_redacts() {
+    let h = Home::new().openclaw_json();
+    let cases = [
+        ("", "empty"),
+        ("sk-ant-oat01-abc", "too short"),
+        ("sk-ant-ort01-CANARYREFRESHTOKENxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "refresh token"),
+        ("sk-proj-CANARYopenaikeyxxxxxxxxxxxxxxxxxxxx", "--provider openai"),
+        ("sk-ant-oat01-CANARY first\nsecond line xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "one line"),
+    ];
+    for (input, needle) in cases {
+        let out = h.run(&["paste-token", "--provider", "anthropic"], Some(input));
+        assert_eq!(out.status.code(), Some(1), "{input:?}");
+        assert!(text(&out).contains(needle), "{input:?}: {}", text(&out));
+        assert!(!text(&out).contains("CANARY"), "{input:?} leaked: {}", text(&out));
+        assert!(!h.store_path().exists());
+    }
+    let bad_dur = h.run(&["paste-token", "--provider", "anthropic", "--expires-in", "soonish"], Some(&canary('P')));
+    assert_eq!(bad_dur.status.code(), Some(64));
+    let out = h.run(&["paste-token", "--provider", "anthropic", "--expires-in", "12h"], Some(&format!("  {}\r\n", canary('P'))));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("sk-ant-oat01-…PPPP") && text(&out).contains("anthropic:manual"), "{}", text(&out));
+    assert!(!text(&out).contains(&canary('P')));
+    let mode = std::fs::metadata(h.store_path()).map(|m| m.permissions().mode() & 0o777).expect("store");
+    assert_eq!(mode, 0o600);
+    let cfg = std::fs::read_to_string(h.path().join(".openclaw/openclaw.json")).expect("config");
+    assert!(cfg.contains("anthropic:manual"), "registered in the config");
+    assert!(h.path().join(".openclaw/openclaw.json.bak").exists(), "a backup of the config is kept");
+    // Unknown providers take any single-line token, without expiry unless asked.
+    let other = h.run(&["paste-token", "--provider", "mistral", "--json"], Some("CANARY-mistral-key"));
+    assert_eq!(other.status.code(), Some(0), "{}", text(&other));
+    assert_eq!(stdout_json(&other)["profileId"], "mistral:manual");
+    assert!(stdout_json(&other)["expiresAt"].is_null());
+}
+
+#[test]
+fn sqlite_installs_are_recognised_and_never_get_json() {
+    let h = Home::new();
+    std::fs::create_dir_all(h.path().join(".openclaw/state")).expect("dir");
+    std::fs::write(h.path().join(".openclaw/state/openclaw.sqlite"), b"").expect("db");
+    let st = h.run(&["status", "--json"], None);
+    assert_eq!(stdout_json(&st)["generation"], "openclaw-sqlite");
+    let out = h.run(&["paste-token", "--provider", "anthropic"], Some(&canary('Q')));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("SQLite"), "{}", text(&out));
+    assert!(!h.path().join(".openclaw/agents/main/agent/auth-profiles.json").exists());
+    h.login(&canary('Q'), now_ms() + HOUR);
+    assert_eq!(h.run(&["sync"], None).status.code(), Some(1));
+    assert!(!h.path().join(".openclaw/agents/main/agent/auth-profiles.json").exists());
+    // A stray JSON store is reported with the fix.
+    std::fs::create_dir_all(h.path().join(".openclaw/agents/main/agent")).expect("dir");
+    std::fs::write(h.path().join(".openclaw/agents/main/agent/auth-profiles.json"), "{}").expect("stray");
+    let doc = h.run(&["doctor", "--json"], None);
+    assert_eq!(doc.status.code(), Some(1));
+    let findings = stdout_json(&doc)["findings"].clone();
+    assert!(findings.as_array().is_some_and(|f| f.iter().any(|x| x["code"] == "stray-json" && x["fix"].as_str().unwrap_or_default().contains("doctor --fix"))), "{findings}");
+}
+
+#[test]
+fn doctor_reports_filtered_profiles_and_loose_permissions() {
+    let h = Home::new().openclaw_json();
+    std::fs::write(
+        h.path().join(".openclaw/openclaw.json"),
+        r#"{"meta":{"lastTouchedVersion":"2026.5.28"},"auth":{"profiles":{"anthropic:other":{"provider":"anthropic","mode":"token"}}}}"#,
+    )
+    .expect("config");
+    std::fs::write(
+        h.store_path(),
+        json!({"version":1,"profiles":{"anthropic:hidden":{"type":"token","provider":"anthropic","token":canary('H'),"expires":1795349939_i64}}}).to_string(),
+    )
+    .expect("store");
+    std::fs::set_permissions(h.store_path(), std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let out = h.run(&["doctor", "--json"], None);
+    let codes: Vec<String> = stdout_json(&out)["findings"].as_array().map(|a| a.iter().map(|f| f["code"].as_str().unwrap_or_default().to_string()).collect()).unwrap_or_default();
+    for want in ["filtered-out", "loose-permissions", "expires-in-seconds", "claude-login"] {
+        assert!(codes.iter().any(|c| c == want), "{want} missing from {codes:?}");
+    }
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!text(&out).contains("CANARY"));
+}
+
+/// A stand-in for macOS `/usr/bin/security`: logs its arguments, answers like the real tool.
+fn fake_security(h: &mut Home, script_body: &str) -> PathBuf {
+    let bin = h.path().join("fakebin");
+    std::fs::create_dir_all(&bin).expect("bin");
+    let log = h.path().join("security.log");
+    let script = format!("#!/bin/sh\necho \"$@\" >> '{}'\n{script_body}\n", log.display());
+    let p = bin.join("security");
+    std::fs::write(&p, script).expect("script");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    h.path_prefix = Some(bin);
+    h.extra_env.push(("AUTHTRAY_KEYCHAIN".into(), "1".into()));
+    log
+}
+
+fn keychain_blob(access: &str, exp: i64) -> String {
+    json!({"claudeAiOauth":{"accessToken":access,"expiresAt":exp,"subscriptionType":"max"},"mcpOAuth":{"srv":{"x":"é\n"}}}).to_string()
+}
+
+#[test]
+fn keychain_item_is_read_through_security() {
+    let mut h = Home::new().openclaw_json();
+    let exp = now_ms() + 6 * HOUR;
+    let blob = keychain_blob(&canary('K'), exp);
+    let log = fake_security(&mut h, &format!("printf '%s\\n' '{}'; exit 0", blob.replace('\'', "'\\''").replace('\n', "\\n")));
+    let out = h.run(&["status", "--json"], None);
+    let v = stdout_json(&out);
+    assert_eq!(v["claudeCode"]["source"], "keychain", "{}", text(&out));
+    assert_eq!(v["claudeCode"]["service"], "Claude Code-credentials");
+    assert_eq!(v["claudeCode"]["expiresAt"], exp);
+    let calls = std::fs::read_to_string(&log).expect("security was called");
+    assert!(calls.lines().all(|l| l == "find-generic-password -a alice -s Claude Code-credentials -w"), "{calls}");
+    assert!(!text(&out).contains("CANARYK"));
+    // The mirror comes from the Keychain item, and Claude Code's item is never written.
+    let s = h.run(&["sync"], None);
+    assert_eq!(s.status.code(), Some(0), "{}", text(&s));
+    let stored = std::fs::read_to_string(h.store_path()).expect("store");
+    assert!(stored.contains(&canary('K')));
+    let calls = std::fs::read_to_string(&log).expect("log");
+    assert!(!calls.contains("add-") && !calls.contains("delete-"), "{calls}");
+}
+
+#[test]
+fn keychain_hex_output_is_decoded() {
+    let mut h = Home::new().openclaw_json();
+    let exp = now_ms() + 6 * HOUR;
+    let hex: String = keychain_blob(&canary('X'), exp).bytes().map(|b| format!("{b:02x}")).collect();
+    fake_security(&mut h, &format!("echo {hex}"));
+    let v = stdout_json(&h.run(&["status", "--json"], None));
+    assert_eq!((v["claudeCode"]["source"].as_str(), v["claudeCode"]["expiresAt"].as_i64()), (Some("keychain"), Some(exp)));
+}
+
+#[test]
+fn keychain_not_found_falls_back_to_the_file_with_the_hashed_service() {
+    let mut h = Home::new().openclaw_json();
+    let log = fake_security(&mut h, "echo 'security: SecKeychainSearchCopyNext: The specified item could not be found in the keychain.' >&2; exit 44");
+    let claude_dir = h.path().join("claude-work");
+    h.extra_env.push(("CLAUDE_CONFIG_DIR".into(), claude_dir.display().to_string()));
+    std::fs::create_dir_all(&claude_dir).expect("dir");
+    std::fs::write(claude_dir.join(".credentials.json"), keychain_blob(&canary('F'), now_ms() + HOUR)).expect("file");
+    let v = stdout_json(&h.run(&["status", "--json"], None));
+    assert_eq!(v["claudeCode"]["source"], "file");
+    assert_eq!(v["claudeCode"]["path"], json!(claude_dir.join(".credentials.json")));
+    let calls = std::fs::read_to_string(&log).expect("log");
+    let want = authtray_core::claude::keychain_service(Some(&claude_dir.display().to_string()));
+    assert!(calls.contains(&format!("-s {want} -w")), "{calls}");
+}
+
+#[test]
+fn keychain_denied_or_slow_is_unreadable_without_file_fallback() {
+    for body in ["echo 'security: SecKeychainSearchCopyNext: User interaction is not allowed.' >&2; exit 36", "sleep 8; exit 0"] {
+        let mut h = Home::new().openclaw_json();
+        fake_security(&mut h, body);
+        h.login(&canary('T'), now_ms() + HOUR); // a stale file that must not be trusted
+        let started = std::time::Instant::now();
+        let out = h.run(&["status", "--json"], None);
+        let v = stdout_json(&out);
+        assert_eq!(v["claudeCode"]["status"], "unreadable", "{body}: {}", text(&out));
+        assert!(started.elapsed() < std::time::Duration::from_secs(7), "the 5 s timeout was not applied");
+        let problem = v["claudeCode"]["problem"].as_str().unwrap_or_default().to_string();
+        assert!(problem.contains("36") || problem.contains("did not answer"), "{problem}");
+        assert_eq!(h.run(&["sync"], None).status.code(), Some(1));
+    }
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs what building and testing authtray needs, and nothing that is already there.
+# Safe to rerun. Debian/Ubuntu (apt) and macOS (Homebrew) are supported.
+#
+#   scripts/setup.sh          build dependencies only
+#   scripts/setup.sh --test   also the test dependencies (the real gateway CLIs as oracles)
+set -euo pipefail
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+have() { command -v "$1" >/dev/null 2>&1; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; elif have sudo; then sudo "$@"; else log "need root for: $*"; return 1; fi; }
+
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "apt-get install ${missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+case "$(uname -s)" in
+  Linux)
+    if have apt-get; then
+      apt_install ca-certificates curl git gcc libc6-dev pkg-config
+      have npm || apt_install nodejs npm
+    else
+      log "not a Debian-style system: make sure gcc, git, curl and npm are installed"
+    fi
+    ;;
+  Darwin)
+    xcode-select -p >/dev/null 2>&1 || { log "installing the Xcode command line tools"; xcode-select --install || true; }
+    if ! have npm && [ $want_test -eq 1 ]; then
+      have brew || { log "Homebrew is needed to install Node.js: https://brew.sh"; exit 1; }
+      brew install node
+    fi
+    ;;
+esac
+
+if ! have cargo; then
+  if [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  else
+    log "installing Rust with rustup"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+fi
+log "$(cargo --version)"
+
+if [ $want_test -eq 1 ]; then
+  if [ "$(uname -s)" = Linux ]; then
+    # The real gateway CLIs (about 1.7 GB, cached in ~/.cache/bot-oracle; a rerun takes < 1 s).
+    "$here/tests/oracle/install.sh" >/dev/null
+  else
+    log "the gateway oracles run on Linux only; the oracle tests will be skipped here"
+  fi
+fi
