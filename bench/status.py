@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Compare `authtray status --json` with the gateway's `models status --json` on the same store.
+
+For each JSON-era gateway (clawdbot 2026.1.24-3, openclaw 2026.5.28) this builds a throwaway
+HOME whose store was written by the gateway itself (three profiles, an order override), then
+runs both commands several times and prints median wall time, median peak RSS, and the ratios.
+
+    bench/status.py [--runs-authtray 30] [--runs-gateway 7]
+
+Needs GNU time (/usr/bin/time), the oracle (tests/oracle/install.sh) and a release build (cargo build --release -p
+authtray-cli); it builds the latter if missing.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ORACLE = Path(os.environ.get("BOT_ORACLE_DIR", Path.home() / ".cache/bot-oracle")) / "bin"
+AUTHTRAY = ROOT / "target/release/authtray"
+GNU_TIME = "/usr/bin/time"
+
+GATEWAYS = [
+    ("clawdbot", "clawdbot-oracle", ".clawdbot", "clawdbot.json"),
+    ("openclaw-json", "openclaw528-oracle", ".openclaw", "openclaw.json"),
+]
+
+
+def env_for(home):
+    return {"HOME": home, "TMPDIR": home, "PATH": os.environ.get("PATH", ""), "NO_COLOR": "1"}
+
+
+def measure(argv, env):
+    """Wall seconds, peak RSS (KiB) and exit code of one run.
+
+    Peak RSS comes from GNU time: a child forked from this Python process would report the
+    Python image's RSS as its own peak through wait4(), inflating small programs tenfold.
+    """
+    with tempfile.NamedTemporaryFile("r") as out:
+        t0 = time.perf_counter()
+        p = subprocess.run([GNU_TIME, "-f", "%M %x", "-o", out.name, *argv], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wall = time.perf_counter() - t0
+        fields = out.read().split()
+    rss, code = (int(fields[-2]), int(fields[-1])) if len(fields) >= 2 else (0, p.returncode)
+    return wall, rss, code
+
+
+def prepare(oracle, state, config):
+    home = tempfile.mkdtemp(prefix="authtray-bench-")
+    os.makedirs(f"{home}/{state}")
+    cfg = {"logging": {"file": f"{home}/gw.log", "consoleLevel": "warn"},
+           "agents": {"defaults": {"model": {"primary": "anthropic/claude-opus-4-5"}}}}
+    Path(f"{home}/{state}/{config}").write_text(json.dumps(cfg))
+    gw = str(ORACLE / oracle)
+    for i, (pid, exp) in enumerate([("anthropic:claude-code", "10h"), ("anthropic:setup", "365d"), ("anthropic:static", None)]):
+        tok = "sk-ant-oat01-" + chr(ord("A") + i) * 80
+        args = [gw, "models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", pid]
+        if exp:
+            args += ["--expires-in", exp]
+        subprocess.run(args, input=f"{tok}\r\n", text=True, env=env_for(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    subprocess.run([gw, "models", "auth", "order", "set", "--provider", "anthropic", "anthropic:setup", "anthropic:claude-code"],
+                   env=env_for(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    return home
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs-authtray", type=int, default=30)
+    ap.add_argument("--runs-gateway", type=int, default=7)
+    args = ap.parse_args()
+    if not os.access(GNU_TIME, os.X_OK):
+        sys.exit("GNU time is needed for peak RSS: apt-get install time")
+    if not AUTHTRAY.exists():
+        subprocess.run(["cargo", "build", "--release", "-p", "authtray-cli"], cwd=ROOT, check=True)
+    missing = [o for _, o, _, _ in GATEWAYS if not (ORACLE / o).exists()]
+    if missing:
+        sys.exit(f"oracle missing ({', '.join(missing)}): run tests/oracle/install.sh")
+
+    print(f"{'generation':<15}{'command':<34}{'runs':>5}{'median wall':>14}{'peak RSS':>12}")
+    rows = []
+    for name, oracle, state, config in GATEWAYS:
+        home = prepare(oracle, state, config)
+        env = env_for(home)
+        ours = [measure([str(AUTHTRAY), "status", "--json"], env) for _ in range(args.runs_authtray)]
+        theirs = [measure([str(ORACLE / oracle), "models", "status", "--json"], env) for _ in range(args.runs_gateway)]
+        for label, runs in [("authtray status --json", ours), (f"{oracle} models status --json", theirs)]:
+            bad = [c for _, _, c in runs if c != 0]
+            if bad:
+                sys.exit(f"{label} failed (exit {bad[0]}) in {home}")
+            wall = statistics.median(w for w, _, _ in runs)
+            rss = statistics.median(r for _, r, _ in runs)
+            print(f"{name:<15}{label:<34}{len(runs):>5}{wall * 1000:>11.1f} ms{rss / 1024:>9.1f} MB")
+        w_ratio = statistics.median(w for w, _, _ in theirs) / statistics.median(w for w, _, _ in ours)
+        r_ratio = statistics.median(r for _, r, _ in theirs) / statistics.median(r for _, r, _ in ours)
+        rows.append((name, w_ratio, r_ratio))
+        subprocess.run(["rm", "-rf", home])
+    print()
+    for name, w, r in rows:
+        verdict = "meets" if w >= 100 and r >= 20 else "MISSES"
+        print(f"{name:<15}authtray is {w:,.0f}x faster and uses {r:,.0f}x less memory ({verdict} the 100x / 20x target)")
+
+
+if __name__ == "__main__":
+    main()
