@@ -13,7 +13,12 @@ if [ "$(uname -s)" = Linux ]; then export AUTHTRAY_REQUIRE_ORACLE=1; fi
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
 cargo build --workspace --all-targets --locked
-cargo test --workspace --locked --no-fail-fast
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log" || status=$?
 
-# The gateway CLIs leave these behind even with a throwaway HOME (harmless).
-rm -rf /tmp/openclaw "/tmp/openclaw-state-locks-$(id -u)" /tmp/clawdbot 2>/dev/null || true
+# One closing line for the whole run (cargo prints one per test binary).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
+     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit $status
