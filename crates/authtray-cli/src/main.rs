@@ -121,6 +121,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
                 .transpose()
                 .map_err(|e| CliError::Usage(format!("--expires-in: {e}")))?;
             let token = read_token()?;
+            let token = authtray_core::token::Secret::new(token);
             let report = ops::paste::paste(&ctx, &ops::paste::PasteRequest { provider, profile_id, expires_in, agent, token })?;
             if json {
                 render::json(&report);

@@ -60,7 +60,7 @@ impl GatewayConfig {
         let value: Value = if text.trim().is_empty() {
             Value::Object(Map::new())
         } else {
-            json5::from_str(text).map_err(|e| Error::ConfigParse { path: path.to_path_buf(), reason: e.to_string() })?
+            json5::from_str(text).map_err(|e| Error::ConfigParse { path: path.to_path_buf(), reason: describe_json5_error(&e) })?
         };
         if !value.is_object() {
             return Err(Error::ConfigParse { path: path.to_path_buf(), reason: "the top level is not an object".into() });
@@ -253,6 +253,22 @@ impl GatewayConfig {
     }
 }
 
+/// A JSON5 syntax error as position and expectation only: the parser's own message quotes the
+/// offending line, and gateway configs hold secrets (channel tokens, API keys in `env`).
+fn describe_json5_error(e: &json5::Error) -> String {
+    let json5::Error::Message { msg, location } = e;
+    let what = msg
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("= "))
+        .filter(|w| w.starts_with("expected") || w.starts_with("unexpected"))
+        .unwrap_or("invalid JSON5 syntax");
+    match location {
+        Some(l) => format!("{what} at line {}, column {}", l.line, l.column),
+        None => what.to_string(),
+    }
+}
+
 fn rotate_backups(target: &Path) -> Result<()> {
     let bak = |i: usize| {
         let mut s = target.as_os_str().to_owned();
@@ -300,6 +316,9 @@ mod tests {
         std::fs::write(&p, "{ nope").unwrap();
         let e = GatewayConfig::load(&p).unwrap_err();
         assert!(e.to_string().contains("openclaw.json"), "{e}");
+        std::fs::write(&p, "{\n  channels: { telegram: { token: \"SECRET-TG\" oops } },\n}").unwrap();
+        let e = GatewayConfig::load(&p).unwrap_err().to_string();
+        assert!(e.contains("line 2") && !e.contains("SECRET"), "{e}");
         std::fs::write(&p, "[1,2]").unwrap();
         assert!(GatewayConfig::load(&p).is_err());
     }

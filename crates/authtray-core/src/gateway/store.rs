@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use crate::clock::{Millis, MAX_JS_DATE_MS};
 use crate::error::{Error, Result};
 use crate::gateway::config::normalize_provider;
+use crate::token::Secret;
 
 /// An `expires` field as found.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,21 +51,21 @@ pub enum Credential {
     /// `api_key`.
     ApiKey {
         /// `key`, when a non-empty string.
-        key: Option<String>,
+        key: Option<Secret>,
     },
     /// `token`: a static bearer token, never refreshed.
     Token {
         /// `token`, when a non-empty string.
-        token: Option<String>,
+        token: Option<Secret>,
         /// `expires`.
         expires: Expires,
     },
     /// `oauth`: refreshed by the gateway itself.
     OAuth {
         /// `access`.
-        access: Option<String>,
+        access: Option<Secret>,
         /// `refresh`.
-        refresh: Option<String>,
+        refresh: Option<Secret>,
         /// `expires`.
         expires: Expires,
     },
@@ -83,10 +84,11 @@ impl Credential {
     /// The secret shown (redacted) to identify it.
     pub fn secret(&self) -> Option<&str> {
         match self {
-            Credential::ApiKey { key } => key.as_deref(),
-            Credential::Token { token, .. } => token.as_deref(),
-            Credential::OAuth { access, .. } => access.as_deref(),
+            Credential::ApiKey { key } => key.as_ref(),
+            Credential::Token { token, .. } => token.as_ref(),
+            Credential::OAuth { access, .. } => access.as_ref(),
         }
+        .map(Secret::expose)
     }
 
     /// `expires`, for expiring kinds.
@@ -119,8 +121,9 @@ pub struct IgnoredProfile {
 }
 
 /// An agent's store: `auth-profiles.json` and, in openclaw 2026.4.6+, `auth-state.json`.
-/// Both documents are kept whole so that unknown fields survive a rewrite.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// Both documents are kept whole so that unknown fields survive a rewrite. `Debug` shows
+/// profile ids only: the documents hold secrets.
+#[derive(Clone, PartialEq, Default)]
 pub struct StoreDoc {
     /// `auth-profiles.json`.
     pub profiles_doc: Map<String, Value>,
@@ -128,6 +131,13 @@ pub struct StoreDoc {
     pub state_doc: Option<Map<String, Value>>,
     /// Whether the gateway accepts the `mode`/`apiKey` aliases (openclaw ≈2026.4+).
     pub accepts_aliases: bool,
+}
+
+impl std::fmt::Debug for StoreDoc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<&String> = self.raw_profiles().map(|m| m.keys().collect()).unwrap_or_default();
+        f.debug_struct("StoreDoc").field("profiles", &ids).field("order", &self.order()).finish_non_exhaustive()
+    }
 }
 
 impl StoreDoc {
@@ -190,7 +200,7 @@ impl StoreDoc {
             .and_then(Value::as_str)
             .filter(|p| !p.trim().is_empty())
             .ok_or("it has no \"provider\"")?;
-        let s = |k: &str| o.get(k).and_then(Value::as_str).filter(|s| !s.trim().is_empty()).map(str::to_string);
+        let s = |k: &str| o.get(k).and_then(Value::as_str).filter(|s| !s.trim().is_empty()).map(Secret::new);
         let credential = match ty {
             "api_key" => Credential::ApiKey {
                 key: s("key").or_else(|| if self.accepts_aliases { s("apiKey") } else { None }),

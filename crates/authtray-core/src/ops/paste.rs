@@ -25,7 +25,7 @@ pub struct PasteRequest {
     /// Agent (default agent when `None`).
     pub agent: Option<String>,
     /// The raw pasted text.
-    pub token: String,
+    pub token: crate::token::Secret,
 }
 
 /// The credential that was replaced, for display and undo.
@@ -76,7 +76,7 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
     if provider.is_empty() || provider.contains(|c: char| c.is_whitespace() || c == ':') {
         return Err(Error::InvalidInput(format!("provider {:?} is not a provider id (like anthropic, openai)", req.provider)));
     }
-    let valid = token::validate(&provider, &req.token)?;
+    let valid = token::validate(&provider, req.token.expose())?;
     let profile_id = validate_profile_id(req.profile_id.as_deref().unwrap_or(&format!("{provider}:manual")), &provider)?;
     if valid.kind == CredentialKind::ApiKey && req.expires_in.is_some() {
         return Err(Error::InvalidInput(format!("{} does not expire; --expires-in applies to tokens only", valid.shape.describe())));
