@@ -52,3 +52,13 @@ fn malformed_store_is_left_untouched() {
 fn generation_comes_from_the_cli_on_path() {
     s::generation_comes_from_the_cli_on_path(GW);
 }
+
+#[test]
+fn check_codes_agree() {
+    s::check_codes_agree(GW);
+}
+
+#[test]
+fn mirror_registers_where_the_config_filters() {
+    s::mirror_registers_where_the_config_filters(GW);
+}

@@ -352,3 +352,86 @@ pub fn generation_comes_from_the_cli_on_path(gw: Gateway) {
     let (theirs, _) = s.gateway_status();
     gateway_profile(&theirs, "anthropic:manual");
 }
+
+/// Across many store states, `authtray status --check` and the gateway's `models status
+/// --check` give the same code, and every profile the same status.
+pub fn check_codes_agree(gw: Gateway) {
+    let Some(s) = sandbox(gw) else { return };
+    let now = now_ms();
+    let token = |exp: Value| json!({"type": "token", "provider": "anthropic", "token": setup_token('T'), "expires": exp});
+    let anthropic_model = json!({"logging": {"file": s.home().join("gateway.log"), "consoleLevel": "warn"},
+                                 "agents": {"defaults": {"model": {"primary": "anthropic/claude-opus-4-5"}}}});
+    let mut filtered = anthropic_model.clone();
+    filtered["auth"] = json!({"profiles": {"anthropic:other": {"provider": "anthropic", "mode": "token"}}});
+    let states: Vec<(&str, Value, &Value)> = vec![
+        ("expired token", json!({"anthropic:t": token(json!(now - HOUR))}), &anthropic_model),
+        ("healthy token", json!({"anthropic:t": token(json!(now + 48 * HOUR))}), &anthropic_model),
+        ("expiring token", json!({"anthropic:t": token(json!(now + 3 * HOUR))}), &anthropic_model),
+        ("static token", json!({"anthropic:t": {"type": "token", "provider": "anthropic", "token": setup_token('S')}}), &anthropic_model),
+        ("api key only", json!({"anthropic:k": {"type": "api_key", "provider": "anthropic", "key": format!("sk-ant-api03-{}", "K".repeat(90))}}), &anthropic_model),
+        ("empty store", json!({}), &anthropic_model),
+        ("healthy oauth", json!({"anthropic:o": {"type": "oauth", "provider": "anthropic", "access": setup_token('O'), "refresh": format!("sk-ant-ort01-{}", "R".repeat(80)), "expires": now + 48 * HOUR}}), &anthropic_model),
+        ("one expired, one healthy", json!({"anthropic:old": token(json!(now - HOUR)), "anthropic:new": token(json!(now + 48 * HOUR))}), &anthropic_model),
+        ("expires as a string", json!({"anthropic:t": token(json!("2027-01-01T00:00:00Z"))}), &anthropic_model),
+        ("expires in seconds", json!({"anthropic:t": token(json!(now / 1000 + 3600))}), &anthropic_model),
+        ("filtered by the config", json!({"anthropic:t": token(json!(now + 48 * HOUR))}), &filtered),
+    ];
+    let mut mismatches = Vec::new();
+    for (name, profiles, config) in states {
+        s.write_config(config);
+        s.write_store(&serde_json::to_string_pretty(&json!({"version": 1, "profiles": profiles})).unwrap_or_default());
+        let (theirs, their_code) = s.gateway_status();
+        let (ours, our_code) = s.authtray_status();
+        if our_code != their_code {
+            mismatches.push(format!("{name}: authtray --check {our_code}, gateway {their_code}"));
+        }
+        for id in profiles.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()).unwrap_or_default() {
+            let g = gateway_profile_opt(&theirs, &id);
+            let a = authtray_profile(&ours, &id);
+            if let Some(g) = g {
+                if a["status"] != g["status"] {
+                    mismatches.push(format!("{name}: {id} is {} for authtray, {} for the gateway", a["status"], g["status"]));
+                }
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+fn gateway_profile_opt(status: &Value, id: &str) -> Option<Value> {
+    status["auth"]["oauth"]["profiles"].as_array().and_then(|a| a.iter().find(|p| p["profileId"] == id)).cloned()
+}
+
+/// Where the config filters Anthropic profiles or an order exists, the mirror is registered
+/// there too (config backed up), so the gateway does not ignore it.
+pub fn mirror_registers_where_the_config_filters(gw: Gateway) {
+    let Some(s) = sandbox(gw) else { return };
+    s.gateway_paste(&setup_token('O'), "anthropic:other", Some("30d"));
+    let g = s.gateway(&["models", "auth", "order", "set", "--provider", "anthropic", "anthropic:other"], None);
+    assert_eq!(g.code, 0, "{}", g.stderr);
+    let mut cfg = s.config();
+    cfg["auth"]["order"] = json!({"anthropic": ["anthropic:other"]});
+    s.write_config(&cfg);
+    let before = std::fs::read_to_string(s.config_path()).unwrap_or_default();
+
+    s.write_claude_login(&setup_token('C'), None, now_ms() + 8 * HOUR);
+    let out = s.authtray(&["--generation", gw.generation, "sync", "--json"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let r = &out.json()["agents"][0];
+    assert_eq!((r["configUpdated"].as_bool(), r["orderUpdated"].as_bool()), (Some(true), Some(true)), "{r}");
+
+    let cfg = s.config();
+    assert_eq!(cfg["auth"]["profiles"][gw.mirror_id]["provider"], "anthropic");
+    assert_eq!(cfg["auth"]["order"]["anthropic"], json!(["anthropic:other", gw.mirror_id]));
+    let bak = s.config_path().with_extension("json.bak");
+    assert_eq!(std::fs::read_to_string(bak).unwrap_or_default(), before, "the previous config is kept as .bak");
+    assert_eq!(s.gateway_order(), json!(["anthropic:other", gw.mirror_id]));
+
+    let (theirs, their_code) = s.gateway_status();
+    gateway_profile(&theirs, gw.mirror_id);
+    if let Some(effective) = theirs["auth"]["oauth"]["providers"][0]["effectiveProfiles"].as_array() {
+        assert!(effective.iter().any(|p| p["profileId"] == gw.mirror_id), "the gateway uses the mirror: {effective:?}");
+    }
+    let (_, our_code) = s.authtray_status();
+    assert_eq!(our_code, their_code);
+}
