@@ -13,6 +13,36 @@ use serde_json::Value;
 
 pub mod scenarios;
 
+/// Declares one `#[test]` per compatibility scenario for a gateway generation, so every
+/// generation runs the same suite.
+#[macro_export]
+macro_rules! oracle_suite {
+    ($gw:expr) => {
+        $crate::oracle_suite!($gw;
+            gateway_paste_is_read_by_authtray,
+            authtray_sync_is_read_by_gateway,
+            authtray_paste_is_read_by_gateway,
+            order_round_trips,
+            unknown_fields_survive,
+            our_lock_makes_the_gateway_wait,
+            live_holder_makes_us_fail_cleanly,
+            stale_lock_is_reclaimed,
+            malformed_store_is_left_untouched,
+            generation_comes_from_the_cli_on_path,
+            check_codes_agree,
+            mirror_registers_where_the_config_filters
+        );
+    };
+    ($gw:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $crate::scenarios::$name($gw);
+            }
+        )*
+    };
+}
+
 /// A fake setup-token of the shape the gateway accepts.
 pub fn setup_token(fill: char) -> String {
     format!("sk-ant-oat01-{}", fill.to_string().repeat(80))

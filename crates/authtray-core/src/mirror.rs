@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::claude::Login;
 use crate::clock::Millis;
-use crate::gateway::store::{Credential, Profile};
+use crate::gateway::store::{same_credential, with_extras, Credential, Profile};
 use crate::gateway::Generation;
 
 /// What to do with one store.
@@ -32,9 +32,6 @@ pub struct Decision {
     /// The profile object to store (for create/update), with extra fields of the stored one kept.
     pub record: Option<Map<String, Value>>,
 }
-
-/// The credential fields a record may hold; anything else on a profile is kept as found.
-const CREDENTIAL_FIELDS: [&str; 8] = ["type", "mode", "provider", "token", "access", "refresh", "key", "expires"];
 
 /// The profile record the generation's mirror writes.
 ///
@@ -74,17 +71,7 @@ pub fn plan(
     if login.expires_at <= now {
         return decide(Action::Skip, "Claude Code's token has expired; run `claude` so it refreshes its login".into(), None);
     }
-    let merged = |raw: Option<&Map<String, Value>>| {
-        let mut rec = desired.clone();
-        if let Some(raw) = raw {
-            for (k, v) in raw {
-                if !CREDENTIAL_FIELDS.contains(&k.as_str()) {
-                    rec.insert(k.clone(), v.clone());
-                }
-            }
-        }
-        rec
-    };
+    let merged = |raw: Option<&Map<String, Value>>| with_extras(desired.clone(), raw);
     let Some(stored) = stored else {
         let (action, reason) = match stored_raw {
             Some(_) => (Action::Update, "the stored entry is not a profile the gateway can use; replacing it".to_string()),
@@ -92,10 +79,7 @@ pub fn plan(
         };
         return decide(action, reason, Some(merged(stored_raw)));
     };
-    let same = stored_raw.is_some_and(|raw| desired.iter().all(|(k, v)| raw.get(k) == Some(v)))
-        && stored_raw.is_some_and(|raw| {
-            CREDENTIAL_FIELDS.iter().all(|k| raw.contains_key(*k) == desired.contains_key(*k) || *k == "mode")
-        });
+    let same = stored_raw.is_some_and(|raw| same_credential(&desired, raw));
     if same {
         return decide(Action::Unchanged, "already in sync".into(), None);
     }

@@ -212,7 +212,7 @@ fn detect_generation(
     probe_cli: bool,
 ) -> (Option<Generation>, String, Option<Version>) {
     let has_migrated = |dir: &Path| {
-        std::fs::read_dir(dir).map_or(false, |it| {
+        std::fs::read_dir(dir).is_ok_and(|it| {
             it.flatten().any(|e| {
                 let n = e.file_name().to_string_lossy().into_owned();
                 n.starts_with("auth-profiles.json.migrated-") || n.contains(".sqlite-import.")

@@ -348,6 +348,25 @@ pub(crate) fn json_type(v: &Value) -> &'static str {
     }
 }
 
+/// Fields that make up a credential; everything else on a profile is the user's and is kept.
+const CREDENTIAL_FIELDS: [&str; 9] = ["type", "mode", "provider", "token", "access", "refresh", "key", "apiKey", "expires"];
+
+/// A new credential `record` carrying over the non-credential fields of the `stored` profile,
+/// so that replacing a credential never drops what others keep beside it.
+pub fn with_extras(mut record: Map<String, Value>, stored: Option<&Map<String, Value>>) -> Map<String, Value> {
+    for (k, v) in stored.into_iter().flatten() {
+        if !CREDENTIAL_FIELDS.contains(&k.as_str()) && !record.contains_key(k) {
+            record.insert(k.clone(), v.clone());
+        }
+    }
+    record
+}
+
+/// Whether a stored profile holds exactly this credential (extra fields aside).
+pub fn same_credential(record: &Map<String, Value>, stored: &Map<String, Value>) -> bool {
+    CREDENTIAL_FIELDS.iter().all(|k| *k == "mode" || record.get(*k) == stored.get(*k))
+}
+
 /// Serialises a document as the gateway does: `JSON.stringify(doc, null, 2) + "\n"`.
 pub fn to_gateway_json(doc: &Map<String, Value>) -> Vec<u8> {
     let mut s = serde_json::to_string_pretty(doc).unwrap_or_else(|_| "{}".into());

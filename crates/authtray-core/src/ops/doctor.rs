@@ -145,7 +145,7 @@ pub fn doctor(ctx: &Context) -> DoctorReport {
     if let Some(m) = mode_of(&ctx.locator.file()).filter(|m| m & 0o077 != 0) {
         add(Severity::Warning, "loose-permissions", format!("{} is mode {m:o}", ctx.locator.file().display()), Some(format!("chmod 600 {}", ctx.locator.file().display())));
     }
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     DoctorReport {
         generation: install.generation.map_or("none", Generation::name),
         generation_evidence: install.evidence.clone(),

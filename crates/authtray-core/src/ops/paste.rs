@@ -8,6 +8,7 @@ use super::Context;
 use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::gateway::json_store::Written;
+use crate::gateway::store::with_extras;
 use crate::token::{self, CredentialKind, TokenShape};
 
 /// Anthropic setup-tokens live a year; without `--expires-in` we record that so reminders work.
@@ -105,14 +106,7 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
             expires_at: p.credential.expires().ms(),
         });
         // Like the gateway: the whole credential is replaced; fields it does not know are kept.
-        let mut rec = record.clone();
-        if let Some(raw) = doc.raw_profile(&profile_id) {
-            for (k, v) in raw {
-                if !matches!(k.as_str(), "type" | "mode" | "provider" | "token" | "key" | "apiKey" | "access" | "refresh" | "expires") {
-                    rec.insert(k.clone(), v.clone());
-                }
-            }
-        }
+        let rec = with_extras(record.clone(), doc.raw_profile(&profile_id));
         doc.set_raw_profile(&profile_id, rec);
         Ok(previous)
     })?;
