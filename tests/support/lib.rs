@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 pub mod scenarios;
+pub mod sqlite;
 
 /// Declares one `#[test]` per compatibility scenario for a gateway generation, so every
 /// generation runs the same suite.
@@ -92,6 +93,17 @@ pub const OPENCLAW_JSON: Gateway = Gateway {
     mirror_id: "anthropic:claude-code",
     cli_name: "openclaw",
     timeout: Duration::from_secs(30),
+};
+
+/// openclaw 2026.9.6 (SQLite).
+pub const OPENCLAW_SQLITE: Gateway = Gateway {
+    generation: "openclaw-sqlite",
+    oracle: "openclaw-oracle",
+    state: ".openclaw",
+    config: "openclaw.json",
+    mirror_id: "anthropic:claude-code",
+    cli_name: "openclaw",
+    timeout: Duration::from_secs(90),
 };
 
 /// The oracle bin dir, or `None` (with a visible "skipped" line) when not installed.
@@ -274,6 +286,8 @@ impl Sandbox {
         let mut cmd = Command::new(authtray_bin());
         cmd.args(args);
         self.base_env(&mut cmd);
+        // SQLite-era writes go through the gateway CLI: the oracle.
+        cmd.env("AUTHTRAY_GATEWAY_CLI", self.bin.join(self.gw.oracle));
         if let Some(p) = &self.path_prefix {
             let mut path = std::ffi::OsString::from(p);
             path.push(":");

@@ -36,6 +36,9 @@ pub struct Global {
     /// How long to wait for a busy store lock before giving up (default 10s).
     #[arg(long, global = true, value_name = "DUR")]
     pub lock_timeout: Option<String>,
+    /// The gateway CLI that writes SQLite-era stores (default: $AUTHTRAY_GATEWAY_CLI, else `openclaw` on PATH).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub gateway_cli: Option<PathBuf>,
 }
 
 impl Global {
@@ -52,9 +55,15 @@ impl Global {
             .map(|d| authtray_core::duration::parse(d).map(|ms| Duration::from_millis(ms as u64)).map_err(|e| format!("--lock-timeout: {e}")))
             .transpose()?;
         Ok(Options {
-            discover: DiscoverOptions { state_dir: self.state_dir.clone(), generation, probe_cli: true },
+            discover: DiscoverOptions {
+                state_dir: self.state_dir.clone(),
+                generation,
+                probe_cli: true,
+                gateway_cli: self.gateway_cli.clone(),
+            },
             claude_dir: self.claude_dir.clone(),
             lock_timeout,
+            progress: crate::progress::reporter(),
         })
     }
 }

@@ -4,6 +4,7 @@
 //! report as text or `--json`, and exit with a code scripts can rely on.
 
 mod cli;
+mod progress;
 mod render;
 
 use std::io::{IsTerminal, Read};

@@ -35,6 +35,7 @@ pub const RELEVANT_VARS: &[&str] = &[
     "OPENROUTER_API_KEY",
     "AUTHTRAY_KEYCHAIN",
     "AUTHTRAY_LOCK_TIMEOUT",
+    "AUTHTRAY_GATEWAY_CLI",
 ];
 
 /// Environment variables and home directory, captured once.

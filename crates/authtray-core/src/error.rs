@@ -145,6 +145,33 @@ pub enum Error {
         me: u32,
     },
 
+    /// No gateway CLI to write a SQLite-era store with.
+    #[error("no gateway CLI to write this SQLite-era store with (looked for {tried}); install openclaw, or point --gateway-cli (or AUTHTRAY_GATEWAY_CLI) at it")]
+    GatewayCliMissing {
+        /// What was looked for.
+        tried: String,
+    },
+
+    /// The gateway CLI ran and failed.
+    #[error("`{command}` failed (exit {code}): {message}")]
+    GatewayCliFailed {
+        /// The command, without secrets.
+        command: String,
+        /// Its exit code (-1 when killed by a signal).
+        code: i32,
+        /// Its own error message, secrets redacted.
+        message: String,
+    },
+
+    /// The gateway CLI did not finish in time.
+    #[error("`{command}` did not finish within {secs} s and was stopped; the gateway may be busy, try again")]
+    GatewayCliTimeout {
+        /// The command.
+        command: String,
+        /// The deadline.
+        secs: u64,
+    },
+
     /// There is no usable Claude Code login to mirror.
     #[error("no usable Claude Code login: {0}")]
     NoLogin(String),

@@ -150,6 +150,30 @@ pub fn env_providers(env: &crate::env::Env) -> Vec<String> {
     out
 }
 
+/// The profile the gateway would use first for `provider`: the first usable candidate of an
+/// explicit order; without one, oauth/token before API keys, least recently used first,
+/// profiles in cooldown or disabled last.
+pub fn selected_profile(generation: Generation, doc: &StoreDoc, config: &GatewayConfig, provider: &str, now: Millis) -> Option<Profile> {
+    let (ids, explicit) = candidates(doc, config, provider);
+    let profiles = doc.profiles();
+    let mut usable: Vec<(usize, Profile)> = ids
+        .iter()
+        .filter_map(|id| profiles.iter().find(|p| &p.id == id && p.provider == provider))
+        .filter(|p| usable(generation, p, config, now))
+        .cloned()
+        .enumerate()
+        .collect();
+    if !explicit {
+        let stat = |p: &Profile, key: &str| doc.usage_stats(&p.id).and_then(|s| s.get(key)).and_then(serde_json::Value::as_i64).unwrap_or(0);
+        usable.sort_by_key(|(i, p)| {
+            let resting = stat(p, "cooldownUntil") > now || stat(p, "disabledUntil") > now;
+            let api_key = matches!(p.credential, Credential::ApiKey { .. });
+            (resting, api_key, stat(p, "lastUsed"), *i)
+        });
+    }
+    usable.into_iter().next().map(|(_, p)| p)
+}
+
 /// The `models status --check` exit code (0 ok, 1 expired or missing, 2 expiring) for one
 /// agent's store, as the given generation computes it.
 pub fn check_code(
@@ -175,8 +199,24 @@ pub fn check_code(
             let all: Vec<&Profile> = profiles.iter().collect();
             statuses(&all)
         }
-        // openclaw looks per provider in use, at the profiles it would actually pick.
-        Generation::OpenclawJson | Generation::OpenclawSqlite => {
+        // openclaw 2026.6+ judges each model route by the one profile it would select.
+        Generation::OpenclawSqlite => {
+            let mut bad = false;
+            let mut expiring = false;
+            for provider in in_use.iter().filter(|p| !has_env(p)) {
+                match selected_profile(generation, doc, config, provider, now) {
+                    None => bad = true,
+                    Some(p) => match assess(generation, &p, now, warn_ms).status {
+                        Status::Expiring => expiring = true,
+                        Status::Expired | Status::Missing => bad = true,
+                        Status::Ok | Status::Static => {}
+                    },
+                }
+            }
+            (bad, expiring)
+        }
+        // openclaw up to 2026.5 looks per provider in use, at the profiles it would pick.
+        Generation::OpenclawJson => {
             let mut bad = false;
             let mut expiring = false;
             for provider in in_use.iter().filter(|p| !has_env(p)) {

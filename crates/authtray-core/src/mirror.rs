@@ -8,6 +8,9 @@ use crate::clock::Millis;
 use crate::gateway::store::{same_credential, with_extras, Credential, Profile};
 use crate::gateway::Generation;
 
+/// How far a stored expiry may drift from the source's and still count as the same mirror.
+pub const EXPIRY_SLACK_MS: Millis = 120_000;
+
 /// What to do with one store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -80,7 +83,11 @@ pub fn plan(
         return decide(action, reason, Some(merged(stored_raw)));
     };
     let same = stored_raw.is_some_and(|raw| same_credential(&desired, raw));
-    if same {
+    // The gateway CLI (SQLite era) stamps the expiry from its own clock, seconds after ours.
+    let same_token_close_expiry = stored.credential.type_name() == desired.get("type").and_then(Value::as_str).unwrap_or("")
+        && stored.credential.secret() == Some(login.access_token.expose())
+        && stored.credential.expires().ms().is_some_and(|e| (e - login.expires_at).abs() <= EXPIRY_SLACK_MS);
+    if same || same_token_close_expiry {
         return decide(Action::Unchanged, "already in sync".into(), None);
     }
     if stored.provider != "anthropic" {
@@ -162,6 +169,9 @@ mod tests {
         assert_eq!(plan(Generation::OpenclawJson, &l, Some(&raw), Some(&p), NOW).action, Action::Skip);
         let (raw, p) = stored(&format!(r#"{{"type":"token","provider":"anthropic","token":"sk-ant-oat01-NEW","expires":{},"x":1}}"#, NOW + 8 * H));
         assert_eq!(plan(Generation::OpenclawJson, &l, Some(&raw), Some(&p), NOW).action, Action::Unchanged);
+        // Written by the gateway CLI a few seconds later: still the same mirror.
+        let (raw, p) = stored(&format!(r#"{{"type":"token","provider":"anthropic","expires":{},"token":"sk-ant-oat01-NEW"}}"#, NOW + 8 * H + 9_000));
+        assert_eq!(plan(Generation::OpenclawSqlite, &l, Some(&raw), Some(&p), NOW).action, Action::Unchanged);
     }
 
     #[test]

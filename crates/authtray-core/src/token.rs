@@ -72,6 +72,30 @@ pub fn redact(token: &str) -> String {
     format!("{prefix}…{tail}")
 }
 
+/// Redacts, in free text (another program's output), every run that looks like a token
+/// (`sk-…`, 12+ characters) and every occurrence of the given secrets.
+pub fn redact_text(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_string();
+    for s in secrets.iter().filter(|s| s.len() >= 4) {
+        out = out.replace(s, &redact(s));
+    }
+    let mut result = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(i) = rest.find("sk-") {
+        result.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let len = tail.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).unwrap_or(tail.len());
+        if len >= 12 {
+            result.push_str(&redact(&tail[..len]));
+        } else {
+            result.push_str(&tail[..len]);
+        }
+        rest = &tail[len..];
+    }
+    result.push_str(rest);
+    result
+}
+
 /// The conventional prefix of a token, kept visible when redacting.
 fn known_prefix(t: &str) -> Option<&'static str> {
     const PREFIXES: [&str; 7] = [
@@ -327,6 +351,15 @@ mod tests {
         assert_eq!(redact("plain-secret-without-prefix-1234"), "…1234");
         let s = Secret::new(t.clone());
         assert!(!format!("{s:?} {s}").contains(&t));
+    }
+
+    #[test]
+    fn redacts_tokens_inside_text() {
+        let t = format!("{}WXYZ", oat(80));
+        let text = format!("Error: bad token {t} (see sk-short) and secret hunter2x");
+        let r = redact_text(&text, &["hunter2x"]);
+        assert!(!r.contains(&t) && !r.contains("hunter2x"), "{r}");
+        assert!(r.contains("sk-ant-oat01-…WXYZ") && r.contains("sk-short"), "{r}");
     }
 
     #[test]

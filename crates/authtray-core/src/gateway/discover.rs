@@ -18,8 +18,10 @@ pub struct DiscoverOptions {
     pub state_dir: Option<PathBuf>,
     /// `--generation`: skip detection.
     pub generation: Option<Generation>,
-    /// Whether to ask a gateway CLI on `PATH` for its version when the disk cannot decide.
+    /// Whether to ask a gateway CLI for its version when the disk cannot decide.
     pub probe_cli: bool,
+    /// `--gateway-cli`: the gateway CLI to ask first (else `AUTHTRAY_GATEWAY_CLI`, else `PATH`).
+    pub gateway_cli: Option<PathBuf>,
 }
 
 /// Which family of names a state dir belongs to (decides config name and env vars).
@@ -57,7 +59,10 @@ pub fn discover(env: &Env, opts: &DiscoverOptions) -> Result<Install> {
     let provisional = list_agents(env, &state_dir, &config, None);
     let (generation, evidence, version) = match opts.generation {
         Some(g) => (Some(g), "chosen with --generation".to_string(), config_version),
-        None => detect_generation(env, &state_dir, family, &provisional, config_version, opts.probe_cli),
+        None => {
+            let clis = opts.probe_cli.then(|| candidate_clis(env, family, opts.gateway_cli.as_deref())).unwrap_or_default();
+            detect_generation(&state_dir, family, &provisional, config_version, env, &clis)
+        }
     };
     let agents = list_agents(env, &state_dir, &config, generation);
     let default_agent = default_agent_id(&config);
@@ -203,13 +208,21 @@ fn list_agents(env: &Env, state_dir: &Path, config: &GatewayConfig, generation: 
     agents
 }
 
+/// The gateway CLIs to ask for a version, in order: the one named by the user, then the
+/// family's CLIs found on `PATH`.
+fn candidate_clis(env: &Env, family: Family, explicit: Option<&Path>) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = explicit.map(Path::to_path_buf).or_else(|| env.path("AUTHTRAY_GATEWAY_CLI")).into_iter().collect();
+    out.extend(family.clis().iter().filter_map(|c| env.which(c)));
+    out
+}
+
 fn detect_generation(
-    env: &Env,
     state_dir: &Path,
     family: Family,
     agents: &[Agent],
     config_version: Option<Version>,
-    probe_cli: bool,
+    env: &Env,
+    clis: &[PathBuf],
 ) -> (Option<Generation>, String, Option<Version>) {
     let has_migrated = |dir: &Path| {
         std::fs::read_dir(dir).is_ok_and(|it| {
@@ -241,14 +254,10 @@ fn detect_generation(
         };
         return (Some(g), format!("auth-profiles.json in a {} state dir", family.config_name().trim_end_matches(".json")), None);
     }
-    if probe_cli {
-        for cli in family.clis() {
-            if let Some(path) = env.which(cli) {
-                if let Some(v) = cli_version(env, &path) {
-                    let g = v.generation();
-                    return (Some(g), format!("{} --version says {}", path.display(), v.raw), Some(v));
-                }
-            }
+    for path in clis {
+        if let Some(v) = cli_version(env, path) {
+            let g = v.generation();
+            return (Some(g), format!("{} --version says {}", path.display(), v.raw), Some(v));
         }
     }
     let detail = format!(
@@ -339,7 +348,7 @@ mod tests {
         fs::write(d.path().join(".openclaw/state/openclaw.sqlite"), "").unwrap();
         let i = discover(&env_for(d.path()), &opts()).unwrap();
         assert_eq!(i.generation, Some(Generation::OpenclawSqlite));
-        assert!(i.json_store(&i.agents[0]).is_err());
+        assert!(matches!(i.store(&i.agents[0]), Ok(crate::gateway::Store::Sqlite(_))));
     }
 
     #[test]

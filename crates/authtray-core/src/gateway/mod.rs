@@ -1,9 +1,11 @@
 //! The gateway side: discovering an install, its config, and one store adapter per generation.
 
+pub mod cli;
 pub mod config;
 pub mod discover;
 pub mod json_store;
 pub mod lock;
+pub mod sqlite_store;
 pub mod store;
 pub mod version;
 
@@ -12,6 +14,7 @@ use std::path::PathBuf;
 pub use config::GatewayConfig;
 pub use discover::{discover, DiscoverOptions};
 pub use json_store::JsonStore;
+pub use sqlite_store::SqliteStore;
 pub use store::{Credential, Expires, Profile, StoreDoc};
 
 /// The three store generations the gateway went through in 2026.
@@ -120,14 +123,57 @@ impl Install {
         })
     }
 
-    /// The JSON store adapter for an agent (generations A and B only).
-    pub fn json_store(&self, agent: &Agent) -> crate::Result<JsonStore> {
-        match self.writable_generation()? {
-            Generation::OpenclawSqlite => Err(crate::Error::NotWritable {
-                generation: Generation::OpenclawSqlite.name(),
-                reason: "this install keeps auth profiles in SQLite; writing auth-profiles.json there would break the gateway (AUTH_PROFILE_MIGRATION_REQUIRED). SQLite support is coming; until then use `openclaw models auth paste-token`".into(),
-            }),
-            g => Ok(JsonStore::new(g, &agent.dir, self.version.as_ref())),
+    /// The store adapter for an agent, by generation.
+    pub fn store(&self, agent: &Agent) -> crate::Result<Store> {
+        Ok(match self.writable_generation()? {
+            Generation::OpenclawSqlite => Store::Sqlite(SqliteStore::new(&self.state_dir, &agent.dir)),
+            g => Store::Json(JsonStore::new(g, &agent.dir, self.version.as_ref())),
+        })
+    }
+}
+
+/// An agent's store, whichever generation owns it. JSON stores are read and written
+/// directly (under the gateway's lock); SQLite stores are read directly and written through
+/// the gateway CLI ([`cli::GatewayCli`]).
+#[derive(Debug, Clone)]
+pub enum Store {
+    /// clawdbot / openclaw-json.
+    Json(JsonStore),
+    /// openclaw-sqlite.
+    Sqlite(SqliteStore),
+}
+
+impl Store {
+    /// What the gateway would load for this agent now.
+    pub fn read(&self) -> crate::Result<StoreDoc> {
+        match self {
+            Store::Json(s) => s.read(),
+            Store::Sqlite(s) => s.read(),
+        }
+    }
+
+    /// The file shown as "the store" (the gateway's own `storePath`).
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            Store::Json(s) => &s.profiles_path,
+            Store::Sqlite(s) => &s.agent_db,
+        }
+    }
+
+    /// Where the agent's order override lives.
+    pub fn order_path(&self) -> &std::path::Path {
+        match self {
+            Store::Json(s) if s.order_in_state_file => &s.state_path,
+            Store::Json(s) => &s.profiles_path,
+            Store::Sqlite(s) => &s.agent_db,
+        }
+    }
+
+    /// Whether the store exists yet.
+    pub fn exists(&self) -> bool {
+        match self {
+            Store::Json(s) => s.exists(),
+            Store::Sqlite(s) => s.exists(),
         }
     }
 }

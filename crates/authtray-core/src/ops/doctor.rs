@@ -11,7 +11,7 @@ use crate::clock::SECONDS_SUSPECT_BELOW;
 use crate::fsx::mode_of;
 use crate::gateway::json_store::{PROFILES_FILE, STATE_FILE};
 use crate::gateway::store::Expires;
-use crate::gateway::Generation;
+use crate::gateway::{Generation, Store};
 use crate::health;
 
 /// How bad a finding is.
@@ -88,18 +88,24 @@ pub fn doctor(ctx: &Context) -> DoctorReport {
         add(Severity::Warning, "loose-permissions", format!("{} is mode {mode:o}; the gateway keeps it 0600", install.config.path.display()), Some(format!("chmod 600 {}", install.config.path.display())));
     }
 
-    if let Some(generation) = install.generation.filter(|g| *g != Generation::OpenclawSqlite) {
+    if let Some(generation) = install.generation {
         for agent in &install.agents {
             let Ok(store) = ctx.store(agent) else { continue };
             if let Some(m) = mode_of(&agent.dir).filter(|m| m & 0o077 != 0) {
                 add(Severity::Warning, "loose-permissions", format!("{} is mode {m:o}; it should be 0700", agent.dir.display()), Some(format!("chmod 700 {}", agent.dir.display())));
             }
-            for p in [&store.profiles_path, &store.state_path] {
+            let files: Vec<&Path> = match &store {
+                Store::Json(s) => vec![&s.profiles_path, &s.state_path],
+                Store::Sqlite(s) => vec![&s.state_db, &s.agent_db],
+            };
+            for p in files {
                 if let Some(m) = mode_of(p).filter(|m| m & 0o077 != 0) {
                     add(Severity::Warning, "loose-permissions", format!("{} is mode {m:o}: other users can read the credentials", p.display()), Some(format!("chmod 600 {}", p.display())));
                 }
             }
-            stale_lock(&store.profiles_path, &mut add);
+            if let Store::Json(s) = &store {
+                stale_lock(&s.profiles_path, &mut add);
+            }
             let doc = match store.read() {
                 Ok(d) => d,
                 Err(e) => {
@@ -127,6 +133,9 @@ pub fn doctor(ctx: &Context) -> DoctorReport {
                 if !health::is_used(&doc, &install.config, &p) {
                     add(Severity::Warning, "filtered-out", format!("agent {}: profile {} is not used by the gateway: the config's auth.profiles or an order leaves it out", agent.id, p.id), Some(format!("add it to the order (authtray order set --provider {} …) or list it in auth.profiles", p.provider)));
                 }
+                if p.id == "anthropic:claude-cli" && generation == Generation::OpenclawSqlite {
+                    add(Severity::Warning, "retired-claude-cli", format!("agent {}: anthropic:claude-cli is retired in this gateway generation; it runs Claude Code natively", agent.id), Some("run `openclaw doctor --fix`, which removes it".into()));
+                }
                 if p.id == "anthropic:claude-cli" && generation == Generation::Clawdbot && p.credential.type_name() == "oauth" {
                     add(Severity::Info, "claude-cli-oauth", format!("agent {}: clawdbot itself syncs and refreshes anthropic:claude-cli from Claude Code; a gateway-side refresh can log Claude Code out", agent.id), Some("keep Claude Code running on this host, or stop the gateway's sync by upgrading".into()));
                 }
@@ -134,7 +143,9 @@ pub fn doctor(ctx: &Context) -> DoctorReport {
         }
     }
     if install.generation == Some(Generation::OpenclawSqlite) {
-        add(Severity::Info, "sqlite-read-pending", "this install keeps credentials in SQLite; authtray reads and writes it through the gateway CLI (coming with SQLite support)".into(), None);
+        if let Err(e) = ctx.gateway_cli() {
+            add(Severity::Warning, "gateway-cli-missing", format!("this install keeps credentials in SQLite, which authtray changes only through the gateway CLI: {e}"), Some("install openclaw or pass --gateway-cli".into()));
+        }
     }
 
     match ctx.login() {

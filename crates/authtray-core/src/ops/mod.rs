@@ -14,10 +14,11 @@ use crate::claude::{LoginLocator, LoginState};
 use crate::clock::Millis;
 use crate::env::Env;
 use crate::error::Result;
-use crate::gateway::{discover, Agent, DiscoverOptions, Install, JsonStore};
+use crate::gateway::cli::{GatewayCli, ProgressFn};
+use crate::gateway::{discover, Agent, DiscoverOptions, Install, Store};
 
 /// What the user chose that applies to every operation.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Options {
     /// How to find the gateway install.
     pub discover: DiscoverOptions,
@@ -25,10 +26,12 @@ pub struct Options {
     pub claude_dir: Option<PathBuf>,
     /// How long to wait for a busy store lock (default 10 s).
     pub lock_timeout: Option<Duration>,
+    /// Where progress of slow steps (the gateway CLI) is reported.
+    pub progress: Option<ProgressFn>,
 }
 
 /// Everything an operation needs, read once.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Context {
     /// The environment it was resolved from.
     pub env: Env,
@@ -40,6 +43,9 @@ pub struct Context {
     pub now: Millis,
     /// Lock wait bound.
     pub lock_timeout: Duration,
+    gateway_cli: Option<PathBuf>,
+    state_dir_override: Option<PathBuf>,
+    progress: Option<ProgressFn>,
 }
 
 impl Context {
@@ -51,7 +57,16 @@ impl Context {
             .lock_timeout
             .or_else(|| env.get("AUTHTRAY_LOCK_TIMEOUT").and_then(|v| crate::duration::parse(v).ok()).map(|ms| Duration::from_millis(ms as u64)))
             .unwrap_or(crate::gateway::lock::DEFAULT_TIMEOUT);
-        Ok(Context { env, install, locator, now: crate::clock::now_ms(), lock_timeout })
+        Ok(Context {
+            env,
+            install,
+            locator,
+            now: crate::clock::now_ms(),
+            lock_timeout,
+            gateway_cli: opts.discover.gateway_cli.clone(),
+            state_dir_override: opts.discover.state_dir.clone(),
+            progress: opts.progress.clone(),
+        })
     }
 
     /// Reads Claude Code's login now.
@@ -59,11 +74,20 @@ impl Context {
         self.locator.read()
     }
 
-    /// The JSON store of an agent, with this context's lock timeout.
-    pub fn store(&self, agent: &Agent) -> Result<JsonStore> {
-        let mut s = self.install.json_store(agent)?;
-        s.lock_timeout = self.lock_timeout;
+    /// The store of an agent, with this context's lock timeout.
+    pub fn store(&self, agent: &Agent) -> Result<Store> {
+        let mut s = self.install.store(agent)?;
+        if let Store::Json(j) = &mut s {
+            j.lock_timeout = self.lock_timeout;
+        }
         Ok(s)
+    }
+
+    /// The gateway CLI that writes SQLite-era stores, with this context's state dir and progress.
+    pub fn gateway_cli(&self) -> Result<GatewayCli> {
+        let mut cli = GatewayCli::locate(&self.env, self.gateway_cli.as_deref(), self.state_dir_override.as_deref())?;
+        cli.progress = self.progress.clone();
+        Ok(cli)
     }
 
     /// The agent named by `id`, or the default agent.

@@ -5,6 +5,9 @@ use serde::Serialize;
 use super::Context;
 use crate::error::{Error, Result};
 use crate::gateway::config::normalize_provider;
+use crate::gateway::json_store::Written;
+use crate::gateway::store::StoreDoc;
+use crate::gateway::Store;
 
 /// The order for one agent and provider.
 #[derive(Debug, Clone, Serialize)]
@@ -43,41 +46,87 @@ pub fn order(ctx: &Context, agent: Option<&str>, provider: &str, change: OrderCh
     }
     let agent = ctx.agent(agent)?;
     let store = ctx.store(agent)?;
-    let state_path = if store.order_in_state_file { store.state_path.clone() } else { store.profiles_path.clone() };
+    let current = |doc: &StoreDoc| doc.order().get(&provider).cloned();
     let (order, changed) = match change {
-        OrderChange::Get => (store.read()?.order().get(&provider).cloned(), false),
+        OrderChange::Get => (current(&store.read()?), false),
         OrderChange::Set(ids) => {
-            let mut clean: Vec<String> = Vec::new();
-            for id in ids.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-                if !clean.iter().any(|c| c == id) {
-                    clean.push(id.to_string());
+            let clean = dedupe(&ids)?;
+            let check = |doc: &StoreDoc| check_ids(doc, &clean, &provider, &agent.dir);
+            let changed = match &store {
+                Store::Json(s) => {
+                    let (_, w) = s.update(|doc| {
+                        check(doc)?;
+                        doc.set_order(&provider, Some(clean.clone()), s.order_in_state_file);
+                        Ok(())
+                    })?;
+                    w == Written::Changed
                 }
-            }
-            if clean.is_empty() {
-                return Err(Error::InvalidInput("order set needs at least one profile id".into()));
-            }
-            let (order, w) = store.update(|doc| {
-                for id in &clean {
-                    match doc.profile(id) {
-                        None => return Err(Error::UnknownProfile { id: id.clone(), agent_dir: agent.dir.clone() }),
-                        Some(p) if p.provider != provider => {
-                            return Err(Error::ProfileProviderMismatch { id: id.clone(), expected: provider.clone(), actual: p.provider })
-                        }
-                        Some(_) => {}
-                    }
+                Store::Sqlite(s) => {
+                    let doc = s.read()?;
+                    check(&doc)?;
+                    ctx.gateway_cli()?.order_set(&provider, cli_agent(&agent.id), &clean)?;
+                    current(&doc).as_ref() != Some(&clean)
                 }
-                doc.set_order(&provider, Some(clean.clone()), store.order_in_state_file);
-                Ok(Some(clean.clone()))
-            })?;
-            (order, w == crate::gateway::json_store::Written::Changed)
+            };
+            (Some(clean), changed)
         }
         OrderChange::Clear => {
-            let (_, w) = store.update(|doc| {
-                doc.set_order(&provider, None, store.order_in_state_file);
-                Ok(())
-            })?;
-            (None, w == crate::gateway::json_store::Written::Changed)
+            let changed = match &store {
+                Store::Json(s) => {
+                    let (_, w) = s.update(|doc| {
+                        doc.set_order(&provider, None, s.order_in_state_file);
+                        Ok(())
+                    })?;
+                    w == Written::Changed
+                }
+                Store::Sqlite(s) => {
+                    let had = current(&s.read()?).is_some();
+                    ctx.gateway_cli()?.order_clear(&provider, cli_agent(&agent.id))?;
+                    had
+                }
+            };
+            (None, changed)
         }
     };
-    Ok(OrderReport { agent_id: agent.id.clone(), agent_dir: agent.dir.clone(), provider, store_path: state_path, order, changed })
+    Ok(OrderReport {
+        agent_id: agent.id.clone(),
+        agent_dir: agent.dir.clone(),
+        provider,
+        store_path: store.order_path().to_path_buf(),
+        order,
+        changed,
+    })
+}
+
+/// The agent flag for the gateway CLI: none for `main`, which every command defaults to.
+pub(crate) fn cli_agent(id: &str) -> Option<&str> {
+    (id != "main").then_some(id)
+}
+
+/// Trims and de-duplicates ids, as the gateway does; an empty list is an error.
+fn dedupe(ids: &[String]) -> Result<Vec<String>> {
+    let mut clean: Vec<String> = Vec::new();
+    for id in ids.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        if !clean.iter().any(|c| c == id) {
+            clean.push(id.to_string());
+        }
+    }
+    if clean.is_empty() {
+        return Err(Error::InvalidInput("order set needs at least one profile id".into()));
+    }
+    Ok(clean)
+}
+
+/// Every id must exist in the agent's store with this provider (the gateway's rule).
+fn check_ids(doc: &StoreDoc, ids: &[String], provider: &str, agent_dir: &std::path::Path) -> Result<()> {
+    for id in ids {
+        match doc.profile(id) {
+            None => return Err(Error::UnknownProfile { id: id.clone(), agent_dir: agent_dir.to_path_buf() }),
+            Some(p) if p.provider != provider => {
+                return Err(Error::ProfileProviderMismatch { id: id.clone(), expected: provider.to_string(), actual: p.provider })
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }

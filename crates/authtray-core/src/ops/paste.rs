@@ -9,6 +9,8 @@ use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::gateway::json_store::Written;
 use crate::gateway::store::with_extras;
+use crate::gateway::{GatewayConfig, Generation, Store};
+use super::order::cli_agent;
 use crate::token::{self, CredentialKind, TokenShape};
 
 /// Anthropic setup-tokens live a year; without `--expires-in` we record that so reminders work.
@@ -99,32 +101,56 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
     if let Some(e) = expires_at {
         record.insert("expires".into(), Value::from(e));
     }
-    let (previous, written) = store.update(|doc| {
-        let previous = doc.profile(&profile_id).map(|p| Previous {
+    let previous_of = |doc: &crate::gateway::StoreDoc| {
+        doc.profile(&profile_id).map(|p| Previous {
             kind: p.credential.type_name().into(),
             token: p.credential.secret().map(token::redact),
             expires_at: p.credential.expires().ms(),
-        });
-        // Like the gateway: the whole credential is replaced; fields it does not know are kept.
-        let rec = with_extras(record.clone(), doc.raw_profile(&profile_id));
-        doc.set_raw_profile(&profile_id, rec);
-        Ok(previous)
-    })?;
-    let mut config = ctx.install.config.clone();
-    let config_updated = config.register_profile(&profile_id, &provider, valid.kind.as_str());
-    if config_updated {
-        config.save()?;
-    }
+        })
+    };
+    let (previous, changed, config_updated, expires_at) = match &store {
+        Store::Json(s) => {
+            let (previous, written) = s.update(|doc| {
+                let previous = previous_of(doc);
+                // Like the gateway: the whole credential is replaced; fields it does not know are kept.
+                let rec = with_extras(record.clone(), doc.raw_profile(&profile_id));
+                doc.set_raw_profile(&profile_id, rec);
+                Ok(previous)
+            })?;
+            let mut config = ctx.install.config.clone();
+            let config_updated = config.register_profile(&profile_id, &provider, valid.kind.as_str());
+            if config_updated {
+                config.save()?;
+            }
+            (previous, written == Written::Changed, config_updated, expires_at)
+        }
+        Store::Sqlite(s) => {
+            if valid.kind == CredentialKind::ApiKey {
+                return Err(Error::NotWritable {
+                    generation: Generation::OpenclawSqlite.name(),
+                    reason: format!("this gateway's paste-token stores tokens only; add {} with `openclaw configure`", valid.shape.describe()),
+                });
+            }
+            let previous = previous_of(&s.read()?);
+            let was_listed = ctx.install.config.listed_mode(&profile_id).is_some();
+            let expires_in = expires_at.map(|e| e - ctx.now);
+            ctx.gateway_cli()?.paste_token(&provider, &profile_id, cli_agent(&agent.id), &valid.secret, expires_in)?;
+            // The gateway computed the expiry from its own clock: report what it stored.
+            let stored = s.read()?.profile(&profile_id).and_then(|p| p.credential.expires().ms()).or(expires_at);
+            let now_listed = GatewayConfig::load(&ctx.install.config.path).is_ok_and(|c| c.listed_mode(&profile_id).is_some());
+            (previous, true, !was_listed && now_listed, stored)
+        }
+    };
     Ok(PasteReport {
         agent: agent.id.clone(),
-        store: store.profiles_path.clone(),
+        store: store.path().to_path_buf(),
         profile_id,
         provider,
         kind: valid.kind.as_str(),
         token: valid.secret.redacted(),
         expires_at,
         expiry_assumed,
-        changed: written == Written::Changed,
+        changed,
         config_updated,
         previous,
     })

@@ -218,12 +218,11 @@ fn agent_report(ctx: &Context, agent: &crate::gateway::Agent, env_providers: &[S
     let store = match ctx.store(agent) {
         Ok(s) => s,
         Err(e) => {
-            report.store = agent.dir.join("openclaw-agent.sqlite");
-            report.store_exists = report.store.exists();
             report.error = Some(e.to_string());
             return report;
         }
     };
+    report.store = store.path().to_path_buf();
     report.store_exists = store.exists();
     let doc = match store.read() {
         Ok(d) => d,

@@ -6,8 +6,10 @@ use super::status::ClaudeReport;
 use super::Context;
 use crate::clock::Millis;
 use crate::error::{Error, Result};
+use crate::claude::Login;
 use crate::gateway::config::OrderPlacement;
-use crate::gateway::Agent;
+use crate::gateway::store::StoreDoc;
+use crate::gateway::{Agent, GatewayConfig, Generation, Store};
 use crate::mirror::{self, Action};
 
 /// Which agents to mirror into.
@@ -84,7 +86,7 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
     let claude_code = ClaudeReport::from_state(&state, ctx.now);
     let login = state.login().ok_or_else(|| Error::NoLogin(state.problem().unwrap_or_default()))?;
     let profile_id = match (&req.profile_id, generation) {
-        (Some(id), crate::gateway::Generation::Clawdbot) if id != generation.mirror_profile_id() => {
+        (Some(id), Generation::Clawdbot) if id != generation.mirror_profile_id() => {
             return Err(Error::InvalidInput(format!(
                 "clawdbot mirrors Claude Code only into {} (its own sync owns that id); --profile-id {id} is not supported there",
                 generation.mirror_profile_id()
@@ -107,32 +109,7 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
             order_updated: false,
             error: None,
         };
-        let result = ctx.store(agent).and_then(|store| {
-            if req.dry_run {
-                let doc = store.read()?;
-                let d = mirror::plan(generation, login, doc.raw_profile(&profile_id), doc.profile(&profile_id).as_ref(), ctx.now);
-                let order_needed = doc.order().get("anthropic").is_some_and(|o| !o.contains(&profile_id));
-                let order_needed = order_needed && d_writes(&d);
-                return Ok((d, order_needed));
-            }
-            let ((d, order_updated), _) = store.update(|doc| {
-                let d = mirror::plan(generation, login, doc.raw_profile(&profile_id), doc.profile(&profile_id).as_ref(), ctx.now);
-                let mut order_updated = false;
-                if let Some(record) = &d.record {
-                    doc.set_raw_profile(&profile_id, record.clone());
-                    // An order override that omits the mirror hides it from the gateway.
-                    if let Some(mut order) = doc.order().get("anthropic").cloned() {
-                        if !order.contains(&profile_id) {
-                            order.push(profile_id.clone());
-                            doc.set_order("anthropic", Some(order), store.order_in_state_file);
-                            order_updated = true;
-                        }
-                    }
-                }
-                Ok((d, order_updated))
-            })?;
-            Ok((d, order_updated))
-        });
+        let result = ctx.store(agent).and_then(|store| sync_agent(ctx, agent, &store, generation, login, &profile_id, req.dry_run));
         match result {
             Ok((d, order_updated)) => {
                 out.action = d.action;
@@ -148,7 +125,14 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
         }
         agents.push(out);
     }
-    if agents.iter().any(|a| a.config_updated) && !req.dry_run {
+    if generation == Generation::OpenclawSqlite {
+        // The gateway's own paste-token registered the profile; report what it did.
+        let was_listed = ctx.install.config.listed_mode(&profile_id).is_some();
+        let now_listed = GatewayConfig::load(&ctx.install.config.path).is_ok_and(|c| c.listed_mode(&profile_id).is_some());
+        for a in agents.iter_mut() {
+            a.config_updated = !req.dry_run && !was_listed && now_listed && matches!(a.action, Action::Create | Action::Update);
+        }
+    } else if agents.iter().any(|a| a.config_updated) && !req.dry_run {
         if let Err(e) = config.save() {
             for a in agents.iter_mut().filter(|a| a.config_updated) {
                 a.error = Some(format!("the store was updated but the config could not be: {e}"));
@@ -156,6 +140,64 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
         }
     }
     Ok(SyncReport { generation: generation.name(), claude_code, dry_run: req.dry_run, agents })
+}
+
+/// Plans and (unless `dry_run`) applies the mirror for one agent; returns the decision and
+/// whether the agent's order override got the profile appended.
+fn sync_agent(
+    ctx: &Context,
+    agent: &Agent,
+    store: &Store,
+    generation: Generation,
+    login: &Login,
+    profile_id: &str,
+    dry_run: bool,
+) -> Result<(mirror::Decision, bool)> {
+    let plan = |doc: &StoreDoc| mirror::plan(generation, login, doc.raw_profile(profile_id), doc.profile(profile_id).as_ref(), ctx.now);
+    // An order override that omits the mirror hides it from the gateway: append it.
+    let appended_order = |doc: &StoreDoc| doc.order().get("anthropic").filter(|o| !o.iter().any(|id| id == profile_id)).map(|o| {
+        let mut o = o.clone();
+        o.push(profile_id.to_string());
+        o
+    });
+    if dry_run {
+        let doc = store.read()?;
+        let d = plan(&doc);
+        let order_needed = d_writes(&d) && appended_order(&doc).is_some();
+        return Ok((d, order_needed));
+    }
+    match store {
+        Store::Json(s) => {
+            let ((d, order_updated), _) = s.update(|doc| {
+                let d = plan(doc);
+                let mut order_updated = false;
+                if let Some(record) = &d.record {
+                    doc.set_raw_profile(profile_id, record.clone());
+                    if let Some(order) = appended_order(doc) {
+                        doc.set_order("anthropic", Some(order), s.order_in_state_file);
+                        order_updated = true;
+                    }
+                }
+                Ok((d, order_updated))
+            })?;
+            Ok((d, order_updated))
+        }
+        Store::Sqlite(s) => {
+            let doc = s.read()?;
+            let d = plan(&doc);
+            let mut order_updated = false;
+            if d_writes(&d) {
+                let cli = ctx.gateway_cli()?;
+                let agent_flag = super::order::cli_agent(&agent.id);
+                cli.paste_token("anthropic", profile_id, agent_flag, &login.access_token, Some(login.expires_at - ctx.now))?;
+                if let Some(order) = appended_order(&doc) {
+                    cli.order_set("anthropic", agent_flag, &order)?;
+                    order_updated = true;
+                }
+            }
+            Ok((d, order_updated))
+        }
+    }
 }
 
 fn d_writes(d: &mirror::Decision) -> bool {

@@ -1,0 +1,197 @@
+//! The gateway's own CLI as the writer of SQLite-era stores (`openclaw models auth
+//! paste-token`, `order set|clear`): its database layout moved twice in three months, so
+//! authtray changes it only the way the gateway does.
+//!
+//! The token travels on stdin (`TOKEN\r\n`), never in argv; the CLI's stdout is never shown
+//! (some versions echo the token), and its error text is redacted.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::process::{self, RunError};
+use crate::token::{redact_text, Secret};
+
+/// These commands take up to ~20 s on a 2-core machine; give them room.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What a long-running step reports to the shell, which decides how to show it.
+#[derive(Debug, Clone)]
+pub enum Progress {
+    /// A gateway command started.
+    Started {
+        /// The command, without secrets.
+        command: String,
+    },
+    /// It finished.
+    Finished {
+        /// The command.
+        command: String,
+        /// How long it took.
+        elapsed: Duration,
+    },
+}
+
+/// A progress callback.
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// The located gateway CLI.
+#[derive(Clone)]
+pub struct GatewayCli {
+    /// The program.
+    pub program: PathBuf,
+    /// Extra environment for it (the state dir when chosen with `--state-dir`).
+    pub env: Vec<(String, OsString)>,
+    /// Deadline per command.
+    pub timeout: Duration,
+    /// Where progress goes.
+    pub progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for GatewayCli {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayCli").field("program", &self.program).field("timeout", &self.timeout).finish_non_exhaustive()
+    }
+}
+
+impl GatewayCli {
+    /// Finds the CLI: `--gateway-cli`, else `AUTHTRAY_GATEWAY_CLI`, else `openclaw` on `PATH`.
+    pub fn locate(env: &Env, explicit: Option<&Path>, state_dir: Option<&Path>) -> Result<GatewayCli> {
+        let program = match explicit.map(Path::to_path_buf).or_else(|| env.path("AUTHTRAY_GATEWAY_CLI")) {
+            Some(p) if p.is_file() => p,
+            Some(p) => return Err(Error::GatewayCliMissing { tried: p.display().to_string() }),
+            None => env.which("openclaw").ok_or_else(|| Error::GatewayCliMissing { tried: "`openclaw` on PATH".into() })?,
+        };
+        let mut extra = Vec::new();
+        if let Some(dir) = state_dir {
+            extra.push(("OPENCLAW_STATE_DIR".to_string(), dir.as_os_str().to_owned()));
+        }
+        Ok(GatewayCli { program, env: extra, timeout: DEFAULT_TIMEOUT, progress: None })
+    }
+
+    /// `models auth paste-token --provider P --profile-id ID [--agent A] [--expires-in Nms]`,
+    /// the token on stdin.
+    pub fn paste_token(&self, provider: &str, profile_id: &str, agent: Option<&str>, token: &Secret, expires_in_ms: Option<i64>) -> Result<Duration> {
+        let mut args = vec!["models".to_string(), "auth".into(), "paste-token".into(), "--provider".into(), provider.into(), "--profile-id".into(), profile_id.into()];
+        if let Some(a) = agent {
+            args.extend(["--agent".into(), a.into()]);
+        }
+        if let Some(ms) = expires_in_ms {
+            args.extend(["--expires-in".into(), format!("{}ms", ms.max(1000))]);
+        }
+        let input = format!("{}\r\n", token.expose());
+        self.run(&args, Some(input.as_bytes()), &[token.expose()])
+    }
+
+    /// `models auth order set --provider P [--agent A] IDS…`.
+    pub fn order_set(&self, provider: &str, agent: Option<&str>, ids: &[String]) -> Result<Duration> {
+        let mut args = vec!["models".to_string(), "auth".into(), "order".into(), "set".into(), "--provider".into(), provider.into()];
+        if let Some(a) = agent {
+            args.extend(["--agent".into(), a.into()]);
+        }
+        args.extend(ids.iter().cloned());
+        self.run(&args, None, &[])
+    }
+
+    /// `models auth order clear --provider P [--agent A]`.
+    pub fn order_clear(&self, provider: &str, agent: Option<&str>) -> Result<Duration> {
+        let mut args = vec!["models".to_string(), "auth".into(), "order".into(), "clear".into(), "--provider".into(), provider.into()];
+        if let Some(a) = agent {
+            args.extend(["--agent".into(), a.into()]);
+        }
+        self.run(&args, None, &[])
+    }
+
+    fn run(&self, args: &[String], stdin: Option<&[u8]>, secrets: &[&str]) -> Result<Duration> {
+        let name = self.program.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "openclaw".into());
+        let command = format!("{name} {}", args.iter().take(5).cloned().collect::<Vec<_>>().join(" "));
+        let mut cmd = Command::new(&self.program);
+        cmd.args(args).env("NO_COLOR", "1");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        if let Some(p) = &self.progress {
+            p(&Progress::Started { command: command.clone() });
+        }
+        let out = process::run(cmd, stdin, self.timeout).map_err(|e| match e {
+            RunError::Spawn { source, .. } => Error::GatewayCliMissing { tried: format!("{} ({source})", self.program.display()) },
+            RunError::Timeout { timeout, .. } => Error::GatewayCliTimeout { command: command.clone(), secs: timeout.as_secs() },
+        })?;
+        if let Some(p) = &self.progress {
+            p(&Progress::Finished { command: command.clone(), elapsed: out.elapsed });
+        }
+        if out.code == Some(0) {
+            return Ok(out.elapsed);
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let message = error_lines(&stderr).or_else(|| error_lines(&stdout)).unwrap_or_else(|| "no error message".into());
+        Err(Error::GatewayCliFailed { command, code: out.code.unwrap_or(-1), message: redact_text(&message, secrets) })
+    }
+}
+
+/// The lines of a gateway's output that explain a failure (`Error: …`, a JSON error
+/// message), else its last few lines.
+fn error_lines(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    if lines.is_empty() {
+        return None;
+    }
+    if let Some(msg) = text.find('{').and_then(|i| serde_json::from_str::<serde_json::Value>(&text[i..]).ok()).and_then(|v| {
+        v.pointer("/error/message").and_then(|m| m.as_str()).map(str::to_string)
+    }) {
+        return Some(msg);
+    }
+    let errors: Vec<&str> = lines.iter().copied().filter(|l| l.to_ascii_lowercase().contains("error")).collect();
+    let chosen = if errors.is_empty() { &lines[lines.len().saturating_sub(3)..] } else { &errors[..] };
+    Some(chosen.join(" / ").chars().take(600).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn fake_cli(dir: &Path, body: &str) -> GatewayCli {
+        let p = dir.join("openclaw");
+        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        GatewayCli { program: p, env: vec![], timeout: Duration::from_secs(5), progress: None }
+    }
+
+    #[test]
+    fn token_goes_on_stdin_never_in_argv() {
+        let d = tempfile::tempdir().unwrap();
+        let log = d.path().join("log");
+        let cli = fake_cli(d.path(), &format!("echo \"$@\" > '{0}'; cat >> '{0}'", log.display()));
+        let tok = Secret::new("sk-ant-oat01-SECRETSECRETSECRET");
+        cli.paste_token("anthropic", "anthropic:x", Some("work"), &tok, Some(3_600_000)).unwrap();
+        let seen = std::fs::read_to_string(&log).unwrap();
+        let (argv, stdin) = seen.split_once('\n').unwrap();
+        assert_eq!(argv, "models auth paste-token --provider anthropic --profile-id anthropic:x --agent work --expires-in 3600000ms");
+        assert_eq!(stdin, "sk-ant-oat01-SECRETSECRETSECRET\r\n");
+    }
+
+    #[test]
+    fn failures_carry_the_gateway_message_redacted() {
+        let d = tempfile::tempdir().unwrap();
+        let cli = fake_cli(d.path(), "read t; echo \"noise\"; echo \"Error: token $t rejected\" >&2; exit 3");
+        let tok = Secret::new("sk-ant-oat01-SECRETSECRETSECRET");
+        let e = cli.paste_token("anthropic", "anthropic:x", None, &tok, None).unwrap_err().to_string();
+        assert!(e.contains("exit 3") && e.contains("rejected") && !e.contains("SECRETSECRET"), "{e}");
+        let slow = fake_cli(d.path(), "sleep 5");
+        let slow = GatewayCli { timeout: Duration::from_millis(200), ..slow };
+        assert!(matches!(slow.order_clear("anthropic", None), Err(Error::GatewayCliTimeout { .. })));
+    }
+
+    #[test]
+    fn missing_cli_is_a_clear_error() {
+        let env = Env::from_pairs([("PATH", "/nonexistent")]);
+        assert!(matches!(GatewayCli::locate(&env, None, None), Err(Error::GatewayCliMissing { .. })));
+        assert!(GatewayCli::locate(&env, Some(Path::new("/no/such/openclaw")), None).is_err());
+    }
+}

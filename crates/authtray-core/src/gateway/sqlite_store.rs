@@ -1,0 +1,213 @@
+//! Reading the SQLite-era store (openclaw 2026.6+) straight from its databases, read-only and
+//! without disturbing a running gateway. Writes go through the gateway's own CLI
+//! ([`super::cli`]); this module never writes.
+//!
+//! * `<state>/state/openclaw.sqlite`, table `config_machine_state`: the shared store
+//!   (`authProfiles.store`) and shared state (`authProfiles.state`).
+//! * `<agentDir>/openclaw-agent.sqlite`, tables `auth_profile_store` / `auth_profile_state`,
+//!   row `primary`: the agent's own profiles and its order override, which win over the shared ones.
+//!
+//! A read opens the database read-only with a busy timeout and closes it at once. When the
+//! gateway's `-wal`/`-shm` files are absent, the database is opened `immutable` so that SQLite
+//! creates none of its own; the file's size and mtime are compared before and after, and the
+//! read is retried if a writer touched it meanwhile.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use serde_json::{Map, Value};
+
+use super::store::StoreDoc;
+use crate::error::{Error, Result};
+
+/// The shared state database, relative to the state dir.
+pub const STATE_DB: &str = "state/openclaw.sqlite";
+/// The per-agent database, in the agent dir.
+pub const AGENT_DB: &str = "openclaw-agent.sqlite";
+const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// One agent's view of the SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    /// `<state>/state/openclaw.sqlite`.
+    pub state_db: PathBuf,
+    /// `<agentDir>/openclaw-agent.sqlite`.
+    pub agent_db: PathBuf,
+}
+
+impl SqliteStore {
+    /// The store of the agent at `agent_dir` in the install at `state_dir`.
+    pub fn new(state_dir: &Path, agent_dir: &Path) -> SqliteStore {
+        SqliteStore { state_db: state_dir.join(STATE_DB), agent_db: agent_dir.join(AGENT_DB) }
+    }
+
+    /// Whether either database exists.
+    pub fn exists(&self) -> bool {
+        self.state_db.exists() || self.agent_db.exists()
+    }
+
+    /// Reads what the gateway would use for this agent: shared profiles overlaid by the
+    /// agent's, shared state overlaid by the agent's (order per provider).
+    pub fn read(&self) -> Result<StoreDoc> {
+        let shared_store = read_json(&self.state_db, "SELECT value_json FROM config_machine_state WHERE state_key = 'authProfiles.store'")?;
+        let shared_state = read_json(&self.state_db, "SELECT value_json FROM config_machine_state WHERE state_key = 'authProfiles.state'")?;
+        let agent_store = read_json(&self.agent_db, "SELECT store_json FROM auth_profile_store WHERE store_key = 'primary'")?;
+        let agent_state = read_json(&self.agent_db, "SELECT state_json FROM auth_profile_state WHERE state_key = 'primary'")?;
+
+        let mut profiles = Map::new();
+        for doc in [&shared_store, &agent_store].into_iter().flatten() {
+            if let Some(p) = doc.get("profiles").and_then(Value::as_object) {
+                profiles.extend(p.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+        }
+        let mut state = Map::new();
+        state.insert("version".into(), Value::from(1));
+        for doc in [&shared_state, &agent_state].into_iter().flatten() {
+            for (key, value) in doc {
+                match (key.as_str(), value, state.get_mut(key)) {
+                    ("version", ..) => {}
+                    // Per provider (order, lastGood) and per profile (usageStats): the agent wins key by key.
+                    (_, Value::Object(add), Some(Value::Object(have))) => {
+                        have.extend(add.iter().map(|(k, v)| (k.clone(), v.clone())));
+                    }
+                    _ => {
+                        state.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        let mut profiles_doc = Map::new();
+        profiles_doc.insert("version".into(), Value::from(1));
+        profiles_doc.insert("profiles".into(), Value::Object(profiles));
+        Ok(StoreDoc { profiles_doc, state_doc: Some(state), accepts_aliases: true })
+    }
+}
+
+/// Runs a one-row query returning a JSON object, `None` when the database, table or row is
+/// absent. Retries when the file changed under an `immutable` read.
+fn read_json(db: &Path, sql: &str) -> Result<Option<Map<String, Value>>> {
+    if !db.is_file() {
+        return Ok(None);
+    }
+    let mut last_err = None;
+    for attempt in 0..4 {
+        let before = fingerprint(db);
+        let immutable = !(sidecar(db, "-wal").exists() && sidecar(db, "-shm").exists());
+        match query(db, sql, immutable) {
+            Ok(v) if !immutable || fingerprint(db) == before => return parse(db, v),
+            Ok(_) => last_err = Some("the database changed while it was read".to_string()),
+            Err(e) => last_err = Some(e),
+        }
+        std::thread::sleep(Duration::from_millis(50 * (attempt + 1)));
+    }
+    Err(Error::StoreParse { path: db.to_path_buf(), reason: format!("could not read it: {}", last_err.unwrap_or_default()) })
+}
+
+fn query(db: &Path, sql: &str, immutable: bool) -> std::result::Result<Option<String>, String> {
+    let uri = format!("file:{}?mode=ro{}", uri_path(db), if immutable { "&immutable=1" } else { "" });
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(&uri, flags).map_err(|e| e.to_string())?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| e.to_string())?;
+    let result = conn.query_row(sql, [], |row| row.get::<_, String>(0)).optional();
+    match result {
+        Ok(v) => Ok(v),
+        // An older or newer layout without this table: nothing stored there.
+        Err(rusqlite::Error::SqliteFailure(_, Some(msg))) if msg.contains("no such table") => Ok(None),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn parse(db: &Path, v: Option<String>) -> Result<Option<Map<String, Value>>> {
+    let Some(text) = v else { return Ok(None) };
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(m)) => Ok(Some(m)),
+        Ok(_) => Err(Error::StoreParse { path: db.to_path_buf(), reason: "a stored auth document is not a JSON object".into() }),
+        Err(e) => Err(Error::StoreParse { path: db.to_path_buf(), reason: format!("a stored auth document is not valid JSON ({e})") }),
+    }
+}
+
+fn sidecar(db: &Path, suffix: &str) -> PathBuf {
+    let mut s = db.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+fn fingerprint(db: &Path) -> Option<(u64, SystemTime)> {
+    std::fs::metadata(db).ok().and_then(|m| Some((m.len(), m.modified().ok()?)))
+}
+
+/// Percent-encodes the characters that have a meaning in an SQLite URI.
+fn uri_path(p: &Path) -> String {
+    let mut out = String::new();
+    for c in p.to_string_lossy().chars() {
+        match c {
+            '?' | '#' | '%' => out.push_str(&format!("%{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn make_dbs(dir: &Path) -> SqliteStore {
+        let s = SqliteStore::new(dir, &dir.join("agents/main/agent"));
+        std::fs::create_dir_all(s.state_db.parent().unwrap()).unwrap();
+        std::fs::create_dir_all(s.agent_db.parent().unwrap()).unwrap();
+        let c = Connection::open(&s.state_db).unwrap();
+        c.execute_batch(
+            "CREATE TABLE config_machine_state (state_key TEXT NOT NULL PRIMARY KEY, value_json TEXT NOT NULL, updated_at_ms INTEGER NOT NULL) STRICT;
+             INSERT INTO config_machine_state VALUES ('authProfiles.store', '{\"version\":1,\"profiles\":{\"anthropic:a\":{\"type\":\"token\",\"provider\":\"anthropic\",\"token\":\"t1\",\"expires\":1795349960401},\"anthropic:b\":{\"type\":\"api_key\",\"provider\":\"anthropic\",\"key\":\"k\"}}}', 1);
+             INSERT INTO config_machine_state VALUES ('authProfiles.state', '{\"version\":1,\"order\":{\"anthropic\":[\"anthropic:a\"],\"openai\":[\"openai:x\"]}}', 1);",
+        )
+        .unwrap();
+        let c = Connection::open(&s.agent_db).unwrap();
+        c.execute_batch(
+            "CREATE TABLE auth_profile_store (store_key TEXT NOT NULL PRIMARY KEY, store_json TEXT NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+             CREATE TABLE auth_profile_state (state_key TEXT NOT NULL PRIMARY KEY, state_json TEXT NOT NULL, updated_at INTEGER NOT NULL) STRICT;
+             INSERT INTO auth_profile_store VALUES ('primary', '{\"version\":1,\"profiles\":{\"anthropic:a\":{\"type\":\"token\",\"provider\":\"anthropic\",\"token\":\"t2\"}}}', 1);
+             INSERT INTO auth_profile_state VALUES ('primary', '{\"version\":1,\"order\":{\"anthropic\":[\"anthropic:b\",\"anthropic:a\"]}}', 1);",
+        )
+        .unwrap();
+        s
+    }
+
+    #[test]
+    fn agent_rows_win_over_shared_ones() {
+        let d = tempfile::tempdir().unwrap();
+        let s = make_dbs(d.path());
+        let doc = s.read().unwrap();
+        assert_eq!(doc.profiles().len(), 2);
+        assert_eq!(doc.profile("anthropic:a").unwrap().credential.secret(), Some("t2"));
+        assert_eq!(doc.order()["anthropic"], vec!["anthropic:b", "anthropic:a"]);
+        assert_eq!(doc.order()["openai"], vec!["openai:x"]);
+    }
+
+    #[test]
+    fn reads_create_no_files_of_their_own() {
+        let d = tempfile::tempdir().unwrap();
+        let s = make_dbs(d.path());
+        let list = |p: &Path| {
+            let mut v: Vec<_> = std::fs::read_dir(p.parent().unwrap()).unwrap().flatten().map(|e| e.file_name()).collect();
+            v.sort();
+            v
+        };
+        let (a, b) = (list(&s.state_db), list(&s.agent_db));
+        s.read().unwrap();
+        assert_eq!((list(&s.state_db), list(&s.agent_db)), (a, b));
+    }
+
+    #[test]
+    fn missing_databases_are_an_empty_store_and_garbage_is_an_error() {
+        let d = tempfile::tempdir().unwrap();
+        let s = SqliteStore::new(d.path(), &d.path().join("agents/main/agent"));
+        assert!(s.read().unwrap().profiles().is_empty());
+        std::fs::create_dir_all(s.state_db.parent().unwrap()).unwrap();
+        std::fs::write(&s.state_db, b"this is not a database, just text").unwrap();
+        let e = s.read().unwrap_err();
+        assert!(e.to_string().contains("openclaw.sqlite"), "{e}");
+    }
+}
