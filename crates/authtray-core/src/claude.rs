@@ -280,7 +280,7 @@ fn read_keychain(program: &Path, service: &str, account: &str) -> KeychainRead {
 /// used as printed.
 pub fn decode_security_output(raw: &str) -> String {
     let t = raw.trim();
-    if t.len() >= 2 && t.len() % 2 == 0 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if t.len() >= 2 && t.len().is_multiple_of(2) && t.bytes().all(|b| b.is_ascii_hexdigit()) {
         let bytes: Option<Vec<u8>> = (0..t.len()).step_by(2).map(|i| u8::from_str_radix(&t[i..i + 2], 16).ok()).collect();
         if let Some(text) = bytes.and_then(|b| String::from_utf8(b).ok()) {
             if text.trim_start().starts_with('{') {

@@ -60,7 +60,7 @@ pub fn discover(env: &Env, opts: &DiscoverOptions) -> Result<Install> {
     let (generation, evidence, version) = match opts.generation {
         Some(g) => (Some(g), "chosen with --generation".to_string(), config_version),
         None => {
-            let clis = opts.probe_cli.then(|| candidate_clis(env, family, opts.gateway_cli.as_deref())).unwrap_or_default();
+            let clis = if opts.probe_cli { candidate_clis(env, family, opts.gateway_cli.as_deref()) } else { Vec::new() };
             detect_generation(&state_dir, family, &provisional, config_version, env, &clis)
         }
     };
