@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Compare `authtray status --json` with the gateway's `models status --json` on the same store.
 
-For each JSON-era gateway (clawdbot 2026.1.24-3, openclaw 2026.5.28) this builds a throwaway
-HOME whose store was written by the gateway itself (three profiles, an order override), then
-runs both commands several times and prints median wall time, median peak RSS, and the ratios.
+For each gateway generation (clawdbot 2026.1.24-3, openclaw 2026.5.28, openclaw 2026.9.6 with
+SQLite) this builds a throwaway HOME whose store was written by the gateway itself (three
+profiles, an order override), then runs both commands several times and prints median wall
+time, median peak RSS, and the ratios. For the SQLite generation it also times authtray's
+write paths, which go through the gateway CLI.
 
-    bench/status.py [--runs-authtray 30] [--runs-gateway 7]
+    bench/status.py [--runs-authtray 30] [--runs-gateway 7] [--runs-writes 3]
 
 Needs GNU time (/usr/bin/time), the oracle (tests/oracle/install.sh) and a release build (cargo build --release -p
 authtray-cli); it builds the latter if missing.
@@ -28,6 +30,7 @@ GNU_TIME = "/usr/bin/time"
 GATEWAYS = [
     ("clawdbot", "clawdbot-oracle", ".clawdbot", "clawdbot.json"),
     ("openclaw-json", "openclaw528-oracle", ".openclaw", "openclaw.json"),
+    ("openclaw-sqlite", "openclaw-oracle", ".openclaw", "openclaw.json"),
 ]
 
 
@@ -69,10 +72,38 @@ def prepare(oracle, state, config):
     return home
 
 
+def time_writes(home, oracle, runs):
+    """Median seconds of authtray's SQLite write paths, and of the gateway's own paste-token."""
+    env = dict(env_for(home), AUTHTRAY_GATEWAY_CLI=str(ORACLE / oracle))
+    out = []
+
+    def timed(argv, stdin=None):
+        t0 = time.perf_counter()
+        p = subprocess.run(argv, input=stdin, text=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+        if p.returncode != 0:
+            sys.exit(f"{' '.join(argv[:4])} failed (exit {p.returncode}) in {home}")
+        return time.perf_counter() - t0
+
+    tok = "sk-ant-oat01-" + "W" * 80
+    out.append(("authtray paste-token --expires-in 30d", [timed([str(AUTHTRAY), "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:bench", "--expires-in", "30d"], tok) for _ in range(runs)]))
+    out.append(("openclaw models auth paste-token (for reference)", [timed([str(ORACLE / oracle), "models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:bench", "--expires-in", "30d"], tok + "\r\n") for _ in range(runs)]))
+    out.append(("authtray order set", [timed([str(AUTHTRAY), "order", "set", "--provider", "anthropic", "anthropic:bench", "anthropic:setup"]) for _ in range(runs)]))
+    syncs = []
+    for i in range(runs):
+        creds = {"claudeAiOauth": {"accessToken": "sk-ant-oat01-" + chr(ord("K") + i) * 80, "expiresAt": int(time.time() * 1000) + 12 * 3600 * 1000 + i * 600000}}
+        os.makedirs(f"{home}/.claude", exist_ok=True)
+        Path(f"{home}/.claude/.credentials.json").write_text(json.dumps(creds))
+        syncs.append(timed([str(AUTHTRAY), "sync"]))
+    out.append(("authtray sync (new Claude Code token)", syncs))
+    out.append(("authtray sync (already in sync, no gateway call)", [timed([str(AUTHTRAY), "sync"]) for _ in range(runs)]))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs-authtray", type=int, default=30)
     ap.add_argument("--runs-gateway", type=int, default=7)
+    ap.add_argument("--runs-writes", type=int, default=3)
     args = ap.parse_args()
     if not os.access(GNU_TIME, os.X_OK):
         sys.exit("GNU time is needed for peak RSS: apt-get install time")
@@ -82,8 +113,9 @@ def main():
     if missing:
         sys.exit(f"oracle missing ({', '.join(missing)}): run tests/oracle/install.sh")
 
-    print(f"{'generation':<15}{'command':<34}{'runs':>5}{'median wall':>14}{'peak RSS':>12}")
+    print(f"{'generation':<17}{'command':<40}{'runs':>5}{'median wall':>14}{'peak RSS':>12}")
     rows = []
+    writes = []
     for name, oracle, state, config in GATEWAYS:
         home = prepare(oracle, state, config)
         env = env_for(home)
@@ -95,15 +127,21 @@ def main():
                 sys.exit(f"{label} failed (exit {bad[0]}) in {home}")
             wall = statistics.median(w for w, _, _ in runs)
             rss = statistics.median(r for _, r, _ in runs)
-            print(f"{name:<15}{label:<34}{len(runs):>5}{wall * 1000:>11.1f} ms{rss / 1024:>9.1f} MB")
+            print(f"{name:<17}{label:<40}{len(runs):>5}{wall * 1000:>11.1f} ms{rss / 1024:>9.1f} MB")
         w_ratio = statistics.median(w for w, _, _ in theirs) / statistics.median(w for w, _, _ in ours)
         r_ratio = statistics.median(r for _, r, _ in theirs) / statistics.median(r for _, r, _ in ours)
         rows.append((name, w_ratio, r_ratio))
+        if name == "openclaw-sqlite":
+            writes.extend(time_writes(home, oracle, args.runs_writes))
         subprocess.run(["rm", "-rf", home])
+    if writes:
+        print("\nopenclaw-sqlite write paths (through the gateway CLI):")
+        for label, runs in writes:
+            print(f"  {label:<52}{len(runs):>3} runs, median {statistics.median(runs):>6.2f} s")
     print()
     for name, w, r in rows:
         verdict = "meets" if w >= 100 and r >= 20 else "MISSES"
-        print(f"{name:<15}authtray is {w:,.0f}x faster and uses {r:,.0f}x less memory ({verdict} the 100x / 20x target)")
+        print(f"{name:<17}authtray is {w:,.0f}x faster and uses {r:,.0f}x less memory ({verdict} the 100x / 20x target)")
 
 
 if __name__ == "__main__":

@@ -50,10 +50,20 @@ impl SqliteStore {
     /// Reads what the gateway would use for this agent: shared profiles overlaid by the
     /// agent's, shared state overlaid by the agent's (order per provider).
     pub fn read(&self) -> Result<StoreDoc> {
-        let shared_store = read_json(&self.state_db, "SELECT value_json FROM config_machine_state WHERE state_key = 'authProfiles.store'")?;
-        let shared_state = read_json(&self.state_db, "SELECT value_json FROM config_machine_state WHERE state_key = 'authProfiles.state'")?;
-        let agent_store = read_json(&self.agent_db, "SELECT store_json FROM auth_profile_store WHERE store_key = 'primary'")?;
-        let agent_state = read_json(&self.agent_db, "SELECT state_json FROM auth_profile_state WHERE state_key = 'primary'")?;
+        let [shared_store, shared_state] = read_json(
+            &self.state_db,
+            [
+                "SELECT value_json FROM config_machine_state WHERE state_key = 'authProfiles.store'",
+                "SELECT value_json FROM config_machine_state WHERE state_key = 'authProfiles.state'",
+            ],
+        )?;
+        let [agent_store, agent_state] = read_json(
+            &self.agent_db,
+            [
+                "SELECT store_json FROM auth_profile_store WHERE store_key = 'primary'",
+                "SELECT state_json FROM auth_profile_state WHERE state_key = 'primary'",
+            ],
+        )?;
 
         let mut profiles = Map::new();
         for doc in [&shared_store, &agent_store].into_iter().flatten() {
@@ -84,18 +94,24 @@ impl SqliteStore {
     }
 }
 
-/// Runs a one-row query returning a JSON object, `None` when the database, table or row is
-/// absent. Retries when the file changed under an `immutable` read.
-fn read_json(db: &Path, sql: &str) -> Result<Option<Map<String, Value>>> {
+/// Runs one-row queries returning JSON objects in one short read-only session; `None` where
+/// the database, table or row is absent. Retries when the file changed under an `immutable` read.
+fn read_json<const N: usize>(db: &Path, sqls: [&str; N]) -> Result<[Option<Map<String, Value>>; N]> {
     if !db.is_file() {
-        return Ok(None);
+        return Ok(std::array::from_fn(|_| None));
     }
     let mut last_err = None;
     for attempt in 0..4 {
         let before = fingerprint(db);
         let immutable = !(sidecar(db, "-wal").exists() && sidecar(db, "-shm").exists());
-        match query(db, sql, immutable) {
-            Ok(v) if !immutable || fingerprint(db) == before => return parse(db, v),
+        match query(db, &sqls, immutable) {
+            Ok(rows) if !immutable || fingerprint(db) == before => {
+                let mut out: [Option<Map<String, Value>>; N] = std::array::from_fn(|_| None);
+                for (slot, row) in out.iter_mut().zip(rows) {
+                    *slot = parse(db, row)?;
+                }
+                return Ok(out);
+            }
             Ok(_) => last_err = Some("the database changed while it was read".to_string()),
             Err(e) => last_err = Some(e),
         }
@@ -104,18 +120,23 @@ fn read_json(db: &Path, sql: &str) -> Result<Option<Map<String, Value>>> {
     Err(Error::StoreParse { path: db.to_path_buf(), reason: format!("could not read it: {}", last_err.unwrap_or_default()) })
 }
 
-fn query(db: &Path, sql: &str, immutable: bool) -> std::result::Result<Option<String>, String> {
+fn query(db: &Path, sqls: &[&str], immutable: bool) -> std::result::Result<Vec<Option<String>>, String> {
     let uri = format!("file:{}?mode=ro{}", uri_path(db), if immutable { "&immutable=1" } else { "" });
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(&uri, flags).map_err(|e| e.to_string())?;
+    let mut conn = Connection::open_with_flags(&uri, flags).map_err(|e| e.to_string())?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| e.to_string())?;
-    let result = conn.query_row(sql, [], |row| row.get::<_, String>(0)).optional();
-    match result {
-        Ok(v) => Ok(v),
-        // An older or newer layout without this table: nothing stored there.
-        Err(rusqlite::Error::SqliteFailure(_, Some(msg))) if msg.contains("no such table") => Ok(None),
-        Err(e) => Err(e.to_string()),
+    // One read transaction: both rows come from the same snapshot.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Deferred).map_err(|e| e.to_string())?;
+    let mut rows = Vec::with_capacity(sqls.len());
+    for sql in sqls {
+        match tx.query_row(sql, [], |row| row.get::<_, String>(0)).optional() {
+            Ok(v) => rows.push(v),
+            // An older or newer layout without this table: nothing stored there.
+            Err(rusqlite::Error::SqliteFailure(_, Some(msg))) if msg.contains("no such table") => rows.push(None),
+            Err(e) => return Err(e.to_string()),
+        }
     }
+    Ok(rows)
 }
 
 fn parse(db: &Path, v: Option<String>) -> Result<Option<Map<String, Value>>> {
