@@ -71,6 +71,9 @@ pub struct Gateway {
     pub cli_name: &'static str,
     /// Budget per call.
     pub timeout: Duration,
+    /// Whether authtray writes this generation through the gateway CLI (given to it as
+    /// `AUTHTRAY_GATEWAY_CLI`).
+    pub writes_through_cli: bool,
 }
 
 /// clawdbot 2026.1.24-3.
@@ -82,6 +85,7 @@ pub const CLAWDBOT: Gateway = Gateway {
     mirror_id: "anthropic:claude-cli",
     cli_name: "clawdbot",
     timeout: Duration::from_secs(30),
+    writes_through_cli: false,
 };
 
 /// openclaw 2026.5.28.
@@ -93,6 +97,7 @@ pub const OPENCLAW_JSON: Gateway = Gateway {
     mirror_id: "anthropic:claude-code",
     cli_name: "openclaw",
     timeout: Duration::from_secs(30),
+    writes_through_cli: false,
 };
 
 /// openclaw 2026.9.6 (SQLite).
@@ -104,6 +109,7 @@ pub const OPENCLAW_SQLITE: Gateway = Gateway {
     mirror_id: "anthropic:claude-code",
     cli_name: "openclaw",
     timeout: Duration::from_secs(90),
+    writes_through_cli: true,
 };
 
 /// The oracle bin dir, or `None` (with a visible "skipped" line) when not installed.
@@ -286,8 +292,9 @@ impl Sandbox {
         let mut cmd = Command::new(authtray_bin());
         cmd.args(args);
         self.base_env(&mut cmd);
-        // SQLite-era writes go through the gateway CLI: the oracle.
-        cmd.env("AUTHTRAY_GATEWAY_CLI", self.bin.join(self.gw.oracle));
+        if self.gw.writes_through_cli {
+            cmd.env("AUTHTRAY_GATEWAY_CLI", self.bin.join(self.gw.oracle));
+        }
         if let Some(p) = &self.path_prefix {
             let mut path = std::ffi::OsString::from(p);
             path.push(":");

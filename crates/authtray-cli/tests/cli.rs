@@ -334,3 +334,36 @@ fn keychain_denied_or_slow_is_unreadable_without_file_fallback() {
         assert_eq!(h.run(&["sync"], None).status.code(), Some(1));
     }
 }
+
+/// A SQLite-era install whose gateway CLI is a stand-in that echoes the token (as some
+/// versions do) and then fails: nothing of it reaches our output unredacted.
+#[test]
+fn sqlite_writes_go_through_the_gateway_cli_and_never_echo_it() {
+    let mut h = Home::new();
+    std::fs::create_dir_all(h.path().join(".openclaw/state")).expect("dir");
+    std::fs::write(h.path().join(".openclaw/state/openclaw.sqlite"), b"").expect("db");
+    let bin = h.path().join("gw");
+    std::fs::create_dir_all(&bin).expect("bin");
+    let cli = bin.join("openclaw");
+    let log = h.path().join("cli.log");
+    std::fs::write(
+        &cli,
+        format!("#!/bin/sh\necho \"$@\" >> '{}'\nread t\necho \"echo: $t\"\necho \"Error: provider rejected $t\" >&2\nexit 1\n", log.display()),
+    )
+    .expect("cli");
+    std::fs::set_permissions(&cli, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    h.extra_env.push(("AUTHTRAY_GATEWAY_CLI".into(), cli.display().to_string()));
+    h.extra_env.push(("AUTHTRAY_PROGRESS".into(), "always".into()));
+    let out = h.run(&["paste-token", "--provider", "anthropic", "--expires-in", "2h"], Some(&canary('G')));
+    assert_eq!(out.status.code(), Some(1));
+    let all = text(&out);
+    assert!(!all.contains("CANARYGGGG"), "the token leaked: {all}");
+    assert!(all.contains("provider rejected sk-ant-oat01-…GGGG") && all.contains("exit 1"), "{all}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("waiting for `openclaw models auth paste-token") && stderr.contains("done in"), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).is_empty(), "progress never goes to stdout");
+    let argv = std::fs::read_to_string(&log).expect("called");
+    assert!(argv.starts_with("models auth paste-token --provider anthropic --profile-id anthropic:manual --expires-in "), "{argv}");
+    assert!(!argv.contains("CANARY"), "the token must not be in argv: {argv}");
+    assert!(!h.path().join(".openclaw/agents/main/agent/auth-profiles.json").exists());
+}
