@@ -85,7 +85,10 @@ pub fn redact_text(text: &str, secrets: &[&str]) -> String {
         result.push_str(&rest[..i]);
         let tail = &rest[i..];
         let len = tail.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).unwrap_or(tail.len());
-        if len >= 12 {
+        // Only runs with a real body after their prefix: an already redacted `sk-ant-oat01-…`
+        // or a short word like `sk-short` stays as it is.
+        let body = len - known_prefix(&tail[..len]).map_or(0, str::len);
+        if len >= 12 && body >= 8 {
             result.push_str(&redact(&tail[..len]));
         } else {
             result.push_str(&tail[..len]);
@@ -360,6 +363,7 @@ mod tests {
         let r = redact_text(&text, &["hunter2x"]);
         assert!(!r.contains(&t) && !r.contains("hunter2x"), "{r}");
         assert!(r.contains("sk-ant-oat01-…WXYZ") && r.contains("sk-short"), "{r}");
+        assert_eq!(redact_text(&t, &[&t]), "sk-ant-oat01-…WXYZ");
     }
 
     #[test]
