@@ -171,8 +171,8 @@ impl LoginLocator {
         let source = LoginSource::File { path: path.clone() };
         let mut last_err = String::new();
         for attempt in 0..3 {
-            match std::fs::read(&path) {
-                Ok(bytes) => match std::str::from_utf8(&bytes).map_err(|_| "it is not UTF-8 text".to_string()).and_then(parse_credentials) {
+            match crate::fsx::read_optional(&path) {
+                Ok(Some(bytes)) => match std::str::from_utf8(&bytes).map_err(|_| "it is not UTF-8 text".to_string()).and_then(parse_credentials) {
                     Ok(login) => {
                         let modified_at = std::fs::metadata(&path)
                             .and_then(|m| m.modified())
@@ -183,10 +183,11 @@ impl LoginLocator {
                     }
                     Err(e) => last_err = e,
                 },
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(None) => {
                     tried.push(path.display().to_string());
                     return LoginState::Missing { tried };
                 }
+                Err(crate::Error::StoreParse { reason, .. }) => last_err = reason,
                 Err(e) => last_err = e.to_string(),
             }
             // A non-atomic writer may be mid-write: a parse error is not "logged out".

@@ -59,11 +59,22 @@ pub fn ensure_dir(dir: &Path) -> Result<()> {
         .map_err(|e| Error::io("create directory", dir, e))
 }
 
-/// Reads a file, `Ok(None)` when it does not exist. A directory or other non-file is an error.
+/// No auth store, config or credentials file is anywhere near this size; a larger one is a
+/// mistake (or an attack), not something to load into memory.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Reads a file, `Ok(None)` when it does not exist. A directory or other non-file, or a file
+/// over [`MAX_FILE_BYTES`], is an error.
 pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
     match fs::metadata(path) {
         Ok(m) if !m.is_file() => {
             return Err(Error::StoreParse { path: path.to_path_buf(), reason: "it is not a regular file".into() })
+        }
+        Ok(m) if m.len() > MAX_FILE_BYTES => {
+            return Err(Error::StoreParse {
+                path: path.to_path_buf(),
+                reason: format!("it is {} bytes, far larger than any such file (limit {MAX_FILE_BYTES})", m.len()),
+            })
         }
         Ok(_) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

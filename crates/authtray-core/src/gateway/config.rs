@@ -56,14 +56,24 @@ impl GatewayConfig {
             path: path.to_path_buf(),
             reason: "it is not UTF-8 text".into(),
         })?;
-        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        GatewayConfig::parse(path, &text)
+    }
+
+    /// Parses config text (JSON5) as if read from `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<GatewayConfig> {
+        let err = |reason: String| Error::ConfigParse { path: path.to_path_buf(), reason };
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if nesting_depth(text) > MAX_NESTING {
+            // The JSON5 parser recurses per level; refuse before it can exhaust the stack.
+            return Err(err(format!("it is nested more than {MAX_NESTING} levels deep")));
+        }
         let value: Value = if text.trim().is_empty() {
             Value::Object(Map::new())
         } else {
-            json5::from_str(text).map_err(|e| Error::ConfigParse { path: path.to_path_buf(), reason: describe_json5_error(&e) })?
+            json5::from_str(text).map_err(|e| err(describe_json5_error(&e)))?
         };
         if !value.is_object() {
-            return Err(Error::ConfigParse { path: path.to_path_buf(), reason: "the top level is not an object".into() });
+            return Err(err("the top level is not an object".into()));
         }
         Ok(GatewayConfig { path: path.to_path_buf(), value, exists: true })
     }
@@ -253,6 +263,38 @@ impl GatewayConfig {
     }
 }
 
+/// Deeper than any real config; JSON itself (serde_json) stops at 128.
+const MAX_NESTING: usize = 128;
+
+/// The deepest bracket nesting outside strings and comments (approximate for comments, exact
+/// enough to stop pathological input).
+fn nesting_depth(text: &str) -> usize {
+    let (mut depth, mut max, mut in_str, mut escaped) = (0usize, 0usize, None::<char>, false);
+    for c in text.chars() {
+        match in_str {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    in_str = None;
+                }
+            }
+            None => match c {
+                '"' | '\'' => in_str = Some(c),
+                '{' | '[' => {
+                    depth += 1;
+                    max = max.max(depth);
+                }
+                '}' | ']' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+    }
+    max
+}
+
 /// A JSON5 syntax error as position and expectation only: the parser's own message quotes the
 /// offending line, and gateway configs hold secrets (channel tokens, API keys in `env`).
 fn describe_json5_error(e: &json5::Error) -> String {
@@ -321,6 +363,14 @@ mod tests {
         assert!(e.contains("line 2") && !e.contains("SECRET"), "{e}");
         std::fs::write(&p, "[1,2]").unwrap();
         assert!(GatewayConfig::load(&p).is_err());
+    }
+
+    #[test]
+    fn pathological_nesting_is_refused_not_a_crash() {
+        let deep = format!("{{a:{}1{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        let e = GatewayConfig::parse(Path::new("c.json"), &deep).unwrap_err();
+        assert!(e.to_string().contains("nested"), "{e}");
+        assert!(GatewayConfig::parse(Path::new("c.json"), "{ a: '[[[[', b: \"{{{\" }").is_ok());
     }
 
     #[test]

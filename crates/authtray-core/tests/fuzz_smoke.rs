@@ -1,0 +1,215 @@
+//! Mutation fuzzing on the stable toolchain: every parser that reads outside input gets
+//! mutated seeds for a time budget, and must return an answer (never panic, never hang).
+//!
+//! `AUTHTRAY_FUZZ_SECS` sets the budget per target (default 2 s, as in CI); `scripts/fuzz.sh`
+//! runs longer. Executions per target are printed; a panicking input is saved under
+//! `target/fuzz-failures/` and fails the test.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use authtray_core::claude::{decode_security_output, parse_credentials};
+use authtray_core::gateway::config::GatewayConfig;
+use authtray_core::gateway::store::StoreDoc;
+use authtray_core::gateway::Generation;
+use authtray_core::{duration, health, token};
+
+/// xorshift64*: small, fast, reproducible from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+}
+
+const DICTIONARY: &[&[u8]] = &[
+    b"{", b"}", b"[", b"]", b"\"", b"\\", b",", b":", b"\0", "\u{feff}".as_bytes(), b"1e999", b"-1", b"0", b"null",
+    b"true", b"\"expires\":", b"\"type\":\"oauth\"", b"\"type\":\"token\"", b"\"provider\":", b"\"profiles\":{",
+    b"\"order\":{\"anthropic\":[", b"sk-ant-oat01-", b"//", b"/*", b"\n", "é".as_bytes(), b"\xff\xfe", b"9007199254740993",
+    b"8640000000000001", b"1795349939", b"$include", b"claudeAiOauth", b"\"accessToken\":\"", b"\"expiresAt\":",
+];
+
+fn mutate(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
+    let mut data = seeds[rng.below(seeds.len())].clone();
+    for _ in 0..1 + rng.below(8) {
+        let len = data.len();
+        match rng.below(7) {
+            0 if len > 0 => {
+                let i = rng.below(len);
+                data[i] ^= 1 << rng.below(8);
+            }
+            1 => {
+                let i = rng.below(len + 1);
+                let word = DICTIONARY[rng.below(DICTIONARY.len())];
+                data.splice(i..i, word.iter().copied());
+            }
+            2 if len > 0 => {
+                let a = rng.below(len);
+                let b = (a + 1 + rng.below(16)).min(len);
+                data.drain(a..b);
+            }
+            3 if len > 0 => {
+                let a = rng.below(len);
+                let b = (a + 1 + rng.below(64)).min(len);
+                let chunk = data[a..b].to_vec();
+                let at = rng.below(data.len() + 1);
+                data.splice(at..at, chunk);
+            }
+            4 => {
+                let other = &seeds[rng.below(seeds.len())];
+                let cut = rng.below(data.len() + 1);
+                let from = rng.below(other.len() + 1);
+                data.truncate(cut);
+                data.extend_from_slice(&other[from..]);
+            }
+            5 if len > 0 => data.truncate(rng.below(len)),
+            _ => {
+                let i = rng.below(len + 1);
+                data.insert(i, rng.next() as u8);
+            }
+        }
+    }
+    data
+}
+
+fn budget() -> Duration {
+    let secs = std::env::var("AUTHTRAY_FUZZ_SECS").ok().and_then(|s| s.parse::<f64>().ok()).unwrap_or(2.0);
+    Duration::from_secs_f64(secs)
+}
+
+/// Runs `target` on mutated seeds for the budget; fails on the first panic.
+fn fuzz(name: &str, seeds: &[&str], target: impl Fn(&[u8])) {
+    let seeds: Vec<Vec<u8>> = seeds.iter().map(|s| s.as_bytes().to_vec()).collect();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ name.len() as u64);
+    let start = Instant::now();
+    let mut execs = 0u64;
+    for s in &seeds {
+        target(s);
+    }
+    while start.elapsed() < budget() {
+        let input = mutate(&mut rng, &seeds);
+        if catch_unwind(AssertUnwindSafe(|| target(&input))).is_err() {
+            let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fuzz-failures");
+            let _ = std::fs::create_dir_all(&dir);
+            let file = dir.join(format!("{name}-{execs}.bin"));
+            let _ = std::fs::write(&file, &input);
+            panic!("{name}: input #{execs} panicked; saved to {}", file.display());
+        }
+        execs += 1;
+    }
+    println!("fuzz {name}: {execs} executions in {:.1} s, no failure", start.elapsed().as_secs_f64());
+}
+
+const NOW: i64 = 1_800_000_000_000;
+
+#[test]
+fn fuzz_claude_credentials() {
+    fuzz(
+        "claude_credentials",
+        &[
+            r#"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-AAAA","refreshToken":"sk-ant-ort01-RRRR","expiresAt":1795329434237,"scopes":["user:inference"],"subscriptionType":"max"},"mcpOAuth":{}}"#,
+            r#"{"mcpOAuth":{"x":{"a":1}}}"#,
+            r#"{"claudeAiOauth":{"accessToken":"t","expiresAt":1.5e12}}"#,
+        ],
+        |b| {
+            if let Ok(l) = parse_credentials(&String::from_utf8_lossy(b)) {
+                assert!(l.expires_at > 0 && !l.access_token.expose().is_empty());
+            }
+        },
+    );
+}
+
+#[test]
+fn fuzz_store_and_health() {
+    fuzz(
+        "store",
+        &[
+            r#"{"version":1,"profiles":{"anthropic:a":{"type":"token","provider":"anthropic","token":"sk-ant-oat01-AAAA","expires":1795349939489},"anthropic:k":{"type":"api_key","provider":"anthropic","key":"k","note":1},"anthropic:o":{"type":"oauth","provider":"anthropic","access":"a","refresh":"r","expires":1}},"order":{"anthropic":["anthropic:k","anthropic:a"]},"lastGood":{"anthropic":"anthropic:a"},"usageStats":{"anthropic:a":{"lastUsed":5,"cooldownUntil":1900000000000}}}"#,
+            r#"{"version":1,"order":{"anthropic":["x"]}}"#,
+        ],
+        |b| {
+            let config = GatewayConfig { path: "c".into(), value: serde_json::json!({"auth":{"profiles":{"anthropic:a":{"provider":"anthropic","mode":"token"}}}}), exists: true };
+            if let Ok(doc) = StoreDoc::parse(Path::new("s"), Some(b), Path::new("t"), Some(b)) {
+                for g in [Generation::Clawdbot, Generation::OpenclawJson, Generation::OpenclawSqlite] {
+                    for p in doc.profiles() {
+                        health::assess(g, &p, NOW, health::DEFAULT_WARN_MS);
+                    }
+                    let code = health::check_code(g, &doc, &config, &[], NOW, health::DEFAULT_WARN_MS);
+                    assert!(code <= 2);
+                }
+                doc.ignored_profiles();
+                let _ = format!("{doc:?}");
+            }
+        },
+    );
+}
+
+#[test]
+fn fuzz_json5_config() {
+    fuzz(
+        "json5_config",
+        &[
+            "// c\n{ meta: { lastTouchedVersion: '2026.5.28' }, agents: { list: [ { id: 'Work', default: true, agentDir: '~/w' }, ], defaults: { model: { primary: 'anthropic/x', fallbacks: ['openai/y'] } } }, auth: { profiles: { 'anthropic:a': { provider: 'anthropic', mode: 'token' } }, order: { anthropic: ['anthropic:a'] } }, }",
+            r#"{"agents":{"entries":{"ops":{"agentDir":"/x"}}}}"#,
+        ],
+        |b| {
+            if let Ok(mut c) = GatewayConfig::parse(Path::new("c.json"), &String::from_utf8_lossy(b)) {
+                c.agents();
+                c.providers_in_use("openai/x");
+                c.listed_profiles("anthropic");
+                c.last_touched_version();
+                c.register_profile("anthropic:m", "anthropic", "token");
+            }
+        },
+    );
+}
+
+#[test]
+fn fuzz_security_output() {
+    let blob = r#"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-AAAA","expiresAt":1795329434237}}"#;
+    let hex: String = blob.bytes().map(|b| format!("{b:02x}")).collect();
+    fuzz("security_output", &[&hex, blob, "deadbeef\n"], |b| {
+        let out = decode_security_output(&String::from_utf8_lossy(b));
+        let _ = parse_credentials(&out);
+    });
+}
+
+#[test]
+fn fuzz_durations() {
+    fuzz("duration", &["12h", "365d", "1h30m", "30", "2 weeks", "90s"], |b| {
+        if let Ok(ms) = duration::parse(&String::from_utf8_lossy(b)) {
+            assert!(ms > 0);
+            duration::humanize(ms);
+        }
+    });
+}
+
+#[test]
+fn fuzz_token_validation_and_redaction() {
+    let oat = format!("sk-ant-oat01-{}", "A".repeat(80));
+    fuzz("token", &[&oat, "sk-proj-abcdefghijklmnopqrstuvwxyz", "sk-or-v1-0123456789abcdef0123456789abcdef0123", "plain"], |b| {
+        let s = String::from_utf8_lossy(b);
+        for provider in ["anthropic", "openai", "openrouter", "mistral"] {
+            if let Ok(v) = token::validate(provider, &s) {
+                assert!(!v.secret.expose().chars().any(char::is_whitespace));
+            }
+        }
+        let r = token::redact(&s);
+        if s.trim().chars().count() >= 24 {
+            assert!(!r.contains(s.trim()), "redaction kept the whole token");
+        }
+        token::redact_text(&s, &[&s]);
+    });
+}
