@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod reliability;
 pub mod scenarios;
 pub mod sqlite;
 
@@ -189,6 +190,20 @@ impl Sandbox {
         });
         s.write_config(&config);
         s
+    }
+
+    /// A sandbox for tests that need no gateway CLI (authtray alone, `--generation` given).
+    pub fn offline(gw: Gateway) -> Sandbox {
+        Sandbox::new(gw, PathBuf::new())
+    }
+
+    /// A `Command` for authtray in this HOME with a clean environment, for tests that need
+    /// extra variables or to spawn it in the background.
+    pub fn authtray_command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(authtray_bin());
+        cmd.args(args);
+        self.base_env(&mut cmd);
+        cmd
     }
 
     /// The throwaway HOME.

@@ -244,6 +244,22 @@ impl GatewayConfig {
         Some(cur)
     }
 
+    /// Re-reads the config under its lock (`<config>.lock`, the pid-file protocol openclaw uses
+    /// for it), lets `change` edit it, and writes it back when `change` says it changed.
+    /// Concurrent writers therefore never undo each other's edits.
+    pub fn update(path: &Path, timeout: std::time::Duration, change: impl FnOnce(&mut GatewayConfig) -> bool) -> Result<bool> {
+        if let Some(dir) = path.parent() {
+            fsx::ensure_dir(dir)?;
+        }
+        let _guard = super::lock::acquire(super::lock::LockKind::PidFile, path, timeout)?;
+        let mut config = GatewayConfig::load(path)?;
+        if !change(&mut config) {
+            return Ok(false);
+        }
+        config.save()?;
+        Ok(true)
+    }
+
     /// Writes the config back as the gateway does: plain JSON, 2-space indent, via temp file
     /// and rename (0600), after rotating `<config>.bak` … `.bak.4`.
     pub fn save(&self) -> Result<()> {

@@ -72,13 +72,18 @@ pub fn acquire(kind: LockKind, store: &Path, timeout: Duration) -> Result<LockGu
     let path = lock_path_for(store);
     let start = Instant::now();
     let mut delay = Duration::from_millis(25);
+    let mut busy_since: Option<String> = None;
     loop {
         match try_acquire(kind, &path)? {
             Attempt::Held(guard) => {
+                if let Some(holder) = busy_since {
+                    tracing::info!(lock = %path.display(), waited_ms = start.elapsed().as_millis() as u64, %holder, "store lock was busy; waited for it");
+                }
                 crate::fsx::crash_point("after-lock");
                 return Ok(guard);
             }
             Attempt::Busy(holder) => {
+                busy_since.get_or_insert_with(|| holder.clone());
                 let waited = start.elapsed();
                 if waited >= timeout {
                     return Err(Error::LockBusy { lock: path, holder, waited_ms: waited.as_millis() as u64 });

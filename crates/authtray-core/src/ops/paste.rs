@@ -117,11 +117,9 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
                 doc.set_raw_profile(&profile_id, rec);
                 Ok(previous)
             })?;
-            let mut config = ctx.install.config.clone();
-            let config_updated = config.register_profile(&profile_id, &provider, valid.kind.as_str());
-            if config_updated {
-                config.save()?;
-            }
+            let config_updated = GatewayConfig::update(&ctx.install.config.path, ctx.lock_timeout, |c| {
+                c.register_profile(&profile_id, &provider, valid.kind.as_str())
+            })?;
             (previous, written == Written::Changed, config_updated, expires_at)
         }
         Store::Sqlite(s) => {

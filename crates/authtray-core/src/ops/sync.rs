@@ -96,8 +96,9 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
         (None, g) => g.mirror_profile_id().to_string(),
     };
     let targets = target_agents(ctx, &req.targets, &profile_id)?;
-    let mut config = ctx.install.config.clone();
     let mut agents = Vec::new();
+    // The record type written (or kept), for registering the profile in a filtering config.
+    let mut config_mode: Option<String> = None;
     for agent in targets {
         let mut out = AgentSync {
             agent: agent.id.clone(),
@@ -118,7 +119,7 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
                 out.expires_at = d.record.as_ref().and_then(|r| r.get("expires")).and_then(|v| v.as_i64());
                 if d_writes(&d) || d.action == Action::Unchanged {
                     let mode = d.record.as_ref().and_then(|r| r.get("type")).and_then(|t| t.as_str()).unwrap_or("token");
-                    out.config_updated = register_if_filtered(&mut config, &profile_id, mode);
+                    config_mode.get_or_insert_with(|| mode.to_string());
                 }
             }
             Err(e) => out.error = Some(e.to_string()),
@@ -132,10 +133,17 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
         for a in agents.iter_mut() {
             a.config_updated = !req.dry_run && !was_listed && now_listed && matches!(a.action, Action::Create | Action::Update);
         }
-    } else if agents.iter().any(|a| a.config_updated) && !req.dry_run {
-        if let Err(e) = config.save() {
-            for a in agents.iter_mut().filter(|a| a.config_updated) {
-                a.error = Some(format!("the store was updated but the config could not be: {e}"));
+    } else if let Some(mode) = config_mode {
+        let result = if req.dry_run {
+            let mut c = ctx.install.config.clone();
+            Ok(register_if_filtered(&mut c, &profile_id, &mode))
+        } else {
+            GatewayConfig::update(&ctx.install.config.path, ctx.lock_timeout, |c| register_if_filtered(c, &profile_id, &mode))
+        };
+        for a in agents.iter_mut().filter(|a| a.error.is_none() && a.action != Action::Skip) {
+            match &result {
+                Ok(changed) => a.config_updated = *changed,
+                Err(e) => a.error = Some(format!("the store is in sync but the config could not be updated: {e}")),
             }
         }
     }
