@@ -269,7 +269,8 @@ pub fn hostile_inputs_never_panic_or_write(gw: Gateway) {
         }
     }
     // Things that are not files where files should be.
-    let weird: [(&str, fn(&Sandbox)); 4] = [
+    type Setup = fn(&Sandbox);
+    let weird: [(&str, Setup); 4] = [
         ("store is a directory", |s| std::fs::create_dir_all(s.store_path()).expect("dir")),
         ("store is a symlink loop", |s| {
             std::fs::create_dir_all(s.agent_dir()).expect("dir");
