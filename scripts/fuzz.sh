@@ -6,4 +6,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export AUTHTRAY_FUZZ_SECS=${1:-60}
-cargo test --release -p authtray-core --test fuzz_smoke -- --nocapture --test-threads 1 2>&1 | grep -E '^fuzz |panicked|test result'
+cargo test --release -p authtray-core --test fuzz_smoke -- --nocapture --test-threads 1 2>&1 | grep -oE '(fuzz |panicked|test result).*'

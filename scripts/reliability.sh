@@ -8,5 +8,5 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 "$here/scripts/setup.sh" --test
 cargo build --workspace --all-targets --locked
-AUTHTRAY_RELIABILITY=deep cargo test --locked -p authtray-e2e --test reliability -- --nocapture --test-threads 1 2>&1 | grep -E '^reliability|^skipped|panicked|test result'
+AUTHTRAY_RELIABILITY=deep cargo test --locked -p authtray-e2e --test reliability -- --nocapture --test-threads 1 2>&1 | grep -oE '(reliability |skipped|panicked|test result).*'
 "$here/scripts/fuzz.sh" "${1:-60}"

@@ -57,16 +57,20 @@ pub fn concurrent_writers_lose_nothing(gw: Gateway) {
     let writers = if deep() { 60 } else { 12 };
     let gateway_writers = if deep() { 8 } else { 3 };
     let stop = Arc::new(AtomicBool::new(false));
-    let (reads, bad_reads) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    // Unparseable reads: `transient` ones parse again within 100 ms (clawdbot's own writer
+    // truncates and rewrites in place, bot-stores.md §2.3); `broken` ones never recover.
+    let (reads, transient, broken) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let reader = {
-        let (s, stop, reads, bad) = (s.clone(), stop.clone(), reads.clone(), bad_reads.clone());
+        let (s, stop, reads, transient, broken) = (s.clone(), stop.clone(), reads.clone(), transient.clone(), broken.clone());
         std::thread::spawn(move || {
+            let parses = |s: &Sandbox| serde_json::from_slice::<Value>(&std::fs::read(s.store_path()).unwrap_or_default()).is_ok();
             while !stop.load(Ordering::Relaxed) {
-                let ok = |b: &[u8]| serde_json::from_slice::<Value>(b).is_ok();
-                let b = std::fs::read(s.store_path()).unwrap_or_default();
-                // clawdbot's own writer truncates then writes in place: give it one re-read.
-                if !ok(&b) && !ok(&{ std::thread::sleep(Duration::from_millis(5)); std::fs::read(s.store_path()).unwrap_or_default() }) {
-                    bad.fetch_add(1, Ordering::Relaxed);
+                if !parses(&s) {
+                    let recovered = (0..20).any(|_| {
+                        std::thread::sleep(Duration::from_millis(5));
+                        parses(&s)
+                    });
+                    if recovered { &transient } else { &broken }.fetch_add(1, Ordering::Relaxed);
                 }
                 reads.fetch_add(1, Ordering::Relaxed);
                 std::thread::sleep(Duration::from_millis(2));
@@ -127,17 +131,21 @@ pub fn concurrent_writers_lose_nothing(gw: Gateway) {
         assert_eq!(store["profiles"]["anthropic:keep"]["key"], base["profiles"]["anthropic:keep"]["key"], "the kept profile changed");
     }
     let waits = results.iter().filter(|(_, o)| o.stderr.contains("store lock was busy")).count();
+    let (transient, broken) = (transient.load(Ordering::Relaxed), broken.load(Ordering::Relaxed));
     println!(
-        "reliability {}: {} authtray writers + {gateway_writers} gateway writers in {:.1} s, {waits} lock conflicts waited out, {} reads ({} unparseable), lost updates: {}",
+        "reliability {}: {} authtray writers + {gateway_writers} gateway writers in {:.1} s, {waits} lock conflicts waited out, {} reads ({transient} caught a gateway in-place write, {broken} broken), lost updates: {}",
         gw.generation,
         writers,
         started.elapsed().as_secs_f64(),
         reads.load(Ordering::Relaxed),
-        bad_reads.load(Ordering::Relaxed),
         lost.len()
     );
     assert!(lost.is_empty(), "lost updates: {lost:?}");
-    assert_eq!(bad_reads.load(Ordering::Relaxed), 0, "a reader saw an unparseable store");
+    assert_eq!(broken, 0, "the store stayed unparseable");
+    if gw.generation != "clawdbot" {
+        // openclaw writes atomically since 2026.4.3, and so does authtray: never a torn read.
+        assert_eq!(transient, 0, "a reader saw a half-written store");
+    }
     assert!(!s.agent_dir().join("auth-profiles.json.lock").exists());
 }
 
