@@ -14,6 +14,8 @@ pub mod duration;
 pub mod env;
 pub mod error;
 pub mod fsx;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gateway;
 pub mod health;
 pub mod mirror;

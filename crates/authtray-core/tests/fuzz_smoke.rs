@@ -9,11 +9,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use authtray_core::claude::{decode_security_output, parse_credentials};
-use authtray_core::gateway::config::GatewayConfig;
-use authtray_core::gateway::store::StoreDoc;
-use authtray_core::gateway::Generation;
-use authtray_core::{duration, health, token};
+use authtray_core::fuzzing;
 
 /// xorshift64*: small, fast, reproducible from its seed.
 struct Rng(u64);
@@ -112,8 +108,6 @@ fn fuzz(name: &str, seeds: &[&str], target: impl Fn(&[u8])) {
     println!("fuzz {name}: {execs} executions in {:.1} s, no failure", start.elapsed().as_secs_f64());
 }
 
-const NOW: i64 = 1_800_000_000_000;
-
 #[test]
 fn fuzz_claude_credentials() {
     fuzz(
@@ -123,11 +117,7 @@ fn fuzz_claude_credentials() {
             r#"{"mcpOAuth":{"x":{"a":1}}}"#,
             r#"{"claudeAiOauth":{"accessToken":"t","expiresAt":1.5e12}}"#,
         ],
-        |b| {
-            if let Ok(l) = parse_credentials(&String::from_utf8_lossy(b)) {
-                assert!(l.expires_at > 0 && !l.access_token.expose().is_empty());
-            }
-        },
+        fuzzing::claude_credentials,
     );
 }
 
@@ -139,20 +129,7 @@ fn fuzz_store_and_health() {
             r#"{"version":1,"profiles":{"anthropic:a":{"type":"token","provider":"anthropic","token":"sk-ant-oat01-AAAA","expires":1795349939489},"anthropic:k":{"type":"api_key","provider":"anthropic","key":"k","note":1},"anthropic:o":{"type":"oauth","provider":"anthropic","access":"a","refresh":"r","expires":1}},"order":{"anthropic":["anthropic:k","anthropic:a"]},"lastGood":{"anthropic":"anthropic:a"},"usageStats":{"anthropic:a":{"lastUsed":5,"cooldownUntil":1900000000000}}}"#,
             r#"{"version":1,"order":{"anthropic":["x"]}}"#,
         ],
-        |b| {
-            let config = GatewayConfig { path: "c".into(), value: serde_json::json!({"auth":{"profiles":{"anthropic:a":{"provider":"anthropic","mode":"token"}}}}), exists: true };
-            if let Ok(doc) = StoreDoc::parse(Path::new("s"), Some(b), Path::new("t"), Some(b)) {
-                for g in [Generation::Clawdbot, Generation::OpenclawJson, Generation::OpenclawSqlite] {
-                    for p in doc.profiles() {
-                        health::assess(g, &p, NOW, health::DEFAULT_WARN_MS);
-                    }
-                    let code = health::check_code(g, &doc, &config, &[], NOW, health::DEFAULT_WARN_MS);
-                    assert!(code <= 2);
-                }
-                doc.ignored_profiles();
-                let _ = format!("{doc:?}");
-            }
-        },
+        fuzzing::store,
     );
 }
 
@@ -164,15 +141,7 @@ fn fuzz_json5_config() {
             "// c\n{ meta: { lastTouchedVersion: '2026.5.28' }, agents: { list: [ { id: 'Work', default: true, agentDir: '~/w' }, ], defaults: { model: { primary: 'anthropic/x', fallbacks: ['openai/y'] } } }, auth: { profiles: { 'anthropic:a': { provider: 'anthropic', mode: 'token' } }, order: { anthropic: ['anthropic:a'] } }, }",
             r#"{"agents":{"entries":{"ops":{"agentDir":"/x"}}}}"#,
         ],
-        |b| {
-            if let Ok(mut c) = GatewayConfig::parse(Path::new("c.json"), &String::from_utf8_lossy(b)) {
-                c.agents();
-                c.providers_in_use("openai/x");
-                c.listed_profiles("anthropic");
-                c.last_touched_version();
-                c.register_profile("anthropic:m", "anthropic", "token");
-            }
-        },
+        fuzzing::config,
     );
 }
 
@@ -180,36 +149,16 @@ fn fuzz_json5_config() {
 fn fuzz_security_output() {
     let blob = r#"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-AAAA","expiresAt":1795329434237}}"#;
     let hex: String = blob.bytes().map(|b| format!("{b:02x}")).collect();
-    fuzz("security_output", &[&hex, blob, "deadbeef\n"], |b| {
-        let out = decode_security_output(&String::from_utf8_lossy(b));
-        let _ = parse_credentials(&out);
-    });
+    fuzz("security_output", &[&hex, blob, "deadbeef\n"], fuzzing::security_output);
 }
 
 #[test]
 fn fuzz_durations() {
-    fuzz("duration", &["12h", "365d", "1h30m", "30", "2 weeks", "90s"], |b| {
-        if let Ok(ms) = duration::parse(&String::from_utf8_lossy(b)) {
-            assert!(ms > 0);
-            duration::humanize(ms);
-        }
-    });
+    fuzz("duration", &["12h", "365d", "1h30m", "30", "2 weeks", "90s"], fuzzing::duration);
 }
 
 #[test]
 fn fuzz_token_validation_and_redaction() {
     let oat = format!("sk-ant-oat01-{}", "A".repeat(80));
-    fuzz("token", &[&oat, "sk-proj-abcdefghijklmnopqrstuvwxyz", "sk-or-v1-0123456789abcdef0123456789abcdef0123", "plain"], |b| {
-        let s = String::from_utf8_lossy(b);
-        for provider in ["anthropic", "openai", "openrouter", "mistral"] {
-            if let Ok(v) = token::validate(provider, &s) {
-                assert!(!v.secret.expose().chars().any(char::is_whitespace));
-            }
-        }
-        let r = token::redact(&s);
-        if s.trim().chars().count() >= 24 {
-            assert!(!r.contains(s.trim()), "redaction kept the whole token");
-        }
-        token::redact_text(&s, &[&s]);
-    });
+    fuzz("token", &[&oat, "sk-proj-abcdefghijklmnopqrstuvwxyz", "sk-or-v1-0123456789abcdef0123456789abcdef0123", "plain"], fuzzing::token);
 }
