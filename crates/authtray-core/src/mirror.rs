@@ -34,6 +34,9 @@ pub struct Decision {
     pub reason: String,
     /// The profile object to store (for create/update), with extra fields of the stored one kept.
     pub record: Option<Map<String, Value>>,
+    /// The credential type the profile has once this decision is applied (`None` when skipped),
+    /// which is the mode a filtering config must list it with.
+    pub kind: Option<&'static str>,
 }
 
 /// The profile record the generation's mirror writes.
@@ -70,7 +73,14 @@ pub fn plan(
     now: Millis,
 ) -> Decision {
     let desired = desired_record(generation, login);
-    let decide = |action, reason: String, record| Decision { action, reason, record };
+    let decide = |action, reason: String, record: Option<Map<String, Value>>| {
+        let kind = match (&record, action, stored) {
+            (Some(r), ..) => r.get("type").and_then(Value::as_str).map(|t| if t == "oauth" { "oauth" } else { "token" }),
+            (None, Action::Unchanged, Some(p)) => Some(p.credential.type_name()),
+            _ => None,
+        };
+        Decision { action, reason, record, kind }
+    };
     if login.expires_at <= now {
         return decide(Action::Skip, "Claude Code's token has expired; run `claude` so it refreshes its login".into(), None);
     }
@@ -172,6 +182,18 @@ mod tests {
         // Written by the gateway CLI a few seconds later: still the same mirror.
         let (raw, p) = stored(&format!(r#"{{"type":"token","provider":"anthropic","expires":{},"token":"sk-ant-oat01-NEW"}}"#, NOW + 8 * H + 9_000));
         assert_eq!(plan(Generation::OpenclawSqlite, &l, Some(&raw), Some(&p), NOW).action, Action::Unchanged);
+    }
+
+    #[test]
+    fn decisions_say_which_mode_a_filtering_config_needs() {
+        let l = login(true, NOW + 8 * H);
+        assert_eq!(plan(Generation::Clawdbot, &l, None, None, NOW).kind, Some("oauth"));
+        assert_eq!(plan(Generation::OpenclawJson, &l, None, None, NOW).kind, Some("token"));
+        let rec = Value::Object(desired_record(Generation::Clawdbot, &l)).to_string();
+        let (raw, p) = stored(&rec);
+        let d = plan(Generation::Clawdbot, &l, Some(&raw), Some(&p), NOW);
+        assert_eq!((d.action, d.kind), (Action::Unchanged, Some("oauth")));
+        assert_eq!(plan(Generation::Clawdbot, &login(true, NOW - 1), None, None, NOW).kind, None);
     }
 
     #[test]

@@ -117,9 +117,8 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
                 out.reason = d.reason.clone();
                 out.order_updated = order_updated;
                 out.expires_at = d.record.as_ref().and_then(|r| r.get("expires")).and_then(|v| v.as_i64());
-                if d_writes(&d) || d.action == Action::Unchanged {
-                    let mode = d.record.as_ref().and_then(|r| r.get("type")).and_then(|t| t.as_str()).unwrap_or("token");
-                    config_mode.get_or_insert_with(|| mode.to_string());
+                if let Some(kind) = d.kind {
+                    config_mode.get_or_insert_with(|| kind.to_string());
                 }
             }
             Err(e) => out.error = Some(e.to_string()),
