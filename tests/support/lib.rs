@@ -302,6 +302,19 @@ impl Sandbox {
         out.json()["order"].clone()
     }
 
+    /// With profiles `anthropic:a` and `anthropic:b` stored: an order authtray sets (with a
+    /// duplicate, which is dropped) is what the gateway's `order get` returns, and an order the
+    /// gateway sets is what `authtray order get` returns.
+    pub fn assert_orders_round_trip(&self) {
+        let out = self.authtray(&["order", "set", "--provider", "anthropic", "anthropic:b", "anthropic:a", "anthropic:b"], None);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(self.gateway_order(), serde_json::json!(["anthropic:b", "anthropic:a"]));
+        let g = self.gateway(&["models", "auth", "order", "set", "--provider", "anthropic", "anthropic:a", "anthropic:b"], None);
+        assert_eq!(g.code, 0, "{}", g.stderr);
+        let ours = self.authtray(&["order", "get", "--provider", "anthropic", "--json"], None);
+        assert_eq!(ours.json()["order"], serde_json::json!(["anthropic:a", "anthropic:b"]));
+    }
+
     /// Runs `authtray` in this HOME (global flags first as given).
     pub fn authtray(&self, args: &[&str], stdin: Option<&str>) -> Out {
         let mut cmd = Command::new(authtray_bin());

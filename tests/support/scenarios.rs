@@ -156,15 +156,7 @@ pub fn order_round_trips(gw: Gateway) {
     s.gateway_paste(&setup_token('A'), "anthropic:a", Some("30d"));
     s.gateway_paste(&setup_token('B'), "anthropic:b", Some("30d"));
     assert!(s.store()["profiles"]["anthropic:b"].is_object());
-
-    let out = s.authtray(&["order", "set", "--provider", "anthropic", "anthropic:b", "anthropic:a", "anthropic:b"], None);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(s.gateway_order(), json!(["anthropic:b", "anthropic:a"]));
-
-    let g = s.gateway(&["models", "auth", "order", "set", "--provider", "anthropic", "anthropic:a", "anthropic:b"], None);
-    assert_eq!(g.code, 0, "{}", g.stderr);
-    let ours = s.authtray(&["order", "get", "--provider", "anthropic", "--json"], None);
-    assert_eq!(ours.json()["order"], json!(["anthropic:a", "anthropic:b"]));
+    s.assert_orders_round_trip();
 
     // Same validation as the gateway: unknown ids are refused by both.
     let before = bytes(&s.store_path());
@@ -233,21 +225,30 @@ pub fn our_lock_makes_the_gateway_wait(gw: Gateway) {
     let lock = s.agent_dir().join("auth-profiles.json.lock");
     let mut holder = authtray_cmd(&s, &["paste-token", "--provider", "anthropic", "--profile-id", "anthropic:ours"]);
     holder.env("AUTHTRAY_TEST_PAUSE_AT", "after-lock").env("AUTHTRAY_TEST_PAUSE_MS", "7000");
-    let ours = std::thread::spawn(move || {
-        let out = run(holder, Some(&setup_token('O')), Duration::from_secs(60));
-        (out, Instant::now())
-    });
+    let ours = std::thread::spawn(move || (run(holder, Some(&setup_token('O')), Duration::from_secs(60)), ()));
     let t0 = Instant::now();
     while !lock.exists() {
         assert!(t0.elapsed() < Duration::from_secs(5), "authtray never took the lock");
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(5));
     }
+    // When authtray's lock goes away, watched at 1 ms; the gateway cannot finish before that.
+    let released = {
+        let lock = lock.clone();
+        std::thread::spawn(move || {
+            while lock.exists() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Instant::now()
+        })
+    };
     let theirs = s.gateway(&["models", "auth", "order", "set", "--provider", "anthropic", "anthropic:a"], None);
     let their_end = Instant::now();
-    let (ours, our_end) = ours.join().expect("holder thread");
+    let (ours, _) = ours.join().expect("holder thread");
+    let released_at = released.join().expect("watcher");
     assert_eq!(ours.code, 0, "{}", ours.stderr);
     assert_eq!(theirs.code, 0, "the gateway gave up: {}", theirs.stderr);
-    assert!(their_end >= our_end, "the gateway's locked writer finished while authtray held the lock");
+    assert!(their_end > released_at, "the gateway's locked writer finished while authtray held the lock");
+    assert!(released_at.duration_since(t0) >= Duration::from_secs(6), "authtray released its lock early");
     assert!(s.store()["profiles"]["anthropic:ours"].is_object(), "authtray's profile survived the gateway's write");
     assert_eq!(s.gateway_order(), json!(["anthropic:a"]));
     assert!(!lock.exists());

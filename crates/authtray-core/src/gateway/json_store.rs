@@ -103,6 +103,7 @@ impl JsonStore {
         // Refuse early, before taking the lock, so a foreign file costs nothing.
         fsx::check_owner(&fsx::write_target(&self.profiles_path)?)?;
         let _guard = lock::acquire(self.lock_kind, &self.profiles_path, self.lock_timeout)?;
+        fsx::crash_point("after-lock");
         fsx::remove_stale_temps(&self.profiles_path);
         fsx::remove_stale_temps(&self.state_path);
         let before = self.read()?;

@@ -79,7 +79,6 @@ pub fn acquire(kind: LockKind, store: &Path, timeout: Duration) -> Result<LockGu
                 if let Some(holder) = busy_since {
                     tracing::info!(lock = %path.display(), waited_ms = start.elapsed().as_millis() as u64, %holder, "store lock was busy; waited for it");
                 }
-                crate::fsx::crash_point("after-lock");
                 return Ok(guard);
             }
             Attempt::Busy(holder) => {
