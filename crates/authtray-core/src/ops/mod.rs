@@ -96,6 +96,13 @@ impl Context {
     }
 }
 
+/// Whether the gateway's own `paste-token` (SQLite era) newly registered `id` in the config:
+/// not listed when the context was loaded, listed now.
+pub(crate) fn newly_registered(ctx: &Context, id: &str) -> bool {
+    ctx.install.config.listed_mode(id).is_none()
+        && crate::gateway::GatewayConfig::load(&ctx.install.config.path).is_ok_and(|c| c.listed_mode(id).is_some())
+}
+
 /// Redacted view of a secret for reports.
 pub(crate) fn redacted(secret: Option<&str>) -> Option<String> {
     secret.map(crate::token::redact)

@@ -130,13 +130,11 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
                 });
             }
             let previous = previous_of(&s.read()?);
-            let was_listed = ctx.install.config.listed_mode(&profile_id).is_some();
             let expires_in = expires_at.map(|e| e - ctx.now);
             ctx.gateway_cli()?.paste_token(&provider, &profile_id, cli_agent(&agent.id), &valid.secret, expires_in)?;
             // The gateway computed the expiry from its own clock: report what it stored.
             let stored = s.read()?.profile(&profile_id).and_then(|p| p.credential.expires().ms()).or(expires_at);
-            let now_listed = GatewayConfig::load(&ctx.install.config.path).is_ok_and(|c| c.listed_mode(&profile_id).is_some());
-            (previous, true, !was_listed && now_listed, stored)
+            (previous, true, super::newly_registered(ctx, &profile_id), stored)
         }
     };
     Ok(PasteReport {

@@ -127,10 +127,9 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
     }
     if generation == Generation::OpenclawSqlite {
         // The gateway's own paste-token registered the profile; report what it did.
-        let was_listed = ctx.install.config.listed_mode(&profile_id).is_some();
-        let now_listed = GatewayConfig::load(&ctx.install.config.path).is_ok_and(|c| c.listed_mode(&profile_id).is_some());
+        let registered = !req.dry_run && super::newly_registered(ctx, &profile_id);
         for a in agents.iter_mut() {
-            a.config_updated = !req.dry_run && !was_listed && now_listed && matches!(a.action, Action::Create | Action::Update);
+            a.config_updated = registered && matches!(a.action, Action::Create | Action::Update);
         }
     } else if let Some(mode) = config_mode {
         let result = if req.dry_run {
