@@ -162,13 +162,50 @@ fn run(cli: Cli) -> Result<u8, CliError> {
     }
 }
 
+/// Turns off terminal echo on stdin while alive, so a pasted token never shows on screen.
+struct EchoOff(Option<libc::termios>);
+
+impl EchoOff {
+    fn new() -> EchoOff {
+        // SAFETY: tcgetattr/tcsetattr on fd 0 with a zeroed, then kernel-filled termios.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(0, &mut t) != 0 {
+                return EchoOff(None);
+            }
+            let saved = t;
+            t.c_lflag &= !libc::ECHO;
+            t.c_lflag |= libc::ECHONL;
+            if libc::tcsetattr(0, libc::TCSANOW, &t) != 0 {
+                return EchoOff(None);
+            }
+            EchoOff(Some(saved))
+        }
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        if let Some(saved) = self.0 {
+            // SAFETY: restores the attributes read in `new`.
+            unsafe {
+                libc::tcsetattr(0, libc::TCSANOW, &saved);
+            }
+        }
+    }
+}
+
 /// Reads the token from stdin. On a terminal, asks for it on stderr first.
 fn read_token() -> Result<String, CliError> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!("Paste the token, then press Enter: ");
+        eprint!("Paste the token, then press Enter (it is not shown): ");
         let mut line = String::new();
-        stdin.read_line(&mut line).map_err(|e| CliError::Usage(format!("could not read the token from the terminal: {e}")))?;
+        let read = {
+            let _hidden = EchoOff::new();
+            stdin.read_line(&mut line)
+        };
+        read.map_err(|e| CliError::Usage(format!("could not read the token from the terminal: {e}")))?;
         return Ok(line);
     }
     let mut buf = Vec::new();
