@@ -64,6 +64,13 @@ pub fn desired_record(generation: Generation, login: &Login) -> Map<String, Valu
     m
 }
 
+impl Decision {
+    /// Whether applying it writes the store (create or update).
+    pub fn writes(&self) -> bool {
+        matches!(self.action, Action::Create | Action::Update)
+    }
+}
+
 /// Decides what the mirror profile in one store should become.
 pub fn plan(
     generation: Generation,

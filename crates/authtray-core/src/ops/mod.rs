@@ -13,7 +13,7 @@ use std::time::Duration;
 use crate::claude::{LoginLocator, LoginState};
 use crate::clock::Millis;
 use crate::env::Env;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::gateway::cli::{GatewayCli, ProgressFn};
 use crate::gateway::{discover, Agent, DiscoverOptions, Install, Store};
 
@@ -101,6 +101,26 @@ impl Context {
 pub(crate) fn newly_registered(ctx: &Context, id: &str) -> bool {
     ctx.install.config.listed_mode(id).is_none()
         && crate::gateway::GatewayConfig::load(&ctx.install.config.path).is_ok_and(|c| c.listed_mode(id).is_some())
+}
+
+/// The agent flag for the gateway CLI: none for `main`, which every command defaults to.
+pub(crate) fn cli_agent(id: &str) -> Option<&str> {
+    (id != "main").then_some(id)
+}
+
+/// Checks a profile id: `<provider>:<name>`, no spaces, matching the provider.
+pub fn validate_profile_id(id: &str, provider: &str) -> Result<String> {
+    let id = id.trim();
+    let Some((p, name)) = id.split_once(':') else {
+        return Err(Error::InvalidInput(format!("profile id {id:?} must look like {provider}:<name>")));
+    };
+    if name.is_empty() || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::InvalidInput(format!("profile id {id:?} must look like {provider}:<name>, without spaces")));
+    }
+    if crate::gateway::config::normalize_provider(p) != provider {
+        return Err(Error::InvalidInput(format!("profile id {id:?} does not belong to provider {provider:?}; use {provider}:<name>")));
+    }
+    Ok(id.to_string())
 }
 
 /// Redacted view of a secret for reports.

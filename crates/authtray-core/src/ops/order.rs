@@ -64,7 +64,7 @@ pub fn order(ctx: &Context, agent: Option<&str>, provider: &str, change: OrderCh
                 Store::Sqlite(s) => {
                     let doc = s.read()?;
                     check(&doc)?;
-                    ctx.gateway_cli()?.order_set(&provider, cli_agent(&agent.id), &clean)?;
+                    ctx.gateway_cli()?.order_set(&provider, super::cli_agent(&agent.id), &clean)?;
                     current(&doc).as_ref() != Some(&clean)
                 }
             };
@@ -81,7 +81,7 @@ pub fn order(ctx: &Context, agent: Option<&str>, provider: &str, change: OrderCh
                 }
                 Store::Sqlite(s) => {
                     let had = current(&s.read()?).is_some();
-                    ctx.gateway_cli()?.order_clear(&provider, cli_agent(&agent.id))?;
+                    ctx.gateway_cli()?.order_clear(&provider, super::cli_agent(&agent.id))?;
                     had
                 }
             };
@@ -98,10 +98,6 @@ pub fn order(ctx: &Context, agent: Option<&str>, provider: &str, change: OrderCh
     })
 }
 
-/// The agent flag for the gateway CLI: none for `main`, which every command defaults to.
-pub(crate) fn cli_agent(id: &str) -> Option<&str> {
-    (id != "main").then_some(id)
-}
 
 /// Trims and de-duplicates ids, as the gateway does; an empty list is an error.
 fn dedupe(ids: &[String]) -> Result<Vec<String>> {

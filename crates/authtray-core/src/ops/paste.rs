@@ -3,14 +3,13 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::sync::validate_profile_id;
+use super::{cli_agent, validate_profile_id};
 use super::Context;
 use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::gateway::json_store::Written;
 use crate::gateway::store::with_extras;
 use crate::gateway::{GatewayConfig, Generation, Store};
-use super::order::cli_agent;
 use crate::token::{self, CredentialKind, TokenShape};
 
 /// Anthropic setup-tokens live a year; without `--expires-in` we record that so reminders work.

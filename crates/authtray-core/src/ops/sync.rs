@@ -92,7 +92,7 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
                 generation.mirror_profile_id()
             )))
         }
-        (Some(id), _) => validate_profile_id(id, "anthropic")?,
+        (Some(id), _) => super::validate_profile_id(id, "anthropic")?,
         (None, g) => g.mirror_profile_id().to_string(),
     };
     let targets = target_agents(ctx, &req.targets, &profile_id)?;
@@ -169,7 +169,7 @@ fn sync_agent(
     if dry_run {
         let doc = store.read()?;
         let d = plan(&doc);
-        let order_needed = d_writes(&d) && appended_order(&doc).is_some();
+        let order_needed = d.writes() && appended_order(&doc).is_some();
         return Ok((d, order_needed));
     }
     match store {
@@ -192,9 +192,9 @@ fn sync_agent(
             let doc = s.read()?;
             let d = plan(&doc);
             let mut order_updated = false;
-            if d_writes(&d) {
+            if d.writes() {
                 let cli = ctx.gateway_cli()?;
-                let agent_flag = super::order::cli_agent(&agent.id);
+                let agent_flag = super::cli_agent(&agent.id);
                 cli.paste_token("anthropic", profile_id, agent_flag, &login.access_token, Some(login.expires_at - ctx.now))?;
                 if let Some(order) = appended_order(&doc) {
                     cli.order_set("anthropic", agent_flag, &order)?;
@@ -204,10 +204,6 @@ fn sync_agent(
             Ok((d, order_updated))
         }
     }
-}
-
-fn d_writes(d: &mirror::Decision) -> bool {
-    matches!(d.action, Action::Create | Action::Update)
 }
 
 /// When the config filters Anthropic profiles (`auth.profiles` lists some) or has an
@@ -245,19 +241,4 @@ fn target_agents<'a>(ctx: &'a Context, targets: &Targets, profile_id: &str) -> R
             })
             .collect()),
     }
-}
-
-/// Checks a profile id: `<provider>:<name>`, no spaces, matching the provider.
-pub fn validate_profile_id(id: &str, provider: &str) -> Result<String> {
-    let id = id.trim();
-    let Some((p, name)) = id.split_once(':') else {
-        return Err(Error::InvalidInput(format!("profile id {id:?} must look like {provider}:<name>")));
-    };
-    if name.is_empty() || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::InvalidInput(format!("profile id {id:?} must look like {provider}:<name>, without spaces")));
-    }
-    if crate::gateway::config::normalize_provider(p) != provider {
-        return Err(Error::InvalidInput(format!("profile id {id:?} does not belong to provider {provider:?}; use {provider}:<name>")));
-    }
-    Ok(id.to_string())
 }
