@@ -148,6 +148,28 @@ impl LoginLocator {
         self.dir.join(".credentials.json")
     }
 
+    /// A fingerprint of the Keychain item's attributes (its modification date, `mdat`), read
+    /// without the secret, so a poll can tell whether the login changed before reading it.
+    /// `None` when the Keychain is not used or the item is absent.
+    pub fn keychain_stamp(&self) -> Option<String> {
+        let (program, (service, account)) = (self.security.as_ref()?, self.keychain.as_ref()?);
+        let mut cmd = Command::new(program);
+        cmd.args(["find-generic-password", "-a", account, "-s", service]);
+        let out = crate::process::run(cmd, None, SECURITY_TIMEOUT).ok()?;
+        if out.code != Some(0) {
+            return None;
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        // Attribute lines only: never anything after a `password:` line, should one appear.
+        let stamp = text
+            .lines()
+            .take_while(|l| !l.trim_start().starts_with("password:"))
+            .find(|l| l.contains("\"mdat\""))
+            .map(|l| l.trim().to_string())
+            .unwrap_or_else(|| format!("{:x}", Sha256::digest(text.split("password:").next().unwrap_or("").as_bytes())));
+        Some(stamp)
+    }
+
     /// Reads the login: the Keychain item first (when used), then the file. Never writes.
     pub fn read(&self) -> LoginState {
         let mut tried = Vec::new();

@@ -36,6 +36,10 @@ pub const RELEVANT_VARS: &[&str] = &[
     "AUTHTRAY_KEYCHAIN",
     "AUTHTRAY_LOCK_TIMEOUT",
     "AUTHTRAY_GATEWAY_CLI",
+    "AUTHTRAY_CONFIG_DIR",
+    "AUTHTRAY_DATA_DIR",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
 ];
 
 /// Environment variables and home directory, captured once.

@@ -172,6 +172,14 @@ pub enum Error {
         secs: u64,
     },
 
+    /// Undo is not possible (nothing saved, too late, or the credential changed since).
+    #[error("cannot undo: {0}")]
+    UndoUnavailable(String),
+
+    /// The OS keyring (Keychain, Secret Service) refused or is not there.
+    #[error("the OS keyring is not available: {0}. Undo needs it; the paste itself is unaffected")]
+    Vault(String),
+
     /// There is no usable Claude Code login to mirror.
     #[error("no usable Claude Code login: {0}")]
     NoLogin(String),

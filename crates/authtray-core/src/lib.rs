@@ -8,6 +8,8 @@
 //!
 //! Nothing here depends on a GUI toolkit: the crate builds on a bare server.
 
+pub mod alerts;
+pub mod api;
 pub mod claude;
 pub mod clock;
 pub mod duration;
@@ -17,10 +19,16 @@ pub mod fsx;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod gateway;
+pub mod glance;
 pub mod health;
+pub mod live;
 pub mod mirror;
 pub mod ops;
+pub mod paths;
 pub mod process;
+pub mod settings;
 pub mod token;
+pub mod vault;
+pub mod watch;
 
 pub use error::{Error, Result};

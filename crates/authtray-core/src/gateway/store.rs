@@ -230,6 +230,20 @@ impl StoreDoc {
         }
     }
 
+    /// Removes a profile and its id from every order list (undoing a paste that added it).
+    pub fn remove_raw_profile(&mut self, id: &str) {
+        if let Some(p) = self.profiles_doc.get_mut("profiles").and_then(Value::as_object_mut) {
+            p.shift_remove(id);
+        }
+        for doc in [Some(&mut self.profiles_doc), self.state_doc.as_mut()].into_iter().flatten() {
+            if let Some(order) = doc.get_mut("order").and_then(Value::as_object_mut) {
+                for ids in order.values_mut().filter_map(Value::as_array_mut) {
+                    ids.retain(|v| v.as_str() != Some(id));
+                }
+            }
+        }
+    }
+
     /// The per-agent order overrides: `auth-state.json` wins over inline, key by key.
     pub fn order(&self) -> BTreeMap<String, Vec<String>> {
         let mut out = BTreeMap::new();

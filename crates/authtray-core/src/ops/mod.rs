@@ -6,6 +6,7 @@ pub mod order;
 pub mod paste;
 pub mod status;
 pub mod sync;
+pub mod undo;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -70,6 +70,9 @@ pub struct PasteReport {
     pub config_updated: bool,
     /// The replaced credential.
     pub previous: Option<Previous>,
+    /// What Undo needs (the replaced record, secret): for a [`crate::vault::Vault`], never printed.
+    #[serde(skip)]
+    pub saved: crate::vault::SavedCredential,
 }
 
 /// Validates and stores a token.
@@ -101,13 +104,14 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
         record.insert("expires".into(), Value::from(e));
     }
     let previous_of = |doc: &crate::gateway::StoreDoc| {
-        doc.profile(&profile_id).map(|p| Previous {
+        let shown = doc.profile(&profile_id).map(|p| Previous {
             kind: p.credential.type_name().into(),
             token: p.credential.secret().map(token::redact),
             expires_at: p.credential.expires().ms(),
-        })
+        });
+        (shown, doc.raw_profile(&profile_id).cloned())
     };
-    let (previous, changed, config_updated, expires_at) = match &store {
+    let ((previous, previous_raw), changed, config_updated, expires_at) = match &store {
         Store::Json(s) => {
             let (previous, written) = s.update(|doc| {
                 let previous = previous_of(doc);
@@ -136,7 +140,17 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
             (previous, true, super::newly_registered(ctx, &profile_id), stored)
         }
     };
+    let saved = crate::vault::SavedCredential {
+        id: crate::vault::random_id(),
+        agent: agent.id.clone(),
+        profile_id: profile_id.clone(),
+        provider: provider.clone(),
+        previous: previous_raw,
+        pasted_sha256: crate::vault::fingerprint(valid.secret.expose()),
+        saved_at: ctx.now,
+    };
     Ok(PasteReport {
+        saved,
         agent: agent.id.clone(),
         store: store.path().to_path_buf(),
         profile_id,

@@ -1,0 +1,312 @@
+//! Which desktop notifications are due: a pure function of the latest status and sync reports,
+//! the settings, the clock and what already fired.
+//!
+//! Rules (see `claude-code-credentials.md` §7): long-lived credentials (setup-tokens, pasted
+//! tokens with an expiry) warn at each lead time and at expiry; the mirrored Claude Code token
+//! rotates every few hours, so its normal expiry is never an alert: instead a failed mirror, a
+//! store that fell behind the source, and a source about to expire (or expired) without Claude
+//! Code having refreshed it are. Each condition fires once per episode: its key names the
+//! episode (the credential's expiry, the agent), and keys whose condition ended are forgotten so
+//! a new episode fires again.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Millis;
+use crate::error::{Error, Result};
+use crate::ops::status::StatusReport;
+use crate::ops::sync::SyncReport;
+use crate::settings::Settings;
+
+/// What an alert is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AlertKind {
+    /// A long-lived credential nears its expiry.
+    CredentialExpiring,
+    /// A long-lived credential has expired.
+    CredentialExpired,
+    /// Claude Code's login will expire soon and has not been refreshed.
+    SourceExpiring,
+    /// Claude Code's login has expired.
+    SourceExpired,
+    /// Claude Code's login cannot be read.
+    SourceProblem,
+    /// Writing the mirror failed.
+    MirrorFailed,
+    /// A store holds an older Claude Code token than the source.
+    MirrorStale,
+}
+
+/// One notification to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Alert {
+    /// The episode key (what is remembered so it fires once).
+    pub key: String,
+    /// What it is about.
+    pub kind: AlertKind,
+    /// The notification's title.
+    pub summary: String,
+    /// Its text.
+    pub body: String,
+}
+
+/// What fired, persisted so that a restart does not repeat it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertState {
+    /// Episode key → when it fired.
+    pub fired: BTreeMap<String, Millis>,
+}
+
+impl AlertState {
+    /// The state file in the data dir.
+    pub fn path(data_dir: &Path) -> std::path::PathBuf {
+        data_dir.join("alerts.json")
+    }
+
+    /// Reads the state; missing means nothing fired. A damaged file is an error (the caller may
+    /// start empty, accepting a repeat, rather than stop alerting).
+    pub fn load(path: &Path) -> Result<AlertState> {
+        match crate::fsx::read_optional(path)? {
+            None => Ok(AlertState::default()),
+            Some(b) => serde_json::from_slice(&b).map_err(|e| Error::StoreParse { path: path.to_path_buf(), reason: e.to_string() }),
+        }
+    }
+
+    /// Writes the state atomically (0600).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let bytes = serde_json::to_vec_pretty(self).map_err(|e| Error::InvalidInput(e.to_string()))?;
+        crate::fsx::write_atomic(path, &bytes)
+    }
+
+    /// Takes the outcome of [`evaluate`]: remembers what fired, forgets ended episodes.
+    /// Returns whether the state changed.
+    pub fn apply(&mut self, outcome: &Outcome, now: Millis) -> bool {
+        let before = self.fired.len();
+        self.fired.retain(|k, _| outcome.active.iter().any(|a| a == k));
+        let mut changed = self.fired.len() != before;
+        for k in &outcome.settle {
+            if !self.fired.contains_key(k) {
+                self.fired.insert(k.clone(), now);
+                changed = true;
+            }
+        }
+        changed
+    }
+}
+
+/// What [`evaluate`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Notifications to show now.
+    pub due: Vec<Alert>,
+    /// Every key whose condition holds now (kept in the state).
+    pub active: Vec<String>,
+    /// Keys to record as fired (the due ones, and lesser thresholds they supersede).
+    pub settle: Vec<String>,
+}
+
+/// Everything the rules look at.
+pub struct Inputs<'a> {
+    /// The latest status.
+    pub status: &'a StatusReport,
+    /// The latest mirror run, if any.
+    pub sync: Option<&'a SyncReport>,
+    /// The settings (lead times).
+    pub settings: &'a Settings,
+    /// Now.
+    pub now: Millis,
+}
+
+/// Decides which alerts are due given what already fired.
+pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
+    let mut out = Outcome::default();
+    let raise = |out: &mut Outcome, key: String, also: Vec<String>, kind, summary: String, body: String| {
+        out.active.push(key.clone());
+        out.active.extend(also.iter().cloned());
+        if !state.fired.contains_key(&key) {
+            out.due.push(Alert { key: key.clone(), kind, summary, body });
+        }
+        out.settle.push(key);
+        out.settle.extend(also);
+    };
+    let now = input.now;
+    let is_mirror = |id: &str| crate::mirror::is_mirror_id(id, input.sync);
+
+    // Long-lived credentials: the most urgent threshold crossed fires; lesser ones are settled.
+    let mut leads = input.settings.expiry_leads_ms.clone();
+    leads.sort_unstable_by(|a, b| b.cmp(a));
+    leads.push(0);
+    for agent in &input.status.agents {
+        for p in &agent.profiles {
+            let (Some(exp), "token") = (p.expires_at, p.kind) else { continue };
+            if is_mirror(&p.id) {
+                continue;
+            }
+            let crossed: Vec<Millis> = leads.iter().copied().filter(|&l| now >= exp - l).collect();
+            let Some(&most) = crossed.last() else { continue };
+            let key_of = |l: Millis| format!("expiry:{}:{}:{exp}:{l}", agent.id, p.id);
+            let also = crossed.iter().filter(|&&l| l != most).map(|&l| key_of(l)).collect();
+            let place = if agent.default { String::new() } else { format!(" (agent {})", agent.id) };
+            if most == 0 {
+                raise(&mut out, key_of(0), also, AlertKind::CredentialExpired, format!("{} has expired", p.id),
+                      format!("The gateway can no longer use {}{place}. Paste a new token (authtray → Paste token).", p.id));
+            } else {
+                raise(&mut out, key_of(most), also, AlertKind::CredentialExpiring,
+                      format!("{} expires in {}", p.id, crate::duration::humanize(exp - now)),
+                      format!("{}{place} expires on {}. Run `claude setup-token` and paste the new token.", p.id, crate::clock::iso(exp)));
+            }
+        }
+    }
+
+    // Claude Code's own login.
+    let cc = &input.status.claude_code;
+    match (cc.status, cc.expires_at) {
+        ("expired", Some(exp)) => raise(&mut out, format!("source-expired:{exp}"), vec![], AlertKind::SourceExpired,
+            "Claude Code's login has expired".into(), "Run `claude` once so it refreshes its login; authtray mirrors the new token automatically.".into()),
+        (_, Some(exp)) if exp > now && exp - now <= input.settings.source_lead_ms => raise(&mut out, format!("source-expiring:{exp}"), vec![],
+            AlertKind::SourceExpiring, format!("Claude Code's login expires in {}", crate::duration::humanize(exp - now)),
+            "Claude Code has not refreshed it. Run `claude` once to refresh; the mirror follows.".into()),
+        ("malformed" | "unreadable" | "overridden", _) => raise(&mut out, format!("source-problem:{}", cc.status), vec![], AlertKind::SourceProblem,
+            "authtray cannot read Claude Code's login".into(), cc.problem.clone().unwrap_or_else(|| cc.status.to_string())),
+        _ => {}
+    }
+
+    // The mirror.
+    if let Some(sync) = input.sync {
+        for a in &sync.agents {
+            if let Some(err) = &a.error {
+                raise(&mut out, format!("mirror-failed:{}", a.agent), vec![], AlertKind::MirrorFailed,
+                      format!("Mirroring to agent {} failed", a.agent), crate::token::redact_text(err, &[]));
+            }
+        }
+        if let (Some(src_exp), Some(modified)) = (cc.expires_at, cc.modified_at.or(Some(now))) {
+            let settled = now - modified >= input.settings.stale_grace_ms;
+            for a in sync.agents.iter().filter(|a| a.error.is_none()) {
+                let stored = input.status.agents.iter().find(|s| s.id == a.agent).and_then(|s| s.profiles.iter().find(|p| p.id == a.profile_id));
+                let behind = stored.and_then(|p| p.expires_at).is_some_and(|e| e + crate::mirror::EXPIRY_SLACK_MS < src_exp);
+                if behind && settled && src_exp > now {
+                    raise(&mut out, format!("mirror-stale:{}:{src_exp}", a.agent), vec![], AlertKind::MirrorStale,
+                          format!("Agent {} is behind Claude Code's login", a.agent),
+                          format!("{} holds an older token than Claude Code. Use Sync now, or check the store with `authtray doctor`.", a.profile_id));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::health::Status;
+    use crate::ops::status::{AgentReport, ClaudeReport, ProfileReport};
+
+    const H: Millis = 3_600_000;
+    const D: Millis = 24 * H;
+    const T0: Millis = 1_800_000_000_000;
+
+    fn cc(status: &'static str, expires_at: Option<Millis>) -> ClaudeReport {
+        ClaudeReport { source: "file", path: None, service: None, status, expires_at, token: None, has_refresh_token: true,
+                       subscription_type: None, modified_at: Some(T0 - 10 * H), problem: None }
+    }
+
+    fn report(profiles: Vec<(&str, &'static str, Option<Millis>)>, cc: ClaudeReport) -> StatusReport {
+        StatusReport {
+            generation: "openclaw-json", generation_evidence: String::new(), gateway_version: None,
+            state_dir: "/s".into(), config_path: "/s/c".into(), claude_code: cc, check: 0, warn_within_ms: D, now: T0,
+            agents: vec![AgentReport {
+                id: "main".into(), default: true, dir: "/a".into(), store: "/a/s".into(), store_exists: true, check: 0, error: None,
+                order: Default::default(),
+                profiles: profiles.into_iter().map(|(id, kind, expires_at)| ProfileReport {
+                    id: id.into(), provider: "anthropic".into(), kind, status: Status::Ok, expires_at, token: None, used: true, reason: None,
+                }).collect(),
+            }],
+        }
+    }
+
+    /// Runs the rules over a series of times, as the app does, returning the summaries shown.
+    fn run(status_at: impl Fn(Millis) -> StatusReport, times: &[Millis], state: &mut AlertState) -> Vec<String> {
+        let settings = Settings::default();
+        let mut shown = Vec::new();
+        for &now in times {
+            let status = status_at(now);
+            let o = evaluate(&Inputs { status: &status, sync: None, settings: &settings, now }, state);
+            shown.extend(o.due.iter().map(|a| a.summary.clone()));
+            state.apply(&o, now);
+        }
+        shown
+    }
+
+    #[test]
+    fn long_lived_token_warns_at_each_lead_and_at_expiry_once() {
+        let exp = T0 + 30 * D;
+        let mut state = AlertState::default();
+        let times: Vec<Millis> = (0..=31 * 24).map(|h| T0 + h * H).collect();
+        let shown = run(|_| report(vec![("anthropic:manual", "token", Some(exp))], cc("ok", Some(T0 + 365 * D))), &times, &mut state);
+        assert_eq!(shown, vec![
+            "anthropic:manual expires in 7 d".to_string(),
+            "anthropic:manual expires in 1 d".into(),
+            "anthropic:manual expires in 1 h".into(),
+            "anthropic:manual has expired".into(),
+        ]);
+    }
+
+    #[test]
+    fn a_token_pasted_close_to_expiry_fires_once_and_not_again_after_a_restart() {
+        let exp = T0 + 20 * 60 * 1000;
+        let mut state = AlertState::default();
+        let st = |_| report(vec![("anthropic:manual", "token", Some(exp))], cc("ok", Some(T0 + D)));
+        let shown = run(st, &[T0, T0 + 60_000, T0 + 120_000], &mut state);
+        assert_eq!(shown.len(), 1, "{shown:?}");
+        // A restart: the state comes back from disk.
+        let dir = tempfile::tempdir().unwrap();
+        let p = AlertState::path(dir.path());
+        state.save(&p).unwrap();
+        let mut restored = AlertState::load(&p).unwrap();
+        assert!(run(st, &[T0 + 180_000], &mut restored).is_empty());
+    }
+
+    #[test]
+    fn the_mirrored_claude_code_token_never_nags_but_an_unrefreshed_source_does() {
+        let mut state = AlertState::default();
+        // Mirror profile expiring in 20 min: no alert for it. Source expiring in 20 min: one.
+        let st = |now: Millis| report(vec![("anthropic:claude-code", "token", Some(T0 + 20 * 60_000))], cc(if now >= T0 + 20 * 60_000 { "expired" } else { "expiring" }, Some(T0 + 20 * 60_000)));
+        let shown = run(st, &[T0 - 2 * H, T0, T0 + 60_000, T0 + 25 * 60_000, T0 + 30 * 60_000], &mut state);
+        assert_eq!(shown, vec!["Claude Code's login expires in 20 min".to_string(), "Claude Code's login has expired".into()]);
+        // Claude Code refreshed: a new episode, nothing due, old keys forgotten.
+        let shown = run(|_| report(vec![], cc("ok", Some(T0 + 8 * H))), &[T0 + H], &mut state);
+        assert!(shown.is_empty() && state.fired.is_empty());
+    }
+
+    #[test]
+    fn mirror_failure_fires_once_per_episode_and_stale_store_after_grace() {
+        use crate::ops::sync::{AgentSync, SyncReport};
+        let settings = Settings::default();
+        let src = cc("ok", Some(T0 + 8 * H));
+        let mk_sync = |error: Option<&str>| SyncReport {
+            generation: "openclaw-json", claude_code: src.clone(), dry_run: false,
+            agents: vec![AgentSync { agent: "main".into(), profile_id: "anthropic:claude-code".into(), action: crate::mirror::Action::Skip,
+                                     reason: String::new(), expires_at: None, config_updated: false, order_updated: false, error: error.map(str::to_string) }],
+        };
+        let status = report(vec![("anthropic:claude-code", "token", Some(T0 + 2 * H))], src.clone());
+        let mut state = AlertState::default();
+        let failed = mk_sync(Some("the store lock /x is held by pid 1"));
+        let mut count = 0;
+        for i in 0..3 {
+            let o = evaluate(&Inputs { status: &status, sync: Some(&failed), settings: &settings, now: T0 + i }, &state);
+            count += o.due.iter().filter(|a| a.kind == AlertKind::MirrorFailed).count();
+            state.apply(&o, T0 + i);
+        }
+        assert_eq!(count, 1);
+        // Recovered, but the store still holds the older token: stale, once.
+        let ok = mk_sync(None);
+        let o = evaluate(&Inputs { status: &status, sync: Some(&ok), settings: &settings, now: T0 }, &state);
+        assert_eq!(o.due.iter().map(|a| a.kind).collect::<Vec<_>>(), vec![AlertKind::MirrorStale]);
+        state.apply(&o, T0);
+        assert!(!state.fired.keys().any(|k| k.starts_with("mirror-failed")), "ended episode forgotten");
+    }
+}

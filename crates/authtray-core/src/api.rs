@@ -1,0 +1,302 @@
+//! The commands the web UI calls, shared by the tray app's IPC and `authtray serve`'s HTTP API,
+//! so both shells accept the same JSON, validate it the same way and fail with the same
+//! messages. Inputs are camelCase JSON; outputs are the operations' reports.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Millis;
+use crate::error::{Error, Result};
+use crate::ops::{self, Context};
+use crate::token::{Secret, TokenShape};
+use crate::vault::Vault;
+
+/// `paste`: a token and where to put it. Everything but the token is optional.
+#[derive(Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PasteInput {
+    /// The pasted text.
+    pub token: String,
+    /// Provider; recognised from the token's shape when absent.
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// Profile id (default `<provider>:manual`).
+    #[serde(default)]
+    pub profile_id: Option<String>,
+    /// Expiry as a duration (`365d`, `12h`); setup-tokens default to one year.
+    #[serde(default)]
+    pub expires_in: Option<String>,
+    /// Agent (default agent when absent).
+    #[serde(default)]
+    pub agent: Option<String>,
+}
+
+impl std::fmt::Debug for PasteInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasteInput")
+            .field("token", &crate::token::redact(&self.token))
+            .field("provider", &self.provider)
+            .field("profile_id", &self.profile_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `paste`'s answer: the report and the id Undo takes.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasteOutcome {
+    /// What was stored.
+    #[serde(flatten)]
+    pub report: ops::paste::PasteReport,
+    /// Pass to `undo` within [`crate::vault::UNDO_WINDOW_MS`]; absent when no vault could keep it.
+    pub undo_id: Option<String>,
+    /// Until when Undo is offered.
+    pub undo_until: Option<Millis>,
+    /// Why Undo is not offered, when it is not.
+    pub undo_problem: Option<String>,
+}
+
+/// The provider a token belongs to: the one asked for, else the token's shape.
+pub fn provider_for(token: &str, asked: Option<&str>) -> Result<String> {
+    if let Some(p) = asked.map(str::trim).filter(|p| !p.is_empty()) {
+        return Ok(p.to_string());
+    }
+    let shape = TokenShape::of(token);
+    if shape == TokenShape::AnthropicRefreshToken {
+        return Err(crate::token::TokenError::RefreshToken.into());
+    }
+    shape.provider().map(str::to_string).ok_or_else(|| {
+        Error::InvalidInput("authtray cannot tell which provider this token is for from its shape; choose the provider".into())
+    })
+}
+
+/// Validates, stores, and keeps the replaced credential in `vault` for Undo.
+pub fn paste(ctx: &Context, input: &PasteInput, vault: &dyn Vault) -> Result<PasteOutcome> {
+    let provider = provider_for(&input.token, input.provider.as_deref())?;
+    let expires_in = match input.expires_in.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(d) => Some(crate::duration::parse(d)?),
+    };
+    let req = ops::paste::PasteRequest {
+        provider,
+        profile_id: input.profile_id.clone().filter(|s| !s.trim().is_empty()),
+        expires_in,
+        agent: input.agent.clone().filter(|s| !s.trim().is_empty()),
+        token: Secret::new(input.token.clone()),
+    };
+    let report = ops::paste::paste(ctx, &req)?;
+    let (undo_id, undo_until, undo_problem) = if !report.changed {
+        (None, None, None)
+    } else {
+        match vault.put(&report.saved) {
+            Ok(()) => (Some(report.saved.id.clone()), Some(report.saved.saved_at + crate::vault::UNDO_WINDOW_MS), None),
+            Err(e) => {
+                tracing::warn!("{e}");
+                (None, None, Some(e.to_string()))
+            }
+        }
+    };
+    Ok(PasteOutcome { report, undo_id, undo_until, undo_problem })
+}
+
+/// `undo`: which paste to undo.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UndoInput {
+    /// The id `paste` returned; `None` means the latest paste.
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+/// Undoes the latest paste (only if `id` names it), then forgets it.
+pub fn undo(ctx: &Context, input: &UndoInput, vault: &dyn Vault) -> Result<ops::undo::UndoReport> {
+    let saved = vault.get()?.ok_or_else(|| Error::UndoUnavailable("there is no paste to undo".into()))?;
+    if input.id.as_deref().is_some_and(|id| id != saved.id) {
+        return Err(Error::UndoUnavailable("a later paste replaced that one; only the latest paste can be undone".into()));
+    }
+    let report = ops::undo::undo(ctx, &saved)?;
+    vault.clear()?;
+    Ok(report)
+}
+
+/// `check-token`: what the UI shows while the user types.
+#[derive(Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CheckInput {
+    /// The text so far.
+    pub token: String,
+    /// The provider chosen, if any.
+    #[serde(default)]
+    pub provider: Option<String>,
+}
+
+/// The verdict on a token being typed. Never contains the token.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenCheck {
+    /// Whether it would be accepted.
+    pub valid: bool,
+    /// The provider it is for (chosen or recognised).
+    pub provider: Option<String>,
+    /// What it looks like ("an Anthropic setup-token").
+    pub looks_like: &'static str,
+    /// `token` or `api_key`.
+    pub kind: Option<&'static str>,
+    /// What is wrong, exactly.
+    pub message: Option<String>,
+    /// The redacted form.
+    pub redacted: Option<String>,
+    /// The expiry to preselect (`365d` for setup-tokens).
+    pub suggested_expiry: Option<&'static str>,
+}
+
+/// Checks a token without storing anything.
+pub fn check_token(input: &CheckInput) -> TokenCheck {
+    let shape = TokenShape::of(&input.token);
+    let mut out = TokenCheck { valid: false, provider: None, looks_like: shape.describe(), kind: None, message: None, redacted: None, suggested_expiry: None };
+    let provider = match provider_for(&input.token, input.provider.as_deref()) {
+        Ok(p) => p,
+        Err(e) => {
+            out.message = Some(e.to_string());
+            return out;
+        }
+    };
+    out.provider = Some(provider.clone());
+    match crate::token::validate(&provider, &input.token) {
+        Ok(v) => {
+            out.valid = true;
+            out.kind = Some(v.kind.as_str());
+            out.redacted = Some(v.secret.redacted());
+            out.suggested_expiry = (v.shape == TokenShape::AnthropicSetupToken).then_some("365d");
+        }
+        Err(e) => out.message = Some(e.to_string()),
+    }
+    out
+}
+
+/// `order-set`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrderInput {
+    /// Agent (default agent when absent).
+    #[serde(default)]
+    pub agent: Option<String>,
+    /// Provider.
+    pub provider: String,
+    /// The new order; absent for `order-clear` and `order-get`.
+    #[serde(default)]
+    pub ids: Option<Vec<String>>,
+}
+
+/// Sets (with `ids`) or reads (without) an agent's order for a provider.
+pub fn order_set(ctx: &Context, input: &OrderInput) -> Result<ops::order::OrderReport> {
+    let ids = input.ids.clone().ok_or_else(|| Error::InvalidInput("ids: give the profile ids in the order the gateway should try them".into()))?;
+    if ids.is_empty() {
+        return Err(Error::InvalidInput("ids: an empty order would disable the provider; use Reset to default instead".into()));
+    }
+    ops::order::order(ctx, input.agent.as_deref(), &input.provider, ops::order::OrderChange::Set(ids))
+}
+
+/// Clears an agent's order for a provider (back to the gateway's default).
+pub fn order_clear(ctx: &Context, input: &OrderInput) -> Result<ops::order::OrderReport> {
+    ops::order::order(ctx, input.agent.as_deref(), &input.provider, ops::order::OrderChange::Clear)
+}
+
+/// `sync`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SyncInput {
+    /// Agents (default: the settings' mirror agents).
+    #[serde(default)]
+    pub agents: Vec<String>,
+    /// Every agent.
+    #[serde(default)]
+    pub all_agents: bool,
+    /// Mirror profile id (default: the settings', else the generation's).
+    #[serde(default)]
+    pub profile_id: Option<String>,
+    /// Decide without writing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Mirrors Claude Code's login now.
+pub fn sync(ctx: &Context, input: &SyncInput, settings: &crate::settings::Settings) -> Result<ops::sync::SyncReport> {
+    let targets = match (input.all_agents, input.agents.is_empty()) {
+        (true, false) => return Err(Error::InvalidInput("use either agents or allAgents, not both".into())),
+        (true, true) => ops::sync::Targets::All,
+        (false, false) => ops::sync::Targets::Agents(input.agents.clone()),
+        (false, true) => settings.sync_targets(),
+    };
+    let profile_id = input.profile_id.clone().or_else(|| settings.mirror_profile_id.clone());
+    ops::sync::sync(ctx, &ops::sync::SyncRequest { targets, profile_id, dry_run: input.dry_run })
+}
+
+/// An error as the UI and the HTTP API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiError {
+    /// The HTTP status that fits.
+    #[serde(skip)]
+    pub status: u16,
+    /// The message: what happened, which file, what to do.
+    pub error: String,
+    /// A stable word for scripts and the UI (`invalid-input`, `locked`, …).
+    pub kind: &'static str,
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> ApiError {
+        let (status, kind) = match &e {
+            Error::InvalidToken(_) | Error::InvalidInput(_) | Error::InvalidDuration(_) | Error::ProfileProviderMismatch { .. } => (400, "invalid-input"),
+            Error::UnknownAgent { .. } | Error::UnknownProfile { .. } => (404, "not-found"),
+            Error::LockBusy { .. } | Error::LockBlocked { .. } => (409, "locked"),
+            Error::StoreParse { .. } | Error::ConfigParse { .. } => (409, "unparseable"),
+            Error::ConfigUnsupported { .. } | Error::NotWritable { .. } | Error::NotOwned { .. } => (409, "refused"),
+            Error::UndoUnavailable(_) => (409, "undo-unavailable"),
+            Error::NoLogin(_) => (409, "no-login"),
+            Error::NoInstall { .. } | Error::GenerationUnknown { .. } => (503, "no-gateway"),
+            Error::GatewayCliMissing { .. } => (503, "gateway-cli-missing"),
+            Error::GatewayCliFailed { .. } => (502, "gateway-cli-failed"),
+            Error::GatewayCliTimeout { .. } => (504, "gateway-cli-timeout"),
+            Error::Vault(_) => (503, "keyring"),
+            Error::Io { .. } => (500, "io"),
+        };
+        ApiError { status, error: e.to_string(), kind }
+    }
+}
+
+impl ApiError {
+    /// A request the shell could not even read (bad JSON, wrong fields).
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError { status: 400, error: message.into(), kind: "invalid-input" }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_token_says_what_is_wrong_and_never_echoes_the_token() {
+        let tok = format!("sk-ant-oat01-{}", "A".repeat(80));
+        let c = check_token(&CheckInput { token: tok.clone(), provider: None });
+        assert!(c.valid);
+        assert_eq!((c.provider.as_deref(), c.suggested_expiry), (Some("anthropic"), Some("365d")));
+        assert!(!serde_json::to_string(&c).unwrap().contains(&tok));
+        let c = check_token(&CheckInput { token: "hello".into(), provider: None });
+        assert!(!c.valid && c.message.unwrap().contains("choose the provider"));
+        let c = check_token(&CheckInput { token: "sk-ant-oat01-short".into(), provider: None });
+        assert!(c.message.unwrap().contains("too short"));
+        let c = check_token(&CheckInput { token: format!("sk-ant-ort01-{}", "B".repeat(80)), provider: None });
+        assert!(c.message.unwrap().contains("refresh token"));
+        let dbg = format!("{:?}", PasteInput { token: tok.clone(), provider: None, profile_id: None, expires_in: None, agent: None });
+        assert!(!dbg.contains(&tok));
+    }
+
+    #[test]
+    fn errors_map_to_fitting_statuses() {
+        assert_eq!(ApiError::from(Error::InvalidInput("x".into())).status, 400);
+        assert_eq!(ApiError::from(Error::GatewayCliMissing { tried: "x".into() }).status, 503);
+        let e = ApiError::from(Error::LockBusy { lock: "/l".into(), holder: "pid 1".into(), waited_ms: 5 });
+        assert_eq!((e.status, e.kind), (409, "locked"));
+    }
+}

@@ -1,0 +1,335 @@
+//! The live-mirroring service behind the tray app and `authtray watch`: mirror once at start,
+//! then on every change of Claude Code's login; recompute health when a store changes; check
+//! alerts every minute (countdowns move) and after every change.
+//!
+//! One thread owns all state and sleeps on a channel between events, so an idle service costs
+//! one wake-up a minute. Shells get [`Update`]s through a callback and send commands
+//! ([`Live::sync_now`], [`Live::refresh`]) through the handle.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::alerts::{self, Alert, AlertState};
+use crate::clock::Millis;
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::glance::{Glance, Overall};
+use crate::ops::status::StatusReport;
+use crate::ops::sync::{SyncReport, SyncRequest};
+use crate::ops::{Context, Options};
+use crate::settings::Settings;
+use crate::watch::{Changed, Watch, WatchSpec};
+
+/// How the service runs.
+#[derive(Clone)]
+pub struct LiveConfig {
+    /// How to find the gateway and the login.
+    pub options: Options,
+    /// The environment.
+    pub env: Env,
+    /// Quiet time after a file event before acting.
+    pub debounce: Duration,
+    /// How often the Keychain item's attributes are polled (macOS).
+    pub keychain_every: Duration,
+    /// How often health and alerts are recomputed without an event (countdowns).
+    pub tick: Duration,
+    /// Where settings live (default: [`crate::paths::config_dir`]).
+    pub config_dir: Option<PathBuf>,
+    /// Where alert state lives (default: [`crate::paths::data_dir`]).
+    pub data_dir: Option<PathBuf>,
+}
+
+impl LiveConfig {
+    /// Defaults: 150 ms debounce, 10 s Keychain poll, 60 s tick.
+    pub fn new(env: Env, options: Options) -> LiveConfig {
+        LiveConfig {
+            options,
+            env,
+            debounce: Duration::from_millis(150),
+            keychain_every: Duration::from_secs(10),
+            tick: Duration::from_secs(60),
+            config_dir: None,
+            data_dir: None,
+        }
+    }
+
+    fn settings_path(&self) -> PathBuf {
+        Settings::path(&self.config_dir.clone().unwrap_or_else(|| crate::paths::config_dir(&self.env)))
+    }
+
+    fn alerts_path(&self) -> PathBuf {
+        AlertState::path(&self.data_dir.clone().unwrap_or_else(|| crate::paths::data_dir(&self.env)))
+    }
+}
+
+/// Everything a shell shows, as of one moment.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    /// The status (absent when no gateway install was found).
+    pub status: Option<StatusReport>,
+    /// The glance: icon state, headline, lines.
+    pub glance: Glance,
+    /// The latest mirror run.
+    pub last_sync: Option<SyncReport>,
+    /// When it ran.
+    pub last_sync_at: Option<Millis>,
+    /// Why the latest mirror run could not run at all.
+    pub last_sync_error: Option<String>,
+    /// Why the install or settings could not be loaded.
+    pub problem: Option<String>,
+    /// The settings in force.
+    pub settings: Settings,
+}
+
+/// What the callback receives.
+#[derive(Debug, Clone)]
+pub struct Update {
+    /// The new snapshot.
+    pub snapshot: Arc<Snapshot>,
+    /// Alerts due now (each fires once; already recorded as fired).
+    pub alerts: Vec<Alert>,
+    /// Why this update happened.
+    pub cause: Cause,
+}
+
+/// Why an update happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cause {
+    /// The service started.
+    Start,
+    /// Claude Code's login changed.
+    LoginChanged,
+    /// A store or the config changed.
+    StoreChanged,
+    /// The user asked for a sync.
+    SyncNow,
+    /// The user asked for a refresh (after a paste, a settings change …).
+    Refresh,
+    /// The minute tick.
+    Tick,
+}
+
+enum Cmd {
+    Changed(BTreeSet<Changed>),
+    SyncNow(Option<Sender<Result<SyncReport>>>),
+    Refresh,
+    Stop,
+}
+
+/// A running service. Dropping it stops it.
+pub struct Live {
+    tx: Sender<Cmd>,
+    current: Arc<Mutex<Option<Arc<Snapshot>>>>,
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        let _ = self.tx.send(Cmd::Stop);
+    }
+}
+
+impl Live {
+    /// Starts the service; `on_update` runs on its thread after every change.
+    pub fn start(config: LiveConfig, on_update: impl FnMut(&Update) + Send + 'static) -> Live {
+        let (tx, rx) = mpsc::channel::<Cmd>();
+        let current = Arc::new(Mutex::new(None));
+        let shared = Arc::clone(&current);
+        let watch_tx = tx.clone();
+        let spawned = std::thread::Builder::new().name("authtray-live".into()).spawn(move || {
+            let mut svc = Service { config, on_update: Box::new(on_update), shared, watch: None, watch_files: Vec::new(), watch_tx,
+                                     alerts: AlertState::default(), last_sync: None, last_sync_at: None, last_sync_error: None };
+            svc.alerts = AlertState::load(&svc.config.alerts_path()).unwrap_or_else(|e| {
+                tracing::warn!("{e}; starting with no alert history");
+                AlertState::default()
+            });
+            svc.cycle(Cause::Start, true, None);
+            let mut next_tick = Instant::now() + svc.config.tick;
+            loop {
+                match rx.recv_timeout(next_tick.saturating_duration_since(Instant::now())) {
+                    Ok(Cmd::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+                    Ok(Cmd::Changed(c)) => {
+                        let login = c.contains(&Changed::Login);
+                        svc.cycle(if login { Cause::LoginChanged } else { Cause::StoreChanged }, login, None);
+                    }
+                    Ok(Cmd::SyncNow(reply)) => svc.cycle(Cause::SyncNow, true, reply),
+                    Ok(Cmd::Refresh) => svc.cycle(Cause::Refresh, false, None),
+                    Err(RecvTimeoutError::Timeout) => {
+                        svc.cycle(Cause::Tick, false, None);
+                        next_tick = Instant::now() + svc.config.tick;
+                    }
+                }
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::error!("cannot start the live service: {e}");
+        }
+        Live { tx, current }
+    }
+
+    /// The latest snapshot.
+    pub fn snapshot(&self) -> Option<Arc<Snapshot>> {
+        self.current.lock().ok().and_then(|g| g.clone())
+    }
+
+    /// Mirrors now and waits for the result.
+    pub fn sync_now(&self) -> Result<SyncReport> {
+        let (tx, rx) = mpsc::channel();
+        self.tx.send(Cmd::SyncNow(Some(tx))).map_err(|_| Error::InvalidInput("the live service has stopped".into()))?;
+        rx.recv().map_err(|_| Error::InvalidInput("the live service has stopped".into()))?
+    }
+
+    /// Asks for a new snapshot (settings or a store changed through this process).
+    pub fn refresh(&self) {
+        let _ = self.tx.send(Cmd::Refresh);
+    }
+}
+
+struct Service {
+    config: LiveConfig,
+    on_update: Box<dyn FnMut(&Update) + Send>,
+    shared: Arc<Mutex<Option<Arc<Snapshot>>>>,
+    watch: Option<Watch>,
+    watch_files: Vec<PathBuf>,
+    watch_tx: Sender<Cmd>,
+    alerts: AlertState,
+    last_sync: Option<SyncReport>,
+    last_sync_at: Option<Millis>,
+    last_sync_error: Option<String>,
+}
+
+impl Service {
+    fn cycle(&mut self, cause: Cause, mirror: bool, reply: Option<Sender<Result<SyncReport>>>) {
+        let (settings, settings_problem) = match Settings::load(&self.config.settings_path()) {
+            Ok(s) => (s, None),
+            Err(e) => (Settings::default(), Some(e.to_string())),
+        };
+        let ctx = Context::load(self.config.env.clone(), &self.config.options);
+        let ctx = match ctx {
+            Ok(c) => c,
+            Err(e) => {
+                if let Some(r) = reply {
+                    let _ = r.send(Err(Error::InvalidInput(e.to_string())));
+                }
+                self.rewatch(None);
+                let glance = Glance { overall: Overall::Broken, headline: "No gateway found".into(), lines: vec![], source: String::new() };
+                self.publish(Snapshot { status: None, glance, last_sync: None, last_sync_at: None, last_sync_error: None, problem: Some(e.to_string()), settings }, Vec::new(), cause);
+                return;
+            }
+        };
+        self.rewatch(Some(&ctx));
+        let wanted = cause == Cause::SyncNow || (mirror && settings.mirror_enabled);
+        if wanted {
+            let req = SyncRequest { targets: settings.sync_targets(), profile_id: settings.mirror_profile_id.clone(), dry_run: false };
+            let result = crate::ops::sync::sync(&ctx, &req);
+            match &result {
+                Ok(r) => {
+                    for a in r.agents.iter().filter(|a| a.action != crate::mirror::Action::Unchanged) {
+                        tracing::info!(agent = %a.agent, action = ?a.action, error = ?a.error, "mirror");
+                    }
+                    self.last_sync = Some(r.clone());
+                    self.last_sync_error = None;
+                }
+                // No login is a state shown on the source line, not a mirror failure.
+                Err(Error::NoLogin(_)) => self.last_sync_error = None,
+                Err(e) => self.last_sync_error = Some(e.to_string()),
+            }
+            self.last_sync_at = Some(ctx.now);
+            if let Some(r) = reply {
+                let _ = r.send(result);
+            }
+        }
+        let now = crate::clock::now_ms();
+        let status = crate::ops::status::status(&ctx, crate::health::DEFAULT_WARN_MS);
+        let glance = crate::glance::glance(&status, self.last_sync.as_ref(), &settings, now);
+        let outcome = alerts::evaluate(&alerts::Inputs { status: &status, sync: self.last_sync.as_ref(), settings: &settings, now }, &self.alerts);
+        let mut due = outcome.due.clone();
+        if let Some(err) = &self.last_sync_error {
+            let key = "mirror-failed:all".to_string();
+            if !self.alerts.fired.contains_key(&key) {
+                due.push(Alert { key: key.clone(), kind: alerts::AlertKind::MirrorFailed, summary: "Mirroring Claude Code's login failed".into(), body: err.clone() });
+            }
+        }
+        let mut outcome = outcome;
+        if self.last_sync_error.is_some() {
+            outcome.active.push("mirror-failed:all".into());
+            outcome.settle.push("mirror-failed:all".into());
+        }
+        if self.alerts.apply(&outcome, now) {
+            if let Err(e) = self.alerts.save(&self.config.alerts_path()) {
+                tracing::warn!("cannot save alert state: {e}");
+            }
+        }
+        if !settings.notifications {
+            due.clear();
+        }
+        let snapshot = Snapshot {
+            status: Some(status),
+            glance,
+            last_sync: self.last_sync.clone(),
+            last_sync_at: self.last_sync_at,
+            last_sync_error: self.last_sync_error.clone(),
+            problem: settings_problem,
+            settings,
+        };
+        self.publish(snapshot, due, cause);
+    }
+
+    fn publish(&mut self, snapshot: Snapshot, alerts: Vec<Alert>, cause: Cause) {
+        let snapshot = Arc::new(snapshot);
+        if let Ok(mut g) = self.shared.lock() {
+            *g = Some(Arc::clone(&snapshot));
+        }
+        (self.on_update)(&Update { snapshot, alerts, cause });
+    }
+
+    /// (Re)starts the file watch when the set of files changed (an agent appeared, say).
+    fn rewatch(&mut self, ctx: Option<&Context>) {
+        let mut store_files = Vec::new();
+        let mut login_files = vec![self.config.settings_path()];
+        let mut keychain = None;
+        if let Some(ctx) = ctx {
+            login_files.push(ctx.locator.file());
+            login_files.push(ctx.locator.dir.join("settings.json"));
+            keychain = ctx.locator.keychain.is_some().then(|| ctx.locator.clone());
+            store_files.push(ctx.install.config.path.clone());
+            for agent in &ctx.install.agents {
+                if let Ok(store) = ctx.store(agent) {
+                    let p = store.path().to_path_buf();
+                    store_files.push(PathBuf::from(format!("{}-wal", p.display())));
+                    store_files.push(store.order_path().to_path_buf());
+                    store_files.push(p);
+                }
+            }
+        } else {
+            // No install yet: watch where the default one would appear.
+            let home = self.config.env.home();
+            store_files.extend([".openclaw", ".clawdbot", ".moltbot"].iter().map(|d| home.join(d).join("x")));
+        }
+        let mut all = login_files.clone();
+        all.extend(store_files.iter().cloned());
+        all.sort();
+        all.dedup();
+        if self.watch.is_some() && all == self.watch_files {
+            return;
+        }
+        let tx = self.watch_tx.clone();
+        let spec = WatchSpec { login_files, store_files, keychain, keychain_every: self.config.keychain_every, debounce: self.config.debounce };
+        self.watch = match Watch::start(spec, move |c| {
+            let _ = tx.send(Cmd::Changed(c));
+        }) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                tracing::warn!("{e}; changes are picked up on the minute tick only");
+                None
+            }
+        };
+        self.watch_files = all;
+    }
+}

@@ -1,0 +1,75 @@
+//! Undo of the latest paste: put back the credential it replaced, or remove the profile it
+//! created, but only while the profile still holds what was pasted.
+
+use serde::Serialize;
+
+use super::{cli_agent, Context};
+use crate::error::{Error, Result};
+use crate::gateway::{Generation, Store};
+use crate::token::Secret;
+use crate::vault::{fingerprint, SavedCredential};
+
+/// What Undo did.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UndoReport {
+    /// Agent.
+    pub agent: String,
+    /// Profile.
+    pub profile_id: String,
+    /// `restored` (the previous credential is back) or `removed` (the paste had created it).
+    pub action: &'static str,
+    /// The restored credential, redacted.
+    pub token: Option<String>,
+}
+
+/// Restores what `saved` recorded. Refuses when the window has passed or the profile changed.
+pub fn undo(ctx: &Context, saved: &SavedCredential) -> Result<UndoReport> {
+    if !saved.open_at(ctx.now) {
+        return Err(Error::UndoUnavailable("the undo window (5 minutes) has passed".into()));
+    }
+    let agent = ctx.agent(Some(&saved.agent))?;
+    let store = ctx.store(agent)?;
+    let still_pasted = |doc: &crate::gateway::StoreDoc| {
+        doc.profile(&saved.profile_id)
+            .and_then(|p| p.credential.secret().map(fingerprint))
+            .is_some_and(|f| f == saved.pasted_sha256)
+    };
+    let changed_since = || Error::UndoUnavailable(format!("{} changed after the paste; authtray left it as it is", saved.profile_id));
+    let token = saved.previous.as_ref().and_then(|r| r.get("token").or_else(|| r.get("key")).or_else(|| r.get("access"))).and_then(|v| v.as_str());
+    let action = if saved.previous.is_some() { "restored" } else { "removed" };
+    match &store {
+        Store::Json(s) => {
+            s.update(|doc| {
+                if !still_pasted(doc) {
+                    return Err(changed_since());
+                }
+                match &saved.previous {
+                    Some(rec) => doc.set_raw_profile(&saved.profile_id, rec.clone()),
+                    None => doc.remove_raw_profile(&saved.profile_id),
+                }
+                Ok(())
+            })?;
+        }
+        Store::Sqlite(s) => {
+            if !still_pasted(&s.read()?) {
+                return Err(changed_since());
+            }
+            let prev = saved.previous.as_ref();
+            let kind = prev.and_then(|r| r.get("type")).and_then(|v| v.as_str());
+            let (Some("token"), Some(tok)) = (kind, token) else {
+                return Err(Error::NotWritable {
+                    generation: Generation::OpenclawSqlite.name(),
+                    reason: "its CLI can only put a token back; remove or replace the profile with `openclaw models auth`".into(),
+                });
+            };
+            let expires_in = match prev.and_then(|r| r.get("expires")).and_then(|v| v.as_i64()) {
+                Some(e) if e <= ctx.now => return Err(Error::UndoUnavailable("the previous token has expired since".into())),
+                Some(e) => Some(e - ctx.now),
+                None => None,
+            };
+            ctx.gateway_cli()?.paste_token(&saved.provider, &saved.profile_id, cli_agent(&agent.id), &Secret::new(tok), expires_in)?;
+        }
+    }
+    Ok(UndoReport { agent: agent.id.clone(), profile_id: saved.profile_id.clone(), action, token: token.map(crate::token::redact) })
+}

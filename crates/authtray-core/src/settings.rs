@@ -1,0 +1,163 @@
+//! The user's choices that outlive one command: notification lead times, the mirror profile id
+//! and which agents to mirror into. One JSON file in [`crate::paths::config_dir`], written
+//! atomically (0600); fields a newer authtray added are kept.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::clock::Millis;
+use crate::error::{Error, Result};
+
+const HOUR: Millis = 60 * 60 * 1000;
+const DAY: Millis = 24 * HOUR;
+
+/// Which agents the mirror writes to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", tag = "mode", content = "agents")]
+pub enum MirrorAgents {
+    /// The gateway's default agent (what `authtray sync` does without flags).
+    #[default]
+    Default,
+    /// Every agent.
+    All,
+    /// These agents.
+    List(Vec<String>),
+}
+
+/// Settings, with defaults for anything missing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    /// Lead times before a long-lived credential (setup-token, pasted token) expires, in ms.
+    /// An alert also fires at expiry.
+    pub expiry_leads_ms: Vec<Millis>,
+    /// How long before Claude Code's own token expires without a refresh to warn.
+    pub source_lead_ms: Millis,
+    /// How long a store may lag behind Claude Code's login before that is an alert.
+    pub stale_grace_ms: Millis,
+    /// The profile id the mirror writes (`None`: `anthropic:claude-code`).
+    pub mirror_profile_id: Option<String>,
+    /// Which agents to mirror into.
+    pub mirror_agents: MirrorAgents,
+    /// Whether live mirroring is on (the app and `authtray watch`).
+    pub mirror_enabled: bool,
+    /// Whether desktop notifications are sent.
+    pub notifications: bool,
+    /// Fields this version does not know, kept as they were.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            expiry_leads_ms: vec![7 * DAY, DAY, HOUR],
+            source_lead_ms: 30 * 60 * 1000,
+            stale_grace_ms: 2 * 60 * 1000,
+            mirror_profile_id: None,
+            mirror_agents: MirrorAgents::Default,
+            mirror_enabled: true,
+            notifications: true,
+            extra: Map::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// The settings file under `config_dir`.
+    pub fn path(config_dir: &Path) -> PathBuf {
+        config_dir.join("settings.json")
+    }
+
+    /// Reads the settings; a missing file gives the defaults, a broken one an error naming it.
+    pub fn load(path: &Path) -> Result<Settings> {
+        match crate::fsx::read_optional(path)? {
+            None => Ok(Settings::default()),
+            Some(bytes) => {
+                let s: Settings = serde_json::from_slice(&bytes)
+                    .map_err(|e| Error::ConfigParse { path: path.to_path_buf(), reason: format!("{e}; delete it to go back to the defaults") })?;
+                s.validate()?;
+                Ok(s)
+            }
+        }
+    }
+
+    /// Checks the values make sense, with a message saying which one does not.
+    pub fn validate(&self) -> Result<()> {
+        if self.expiry_leads_ms.iter().any(|&l| l <= 0 || l > 365 * DAY) {
+            return Err(Error::InvalidInput("each expiry lead time must be between 1 ms and 365 days".into()));
+        }
+        if self.expiry_leads_ms.len() > 10 {
+            return Err(Error::InvalidInput("at most 10 expiry lead times".into()));
+        }
+        if self.source_lead_ms < 0 || self.source_lead_ms > DAY {
+            return Err(Error::InvalidInput("the Claude Code lead time must be between 0 and 24 h".into()));
+        }
+        if self.stale_grace_ms < 0 || self.stale_grace_ms > DAY {
+            return Err(Error::InvalidInput("the stale-mirror grace must be between 0 and 24 h".into()));
+        }
+        if let Some(id) = &self.mirror_profile_id {
+            crate::ops::validate_profile_id(id, "anthropic")?;
+        }
+        if let MirrorAgents::List(l) = &self.mirror_agents {
+            if l.is_empty() {
+                return Err(Error::InvalidInput("choose at least one agent to mirror into".into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Validates and writes the settings atomically (0600).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        self.validate()?;
+        let mut bytes = serde_json::to_vec_pretty(self).map_err(|e| Error::InvalidInput(e.to_string()))?;
+        bytes.push(b'\n');
+        crate::fsx::write_atomic(path, &bytes)
+    }
+
+    /// The mirror targets as the sync operation takes them.
+    pub fn sync_targets(&self) -> crate::ops::sync::Targets {
+        match &self.mirror_agents {
+            MirrorAgents::Default => crate::ops::sync::Targets::Default,
+            MirrorAgents::All => crate::ops::sync::Targets::All,
+            MirrorAgents::List(l) => crate::ops::sync::Targets::Agents(l.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_keeps_unknown_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = Settings::path(dir.path());
+        assert_eq!(Settings::load(&p).unwrap(), Settings::default());
+        std::fs::write(&p, r#"{"sourceLeadMs": 60000, "future": {"x": 1}, "mirrorAgents": {"mode": "list", "agents": ["work"]}}"#).unwrap();
+        let s = Settings::load(&p).unwrap();
+        assert_eq!(s.source_lead_ms, 60000);
+        assert_eq!(s.expiry_leads_ms, Settings::default().expiry_leads_ms);
+        assert_eq!(s.mirror_agents, MirrorAgents::List(vec!["work".into()]));
+        s.save(&p).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains("\"future\""), "{text}");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn refuses_broken_files_and_bad_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = Settings::path(dir.path());
+        std::fs::write(&p, "{nope").unwrap();
+        assert!(Settings::load(&p).unwrap_err().to_string().contains("settings.json"));
+        let s = Settings { expiry_leads_ms: vec![0], ..Settings::default() };
+        assert!(s.save(&p).is_err());
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "{nope");
+        let s = Settings { mirror_profile_id: Some("openai:x".into()), ..Settings::default() };
+        assert!(s.validate().is_err());
+    }
+}
