@@ -28,6 +28,17 @@ case "$(uname -s)" in
     if have apt-get; then
       apt_install ca-certificates curl git gcc libc6-dev pkg-config
       have npm || apt_install nodejs npm
+      # The tray app (Tauri 2): GTK, WebKitGTK, the tray (appindicator), D-Bus for notifications.
+      apt_install build-essential file libssl-dev libgtk-3-dev libwebkit2gtk-4.1-dev \
+        libjavascriptcoregtk-4.1-dev libsoup-3.0-dev libayatana-appindicator3-dev librsvg2-dev \
+        libdbus-1-dev libxdo-dev
+      if [ $want_test -eq 1 ]; then
+        # Headless desktop for the tray tests (X server, tray host, window manager, screenshots,
+        # input), WebDriver for the app's webview, Secret Service, a notification server, and
+        # Chromium for the web UI tests. (`stalonetray` is not in Debian 12: trayer is.)
+        apt_install xvfb xauth trayer openbox imagemagick x11-utils xdotool webkit2gtk-driver \
+          gnome-keyring libsecret-tools dbus-x11 dunst libnotify-bin at-spi2-core chromium
+      fi
     else
       log "not a Debian-style system: make sure gcc, git, curl and npm are installed"
     fi
@@ -53,6 +64,10 @@ fi
 log "$(cargo --version)"
 
 if [ $want_test -eq 1 ]; then
+  # playwright-core and axe-core for the web UI tests (no browser download: the system's Chromium).
+  if have npm; then
+    (cd "$here/tests/web" && { [ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ] || npm ci --no-audit --no-fund --loglevel=error; })
+  fi
   if [ "$(uname -s)" = Linux ]; then
     # The real gateway CLIs (about 1.7 GB, cached in ~/.cache/bot-oracle; a rerun takes < 1 s).
     "$here/tests/oracle/install.sh" >/dev/null

@@ -9,7 +9,8 @@ cd "$here"
 export PATH="$HOME/.cargo/bin:$PATH"
 
 # On Linux the oracle is installed above, so a missing one is a failure, not a skip.
-if [ "$(uname -s)" = Linux ]; then export AUTHTRAY_REQUIRE_ORACLE=1; fi
+# The same for the browser and desktop tools.
+if [ "$(uname -s)" = Linux ]; then export AUTHTRAY_REQUIRE_ORACLE=1 AUTHTRAY_REQUIRE_BROWSER=1; fi
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
 cargo build --workspace --all-targets --locked

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 pub mod reliability;
 pub mod scenarios;
+pub mod serve;
 pub mod sqlite;
 
 /// Declares one `#[test]` per compatibility scenario for a gateway generation, so every

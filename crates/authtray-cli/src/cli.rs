@@ -130,6 +130,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Mirror Claude Code's login live: once now, then on every change, until Ctrl-C.
+    /// Alerts (expiry, failed mirror) are printed as they fall due.
+    Watch {
+        /// Print one JSON document per line for each update.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the web UI on this machine (for headless hosts: open it through an SSH tunnel).
+    /// The first line printed is the URL to open; it works once.
+    Serve(ServeArgs),
 }
 
 /// `order` subcommands.
@@ -155,6 +165,21 @@ pub enum OrderCommand {
     },
 }
 
+/// Arguments of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port to listen on (default: any free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Address to listen on. Anything but loopback exposes the UI to the network (behind its
+    /// one-time secret only): prefer an SSH tunnel.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Open the URL in the default browser.
+    #[arg(long)]
+    pub open: bool,
+}
+
 /// Arguments shared by the `order` subcommands.
 #[derive(Debug, Args)]
 pub struct OrderArgs {
@@ -170,11 +195,14 @@ pub struct OrderArgs {
 }
 
 impl Command {
+
     /// Whether the user asked for JSON (errors are then printed as JSON too).
     pub fn wants_json(&self) -> bool {
         match self {
             Command::Status { json, .. } | Command::Sync { json, .. } | Command::PasteToken { json, .. } | Command::Doctor { json } => *json,
             Command::Order(OrderCommand::Get { common } | OrderCommand::Set { common, .. } | OrderCommand::Clear { common }) => common.json,
+            Command::Watch { json } => *json,
+            Command::Serve(_) => false,
         }
     }
 }

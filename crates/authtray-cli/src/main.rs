@@ -4,6 +4,7 @@
 //! report as text or `--json`, and exit with a code scripts can rely on.
 
 mod cli;
+mod live;
 mod progress;
 mod render;
 
@@ -54,13 +55,14 @@ fn main() -> ExitCode {
 enum CliError {
     Engine(authtray_core::Error),
     Usage(String),
+    Io(String),
 }
 
 impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CliError::Engine(e) => e.fmt(f),
-            CliError::Usage(s) => f.write_str(s),
+            CliError::Usage(s) | CliError::Io(s) => f.write_str(s),
         }
     }
 }
@@ -91,8 +93,15 @@ fn init_tracing(verbose: u8) {
 
 fn run(cli: Cli) -> Result<u8, CliError> {
     let opts = cli.global.options().map_err(CliError::Usage)?;
+    // The long-running commands start without a gateway install and report it as they go.
+    let command = match cli.command {
+        Command::Watch { json } => return live::watch(json, opts).map(|()| exit::OK).map_err(|e| CliError::Io(e.to_string())),
+        Command::Serve(args) => return live::serve(args, opts).map(|()| exit::OK).map_err(|e| CliError::Io(e.to_string())),
+        other => other,
+    };
     let ctx = Context::load(Env::from_process(), &opts)?;
-    match cli.command {
+    match command {
+        Command::Watch { .. } | Command::Serve(_) => Err(CliError::Usage("this command was handled above".into())),
         Command::Status { json, check, warn_within } => {
             let warn = match warn_within {
                 Some(w) => authtray_core::duration::parse(&w).map_err(|e| CliError::Usage(e.to_string()))?,

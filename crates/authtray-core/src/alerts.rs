@@ -220,7 +220,7 @@ mod tests {
             state_dir: "/s".into(), config_path: "/s/c".into(), claude_code: cc, check: 0, warn_within_ms: D, now: T0,
             agents: vec![AgentReport {
                 id: "main".into(), default: true, dir: "/a".into(), store: "/a/s".into(), store_exists: true, check: 0, error: None,
-                order: Default::default(),
+                order: Default::default(), effective_order: Default::default(),
                 profiles: profiles.into_iter().map(|(id, kind, expires_at)| ProfileReport {
                     id: id.into(), provider: "anthropic".into(), kind, status: Status::Ok, expires_at, token: None, used: true, reason: None,
                 }).collect(),

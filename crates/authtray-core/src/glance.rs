@@ -134,7 +134,7 @@ mod tests {
             claude_code: ClaudeReport { source: "file", path: None, service: None, status: "ok", expires_at: Some(cc_exp), token: None,
                                         has_refresh_token: true, subscription_type: None, modified_at: None, problem: None },
             agents: vec![AgentReport { id: "main".into(), default: true, dir: "/a".into(), store: "/a/s".into(), store_exists: true,
-                order: Default::default(), check: 0, error: None,
+                order: Default::default(), effective_order: Default::default(), check: 0, error: None,
                 profiles: profiles.into_iter().map(|(id, status, expires_at)| ProfileReport { id: id.into(), provider: "anthropic".into(),
                     kind: "token", status, expires_at, token: None, used: true, reason: None }).collect() }],
         }

@@ -138,6 +138,9 @@ pub struct AgentReport {
     pub profiles: Vec<ProfileReport>,
     /// Order overrides per provider.
     pub order: BTreeMap<String, Vec<String>>,
+    /// Per provider, the profile ids the gateway would try, in its order (override, config
+    /// order, config listing, else the store's). Profiles not listed here are not used.
+    pub effective_order: BTreeMap<String, Vec<String>>,
     /// This agent's `--check` code.
     pub check: u8,
     /// Why the store could not be read.
@@ -208,6 +211,7 @@ fn agent_report(ctx: &Context, agent: &crate::gateway::Agent, env_providers: &[S
         store_exists: false,
         profiles: Vec::new(),
         order: BTreeMap::new(),
+        effective_order: BTreeMap::new(),
         check: 1,
         error: None,
     };
@@ -249,6 +253,13 @@ fn agent_report(ctx: &Context, agent: &crate::gateway::Agent, env_providers: &[S
         })
         .collect();
     report.order = doc.order();
+    for p in &report.profiles {
+        if !report.effective_order.contains_key(&p.provider) {
+            let (ids, _) = health::candidates(&doc, &install.config, &p.provider);
+            let present: Vec<String> = ids.into_iter().filter(|id| report.profiles.iter().any(|q| &q.id == id && q.provider == p.provider)).collect();
+            report.effective_order.insert(p.provider.clone(), present);
+        }
+    }
     report.check = health::check_code(generation, &doc, &install.config, env_providers, ctx.now, warn);
     report
 }

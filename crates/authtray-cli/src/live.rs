@@ -1,0 +1,100 @@
+//! The long-running commands: `watch` (live mirroring in a terminal or a service manager) and
+//! `serve` (the web UI). Both stop cleanly on Ctrl-C or SIGTERM.
+
+use std::io::Write;
+
+use authtray_core::env::Env;
+use authtray_core::live::{Live, LiveConfig, Update};
+use authtray_core::ops::Options;
+
+use crate::cli::ServeArgs;
+
+/// Waits for Ctrl-C or SIGTERM.
+async fn stopped() {
+    let term = async {
+        #[cfg(unix)]
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+            return;
+        }
+        std::future::pending::<()>().await
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()
+}
+
+/// `authtray watch`.
+pub fn watch(json: bool, options: Options) -> std::io::Result<()> {
+    let config = LiveConfig::new(Env::from_process(), options);
+    let live = Live::start(config, move |u| print_update(u, json));
+    runtime()?.block_on(stopped());
+    drop(live);
+    eprintln!("authtray watch: stopped");
+    Ok(())
+}
+
+fn print_update(u: &Update, json: bool) {
+    let mut out = std::io::stdout().lock();
+    if json {
+        let doc = serde_json::json!({ "cause": u.cause, "alerts": u.alerts, "snapshot": &*u.snapshot });
+        let _ = writeln!(out, "{doc}");
+    } else {
+        let time = chrono::Local::now().format("%H:%M:%S");
+        let cause = serde_json::to_value(u.cause).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let mut parts = vec![u.snapshot.glance.headline.clone()];
+        if let Some(sync) = u.snapshot.last_sync.as_ref().filter(|_| matches!(u.cause, authtray_core::live::Cause::Start | authtray_core::live::Cause::LoginChanged | authtray_core::live::Cause::SyncNow)) {
+            for a in &sync.agents {
+                match &a.error {
+                    Some(e) => parts.push(format!("mirror to {} failed: {e}", a.agent)),
+                    None => parts.push(format!("{} {}: {:?}", a.agent, a.profile_id, a.action).to_lowercase()),
+                }
+            }
+        }
+        if let Some(e) = &u.snapshot.last_sync_error {
+            parts.push(format!("mirror failed: {e}"));
+        }
+        if let Some(p) = &u.snapshot.problem {
+            parts.push(p.clone());
+        }
+        let _ = writeln!(out, "{time} {cause}: {}", parts.join(" · "));
+        for a in &u.alerts {
+            let _ = writeln!(out, "{time} alert: {} — {}", a.summary, a.body);
+        }
+    }
+    let _ = out.flush();
+}
+
+/// `authtray serve`.
+pub fn serve(args: ServeArgs, options: Options) -> std::io::Result<()> {
+    if !args.bind.is_loopback() {
+        eprintln!(
+            "warning: serving on {} makes the UI reachable from the network, guarded only by the one-time link; prefer the default 127.0.0.1 and an SSH tunnel (ssh -L PORT:127.0.0.1:PORT host)",
+            args.bind
+        );
+    }
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let bound = authtray_serve::bind(authtray_serve::ServeConfig { options, env: Env::from_process(), addr: args.bind, port: args.port }).await?;
+        let url = bound.url().to_string();
+        {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{url}")?;
+            out.flush()?;
+        }
+        eprintln!("authtray serve: open the URL above (it works once); Ctrl-C stops");
+        if args.open {
+            if let Err(e) = open::that_detached(&url) {
+                eprintln!("warning: could not open a browser ({e}); open the URL by hand");
+            }
+        }
+        bound.run(stopped()).await?;
+        eprintln!("authtray serve: stopped");
+        Ok(())
+    })
+}

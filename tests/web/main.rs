@@ -1,0 +1,214 @@
+//! The web UI through `authtray serve`: Playwright in the system's Chromium drives the screens
+//! (tests/web/ui.mjs) against a throwaway HOME whose store the real gateway (openclaw 2026.5.28)
+//! wrote and then reads back; axe-core checks each screen; raw HTTP checks the server's guards.
+
+use std::process::Command;
+use std::time::Duration;
+
+use authtray_e2e::serve::{artefacts, browser_tools, request, Serve};
+use authtray_e2e::{gateway_profile, oracle_bin, run, setup_token, Sandbox, OPENCLAW_JSON};
+use serde_json::Value;
+
+/// Runs one phase of ui.mjs and returns its report, failing on page errors, leaks and serious
+/// accessibility violations.
+fn phase(tools: &(std::path::PathBuf, std::path::PathBuf), s: &Sandbox, url: &str, name: &str, vars: &[(&str, &str)]) -> Value {
+    let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    let mut cmd = Command::new(&tools.0);
+    cmd.arg(web.join("ui.mjs"))
+        .current_dir(&web)
+        .env("AUTHTRAY_URL", url)
+        .env("PHASE", name)
+        .env("CHROMIUM", &tools.1)
+        .env("STATE_FILE", s.home().join("browser-state.json"))
+        .env("ARTEFACTS", artefacts("web"))
+        // Chromium writes crash reports under HOME: keep them in the sandbox.
+        .env("HOME", s.home());
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let out = run(cmd, None, Duration::from_secs(120));
+    assert_eq!(out.code, 0, "ui.mjs {name} failed: {}", out.stderr);
+    let report: Value = serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| panic!("ui.mjs {name}: {e}: {}", out.stdout));
+    assert_eq!(report["errors"], serde_json::json!([]), "{name}: {report}");
+    assert_eq!(report["leaks"], serde_json::json!([]), "{name}: a secret reached the browser: {report}");
+    if let Some(axe) = report["axe"].as_object() {
+        for (screen, violations) in axe {
+            let serious: Vec<&Value> = violations.as_array().into_iter().flatten().filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical"))).collect();
+            assert!(serious.is_empty(), "axe: serious or critical violations on {screen}: {serious:?}");
+        }
+    }
+    report
+}
+
+#[test]
+fn the_ui_pastes_validates_and_orders_against_the_real_gateway() {
+    let Some(bin) = oracle_bin(&OPENCLAW_JSON) else { return };
+    let Some(tools) = browser_tools() else { return };
+    let s = Sandbox::new(OPENCLAW_JSON, bin);
+    let (a, b, c) = (setup_token('A'), setup_token('B'), setup_token('C'));
+    assert_eq!(s.gateway_paste(&a, "anthropic:manual", Some("365d")).code, 0);
+    assert_eq!(s.gateway_paste(&b, "anthropic:backup", None).code, 0);
+    let serve = Serve::start(&s, &[]);
+    let secrets = format!("{a},{b},{c}");
+
+    // Overview: the fixture's profiles and statuses, then a clean URL without the secret.
+    let r = phase(&tools, &s, &serve.url, "login", &[("SECRETS", &secrets)]);
+    assert_eq!(r["status"], 200);
+    assert_eq!(r["finalUrl"], serve.base(), "the secret must not stay in the address bar");
+    let rows: Vec<String> = r["rows"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    assert!(rows.iter().any(|r| r.starts_with("anthropic:manual token") && r.contains("ok") && r.contains("expires in 364 d")), "{rows:?}");
+    assert!(rows.iter().any(|r| r.starts_with("anthropic:backup token") && r.contains("static")), "{rows:?}");
+    assert!(r["source"].as_str().unwrap().contains("not logged in"), "{r}");
+
+    // Invalid tokens: the engine's exact message each, and nothing written.
+    let before = std::fs::read(s.store_path()).unwrap();
+    let invalid = serde_json::json!({
+        "unknown": "hello-there",
+        "short": "sk-ant-oat01-abc",
+        "refresh": format!("sk-ant-ort01-{}", "R".repeat(80)),
+        "space": "sk-ant-oat01-AAAA BBBB",
+    });
+    let r = phase(&tools, &s, &serve.base(), "invalid", &[("SECRETS", &secrets), ("INVALID", &invalid.to_string())]);
+    assert!(r["messages"]["unknown"].as_str().unwrap().contains("choose the provider"), "{r}");
+    assert!(r["messages"]["short"].as_str().unwrap().contains("too short"), "{r}");
+    assert!(r["messages"]["refresh"].as_str().unwrap().contains("refresh token"), "{r}");
+    assert!(r["messages"]["space"].as_str().unwrap().contains("a space at character 18"), "{r}");
+    assert_eq!(r["saved"], "", "an invalid token must not be saved: {r}");
+    assert_eq!(std::fs::read(s.store_path()).unwrap(), before, "the store changed after invalid input");
+
+    // A valid setup-token: "1 year" preselected, redacted confirmation with Undo, stored, and
+    // the gateway itself reads it.
+    let r = phase(&tools, &s, &serve.base(), "paste", &[("SECRETS", &secrets), ("TOKEN", &c)]);
+    assert_eq!(r["expiry"], "365d");
+    assert_eq!(r["profilePlaceholder"], "anthropic:manual");
+    let confirmation = r["confirmation"].as_str().unwrap();
+    assert!(confirmation.contains("Saved sk-ant-oat01-…CCCC to anthropic:manual (agent main)"), "{confirmation}");
+    assert!(confirmation.contains("replaced sk-ant-oat01-…AAAA"), "{confirmation}");
+    assert_eq!((r["undo"].as_bool(), r["tokenField"].as_str()), (Some(true), Some("")));
+    assert_eq!(s.store()["profiles"]["anthropic:manual"]["token"], c.as_str());
+    let (status, _) = s.gateway_status();
+    let p = gateway_profile(&status, "anthropic:manual");
+    assert_eq!(p["status"], "ok", "{p}");
+    let remaining = p["remainingMs"].as_i64().unwrap_or(0);
+    assert!(remaining > 364 * 86_400_000, "the gateway sees {remaining} ms left");
+
+    // Keyboard reorder and Save: the gateway's own `order get` returns the new order.
+    let r = phase(&tools, &s, &serve.base(), "order", &[("SECRETS", &secrets)]);
+    assert_eq!(r["before"], serde_json::json!(["anthropic:manual", "anthropic:backup"]), "{r}");
+    assert_eq!(r["after"], serde_json::json!(["anthropic:backup", "anthropic:manual"]), "{r}");
+    assert_eq!(r["focused"], "anthropic:manual", "focus follows the moved row");
+    assert_eq!(s.gateway_order(), serde_json::json!(["anthropic:backup", "anthropic:manual"]));
+    assert_eq!(r["reloaded"], r["after"]);
+
+    // Settings: saved, and a bad lead time explained.
+    let r = phase(&tools, &s, &serve.base(), "settings", &[("SECRETS", &secrets)]);
+    assert_eq!(r["leads"], "7d, 1d, 1h");
+    assert!(r["badMessage"].as_str().unwrap().contains("\"soon\" is not a duration"), "{r}");
+    let saved: Value = serde_json::from_slice(&std::fs::read(s.home().join(".config/authtray/settings.json")).unwrap()).unwrap();
+    assert_eq!(saved["sourceLeadMs"], 45 * 60_000);
+
+    // Ctrl-C stops it cleanly.
+    let (code, stderr) = serve.interrupt();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("stopped"), "{stderr}");
+}
+
+/// Logs in with the one-time secret; returns the cookie header value.
+fn login(serve: &Serve) -> String {
+    let a = request(&serve.host, "GET", &serve.login_path(), &[("Host", &serve.host)], b"");
+    assert_eq!(a.status, 303, "{a:?}");
+    assert_eq!(a.header("location"), Some("/"));
+    let set = a.header("set-cookie").unwrap_or_default().to_string();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    a.cookie().expect("a session cookie")
+}
+
+#[test]
+fn the_server_refuses_what_a_browser_attack_would_send() {
+    let s = Sandbox::offline(OPENCLAW_JSON);
+    let token = setup_token('S');
+    s.write_store(&serde_json::json!({"version": 1, "profiles": {"anthropic:old": {"type": "token", "provider": "anthropic", "token": setup_token('O')}}}).to_string());
+    let serve = Serve::start(&s, &["--generation", "openclaw-json"]);
+    let host = serve.host.as_str();
+
+    // No session: 401, for the API and for the page.
+    let a = request(host, "GET", "/api/status", &[("Host", host)], b"");
+    assert_eq!(a.status, 401, "{a:?}");
+    assert_eq!(request(host, "GET", "/", &[("Host", host)], b"").status, 401);
+    // A wrong secret does not log in.
+    assert_eq!(request(host, "GET", "/?secret=0000", &[("Host", host)], b"").status, 403);
+
+    // The secret works once.
+    let cookie = login(&serve);
+    let again = request(host, "GET", &serve.login_path(), &[("Host", host)], b"");
+    assert_eq!(again.status, 403, "the one-time secret worked twice");
+    assert!(again.cookie().is_none());
+
+    let ok = request(host, "GET", "/api/status", &[("Host", host), ("Cookie", &cookie)], b"");
+    assert_eq!(ok.status, 200, "{ok:?}");
+    let csp = ok.header("content-security-policy").unwrap_or_default();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(ok.header("access-control-allow-origin").is_none(), "no CORS");
+    // The same document as `authtray status --json`, but for the clock.
+    let mut ours: Value = serde_json::from_str(&ok.body).unwrap();
+    let mut cli = s.authtray(&["--generation", "openclaw-json", "status", "--json"], None).json();
+    for doc in [&mut ours, &mut cli] {
+        doc["now"] = Value::Null;
+    }
+    assert_eq!(ours, cli);
+
+    // DNS rebinding: a foreign Host is refused even with the session.
+    let a = request(host, "GET", "/api/status", &[("Host", "evil.example:80"), ("Cookie", &cookie)], b"");
+    assert_eq!(a.status, 421, "{a:?}");
+    // CSRF: a foreign Origin, a cross-site fetch, a form post.
+    let body = serde_json::json!({ "token": token }).to_string();
+    let json = ("Content-Type", "application/json");
+    let a = request(host, "POST", "/api/paste", &[("Host", host), ("Cookie", &cookie), json, ("Origin", "http://evil.example")], body.as_bytes());
+    assert_eq!(a.status, 403, "{a:?}");
+    let a = request(host, "POST", "/api/paste", &[("Host", host), ("Cookie", &cookie), json, ("Sec-Fetch-Site", "cross-site")], body.as_bytes());
+    assert_eq!(a.status, 403, "{a:?}");
+    let a = request(host, "POST", "/api/paste", &[("Host", host), ("Cookie", &cookie), ("Content-Type", "text/plain")], body.as_bytes());
+    assert_eq!(a.status, 415, "{a:?}");
+    assert!(s.store()["profiles"].get("anthropic:manual").is_none(), "a refused request wrote");
+    // Oversized bodies.
+    let big = vec![b'x'; 100 * 1024];
+    let a = request(host, "POST", "/api/paste", &[("Host", host), ("Cookie", &cookie), json], &big);
+    assert_eq!(a.status, 413, "{a:?}");
+    // Bad input: the CLI's validation, as JSON with a 4xx.
+    let a = request(host, "POST", "/api/paste", &[("Host", host), ("Cookie", &cookie), json], br#"{"token": "sk-ant-oat01-abc"}"#);
+    assert_eq!(a.status, 400, "{a:?}");
+    assert!(serde_json::from_str::<Value>(&a.body).unwrap()["error"].as_str().unwrap().contains("too short"));
+    let a = request(host, "POST", "/api/order", &[("Host", host), ("Cookie", &cookie), json], br#"{"provider": "anthropic", "ids": ["anthropic:nope"]}"#);
+    assert_eq!(a.status, 404, "{a:?}");
+
+    // A same-origin paste works; no answer ever carries the full token.
+    let origin = format!("http://{host}");
+    let mut bodies = Vec::new();
+    let a = request(host, "POST", "/api/paste", &[("Host", host), ("Cookie", &cookie), json, ("Origin", &origin), ("Sec-Fetch-Site", "same-origin")], body.as_bytes());
+    assert_eq!(a.status, 200, "{a:?}");
+    let pasted: Value = serde_json::from_str(&a.body).unwrap();
+    assert_eq!(pasted["token"], authtray_core_redacted(&token));
+    bodies.push(a.body);
+    assert_eq!(s.store()["profiles"]["anthropic:manual"]["token"], token.as_str());
+    for path in ["/api/status", "/api/last-sync", "/api/settings", "/api/info", "/", "/js/main.js"] {
+        let a = request(host, "GET", path, &[("Host", host), ("Cookie", &cookie)], b"");
+        assert_eq!(a.status, 200, "{path}: {a:?}");
+        bodies.push(a.body);
+    }
+    let a = request(host, "POST", "/api/check-token", &[("Host", host), ("Cookie", &cookie), json], body.as_bytes());
+    bodies.push(a.body);
+    // Undo puts the store back (the profile did not exist before).
+    let undo = serde_json::json!({ "id": pasted["undoId"] }).to_string();
+    let a = request(host, "POST", "/api/undo", &[("Host", host), ("Cookie", &cookie), json], undo.as_bytes());
+    assert_eq!(a.status, 200, "{a:?}");
+    assert!(s.store()["profiles"].get("anthropic:manual").is_none(), "undo left the pasted profile");
+    bodies.push(a.body);
+    for b in &bodies {
+        assert!(!b.contains(&token) && !b.contains(&setup_token('O')), "a response carried a full token");
+    }
+}
+
+/// How authtray redacts a token (first 13 characters, an ellipsis, the last 4).
+fn authtray_core_redacted(token: &str) -> String {
+    format!("{}…{}", &token[..13], &token[token.len() - 4..])
+}

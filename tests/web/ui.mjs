@@ -1,0 +1,143 @@
+// Drives authtray's web UI in the system's Chromium for the Rust test in tests/web/main.rs.
+// One phase per run (the Rust side checks the gateway store between phases); the session cookie
+// is carried between runs in a Playwright storage-state file. Prints one JSON document.
+//
+//   AUTHTRAY_URL   base URL, or the one-time URL for the `login` phase
+//   PHASE          login | invalid | paste | order | settings
+//   STATE_FILE     where the session is kept between phases
+//   ARTEFACTS      directory for screenshots
+//   TOKEN          the token to paste (phase paste); SECRETS: comma-separated strings that must
+//                  never reach the browser
+import { chromium } from 'playwright-core';
+import { readFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const env = (k, d) => process.env[k] ?? d;
+const phase = env('PHASE');
+const url = env('AUTHTRAY_URL');
+const stateFile = env('STATE_FILE');
+const artefacts = env('ARTEFACTS', '.');
+const secrets = env('SECRETS', '').split(',').filter(Boolean);
+const result = { phase, errors: [], leaks: [] };
+
+const browser = await chromium.launch({
+  executablePath: env('CHROMIUM', '/usr/bin/chromium'),
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+});
+try {
+  const context = await browser.newContext(phase !== 'login' && existsSync(stateFile) ? { storageState: stateFile } : {});
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  page.on('pageerror', (e) => result.errors.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') result.errors.push(`console: ${m.text()}`); });
+  // Nothing the server sends may contain a secret.
+  page.on('response', async (r) => {
+    try {
+      const body = await r.text();
+      for (const s of secrets) if (body.includes(s)) result.leaks.push(`${r.url()} contains a secret`);
+    } catch { /* redirects have no body */ }
+  });
+
+  const axe = async (name) => {
+    await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+    const r = await page.evaluate(() => globalThis.axe.run(document, { resultTypes: ['violations'] }));
+    result.axe = result.axe || {};
+    result.axe[name] = r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
+  };
+  const shot = (name) => page.screenshot({ path: `${artefacts}/${name}.png`, fullPage: true });
+  const go = async (screen) => {
+    await page.goto(`${url}#${screen}`);
+    await page.waitForSelector(`#screen-${screen}:not([hidden])`);
+    await page.waitForFunction(() => document.querySelectorAll('#overview-agents .card, #order-list li, #paste-agent option').length > 0);
+  };
+
+  if (phase === 'login') {
+    const res = await page.goto(url);
+    result.status = res.status();
+    result.finalUrl = page.url();
+    await page.waitForSelector('#overview-agents .card');
+    result.headline = await page.textContent('#overview-headline');
+    result.rows = await page.$$eval('#overview-agents tbody tr', (rows) => rows.map((r) => r.innerText.replace(/\s+/g, ' ').trim()));
+    result.source = await page.textContent('#overview-source');
+    await shot('overview-light');
+    await axe('overview');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot('overview-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await context.storageState({ path: stateFile });
+  } else if (phase === 'invalid') {
+    await go('paste');
+    const messages = {};
+    for (const [name, text] of Object.entries(JSON.parse(env('INVALID')))) {
+      await page.fill('#paste-token', '');
+      await page.waitForFunction(() => document.querySelector('#paste-check').textContent === '');
+      await page.fill('#paste-token', text);
+      await page.waitForFunction(() => document.querySelector('#paste-check').textContent.length > 0 && document.querySelector('#paste-token').getAttribute('aria-invalid') === 'true');
+      messages[name] = await page.textContent('#paste-check');
+      await page.click('#paste-save');
+      await page.waitForTimeout(300);
+    }
+    result.messages = messages;
+    result.saved = await page.textContent('#paste-result');
+    await shot('paste-invalid');
+    await axe('paste');
+  } else if (phase === 'paste') {
+    await go('paste');
+    await page.fill('#paste-token', env('TOKEN'));
+    await page.waitForSelector('#paste-check.good');
+    result.check = await page.textContent('#paste-check');
+    result.expiry = await page.inputValue('#paste-expiry');
+    result.profilePlaceholder = await page.getAttribute('#paste-profile', 'placeholder');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#paste-result .result');
+    result.confirmation = (await page.textContent('#paste-result')).replace(/\s+/g, ' ').trim();
+    result.undo = await page.isVisible('#paste-undo');
+    result.tokenField = await page.inputValue('#paste-token');
+    result.pageText = await page.evaluate(() => document.body.innerText);
+    for (const s of secrets) if (result.pageText.includes(s)) result.leaks.push('the page shows a secret');
+    delete result.pageText;
+    await shot('paste-saved');
+  } else if (phase === 'order') {
+    await go('order');
+    await page.selectOption('#order-agent', env('AGENT', 'main'));
+    await page.selectOption('#order-provider', 'anthropic');
+    const ids = () => page.$$eval('#order-list li', (li) => li.map((l) => l.dataset.id));
+    result.before = await ids();
+    result.unused = await page.$$eval('#order-list li.unused', (li) => li.map((l) => l.dataset.id));
+    // Keyboard only: focus the first row, move it down one place with Alt+↓.
+    await page.focus('#order-list li:first-child');
+    await page.keyboard.press('Alt+ArrowDown');
+    result.focused = await page.evaluate(() => document.activeElement.dataset.id);
+    result.after = await ids();
+    await shot('order-moved');
+    await axe('order');
+    await page.click('#order-save');
+    await page.waitForFunction(() => document.querySelector('#order-result').textContent.startsWith('Saved'));
+    result.message = await page.textContent('#order-result');
+    result.reloaded = await ids();
+  } else if (phase === 'settings') {
+    await page.goto(`${url}#settings`);
+    await page.waitForFunction(() => document.querySelector('#set-leads').value.length > 0);
+    result.leads = await page.inputValue('#set-leads');
+    await page.fill('#set-source-lead', '45m');
+    await page.click('#settings-save');
+    await page.waitForFunction(() => document.querySelector('#settings-result').textContent.length > 0);
+    result.message = await page.textContent('#settings-result');
+    await page.fill('#set-leads', '7d, soon');
+    await page.click('#settings-save');
+    await page.waitForFunction(() => document.querySelector('#settings-result').textContent.includes('not a duration'));
+    result.badMessage = await page.textContent('#settings-result');
+    await shot('settings');
+    await axe('settings');
+  } else {
+    throw new Error(`unknown phase ${phase}`);
+  }
+} catch (e) {
+  result.errors.push(`test step failed: ${e.message}`);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));

@@ -1,0 +1,143 @@
+// Order: reorder an agent's profiles for a provider by drag and drop or Alt+↑/↓, then Save
+// (order set) or Reset to default (order clear). Rows the gateway would not use are marked.
+import { call } from './transport.js';
+import { badge, el } from './format.js';
+import { refresh, showError, clearError } from './main.js';
+
+const $ = (id) => document.getElementById(id);
+let dragged = null;
+
+export function init() {
+  $('order-agent').addEventListener('change', () => { fillProviders(); fillList(); });
+  $('order-provider').addEventListener('change', fillList);
+  $('order-save').addEventListener('click', save);
+  $('order-reset').addEventListener('click', reset);
+  const list = $('order-list');
+  list.addEventListener('keydown', onKey);
+  list.addEventListener('dragstart', (e) => { dragged = e.target.closest('li'); dragged?.classList.add('dragging'); });
+  list.addEventListener('dragend', () => { dragged?.classList.remove('dragging'); dragged = null; renumber(); });
+  list.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    const over = e.target.closest('li');
+    if (!dragged || !over || over === dragged) return;
+    const r = over.getBoundingClientRect();
+    over.parentNode.insertBefore(dragged, e.clientY < r.top + r.height / 2 ? over : over.nextSibling);
+  });
+}
+
+let state = null;
+
+export function render(app) {
+  state = app.status;
+  const agentSel = $('order-agent');
+  const keep = agentSel.value;
+  const agents = state ? state.agents.filter((a) => !a.error) : [];
+  agentSel.replaceChildren(...agents.map((a) => el('option', { value: a.id, selected: keep ? a.id === keep : a.default }, a.id)));
+  fillProviders();
+  fillList();
+}
+
+function agent() {
+  return state?.agents.find((a) => a.id === $('order-agent').value);
+}
+
+function fillProviders() {
+  const sel = $('order-provider');
+  const keep = sel.value;
+  const providers = [...new Set((agent()?.profiles || []).map((p) => p.provider))].sort();
+  sel.replaceChildren(...providers.map((p) => el('option', { value: p, selected: p === keep }, p)));
+}
+
+function fillList() {
+  const a = agent();
+  const provider = $('order-provider').value;
+  const list = $('order-list');
+  const disabled = !a || !provider;
+  $('order-save').disabled = disabled;
+  $('order-reset').disabled = disabled;
+  if (disabled) {
+    list.replaceChildren(el('li', { class: 'empty' }, 'No profiles to order.'));
+    $('order-kind').textContent = '';
+    return;
+  }
+  const profiles = a.profiles.filter((p) => p.provider === provider);
+  const effective = a.effectiveOrder[provider] || [];
+  const rows = [
+    ...effective.map((id) => profiles.find((p) => p.id === id)).filter(Boolean),
+    ...profiles.filter((p) => !effective.includes(p.id)),
+  ];
+  $('order-kind').textContent = a.order[provider] ? 'This agent has its own order for this provider.' : 'No order of its own: the gateway\'s default order applies.';
+  list.replaceChildren(...rows.map((p) => {
+    const li = el('li', { tabindex: '0', draggable: 'true', dataset: { id: p.id }, class: p.used ? '' : 'unused',
+      'aria-label': `${p.id}, ${p.status}${p.used ? '' : ', not used by the gateway'}` },
+      el('span', { class: 'pos', 'aria-hidden': 'true' }),
+      el('span', { class: 'name' }, el('code', {}, p.id)),
+      badge(p.status),
+      p.used ? '' : badge('unused', 'not used by the gateway'),
+      el('button', { type: 'button', class: 'small', 'data-move': '-1', 'aria-label': `Move ${p.id} up` }, '↑'),
+      el('button', { type: 'button', class: 'small', 'data-move': '1', 'aria-label': `Move ${p.id} down` }, '↓'));
+    li.addEventListener('click', (e) => {
+      const b = e.target.closest('button[data-move]');
+      if (b) move(li, Number(b.dataset.move), b);
+    });
+    return li;
+  }));
+  renumber();
+}
+
+function renumber() {
+  [...$('order-list').children].forEach((li, i) => {
+    const pos = li.querySelector('.pos');
+    if (pos) pos.textContent = `${i + 1}.`;
+  });
+}
+
+function move(li, by, focusAfter) {
+  const list = li.parentNode;
+  if (by < 0 && li.previousElementSibling) list.insertBefore(li, li.previousElementSibling);
+  else if (by > 0 && li.nextElementSibling) list.insertBefore(li.nextElementSibling, li);
+  renumber();
+  (focusAfter || li).focus();
+  $('order-result').textContent = `${li.dataset.id} is now number ${[...list.children].indexOf(li) + 1}. Save to apply.`;
+}
+
+function onKey(e) {
+  const li = e.target.closest('li');
+  if (!li || e.target !== li) return;
+  if (e.altKey && (e.key === 'ArrowUp' || e.key === 'ArrowDown')) {
+    e.preventDefault();
+    move(li, e.key === 'ArrowUp' ? -1 : 1);
+  } else if (!e.altKey && e.key === 'ArrowUp') {
+    e.preventDefault();
+    li.previousElementSibling?.focus();
+  } else if (!e.altKey && e.key === 'ArrowDown') {
+    e.preventDefault();
+    li.nextElementSibling?.focus();
+  }
+}
+
+async function save() {
+  const ids = [...$('order-list').children].map((li) => li.dataset.id).filter(Boolean);
+  await run('orderSet', { agent: $('order-agent').value, provider: $('order-provider').value, ids }, (r) => `Saved: the gateway now tries ${r.order.join(', ')} in that order.`);
+}
+
+async function reset() {
+  await run('orderClear', { agent: $('order-agent').value, provider: $('order-provider').value }, () => 'Reset: the gateway\'s default order applies again.');
+}
+
+async function run(command, input, message) {
+  const out = $('order-result');
+  $('order-save').disabled = $('order-reset').disabled = true;
+  out.textContent = 'Saving…';
+  try {
+    const r = await call(command, input);
+    clearError();
+    await refresh();
+    out.textContent = message(r);
+  } catch (e) {
+    out.textContent = '';
+    showError(e);
+  } finally {
+    $('order-save').disabled = $('order-reset').disabled = false;
+  }
+}

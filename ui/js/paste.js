@@ -1,0 +1,141 @@
+// Paste token: validation as you type (by the engine's own rules), save, redacted confirmation, Undo.
+import { call } from './transport.js';
+import { countdown, el } from './format.js';
+import { refresh, showError, clearError } from './main.js';
+
+let checkTimer = null;
+let lastCheck = null;
+let expiryTouched = false;
+
+const $ = (id) => document.getElementById(id);
+
+export function init() {
+  $('paste-token').addEventListener('input', scheduleCheck);
+  $('paste-provider').addEventListener('change', () => { updatePlaceholder(); scheduleCheck(); });
+  $('paste-expiry').addEventListener('change', () => { expiryTouched = true; });
+  $('paste-form').addEventListener('submit', (e) => { e.preventDefault(); save(); });
+}
+
+export function render(app) {
+  const select = $('paste-agent');
+  const agents = app.status ? app.status.agents : [];
+  const chosen = select.value;
+  select.replaceChildren(...agents.map((a) => el('option', { value: a.id, selected: chosen ? a.id === chosen : a.default }, `${a.id}${a.default ? ' (default)' : ''}`)));
+  select.disabled = agents.length === 0;
+  updatePlaceholder();
+}
+
+function provider() {
+  return $('paste-provider').value || (lastCheck && lastCheck.provider) || 'anthropic';
+}
+
+function updatePlaceholder() {
+  $('paste-profile').placeholder = `${provider()}:manual`;
+}
+
+function scheduleCheck() {
+  clearTimeout(checkTimer);
+  checkTimer = setTimeout(check, 150);
+}
+
+async function check() {
+  const token = $('paste-token').value;
+  const out = $('paste-check');
+  if (!token.trim()) {
+    out.textContent = '';
+    out.className = 'check';
+    $('paste-token').removeAttribute('aria-invalid');
+    lastCheck = null;
+    return null;
+  }
+  try {
+    const verdict = await call('checkToken', { token, provider: $('paste-provider').value || null });
+    if ($('paste-token').value !== token) return null; // typed on meanwhile
+    lastCheck = verdict;
+    if (verdict.valid) {
+      out.textContent = `Looks like ${verdict.looksLike} for ${verdict.provider}: ${verdict.redacted}`;
+      out.className = 'check good';
+      $('paste-token').setAttribute('aria-invalid', 'false');
+      if (!expiryTouched) $('paste-expiry').value = verdict.suggestedExpiry || '';
+    } else {
+      out.textContent = verdict.message;
+      out.className = 'check bad';
+      $('paste-token').setAttribute('aria-invalid', 'true');
+    }
+    updatePlaceholder();
+    return verdict;
+  } catch (e) {
+    showError(e);
+    return null;
+  }
+}
+
+async function save() {
+  clearTimeout(checkTimer);
+  const verdict = await check();
+  const result = $('paste-result');
+  if (!verdict || !verdict.valid) {
+    result.replaceChildren();
+    $('paste-token').focus();
+    if (!verdict) {
+      $('paste-check').textContent = 'Paste a token first.';
+      $('paste-check').className = 'check bad';
+    }
+    return;
+  }
+  const button = $('paste-save');
+  button.disabled = true;
+  button.textContent = 'Saving…';
+  try {
+    const out = await call('paste', {
+      token: $('paste-token').value,
+      provider: $('paste-provider').value || null,
+      profileId: $('paste-profile').value.trim() || null,
+      expiresIn: $('paste-expiry').value || null,
+      agent: $('paste-agent').value || null,
+    });
+    clearError();
+    $('paste-form').reset();
+    expiryTouched = false;
+    lastCheck = null;
+    $('paste-check').textContent = '';
+    $('paste-token').removeAttribute('aria-invalid');
+    showSaved(out);
+    await refresh();
+  } catch (e) {
+    result.replaceChildren(el('div', { class: 'result bad', role: 'alert' }, e.message));
+  } finally {
+    button.disabled = false;
+    button.textContent = 'Save token';
+  }
+}
+
+function showSaved(out) {
+  const lines = [
+    el('p', {}, out.changed ? 'Saved ' : 'Already stored: ', el('code', {}, out.token), ` to ${out.profileId} (agent ${out.agent}).`),
+    el('p', { class: 'meta' }, out.expiresAt != null ? countdown(out.expiresAt) + (out.expiryAssumed ? ' (setup-tokens last a year)' : '') : 'does not expire',
+      out.previous ? ` · replaced ${out.previous.token || out.previous.type}` : ''),
+  ];
+  if (out.undoId) {
+    const undo = el('button', { type: 'button', id: 'paste-undo' }, 'Undo');
+    undo.addEventListener('click', () => doUndo(out.undoId, undo));
+    lines.push(el('div', { class: 'actions' }, undo));
+    setTimeout(() => { undo.disabled = true; undo.title = 'The undo window has passed'; }, Math.max(0, out.undoUntil - Date.now()));
+  } else if (out.undoProblem) {
+    lines.push(el('p', { class: 'meta' }, out.undoProblem));
+  }
+  $('paste-result').replaceChildren(el('div', { class: 'result', role: 'status' }, ...lines));
+}
+
+async function doUndo(id, button) {
+  button.disabled = true;
+  try {
+    const r = await call('undo', { id });
+    $('paste-result').replaceChildren(el('div', { class: 'result', role: 'status' },
+      r.action === 'restored' ? ['Undone: ', el('code', {}, r.token || 'the previous credential'), ` is back in ${r.profileId}.`] : `Undone: ${r.profileId} was removed.`));
+    await refresh();
+  } catch (e) {
+    button.disabled = false;
+    showError(e);
+  }
+}
