@@ -37,7 +37,7 @@ case "$(uname -s)" in
         # input), WebDriver for the app's webview, Secret Service, a notification server, and
         # Chromium for the web UI tests. (`stalonetray` is not in Debian 12: trayer is.)
         apt_install xvfb xauth trayer openbox imagemagick x11-utils xdotool webkit2gtk-driver \
-          gnome-keyring libsecret-tools dbus-x11 dunst libnotify-bin at-spi2-core chromium
+          gnome-keyring libsecret-tools dbus-x11 dunst libnotify-bin at-spi2-core xclip chromium
       fi
     else
       log "not a Debian-style system: make sure gcc, git, curl and npm are installed"

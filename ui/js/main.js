@@ -28,6 +28,19 @@ export function showError(e) {
   b.hidden = false;
 }
 
+/** Shows a notice from the tray (why the window opened), e.g. an unusable clipboard. */
+export function showNotice(text) {
+  const b = banner();
+  b.replaceChildren(text);
+  b.hidden = false;
+}
+
+// The tray calls this on an already open window.
+globalThis.authtrayShow = (screen, notice) => {
+  if (notice) showNotice(notice);
+  if (location.hash !== `#${screen}`) location.hash = screen;
+};
+
 export function clearError() {
   banner().hidden = true;
 }
@@ -87,6 +100,8 @@ async function start() {
     showError(e);
   }
   await refresh();
+  const notice = new URLSearchParams(location.search).get('notice');
+  if (notice) showNotice(notice);
   // Countdowns move every half minute; the status is re-read every minute.
   setInterval(() => tickCountdowns(), 30_000);
   setInterval(() => { if (!document.hidden) refresh(); }, 60_000);

@@ -1,0 +1,158 @@
+//! The IPC commands the window calls: the same set, inputs and answers as `authtray serve`'s
+//! HTTP API (both go through `authtray_core::api`), plus start-at-login.
+
+use authtray_core::api::{self, ApiError};
+use authtray_core::settings::Settings;
+use serde::Serialize;
+use tauri::{AppHandle, Manager, Runtime, State};
+
+use crate::state::AppState;
+
+type Answer<T> = Result<T, ApiError>;
+
+/// Runs an engine call off the main thread (it may take locks or run the gateway CLI).
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Answer<T> + Send + 'static) -> Answer<T> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|_| Err(ApiError { status: 500, error: "the operation stopped unexpectedly; see the log".into(), kind: "internal" }))
+}
+
+/// What the UI needs to know about its shell.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Info {
+    shell: &'static str,
+    version: &'static str,
+    autostart: bool,
+    autostart_enabled: bool,
+}
+
+#[tauri::command]
+pub fn info<R: Runtime>(app: AppHandle<R>) -> Info {
+    Info { shell: "app", version: env!("CARGO_PKG_VERSION"), autostart: autostart_available(&app), autostart_enabled: autostart_enabled(&app) }
+}
+
+fn autostart_available<R: Runtime>(app: &AppHandle<R>) -> bool {
+    app.try_state::<tauri_plugin_autostart::AutoLaunchManager>().is_some()
+}
+
+/// Whether authtray starts at login (false when the plugin is not there, as in tests).
+pub fn autostart_enabled<R: Runtime>(app: &AppHandle<R>) -> bool {
+    app.try_state::<tauri_plugin_autostart::AutoLaunchManager>().and_then(|m| m.is_enabled().ok()).unwrap_or(false)
+}
+
+#[tauri::command]
+pub async fn status(state: State<'_, AppState>) -> Answer<authtray_core::ops::status::StatusReport> {
+    let state = state.inner().clone();
+    blocking(move || Ok(authtray_core::ops::status::status(&state.context()?, authtray_core::health::DEFAULT_WARN_MS))).await
+}
+
+#[tauri::command]
+pub fn settings(state: State<'_, AppState>) -> Answer<Settings> {
+    Settings::load(&state.settings_path()).map_err(ApiError::from)
+}
+
+#[tauri::command]
+pub fn save_settings(state: State<'_, AppState>, input: Settings) -> Answer<Settings> {
+    input.save(&state.settings_path()).map_err(ApiError::from)?;
+    state.with_live(|l| l.refresh());
+    Ok(input)
+}
+
+#[tauri::command]
+pub fn check_token(input: api::CheckInput) -> api::TokenCheck {
+    api::check_token(&input)
+}
+
+#[tauri::command]
+pub async fn paste<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, input: api::PasteInput) -> Answer<api::PasteOutcome> {
+    let state = state.inner().clone();
+    let out = blocking({
+        let state = state.clone();
+        move || api::paste(&state.context()?, &input, state.0.vault.as_ref()).map_err(ApiError::from)
+    })
+    .await?;
+    crate::tray::after_paste(&app, &state, &out);
+    Ok(out)
+}
+
+#[tauri::command]
+pub async fn undo<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, input: api::UndoInput) -> Answer<authtray_core::ops::undo::UndoReport> {
+    let state = state.inner().clone();
+    let out = blocking({
+        let state = state.clone();
+        move || api::undo(&state.context()?, &input, state.0.vault.as_ref()).map_err(ApiError::from)
+    })
+    .await?;
+    crate::tray::after_undo(&app, &state);
+    Ok(out)
+}
+
+#[tauri::command]
+pub async fn order_set(state: State<'_, AppState>, input: api::OrderInput) -> Answer<authtray_core::ops::order::OrderReport> {
+    let state = state.inner().clone();
+    let out = blocking({
+        let state = state.clone();
+        move || api::order_set(&state.context()?, &input).map_err(ApiError::from)
+    })
+    .await?;
+    state.with_live(|l| l.refresh());
+    Ok(out)
+}
+
+#[tauri::command]
+pub async fn order_clear(state: State<'_, AppState>, input: api::OrderInput) -> Answer<authtray_core::ops::order::OrderReport> {
+    let state = state.inner().clone();
+    let out = blocking({
+        let state = state.clone();
+        move || api::order_clear(&state.context()?, &input).map_err(ApiError::from)
+    })
+    .await?;
+    state.with_live(|l| l.refresh());
+    Ok(out)
+}
+
+#[tauri::command]
+pub async fn sync(state: State<'_, AppState>, input: api::SyncInput) -> Answer<authtray_core::ops::sync::SyncReport> {
+    let state = state.inner().clone();
+    blocking(move || {
+        // The live service records the run for the overview and the tray; without it (tests), run directly.
+        let plain = input.agents.is_empty() && !input.all_agents && input.profile_id.is_none() && !input.dry_run;
+        if plain {
+            if let Some(r) = state.with_live(|l| l.sync_now()) {
+                return r.map_err(ApiError::from);
+            }
+        }
+        let settings = Settings::load(&state.settings_path()).map_err(ApiError::from)?;
+        api::sync(&state.context()?, &input, &settings).map_err(ApiError::from)
+    })
+    .await
+}
+
+/// The latest mirror run, as the overview shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LastSync {
+    at: authtray_core::clock::Millis,
+    report: Option<authtray_core::ops::sync::SyncReport>,
+    error: Option<String>,
+}
+
+#[tauri::command]
+pub fn last_sync(state: State<'_, AppState>) -> Option<LastSync> {
+    let snap = state.with_live(|l| l.snapshot()).flatten()?;
+    let at = snap.last_sync_at?;
+    Some(LastSync { at, report: snap.last_sync.clone(), error: snap.last_sync_error.clone() })
+}
+
+/// `setAutostart`'s input.
+#[derive(serde::Deserialize)]
+pub struct AutostartInput {
+    enabled: bool,
+}
+
+#[tauri::command]
+pub fn set_autostart<R: Runtime>(app: AppHandle<R>, input: AutostartInput) -> Answer<bool> {
+    crate::tray::set_autostart(&app, input.enabled).map_err(|e| ApiError { status: 500, error: e, kind: "autostart" })?;
+    Ok(input.enabled)
+}

@@ -1,0 +1,31 @@
+//! Desktop notifications (notify-rust). A missing notification server is logged, never fatal;
+//! clicking a notification opens the window where the platform reports clicks.
+
+use tauri::{AppHandle, Runtime};
+
+/// Shows a notification from its own thread (the server may be slow or absent).
+pub fn send<R: Runtime>(app: &AppHandle<R>, summary: &str, body: &str, screen: &'static str) {
+    let (summary, body, app) = (summary.to_string(), body.to_string(), app.clone());
+    let spawned = std::thread::Builder::new().name("authtray-notify".into()).spawn(move || {
+        let mut n = notify_rust::Notification::new();
+        n.appname("authtray").summary(&summary).body(&body).icon("dialog-password");
+        #[cfg(all(unix, not(target_os = "macos")))]
+        n.action("default", "Open authtray");
+        match n.show() {
+            #[cfg(all(unix, not(target_os = "macos")))]
+            Ok(handle) => handle.wait_for_action(|action| {
+                if action == "default" {
+                    crate::window::open(&app, screen, None);
+                }
+            }),
+            #[cfg(not(all(unix, not(target_os = "macos"))))]
+            Ok(_) => {
+                let _ = (&app, screen);
+            }
+            Err(e) => tracing::warn!("cannot show a notification ({e}): {summary}"),
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the notification thread: {e}");
+    }
+}

@@ -1,0 +1,52 @@
+//! What the app's commands and tray share.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use authtray_core::api::ApiError;
+use authtray_core::clock::Millis;
+use authtray_core::env::Env;
+use authtray_core::live::Live;
+use authtray_core::ops::{Context, Options};
+use authtray_core::settings::Settings;
+use authtray_core::vault::Vault;
+
+/// Shared app state (cheap to clone).
+#[derive(Clone)]
+pub struct AppState(pub Arc<Shared>);
+
+/// The state behind [`AppState`].
+pub struct Shared {
+    /// The environment the engine resolves paths from.
+    pub env: Env,
+    /// Engine options.
+    pub options: Options,
+    /// Where Undo's credential is kept.
+    pub vault: Box<dyn Vault>,
+    /// The live-mirroring service, once started.
+    pub live: Mutex<Option<Live>>,
+    /// Until when the tray's Undo entry is offered.
+    pub undo_until: Mutex<Option<Millis>>,
+}
+
+impl AppState {
+    /// New state; the live service is started separately (not in the mock-runtime tests).
+    pub fn new(env: Env, options: Options, vault: Box<dyn Vault>) -> AppState {
+        AppState(Arc::new(Shared { env, options, vault, live: Mutex::new(None), undo_until: Mutex::new(None) }))
+    }
+
+    /// Loads the engine context now.
+    pub fn context(&self) -> Result<Context, ApiError> {
+        Context::load(self.0.env.clone(), &self.0.options).map_err(ApiError::from)
+    }
+
+    /// The settings file.
+    pub fn settings_path(&self) -> PathBuf {
+        Settings::path(&authtray_core::paths::config_dir(&self.0.env))
+    }
+
+    /// Runs `f` with the live service, if it runs.
+    pub fn with_live<T>(&self, f: impl FnOnce(&Live) -> T) -> Option<T> {
+        self.0.live.lock().ok().and_then(|g| g.as_ref().map(f))
+    }
+}

@@ -1,0 +1,391 @@
+//! The tray icon and its menu: draws the core's [`Glance`], turns menu clicks into engine calls.
+//!
+//! Linux (Tauri 2.12) reports no tray clicks, opens the menu on left click, and cannot swap a
+//! menu once set, so the menu is built once and its items are edited, inserted and removed in place.
+
+use std::sync::Mutex;
+
+use authtray_core::api;
+use authtray_core::clock::now_ms;
+use authtray_core::glance::{Glance, Overall};
+use authtray_core::live::Update;
+use authtray_core::vault::UNDO_WINDOW_MS;
+use tauri::image::Image;
+use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
+use tauri::tray::{TrayIcon, TrayIconBuilder};
+use tauri::{AppHandle, Manager, Runtime};
+use tauri_plugin_autostart::ManagerExt as _;
+use tauri_plugin_clipboard_manager::ClipboardExt as _;
+
+use crate::state::AppState;
+
+/// The tray's id (also in the icon window's WM_CLASS on Linux, which the tests look for).
+pub const TRAY_ID: &str = "authtray";
+
+/// The menu items that change.
+pub struct Handles<R: Runtime> {
+    tray: TrayIcon<R>,
+    menu: Menu<R>,
+    headline: MenuItem<R>,
+    lines: Vec<MenuItem<R>>,
+    source: MenuItem<R>,
+    undo: MenuItem<R>,
+    autostart: CheckMenuItem<R>,
+    shown: Option<Overall>,
+}
+
+/// Where the handles live (managed state).
+pub struct TrayState<R: Runtime>(pub Mutex<Option<Handles<R>>>);
+
+/// Position of the first profile line in the menu (after the headline and a separator).
+const FIRST_LINE: usize = 2;
+
+fn icon(state: Overall) -> (&'static [u8], bool) {
+    let template = cfg!(target_os = "macos");
+    let bytes: &'static [u8] = match (state, template) {
+        (Overall::Healthy, false) => include_bytes!("../../icons/tray-healthy.png"),
+        (Overall::Attention, false) => include_bytes!("../../icons/tray-attention.png"),
+        (Overall::Broken, false) => include_bytes!("../../icons/tray-broken.png"),
+        (Overall::Healthy, true) => include_bytes!("../../icons/tray-healthy-template.png"),
+        (Overall::Attention, true) => include_bytes!("../../icons/tray-attention-template.png"),
+        (Overall::Broken, true) => include_bytes!("../../icons/tray-broken-template.png"),
+    };
+    (bytes, template)
+}
+
+/// Builds the tray. Fails (without panicking) when the platform cannot show one.
+pub fn install<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
+    let e = |e: tauri::Error| e.to_string();
+    let headline = MenuItem::with_id(app, "headline", "Checking credentials…", false, None::<&str>).map_err(e)?;
+    let source = MenuItem::with_id(app, "source", "Claude Code: …", false, None::<&str>).map_err(e)?;
+    let paste = MenuItem::with_id(app, "paste", "Paste token from clipboard", true, None::<&str>).map_err(e)?;
+    let undo = MenuItem::with_id(app, "undo", "Undo last paste", false, None::<&str>).map_err(e)?;
+    let sync = MenuItem::with_id(app, "sync", "Sync now", true, None::<&str>).map_err(e)?;
+    let open = MenuItem::with_id(app, "open", "Open authtray…", true, None::<&str>).map_err(e)?;
+    let autostart = CheckMenuItem::with_id(app, "autostart", "Start at login", true, crate::commands::autostart_enabled(app), None::<&str>).map_err(e)?;
+    let quit = MenuItem::with_id(app, "quit", "Quit authtray", true, None::<&str>).map_err(e)?;
+    let menu = Menu::with_items(
+        app,
+        &[
+            &headline,
+            &PredefinedMenuItem::separator(app).map_err(e)?,
+            &source,
+            &PredefinedMenuItem::separator(app).map_err(e)?,
+            &paste,
+            &undo,
+            &sync,
+            &open,
+            &PredefinedMenuItem::separator(app).map_err(e)?,
+            &autostart,
+            &quit,
+        ],
+    )
+    .map_err(e)?;
+    let (bytes, template) = icon(Overall::Healthy);
+    let image = Image::from_bytes(bytes).map_err(e)?;
+    let tray = TrayIconBuilder::with_id(TRAY_ID)
+        .icon(image)
+        .icon_as_template(template)
+        .tooltip("authtray")
+        .menu(&menu)
+        .show_menu_on_left_click(true)
+        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
+        .build(app)
+        .map_err(e)?;
+    app.manage(TrayState(Mutex::new(Some(Handles { tray, menu, headline, lines: Vec::new(), source, undo, autostart, shown: None }))));
+    Ok(())
+}
+
+fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    match id {
+        "paste" => {
+            let app = app.clone();
+            std::thread::spawn(move || paste_from_clipboard(&app));
+        }
+        "undo" => {
+            let app = app.clone();
+            std::thread::spawn(move || undo_last(&app));
+        }
+        "sync" => {
+            let app = app.clone();
+            std::thread::spawn(move || {
+                let state = app.state::<AppState>().inner().clone();
+                match state.with_live(|l| l.sync_now()) {
+                    Some(Err(e)) => crate::notify::send(&app, "Sync failed", &e.to_string(), "overview"),
+                    Some(Ok(r)) if r.failed() => crate::notify::send(&app, "Sync failed", &failures(&r), "overview"),
+                    _ => {}
+                }
+            });
+        }
+        "open" => crate::window::open(app, "overview", None),
+        "autostart" => {
+            let want = !crate::commands::autostart_enabled(app);
+            if let Err(e) = set_autostart(app, want) {
+                tracing::warn!("{e}");
+            }
+        }
+        "quit" => app.exit(0),
+        _ => {}
+    }
+}
+
+fn failures(r: &authtray_core::ops::sync::SyncReport) -> String {
+    r.agents.iter().filter_map(|a| a.error.as_ref().map(|e| format!("{}: {e}", a.agent))).collect::<Vec<_>>().join("\n")
+}
+
+/// Turns start-at-login on or off and ticks the menu item to match what the OS now says.
+pub fn set_autostart<R: Runtime>(app: &AppHandle<R>, enabled: bool) -> Result<(), String> {
+    let m = app.autolaunch();
+    let r = if enabled { m.enable() } else { m.disable() };
+    let now = m.is_enabled().unwrap_or(false);
+    with_handles(app, move |h| {
+        let _ = h.autostart.set_checked(now);
+    });
+    r.map_err(|e| format!("cannot change start at login: {e}"))
+}
+
+fn with_handles<R: Runtime>(app: &AppHandle<R>, f: impl FnOnce(&mut Handles<R>) + Send + 'static) {
+    let handle = app.clone();
+    // Menu and icon changes must happen on the main thread.
+    let _ = app.run_on_main_thread(move || {
+        if let Some(ts) = handle.try_state::<TrayState<R>>() {
+            if let Ok(mut g) = ts.0.lock() {
+                if let Some(h) = g.as_mut() {
+                    f(h);
+                }
+            }
+        }
+    });
+}
+
+/// Draws a new glance: icon, headline, one line per profile, the source line.
+pub fn draw<R: Runtime>(app: &AppHandle<R>, glance: Glance) {
+    let app2 = app.clone();
+    with_handles(app, move |h| {
+        if h.shown != Some(glance.overall) {
+            let (bytes, template) = icon(glance.overall);
+            if let Ok(img) = Image::from_bytes(bytes) {
+                let _ = h.tray.set_icon(Some(img));
+                let _ = h.tray.set_icon_as_template(template);
+            }
+            h.shown = Some(glance.overall);
+        }
+        let _ = h.headline.set_text(&glance.headline);
+        let _ = h.tray.set_tooltip(Some(&format!("authtray: {}", glance.headline)));
+        let _ = h.source.set_text(&glance.source);
+        let texts: Vec<String> = glance.lines.iter().map(|l| format!("{} {}", mark(l.state), l.text)).collect();
+        if texts.len() == h.lines.len() {
+            for (item, text) in h.lines.iter().zip(&texts) {
+                let _ = item.set_text(text);
+            }
+        } else {
+            for item in h.lines.drain(..) {
+                let _ = h.menu.remove(&item);
+            }
+            for (i, text) in texts.iter().enumerate() {
+                match MenuItem::with_id(&app2, format!("line-{i}"), text, false, None::<&str>) {
+                    Ok(item) => {
+                        let _ = h.menu.insert(&item, FIRST_LINE + i);
+                        h.lines.push(item);
+                    }
+                    Err(e) => tracing::warn!("cannot add a menu line: {e}"),
+                }
+            }
+        }
+        let undo_open = app2.state::<AppState>().0.undo_until.lock().ok().and_then(|g| *g).is_some_and(|u| now_ms() < u);
+        let _ = h.undo.set_enabled(undo_open);
+    });
+}
+
+/// A shape for each state, so the menu does not rely on colour.
+fn mark(state: Overall) -> &'static str {
+    match state {
+        Overall::Healthy => "✓",
+        Overall::Attention => "!",
+        Overall::Broken => "✕",
+    }
+}
+
+/// The live service's callback: redraw, notify.
+pub fn on_update<R: Runtime>(app: &AppHandle<R>, u: &Update) {
+    draw(app, u.snapshot.glance.clone());
+    for a in &u.alerts {
+        tracing::info!(key = %a.key, "alert: {}", a.summary);
+        crate::notify::send(app, &a.summary, &a.body, "overview");
+    }
+}
+
+/// "Paste token from clipboard": recognise, validate, save, confirm; anything else opens the
+/// paste screen with the reason (never the clipboard's content).
+fn paste_from_clipboard<R: Runtime>(app: &AppHandle<R>) {
+    let text = match app.clipboard().read_text() {
+        Ok(t) if !t.trim().is_empty() => t,
+        Ok(_) => return crate::window::open(app, "paste", Some("The clipboard is empty. Copy the token `claude setup-token` printed, or paste it here.")),
+        Err(e) => return crate::window::open(app, "paste", Some(&format!("authtray could not read the clipboard ({e}). Paste the token here."))),
+    };
+    let check = api::check_token(&api::CheckInput { token: text.clone(), provider: None });
+    if !check.valid {
+        let why = check.message.unwrap_or_else(|| "it is not a token authtray recognises".into());
+        return crate::window::open(app, "paste", Some(&format!("The clipboard does not hold a token authtray can save: {why}")));
+    }
+    let state = app.state::<AppState>().inner().clone();
+    let input = api::PasteInput { token: text, provider: None, profile_id: None, expires_in: None, agent: None };
+    match state.context().and_then(|ctx| api::paste(&ctx, &input, state.0.vault.as_ref()).map_err(api::ApiError::from)) {
+        Ok(out) => {
+            let r = &out.report;
+            let expiry = r.expires_at.map(|e| format!(", {}", authtray_core::duration::describe_expiry(e, now_ms()))).unwrap_or_default();
+            let undo = if out.undo_id.is_some() { "\nUndo is in the authtray menu for 5 minutes." } else { "" };
+            crate::notify::send(app, "Token saved", &format!("{} → {} (agent {}){expiry}{undo}", r.token, r.profile_id, r.agent), "overview");
+            after_paste(app, &state, &out);
+        }
+        Err(e) => {
+            crate::notify::send(app, "Could not save the token", &e.error, "paste");
+            crate::window::open(app, "paste", Some(&e.error));
+        }
+    }
+}
+
+/// After any paste: offer Undo for its window, redraw.
+pub fn after_paste<R: Runtime>(app: &AppHandle<R>, state: &AppState, out: &api::PasteOutcome) {
+    if let Some(until) = out.undo_until {
+        if let Ok(mut g) = state.0.undo_until.lock() {
+            *g = Some(until);
+        }
+        // Grey the entry out when the window passes (a redraw re-checks the time).
+        let app = app.clone();
+        std::thread::spawn(move || {
+            let wait = (until - now_ms()).max(0) as u64 + 500;
+            std::thread::sleep(std::time::Duration::from_millis(wait.min(UNDO_WINDOW_MS as u64 + 1000)));
+            with_handles(&app, |h| {
+                let _ = h.undo.set_enabled(false);
+            });
+        });
+    }
+    if state.with_live(|l| l.refresh()).is_none() {
+        with_handles(app, |h| {
+            let _ = h.undo.set_enabled(true);
+        });
+    }
+}
+
+/// After Undo: no more Undo, redraw.
+pub fn after_undo<R: Runtime>(app: &AppHandle<R>, state: &AppState) {
+    if let Ok(mut g) = state.0.undo_until.lock() {
+        *g = None;
+    }
+    with_handles(app, |h| {
+        let _ = h.undo.set_enabled(false);
+    });
+    state.with_live(|l| l.refresh());
+}
+
+fn undo_last<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>().inner().clone();
+    let r = state.context().and_then(|ctx| api::undo(&ctx, &api::UndoInput { id: None }, state.0.vault.as_ref()).map_err(api::ApiError::from));
+    match r {
+        Ok(u) => {
+            let what = match (&u.token, u.action) {
+                (Some(t), "restored") => format!("{t} is back in {}", u.profile_id),
+                _ => format!("{} was removed", u.profile_id),
+            };
+            crate::notify::send(app, "Paste undone", &what, "overview");
+        }
+        Err(e) => crate::notify::send(app, "Cannot undo", &e.error, "overview"),
+    }
+    after_undo(app, &state);
+}
+
+/// Why no tray can be shown here, if so: on Linux the appindicator library is loaded at run
+/// time (a missing one would panic inside the tray code) and a tray host must be running.
+pub fn unavailable() -> Option<String> {
+    #[cfg(target_os = "linux")]
+    {
+        linux::unavailable()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+#[cfg(target_os = "linux")]
+mod linux {
+    use gtk::gio;
+    use gtk::glib::prelude::*;
+
+    pub fn unavailable() -> Option<String> {
+        let libs = ["libayatana-appindicator3.so.1", "libappindicator3.so.1"];
+        let loaded = libs.iter().any(|name| {
+            let Ok(c) = std::ffi::CString::new(*name) else { return false };
+            // SAFETY: dlopen with a valid C string; the handle is kept (the tray code loads it again).
+            !unsafe { libc::dlopen(c.as_ptr(), libc::RTLD_LAZY) }.is_null()
+        });
+        if !loaded {
+            return Some("the appindicator library is not installed (Debian/Ubuntu: libayatana-appindicator3-1)".into());
+        }
+        if status_notifier_watcher() || xembed_tray() {
+            None
+        } else {
+            Some("no system tray is running (no StatusNotifierWatcher on the session bus, no XEmbed tray on the display)".into())
+        }
+    }
+
+    fn status_notifier_watcher() -> bool {
+        let Ok(bus) = gio::bus_get_sync(gio::BusType::Session, None::<&gio::Cancellable>) else { return false };
+        bus.call_sync(
+            Some("org.freedesktop.DBus"),
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus",
+            "NameHasOwner",
+            Some(&("org.kde.StatusNotifierWatcher",).to_variant()),
+            Some(gtk::glib::VariantTy::new("(b)").expect("static type")),
+            gio::DBusCallFlags::NONE,
+            1000,
+            None::<&gio::Cancellable>,
+        )
+        .ok()
+        .and_then(|v| v.get::<(bool,)>())
+        .is_some_and(|(b,)| b)
+    }
+
+    /// Whether an XEmbed tray owns `_NET_SYSTEM_TRAY_S<screen>`. GDK only reports owners it
+    /// created itself, so Xlib is asked directly (loaded at run time, as GTK already has it).
+    fn xembed_tray() -> bool {
+        type OpenDisplay = unsafe extern "C" fn(*const libc::c_char) -> *mut libc::c_void;
+        type DefaultScreen = unsafe extern "C" fn(*mut libc::c_void) -> libc::c_int;
+        type InternAtom = unsafe extern "C" fn(*mut libc::c_void, *const libc::c_char, libc::c_int) -> libc::c_ulong;
+        type GetSelectionOwner = unsafe extern "C" fn(*mut libc::c_void, libc::c_ulong) -> libc::c_ulong;
+        type CloseDisplay = unsafe extern "C" fn(*mut libc::c_void) -> libc::c_int;
+        // SAFETY: symbols are looked up by their Xlib names and called with their Xlib signatures;
+        // every pointer is checked for null before use, and the display is closed again.
+        unsafe {
+            let lib = libc::dlopen(c"libX11.so.6".as_ptr(), libc::RTLD_LAZY);
+            if lib.is_null() {
+                return false;
+            }
+            let sym = |name: &std::ffi::CStr| libc::dlsym(lib, name.as_ptr());
+            let (open, default_screen, intern, owner, close) =
+                (sym(c"XOpenDisplay"), sym(c"XDefaultScreen"), sym(c"XInternAtom"), sym(c"XGetSelectionOwner"), sym(c"XCloseDisplay"));
+            if [open, default_screen, intern, owner, close].iter().any(|p| p.is_null()) {
+                return false;
+            }
+            let open: OpenDisplay = std::mem::transmute(open);
+            let default_screen: DefaultScreen = std::mem::transmute(default_screen);
+            let intern: InternAtom = std::mem::transmute(intern);
+            let owner: GetSelectionOwner = std::mem::transmute(owner);
+            let close: CloseDisplay = std::mem::transmute(close);
+            let display = open(std::ptr::null());
+            if display.is_null() {
+                return false;
+            }
+            let Ok(name) = std::ffi::CString::new(format!("_NET_SYSTEM_TRAY_S{}", default_screen(display))) else {
+                close(display);
+                return false;
+            };
+            let atom = intern(display, name.as_ptr(), 0);
+            let found = atom != 0 && owner(display, atom) != 0;
+            close(display);
+            found
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! The authtray window: created when asked for and destroyed when closed, so no webview (and
+//! no WebKit process) lives while the app sits in the tray.
+
+use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
+
+/// The window's label (the capability in `capabilities/default.json` names it).
+pub const LABEL: &str = "main";
+
+/// Shows the window on `screen` (`overview`, `paste` …), with an optional notice on top.
+pub fn open<R: Runtime>(app: &AppHandle<R>, screen: &str, notice: Option<&str>) {
+    if let Some(w) = app.get_webview_window(LABEL) {
+        let notice = serde_json::to_string(&notice).unwrap_or_else(|_| "null".into());
+        let screen = serde_json::to_string(screen).unwrap_or_else(|_| "\"overview\"".into());
+        let _ = w.eval(format!("globalThis.authtrayShow && globalThis.authtrayShow({screen}, {notice})"));
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+        return;
+    }
+    let mut url = String::from("index.html");
+    if let Some(n) = notice {
+        url.push_str("?notice=");
+        url.push_str(&encode(n));
+    }
+    url.push('#');
+    url.push_str(screen);
+    let built = WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App(url.into()))
+        .title("authtray")
+        .inner_size(920.0, 720.0)
+        .min_inner_size(480.0, 400.0)
+        .build();
+    match built {
+        Ok(w) => {
+            let _ = w.set_focus();
+        }
+        Err(e) => tracing::error!("cannot open the authtray window: {e}"),
+    }
+}
+
+/// Percent-encodes a query value.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
