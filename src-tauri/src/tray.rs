@@ -135,6 +135,9 @@ fn failures(r: &authtray_core::ops::sync::SyncReport) -> String {
 
 /// Turns start-at-login on or off and ticks the menu item to match what the OS now says.
 pub fn set_autostart<R: Runtime>(app: &AppHandle<R>, enabled: bool) -> Result<(), String> {
+    if app.try_state::<tauri_plugin_autostart::AutoLaunchManager>().is_none() {
+        return Err("start at login is not available in this build".into());
+    }
     let m = app.autolaunch();
     let r = if enabled { m.enable() } else { m.disable() };
     let now = m.is_enabled().unwrap_or(false);
