@@ -47,7 +47,8 @@ fn options() -> Options {
 /// Starts the app: single instance, tray (or the window when there can be no tray), live mirroring.
 pub fn run() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("AUTHTRAY_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).try_init();
     let show = std::env::args().any(|a| a == "--show");
     let env = Env::from_process();
     let state = AppState::new(env.clone(), options(), Box::new(vault::KeyringVault));

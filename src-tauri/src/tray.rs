@@ -177,6 +177,7 @@ pub fn draw<R: Runtime>(app: &AppHandle<R>, glance: Glance) {
         let _ = h.tray.set_tooltip(Some(&format!("authtray: {}", glance.headline)));
         let _ = h.source.set_text(&glance.source);
         let texts: Vec<String> = glance.lines.iter().map(|l| format!("{} {}", mark(l.state), l.text)).collect();
+        tracing::debug!(icon = ?glance.overall, headline = %glance.headline, lines = ?texts, source = %glance.source, "tray menu");
         if texts.len() == h.lines.len() {
             for (item, text) in h.lines.iter().zip(&texts) {
                 let _ = item.set_text(text);
@@ -232,9 +233,11 @@ fn paste_from_clipboard<R: Runtime>(app: &AppHandle<R>) {
         return crate::window::open(app, "paste", Some(&format!("The clipboard does not hold a token authtray can save: {why}")));
     }
     let state = app.state::<AppState>().inner().clone();
+    tracing::debug!(provider = ?check.provider, "pasting from the clipboard");
     let input = api::PasteInput { token: text, provider: None, profile_id: None, expires_in: None, agent: None };
     match state.context().and_then(|ctx| api::paste(&ctx, &input, state.0.vault.as_ref()).map_err(api::ApiError::from)) {
         Ok(out) => {
+            tracing::debug!(undo = out.undo_id.is_some(), "pasted from the clipboard");
             let r = &out.report;
             let expiry = r.expires_at.map(|e| format!(", {}", authtray_core::duration::describe_expiry(e, now_ms()))).unwrap_or_default();
             let undo = if out.undo_id.is_some() { "\nUndo is in the authtray menu for 5 minutes." } else { "" };

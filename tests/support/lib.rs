@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod desktop;
 pub mod reliability;
 pub mod scenarios;
 pub mod serve;

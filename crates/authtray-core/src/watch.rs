@@ -63,8 +63,12 @@ impl Watch {
         let (tx, rx) = mpsc::channel::<Msg>();
         let fs_tx = tx.clone();
         let mut fs = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-            if let Ok(ev) = res {
-                let _ = fs_tx.send(Msg::Fs(ev.paths));
+            // Reads (ours included: every status opens the files and lists the dirs) are not changes.
+            match res {
+                Ok(ev) if !matches!(ev.kind, notify::EventKind::Access(_)) => {
+                    let _ = fs_tx.send(Msg::Fs(ev.paths));
+                }
+                _ => {}
             }
         })
         .map_err(|e| Error::InvalidInput(format!("cannot watch files: {e}")))?;

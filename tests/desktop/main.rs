@@ -1,0 +1,157 @@
+//! The tray app on a real (virtual) Linux desktop: Xvfb, a session bus, trayer as the tray host,
+//! dunst answering notifications (every call recorded from the bus), gnome-keyring as the Secret
+//! Service, and the real gateway (openclaw 2026.5.28) checking what the app wrote.
+//! Screenshots go to target/test-artefacts/desktop/.
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use authtray_e2e::desktop::{desktop_tools, Desktop, Parts};
+use authtray_e2e::serve::artefacts;
+use authtray_e2e::{gateway_profile, now_ms, oracle_bin, setup_token, Sandbox, OPENCLAW_JSON};
+use serde_json::json;
+
+/// One desktop at a time: each starts WebKit, and the machine has two cores.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write_login(home: &Path, access: &str, expires_at: i64, by_rename: bool) {
+    let dir = home.join(".claude");
+    std::fs::create_dir_all(&dir).expect("claude dir");
+    let doc = json!({"claudeAiOauth": {"accessToken": access, "refreshToken": format!("sk-ant-ort01-{}", "r".repeat(40)), "expiresAt": expires_at, "scopes": ["user:inference"], "subscriptionType": "max"}});
+    if by_rename {
+        // As Claude Code does: a temp file renamed over the old one.
+        let tmp = dir.join(format!(".credentials.json.tmp.{}", std::process::id()));
+        std::fs::write(&tmp, doc.to_string()).expect("write temp");
+        std::fs::rename(&tmp, dir.join(".credentials.json")).expect("rename");
+    } else {
+        std::fs::write(dir.join(".credentials.json"), doc.to_string()).expect("write login");
+    }
+}
+
+fn mirror_token(s: &Sandbox) -> Option<String> {
+    let store: serde_json::Value = serde_json::from_slice(&std::fs::read(s.store_path()).ok()?).ok()?;
+    store["profiles"]["anthropic:claude-code"]["token"].as_str().map(str::to_string)
+}
+
+#[test]
+fn tray_menu_click_to_paste_undo_window_and_live_mirroring() {
+    let _one = serial();
+    let Some(_) = desktop_tools() else { return };
+    let Some(bin) = oracle_bin(&OPENCLAW_JSON) else { return };
+    let s = Sandbox::new(OPENCLAW_JSON, bin);
+    let (a, c, l1, l2) = (setup_token('A'), setup_token('C'), setup_token('L'), setup_token('M'));
+    assert_eq!(s.gateway_paste(&a, "anthropic:manual", Some("365d")).code, 0);
+    write_login(s.home(), &l1, now_ms() + 8 * 3_600_000, false);
+    let shots = artefacts("desktop");
+    let mut d = Desktop::start(&s.home().join("desktop"), Parts::FULL);
+    d.start_app(s.home(), &[]);
+
+    // The icon appears, and the live service mirrors Claude Code's login at start.
+    d.tray_icon();
+    d.wait_for("the mirror at start", Duration::from_secs(20), || (mirror_token(&s).as_deref() == Some(l1.as_str())).then_some(()));
+    d.screenshot(&shots.join("tray-icon.png"));
+    d.wait_for("the menu lines", Duration::from_secs(10), || {
+        let log = d.app_log();
+        (log.contains("anthropic:manual — expires in 364 d") && log.contains("anthropic:claude-code — expires in")).then_some(())
+    });
+    assert!(d.app_window().is_none(), "a window opened although a tray host runs");
+
+    // Paste from a valid clipboard: saved (the gateway reads it), confirmed by a notification
+    // with the redacted token only.
+    d.set_clipboard(&c);
+    d.menu_item(1, Some(&shots.join("tray-menu.png")));
+    d.wait_for("the pasted token in the store", Duration::from_secs(20), || (s.store()["profiles"]["anthropic:manual"]["token"] == c.as_str()).then_some(()));
+    let (status, _) = s.gateway_status();
+    assert_eq!(gateway_profile(&status, "anthropic:manual")["status"], "ok");
+    let saved = d.wait_for("the confirmation", Duration::from_secs(20), || d.notifications().into_iter().find(|n| n.1 == "Token saved"));
+    assert_eq!(saved.0, "authtray");
+    assert!(saved.2.starts_with("sk-ant-oat01-…CCCC → anthropic:manual (agent main)"), "{saved:?}");
+    assert!(saved.2.contains("Undo"), "{saved:?}");
+
+    // Undo (the previous credential came back from the Secret Service).
+    d.menu_item(2, None);
+    d.wait_for("the undo", Duration::from_secs(20), || (s.store()["profiles"]["anthropic:manual"]["token"] == a.as_str()).then_some(()));
+    d.wait_for("the undo notification", Duration::from_secs(10), || d.notifications().into_iter().find(|n| n.1 == "Paste undone"));
+
+    // An invalid clipboard opens the paste screen instead of guessing.
+    d.set_clipboard("hello, this is not a token");
+    let before = std::fs::read(s.store_path()).expect("store");
+    d.menu_item(1, None);
+    let w = d.wait_for("the window", Duration::from_secs(30), || d.app_window());
+    std::thread::sleep(Duration::from_millis(1500));
+    d.screenshot(&shots.join("window-invalid-clipboard.png"));
+    assert_eq!(std::fs::read(s.store_path()).expect("store"), before, "an invalid clipboard wrote");
+    d.xdotool(&["windowclose", &w]);
+    d.wait_for("the window to close", Duration::from_secs(10), || d.app_window().is_none().then_some(()));
+    assert!(d.app_alive(), "closing the window quit the app");
+
+    // "Open authtray…" (Paste, Sync now, Open: Undo is disabled again).
+    d.menu_item(3, None);
+    d.wait_for("the window", Duration::from_secs(30), || d.app_window());
+    std::thread::sleep(Duration::from_millis(1500));
+    d.screenshot(&shots.join("window-open.png"));
+
+    // Claude Code replaces its credentials by rename: the store follows with no user action.
+    let t = Instant::now();
+    write_login(s.home(), &l2, now_ms() + 8 * 3_600_000, true);
+    d.wait_for("the mirror after the rename", Duration::from_secs(10), || (mirror_token(&s).as_deref() == Some(l2.as_str())).then_some(()));
+    eprintln!("credentials rename → store: {} ms", t.elapsed().as_millis());
+
+    // No full token ever went over the bus or into the log.
+    for secret in [&a, &c, &l1, &l2] {
+        assert!(!d.notification_log().contains(secret.as_str()), "a notification carried a full token");
+        assert!(!d.app_log().contains(secret.as_str()), "the app log carried a full token");
+    }
+    assert!(d.app_alive());
+}
+
+#[test]
+fn an_expiring_pasted_token_notifies_once_and_not_again_after_a_restart() {
+    let _one = serial();
+    let Some(_) = desktop_tools() else { return };
+    let s = Sandbox::offline(OPENCLAW_JSON);
+    let expires = now_ms() + 20 * 60_000;
+    s.write_store(&json!({"version": 1, "profiles": {"anthropic:manual": {"type": "token", "provider": "anthropic", "token": setup_token('E'), "expires": expires}}}).to_string());
+    // The generation cannot be told from disk without the gateway CLI: say it.
+    let cfg = s.home().join(".config/authtray");
+    std::fs::create_dir_all(&cfg).expect("config dir");
+    let mut d = Desktop::start(&s.home().join("desktop"), Parts::FULL);
+    let env = [("OPENCLAW_STATE_DIR", s.state_dir().to_string_lossy().into_owned())];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    d.start_app(s.home(), &env);
+    d.tray_icon();
+    let expiring = |d: &Desktop| d.notifications().into_iter().filter(|n| n.1.starts_with("anthropic:manual expires in")).count();
+    d.wait_for("the expiry notification", Duration::from_secs(20), || (expiring(&d) > 0).then_some(()));
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(expiring(&d), 1, "{:?}", d.notifications());
+    assert!(d.app_log().contains("icon=Attention"), "the icon did not turn to attention");
+
+    d.start_app(s.home(), &env);
+    d.tray_icon();
+    d.wait_for("the restarted app's first update", Duration::from_secs(20), || d.app_log().contains("tray menu").then_some(()));
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(expiring(&d), 1, "the alert fired again after a restart: {:?}", d.notifications());
+}
+
+#[test]
+fn starts_and_stays_up_without_tray_host_notification_server_or_secret_service() {
+    let _one = serial();
+    let Some(_) = desktop_tools() else { return };
+    let s = Sandbox::offline(OPENCLAW_JSON);
+    s.write_store(&json!({"version": 1, "profiles": {"anthropic:manual": {"type": "token", "provider": "anthropic", "token": setup_token('X'), "expires": now_ms() + 60_000}}}).to_string());
+    let mut d = Desktop::start(&s.home().join("desktop"), Parts::BARE);
+    d.start_app(s.home(), &[("OPENCLAW_STATE_DIR", &s.state_dir().to_string_lossy())]);
+    // No tray host: the window opens instead.
+    d.wait_for("the window", Duration::from_secs(30), || d.app_window());
+    std::thread::sleep(Duration::from_secs(5));
+    assert!(d.app_alive(), "the app died:\n{}", d.app_log());
+    let log = d.app_log();
+    assert!(log.contains("no system tray is running"), "{log}");
+    assert!(!log.contains("panicked"), "{log}");
+    d.screenshot(&artefacts("desktop").join("no-tray-host.png"));
+}
