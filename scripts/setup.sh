@@ -64,6 +64,11 @@ fi
 log "$(cargo --version)"
 
 if [ $want_test -eq 1 ]; then
+  # WebDriver for the app's window (tauri-driver drives WebKitWebDriver); about a minute to build.
+  if [ "$(uname -s)" = Linux ] && ! have tauri-driver; then
+    log "cargo install tauri-driver"
+    cargo install tauri-driver --locked --quiet
+  fi
   # playwright-core and axe-core for the web UI tests (no browser download: the system's Chromium).
   if have npm; then
     (cd "$here/tests/web" && { [ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ] || npm ci --no-audit --no-fund --loglevel=error; })

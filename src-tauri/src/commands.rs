@@ -142,6 +142,10 @@ pub struct LastSync {
 pub fn last_sync(state: State<'_, AppState>) -> Option<LastSync> {
     let snap = state.with_live(|l| l.snapshot()).flatten()?;
     let at = snap.last_sync_at?;
+    // A run that found no login to mirror is not a sync to report.
+    if snap.last_sync.is_none() && snap.last_sync_error.is_none() {
+        return None;
+    }
     Some(LastSync { at, report: snap.last_sync.clone(), error: snap.last_sync_error.clone() })
 }
 

@@ -155,3 +155,40 @@ fn starts_and_stays_up_without_tray_host_notification_server_or_secret_service()
     assert!(!log.contains("panicked"), "{log}");
     d.screenshot(&artefacts("desktop").join("no-tray-host.png"));
 }
+
+mod webdriver;
+
+#[test]
+fn the_window_loads_the_ui_and_lists_profiles_through_webdriver() {
+    let _one = serial();
+    let Some(_) = desktop_tools() else { return };
+    if !webdriver::have_tauri_driver() {
+        return;
+    }
+    let s = Sandbox::offline(OPENCLAW_JSON);
+    s.write_store(&json!({"version": 1, "profiles": {
+        "anthropic:manual": {"type": "token", "provider": "anthropic", "token": setup_token('W'), "expires": now_ms() + 30 * 86_400_000i64},
+        "openai:default": {"type": "api_key", "provider": "openai", "key": format!("sk-proj-{}", "k".repeat(40))},
+    }}).to_string());
+    let d = Desktop::start(&s.home().join("desktop"), webdriver::parts());
+    let state_dir = s.state_dir().to_string_lossy().into_owned();
+    let driver = webdriver::TauriDriver::start(&d, s.home(), &[("OPENCLAW_STATE_DIR", &state_dir)]);
+    let w = webdriver::Driver::new(&driver.addr, &["--show"]);
+    let _log = LogOnPanic(s.home().join("tauri-driver.log"));
+    assert_eq!(w.title(), "authtray");
+    let rows = w.texts("#overview-agents tbody tr", Duration::from_secs(30));
+    assert!(rows.iter().any(|r| r.contains("anthropic:manual") && r.contains("expires in 29 d")), "{rows:?}");
+    assert!(rows.iter().any(|r| r.contains("openai:default") && r.contains("static")), "{rows:?}");
+    assert!(!rows.join(" ").contains(&setup_token('W')), "the window showed a full token");
+}
+
+/// Prints a log file if the test fails while this is alive.
+struct LogOnPanic(std::path::PathBuf);
+
+impl Drop for LogOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("--- {} ---\n{}", self.0.display(), std::fs::read_to_string(&self.0).unwrap_or_default());
+        }
+    }
+}

@@ -71,7 +71,11 @@ function render(focus) {
     if (key === name) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
-  screens[name].render(app);
+  try {
+    screens[name].render(app);
+  } catch (e) {
+    showError(`authtray could not draw this screen: ${e.message}`);
+  }
   if (focus) document.getElementById(`h-${name}`).focus();
 }
 
@@ -89,6 +93,10 @@ async function syncNow() {
     button.textContent = 'Sync now';
   }
 }
+
+// A bug in a screen must show up as a message, never as a blank screen.
+window.addEventListener('error', (e) => showError(`authtray's window hit an error: ${e.message}`));
+window.addEventListener('unhandledrejection', (e) => showError(e.reason && e.reason.message ? e.reason.message : String(e.reason)));
 
 async function start() {
   for (const s of Object.values(screens)) s.init?.(app);

@@ -40,7 +40,7 @@ function claudeCard(cc) {
 
 function syncCard(last) {
   const body = [];
-  if (!last) {
+  if (!last || (!last.report && !last.error)) {
     body.push(el('p', { class: 'meta' }, 'No sync has run from here yet. Use Sync now to mirror Claude Code\'s login into the gateway.'));
   } else if (last.error) {
     body.push(el('p', {}, badge('expired', 'failed'), ' ', last.error), el('p', { class: 'meta' }, `${ago(last.at)}`));
