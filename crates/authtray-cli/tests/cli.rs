@@ -367,3 +367,54 @@ fn sqlite_writes_go_through_the_gateway_cli_and_never_echo_it() {
     assert!(!argv.contains("CANARY"), "the token must not be in argv: {argv}");
     assert!(!h.path().join(".openclaw/agents/main/agent/auth-profiles.json").exists());
 }
+
+#[test]
+fn watch_mirrors_at_start_and_on_a_rename_then_stops_on_ctrl_c() {
+    use std::io::BufRead;
+    let h = Home::new().openclaw_json();
+    let (first, second) = (canary('W'), canary('X'));
+    h.login(&first, now_ms() + 8 * HOUR);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_authtray"))
+        .args(["watch", "--json"])
+        .env_clear()
+        .env("HOME", h.path())
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("authtray watch runs");
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    let out = child.stdout.take().expect("stdout");
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")));
+        }
+    });
+    let wait = std::time::Duration::from_secs(10);
+    let start = rx.recv_timeout(wait).expect("a first update");
+    assert_eq!(start["cause"], "start");
+    assert_eq!(start["snapshot"]["lastSync"]["agents"][0]["action"], "create", "{start}");
+    let stored = |h: &Home| std::fs::read_to_string(h.store_path()).unwrap_or_default();
+    assert!(stored(&h).contains(&first));
+    // Claude Code replaces the file by rename.
+    let dir = h.path().join(".claude");
+    let doc = json!({"claudeAiOauth": {"accessToken": second, "refreshToken": "sk-ant-ort01-CANARYREFRESH", "expiresAt": now_ms() + 9 * HOUR}});
+    std::fs::write(dir.join(".credentials.json.tmp"), doc.to_string()).expect("temp");
+    std::fs::rename(dir.join(".credentials.json.tmp"), dir.join(".credentials.json")).expect("rename");
+    let changed = loop {
+        let u = rx.recv_timeout(wait).expect("an update after the rename");
+        if u["cause"] == "login-changed" {
+            break u;
+        }
+    };
+    assert_eq!(changed["snapshot"]["lastSync"]["agents"][0]["action"], "update", "{changed}");
+    assert!(stored(&h).contains(&second));
+    assert!(!changed.to_string().contains(&second), "watch printed a full token");
+    // SAFETY: kill(2) on our own child.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let status = child.wait().expect("exits");
+    assert_eq!(status.code(), Some(0));
+}
