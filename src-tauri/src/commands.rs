@@ -43,6 +43,7 @@ pub fn autostart_enabled<R: Runtime>(app: &AppHandle<R>) -> bool {
 
 #[tauri::command]
 pub async fn status(state: State<'_, AppState>) -> Answer<authtray_core::ops::status::StatusReport> {
+    tracing::debug!("status requested by the window");
     let state = state.inner().clone();
     blocking(move || Ok(authtray_core::ops::status::status(&state.context()?, authtray_core::health::DEFAULT_WARN_MS))).await
 }
@@ -125,6 +126,17 @@ pub async fn sync(state: State<'_, AppState>, input: api::SyncInput) -> Answer<a
         }
         let settings = Settings::load(&state.settings_path()).map_err(ApiError::from)?;
         api::sync(&state.context()?, &input, &settings).map_err(ApiError::from)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn glance(state: State<'_, AppState>) -> Answer<authtray_core::glance::Glance> {
+    let state = state.inner().clone();
+    blocking(move || {
+        let settings = Settings::load(&state.settings_path()).map_err(ApiError::from)?;
+        let last = state.with_live(|l| l.snapshot()).flatten().and_then(|s| s.last_sync.clone());
+        Ok(api::glance(&state.context()?, &settings, last.as_ref()))
     })
     .await
 }

@@ -32,6 +32,7 @@ pub fn builder<R: Runtime>(b: tauri::Builder<R>, state: AppState) -> tauri::Buil
         commands::order_clear,
         commands::sync,
         commands::last_sync,
+        commands::glance,
         commands::set_autostart,
     ])
 }

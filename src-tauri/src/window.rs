@@ -32,6 +32,11 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, screen: &str, notice: Option<&str>) 
     match built {
         Ok(w) => {
             let _ = w.set_focus();
+            w.on_window_event(|e| {
+                if let tauri::WindowEvent::Destroyed = e {
+                    reap_network_process();
+                }
+            });
         }
         Err(e) => tracing::error!("cannot open the authtray window: {e}"),
     }
@@ -45,4 +50,27 @@ fn encode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// With the last window gone, WebKitGTK keeps its network process (about 20 MB) alive for the
+/// app's lifetime; there is no public call to end it. authtray has no page open then, so it ends
+/// the process itself; WebKit starts a new one when the next window loads.
+fn reap_network_process() {
+    #[cfg(target_os = "linux")]
+    std::thread::spawn(|| {
+        // Let WebKit finish tearing the page down first.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let me = std::process::id();
+        let Ok(children) = std::fs::read_to_string(format!("/proc/{me}/task/{me}/children")) else { return };
+        for pid in children.split_whitespace().filter_map(|p| p.parse::<i32>().ok()) {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            if comm.trim_end() == "WebKitNetworkPr" || comm.trim_end() == "WebKitWebProces" {
+                tracing::debug!(pid, process = comm.trim_end(), "ending WebKit's helper process after the window closed");
+                // SAFETY: kill(2) on our own child process, identified just above.
+                unsafe {
+                    libc::kill(pid, libc::SIGTERM);
+                }
+            }
+        }
+    });
 }

@@ -86,6 +86,8 @@ fn info_status_and_check_token() {
     let ids: Vec<&str> = status["agents"][0]["profiles"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["anthropic:old", "anthropic:backup"]);
     assert!(!status.to_string().contains(OLD), "status carried a full token");
+    let glance = f.call("glance", json!({})).unwrap();
+    assert_eq!((glance["overall"].as_str(), glance["headline"].as_str()), (Some("healthy"), Some("All credentials healthy")));
     let ok = f.call("check_token", json!({"token": token('C')})).unwrap();
     assert_eq!((ok["valid"].as_bool(), ok["suggestedExpiry"].as_str()), (Some(true), Some("365d")));
     let bad = f.call("check_token", json!({"token": "sk-ant-oat01-x"})).unwrap();

@@ -90,9 +90,15 @@ fn tray_menu_click_to_paste_undo_window_and_live_mirroring() {
     d.wait_for("the window to close", Duration::from_secs(10), || d.app_window().is_none().then_some(()));
     assert!(d.app_alive(), "closing the window quit the app");
 
-    // "Open authtray…" (Paste, Sync now, Open: Undo is disabled again).
+    // WebKit's helper processes end with the window (nothing is kept alive in the tray).
+    d.wait_for("WebKit's processes to end", Duration::from_secs(10), || d.webkit_processes().is_empty().then_some(()));
+
+    // "Open authtray…" (Paste, Sync now, Open: Undo is disabled again): a new window loads and
+    // reaches the engine although WebKit's processes were ended.
+    let asked = d.app_log().matches("status requested by the window").count();
     d.menu_item(3, None);
     d.wait_for("the window", Duration::from_secs(30), || d.app_window());
+    d.wait_for("the reopened window to load", Duration::from_secs(30), || (d.app_log().matches("status requested by the window").count() > asked).then_some(()));
     std::thread::sleep(Duration::from_millis(1500));
     d.screenshot(&shots.join("window-open.png"));
 

@@ -181,6 +181,18 @@ impl Desktop {
         self.app.as_mut().is_some_and(|c| matches!(c.try_wait(), Ok(None)))
     }
 
+    /// The app's WebKit helper processes still running.
+    pub fn webkit_processes(&self) -> Vec<String> {
+        let Some(pid) = self.app.as_ref().map(Child::id) else { return Vec::new() };
+        let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+        children
+            .split_whitespace()
+            .filter_map(|c| std::fs::read_to_string(format!("/proc/{c}/comm")).ok())
+            .map(|c| c.trim().to_string())
+            .filter(|c| c.starts_with("WebKit"))
+            .collect()
+    }
+
     /// Stops the app (SIGTERM, then kill).
     pub fn stop_app(&mut self) {
         if let Some(mut c) = self.app.take() {

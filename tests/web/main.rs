@@ -59,6 +59,7 @@ fn the_ui_pastes_validates_and_orders_against_the_real_gateway() {
     assert!(rows.iter().any(|r| r.starts_with("anthropic:manual token") && r.contains("ok") && r.contains("expires in 364 d")), "{rows:?}");
     assert!(rows.iter().any(|r| r.starts_with("anthropic:backup token") && r.contains("static")), "{rows:?}");
     assert!(r["source"].as_str().unwrap().contains("not logged in"), "{r}");
+    assert!(r["headline"].as_str().unwrap().ends_with("All credentials healthy"), "{r}");
 
     // Invalid tokens: the engine's exact message each, and nothing written.
     let before = std::fs::read(s.store_path()).unwrap();
@@ -190,7 +191,7 @@ fn the_server_refuses_what_a_browser_attack_would_send() {
     assert_eq!(pasted["token"], authtray_core_redacted(&token));
     bodies.push(a.body);
     assert_eq!(s.store()["profiles"]["anthropic:manual"]["token"], token.as_str());
-    for path in ["/api/status", "/api/last-sync", "/api/settings", "/api/info", "/", "/js/main.js"] {
+    for path in ["/api/status", "/api/last-sync", "/api/glance", "/api/settings", "/api/info", "/", "/js/main.js"] {
         let a = request(host, "GET", path, &[("Host", host), ("Cookie", &cookie)], b"");
         assert_eq!(a.status, 200, "{path}: {a:?}");
         bodies.push(a.body);

@@ -9,7 +9,7 @@ import * as settings from './settings.js';
 const screens = { overview, paste, order, settings };
 
 /** What every screen may read. */
-export const app = { status: null, info: null, lastSync: null };
+export const app = { status: null, info: null, lastSync: null, glance: null };
 
 const banner = () => document.getElementById('banner');
 
@@ -48,9 +48,10 @@ export function clearError() {
 /** Reloads the status document and re-renders the current screen. */
 export async function refresh() {
   try {
-    const [status, lastSync] = await Promise.all([call('status'), call('lastSync').catch(() => null)]);
+    const [status, lastSync, glance] = await Promise.all([call('status'), call('lastSync').catch(() => null), call('glance').catch(() => null)]);
     app.status = status;
     app.lastSync = lastSync;
+    app.glance = glance;
     clearError();
   } catch (e) {
     showError(e);

@@ -14,12 +14,9 @@ export function render(app) {
     agents.replaceChildren();
     return;
   }
-  const used = s.agents.flatMap((a) => a.profiles.filter((p) => p.used));
-  const bad = used.filter((p) => p.status === 'expired' || p.status === 'missing');
-  const soon = used.filter((p) => p.status === 'expiring');
-  headline.textContent = bad.length ? `${bad.length} credential${bad.length > 1 ? 's' : ''} expired or missing`
-    : soon.length ? `${soon.length} credential${soon.length > 1 ? 's' : ''} expiring soon`
-    : used.length ? 'All credentials healthy' : 'No credentials yet';
+  // The same verdict as the tray's icon and headline (the engine's, not recomputed here).
+  const g = app.glance;
+  headline.replaceChildren(g ? badge({ healthy: 'ok', attention: 'expiring', broken: 'expired' }[g.overall], g.overall) : '', ' ', g ? g.headline : '');
 
   source.replaceChildren(claudeCard(s.claudeCode));
   sync.replaceChildren(syncCard(app.lastSync));

@@ -14,6 +14,7 @@ const HTTP = {
   orderClear: ['POST', '/api/order/clear'],
   sync: ['POST', '/api/sync'],
   lastSync: ['GET', '/api/last-sync'],
+  glance: ['GET', '/api/glance'],
 };
 
 /** An engine error, with the engine's message (what happened and what to do). */

@@ -231,6 +231,13 @@ pub fn sync(ctx: &Context, input: &SyncInput, settings: &crate::settings::Settin
     ops::sync::sync(ctx, &ops::sync::SyncRequest { targets, profile_id, dry_run: input.dry_run })
 }
 
+/// The tray's verdict (icon state, headline, lines) for the window's headline, so the window and
+/// the tray never disagree.
+pub fn glance(ctx: &Context, settings: &crate::settings::Settings, last_sync: Option<&ops::sync::SyncReport>) -> crate::glance::Glance {
+    let status = ops::status::status(ctx, crate::health::DEFAULT_WARN_MS);
+    crate::glance::glance(&status, last_sync, settings, ctx.now)
+}
+
 /// An error as the UI and the HTTP API show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ApiError {

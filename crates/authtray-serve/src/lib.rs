@@ -126,6 +126,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/order/clear", post(order_clear))
         .route("/api/sync", post(sync))
         .route("/api/last-sync", get(last_sync))
+        .route("/api/glance", get(glance))
         .fallback(get(static_or_login))
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), guard::guard))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
@@ -281,6 +282,15 @@ pub struct LastSync {
     at: authtray_core::clock::Millis,
     report: Option<authtray_core::ops::sync::SyncReport>,
     error: Option<String>,
+}
+
+async fn glance(State(state): State<Arc<AppState>>) -> Response {
+    blocking(&state, |s, ctx| {
+        let settings = Settings::load(&settings_path(s)).map_err(ApiError::from)?;
+        let last = s.last_sync.lock().unwrap_or_else(|p| p.into_inner()).clone().and_then(|l| l.report);
+        Ok(api::glance(ctx, &settings, last.as_ref()))
+    })
+    .await
 }
 
 async fn last_sync(State(state): State<Arc<AppState>>) -> Response {
