@@ -368,6 +368,52 @@ pub fn secrets_never_leak(gw: Gateway) {
             assert!(!o.stdout.contains("CANARY") && !o.stderr.contains("CANARY"), "{args:?} printed part of a secret body:\n{}{}", o.stdout, o.stderr);
         }
     }
+    // The long-running shells: `serve`'s API (every endpoint, a paste, an undo) and `watch`.
+    let mut shell_runs = 0;
+    {
+        let serve = crate::serve::Serve::start(&s, &[]);
+        let host = serve.host.clone();
+        let login = crate::serve::request(&host, "GET", &serve.login_path(), &[("Host", &host)], b"");
+        let cookie = login.cookie().expect("session cookie");
+        let json = ("Content-Type", "application/json");
+        let paste = json!({"token": pasted, "profileId": "anthropic:web"}).to_string();
+        let calls: Vec<(&str, &str, String)> = vec![
+            ("GET", "/api/status", String::new()),
+            ("POST", "/api/check-token", json!({"token": pasted}).to_string()),
+            ("POST", "/api/check-token", json!({"token": format!("{pasted} x")}).to_string()),
+            ("POST", "/api/paste", paste.clone()),
+            ("POST", "/api/paste", json!({"token": pasted, "provider": "openai"}).to_string()),
+            ("GET", "/api/glance", String::new()),
+            ("POST", "/api/sync", "{}".into()),
+            ("GET", "/api/last-sync", String::new()),
+            ("POST", "/api/undo", "{}".into()),
+            ("GET", "/api/settings", String::new()),
+        ];
+        for (method, path, body) in &calls {
+            let a = crate::serve::request(&host, method, path, &[("Host", &host), ("Cookie", &cookie), json], body.as_bytes());
+            assert!(!a.body.contains("CANARY"), "{method} {path} answered with a secret: {}", a.body);
+            shell_runs += 1;
+        }
+    }
+    {
+        use std::io::BufRead;
+        let mut cmd = s.authtray_command(&["watch", "--json"]);
+        if s.gw.writes_through_cli {
+            cmd.env("AUTHTRAY_GATEWAY_CLI", s.bin.join(s.gw.oracle));
+        }
+        let mut child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("watch");
+        let mut line = String::new();
+        let _ = std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line);
+        // SAFETY: kill(2) on our own child.
+        unsafe {
+            libc::kill(child.id() as i32, libc::SIGINT);
+        }
+        let out = child.wait_with_output().expect("watch exits");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(line.contains("\"cause\":\"start\""), "watch printed no update: {line}{err}");
+        assert!(!line.contains("CANARY") && !err.contains("CANARY"), "watch printed a secret");
+        shell_runs += 1;
+    }
     // A malformed store holding a secret: the error must not quote it.
     std::fs::write(s.store_path(), format!("{{\"profiles\":{{\"a:b\":{{\"token\":\"{stored}\" oops}}}}}}")).expect("write");
     let o = s.authtray(&["status"], None);
@@ -395,7 +441,7 @@ pub fn secrets_never_leak(gw: Gateway) {
         }
     }
     assert!(dirs >= 2, "authtray should have created the ops agent dirs");
-    println!("reliability {} secrets: {} command runs with 4 canaries, {files} files scanned, {dirs} created dirs checked: no leak, modes 0600/0700", gw.generation, runs.len() + 1);
+    println!("reliability {} secrets: {} command runs with 4 canaries, {files} files scanned, {dirs} created dirs checked: no leak, modes 0600/0700", gw.generation, runs.len() + 1 + shell_runs);
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
