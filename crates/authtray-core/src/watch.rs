@@ -198,4 +198,34 @@ mod tests {
         let got = rx.recv_timeout(Duration::from_secs(2)).expect("store write not reported");
         assert!(got.contains(&Changed::Store));
     }
+
+    #[test]
+    fn the_keychain_item_is_polled_by_its_attributes_without_reading_the_secret() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let stamp = dir.path().join("mdat");
+        let calls = dir.path().join("calls");
+        std::fs::write(&stamp, "20261122050000Z").unwrap();
+        // A stand-in for macOS's `security`: prints the item's attributes, logs its arguments.
+        let script = dir.path().join("security");
+        std::fs::write(&script, format!(
+            "#!/bin/sh\necho \"$@\" >> {calls}\necho 'keychain: \"/Users/a/Library/Keychains/login.keychain-db\"'\necho 'attributes:'\necho \"    \\\"mdat\\\"<timedate>=\\\"$(cat {stamp})\\\"\"\n",
+            calls = calls.display(), stamp = stamp.display())).unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let locator = LoginLocator { dir: dir.path().join("claude"), keychain: Some(("Claude Code-credentials".into(), "alice".into())), security: Some(script) };
+        assert!(locator.keychain_stamp().unwrap().contains("20261122050000Z"));
+        let (tx, rx) = mpsc::channel();
+        let spec = WatchSpec { keychain: Some(locator), keychain_every: Duration::from_millis(100), debounce: Duration::from_millis(50), ..Default::default() };
+        let _w = Watch::start(spec, move |c| {
+            let _ = tx.send(c);
+        })
+        .unwrap();
+        assert!(rx.recv_timeout(Duration::from_millis(500)).is_err(), "an unchanged item was reported");
+        std::fs::write(&stamp, "20261122060000Z").unwrap();
+        let got = rx.recv_timeout(Duration::from_secs(3)).expect("the change was not noticed");
+        assert_eq!(got, BTreeSet::from([Changed::Login]));
+        let log = std::fs::read_to_string(&calls).unwrap();
+        assert!(log.lines().count() >= 3, "{log}");
+        assert!(!log.split_whitespace().any(|a| a == "-w" || a == "-g"), "the poll asked for the secret: {log}");
+    }
 }
