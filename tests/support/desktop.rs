@@ -245,8 +245,12 @@ impl Desktop {
     /// Opens the tray menu and activates the `n`th enabled item (1-based) by keyboard.
     pub fn menu_item(&self, n: usize, shot: Option<&Path>) {
         let icon = self.tray_icon();
+        // The menu is a new visible window of the app's class: wait for it rather than guess.
+        let popups = || self.xdotool(&["search", "--onlyvisible", "--classname", "^authtray-app$"]).lines().count();
+        let before = popups();
         self.xdotool(&["mousemove", "--window", &icon, "8", "8", "click", "1"]);
-        std::thread::sleep(Duration::from_millis(700));
+        self.wait_for("the tray menu", Duration::from_secs(15), || (popups() > before).then_some(()));
+        std::thread::sleep(Duration::from_millis(300));
         if let Some(p) = shot {
             self.screenshot(p);
         }
