@@ -198,3 +198,28 @@ impl Drop for LogOnPanic {
         }
     }
 }
+
+#[test]
+fn a_second_instance_hands_over_to_the_first_and_exits() {
+    let _one = serial();
+    let Some(app) = desktop_tools() else { return };
+    let s = Sandbox::offline(OPENCLAW_JSON);
+    s.write_store(&json!({"version": 1, "profiles": {}}).to_string());
+    let mut d = Desktop::start(&s.home().join("desktop"), Parts { bus: true, tray_host: true, notifications: false, secret_service: false });
+    d.start_app(s.home(), &[("OPENCLAW_STATE_DIR", &s.state_dir().to_string_lossy())]);
+    d.tray_icon();
+    assert!(d.app_window().is_none());
+    let mut second = d.command(app).env("HOME", s.home()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().expect("second instance");
+    let t = Instant::now();
+    let code = loop {
+        if let Ok(Some(st)) = second.try_wait() {
+            break st.code();
+        }
+        assert!(t.elapsed() < Duration::from_secs(20), "the second instance kept running");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(code, Some(0));
+    // The first instance shows its window instead.
+    d.wait_for("the first instance's window", Duration::from_secs(30), || d.app_window());
+    assert!(d.app_alive());
+}

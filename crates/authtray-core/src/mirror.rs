@@ -135,6 +135,14 @@ pub fn plan(
     }
 }
 
+/// Whether a profile id is a mirror of Claude Code's login: the id the last mirror run wrote,
+/// or any generation's default mirror id. Those rotate every few hours by design, so expiry
+/// rules for long-lived credentials do not apply to them.
+pub fn is_mirror_id(id: &str, last_sync: Option<&crate::ops::sync::SyncReport>) -> bool {
+    last_sync.is_some_and(|s| s.agents.iter().any(|a| a.profile_id == id))
+        || [crate::gateway::Generation::Clawdbot, crate::gateway::Generation::OpenclawJson].iter().any(|g| g.mirror_profile_id() == id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,12 +221,4 @@ mod tests {
         let d = plan(Generation::Clawdbot, &login(true, NOW + 8 * H), Some(&raw), Some(&p), NOW);
         assert_eq!(d.action, Action::Update, "{}", d.reason);
     }
-}
-
-/// Whether a profile id is a mirror of Claude Code's login: the id the last mirror run wrote,
-/// or any generation's default mirror id. Those rotate every few hours by design, so expiry
-/// rules for long-lived credentials do not apply to them.
-pub fn is_mirror_id(id: &str, last_sync: Option<&crate::ops::sync::SyncReport>) -> bool {
-    last_sync.is_some_and(|s| s.agents.iter().any(|a| a.profile_id == id))
-        || [crate::gateway::Generation::Clawdbot, crate::gateway::Generation::OpenclawJson].iter().any(|g| g.mirror_profile_id() == id)
 }
