@@ -257,11 +257,17 @@ pub fn after_paste<R: Runtime>(app: &AppHandle<R>, state: &AppState, out: &api::
         if let Ok(mut g) = state.0.undo_until.lock() {
             *g = Some(until);
         }
-        // Grey the entry out when the window passes (a redraw re-checks the time).
-        let app = app.clone();
+        // When the window passes: grey the entry out and forget the replaced credential, unless
+        // a later paste took its place.
+        let (app, state, id) = (app.clone(), state.clone(), out.undo_id.clone());
         std::thread::spawn(move || {
             let wait = (until - now_ms()).max(0) as u64 + 500;
             std::thread::sleep(std::time::Duration::from_millis(wait.min(UNDO_WINDOW_MS as u64 + 1000)));
+            if let Ok(Some(saved)) = state.0.vault.get() {
+                if Some(&saved.id) == id.as_ref() {
+                    let _ = state.0.vault.clear();
+                }
+            }
             with_handles(&app, |h| {
                 let _ = h.undo.set_enabled(false);
             });

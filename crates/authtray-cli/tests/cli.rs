@@ -418,3 +418,13 @@ fn watch_mirrors_at_start_and_on_a_rename_then_stops_on_ctrl_c() {
     let status = child.wait().expect("exits");
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn serve_refuses_a_wildcard_address_it_could_not_check_hosts_against() {
+    let h = Home::new().openclaw_json();
+    let o = h.run(&["serve", "--bind", "0.0.0.0"], None);
+    assert_eq!(o.status.code(), Some(1));
+    let t = text(&o);
+    assert!(t.contains("not a wildcard") && t.contains("warning: serving on 0.0.0.0"), "{t}");
+    assert!(o.stdout.is_empty(), "no URL may be printed: {t}");
+}

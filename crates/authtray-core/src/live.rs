@@ -108,6 +108,8 @@ pub enum Cause {
     LoginChanged,
     /// A store or the config changed.
     StoreChanged,
+    /// authtray's settings changed (the mirror runs again: its targets may have changed).
+    SettingsChanged,
     /// The user asked for a sync.
     SyncNow,
     /// The user asked for a refresh (after a paste, a settings change …).
@@ -155,8 +157,14 @@ impl Live {
                 match rx.recv_timeout(next_tick.saturating_duration_since(Instant::now())) {
                     Ok(Cmd::Stop) | Err(RecvTimeoutError::Disconnected) => return,
                     Ok(Cmd::Changed(c)) => {
-                        let login = c.contains(&Changed::Login);
-                        svc.cycle(if login { Cause::LoginChanged } else { Cause::StoreChanged }, login, None);
+                        let cause = if c.contains(&Changed::Login) {
+                            Cause::LoginChanged
+                        } else if c.contains(&Changed::Settings) {
+                            Cause::SettingsChanged
+                        } else {
+                            Cause::StoreChanged
+                        };
+                        svc.cycle(cause, cause != Cause::StoreChanged, None);
                     }
                     Ok(Cmd::SyncNow(reply)) => svc.cycle(Cause::SyncNow, true, reply),
                     Ok(Cmd::Refresh) => svc.cycle(Cause::Refresh, false, None),
@@ -292,7 +300,8 @@ impl Service {
     /// (Re)starts the file watch when the set of files changed (an agent appeared, say).
     fn rewatch(&mut self, ctx: Option<&Context>) {
         let mut store_files = Vec::new();
-        let mut login_files = vec![self.config.settings_path()];
+        let mut login_files = Vec::new();
+        let settings_files = vec![self.config.settings_path()];
         let mut keychain = None;
         if let Some(ctx) = ctx {
             login_files.push(ctx.locator.file());
@@ -314,13 +323,14 @@ impl Service {
         }
         let mut all = login_files.clone();
         all.extend(store_files.iter().cloned());
+        all.extend(settings_files.iter().cloned());
         all.sort();
         all.dedup();
         if self.watch.is_some() && all == self.watch_files {
             return;
         }
         let tx = self.watch_tx.clone();
-        let spec = WatchSpec { login_files, store_files, keychain, keychain_every: self.config.keychain_every, debounce: self.config.debounce };
+        let spec = WatchSpec { login_files, store_files, settings_files, keychain, keychain_every: self.config.keychain_every, debounce: self.config.debounce };
         self.watch = match Watch::start(spec, move |c| {
             let _ = tx.send(Cmd::Changed(c));
         }) {

@@ -24,6 +24,8 @@ pub enum Changed {
     Login,
     /// A gateway store or its config.
     Store,
+    /// authtray's own settings.
+    Settings,
 }
 
 /// The files to watch.
@@ -33,6 +35,8 @@ pub struct WatchSpec {
     pub login_files: Vec<PathBuf>,
     /// Files whose change means [`Changed::Store`].
     pub store_files: Vec<PathBuf>,
+    /// Files whose change means [`Changed::Settings`].
+    pub settings_files: Vec<PathBuf>,
     /// The Keychain item to poll, when used.
     pub keychain: Option<LoginLocator>,
     /// How often to poll the Keychain item's attributes.
@@ -124,7 +128,7 @@ impl Watch {
 /// Watches the parent dir of every file (or its nearest existing ancestor). Adds what it
 /// watched to `watched`.
 fn arm(w: &mut notify::RecommendedWatcher, spec: &WatchSpec, watched: &mut BTreeSet<PathBuf>) {
-    for f in spec.login_files.iter().chain(&spec.store_files) {
+    for f in spec.login_files.iter().chain(&spec.store_files).chain(&spec.settings_files) {
         let Some(mut dir) = f.parent().map(Path::to_path_buf) else { continue };
         while !dir.is_dir() {
             match dir.parent() {
@@ -154,6 +158,9 @@ fn classify(spec: &WatchSpec, paths: &[PathBuf]) -> BTreeSet<Changed> {
     }
     if touches(&spec.store_files) {
         out.insert(Changed::Store);
+    }
+    if touches(&spec.settings_files) {
+        out.insert(Changed::Settings);
     }
     out
 }

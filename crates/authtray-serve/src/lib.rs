@@ -87,6 +87,13 @@ impl Bound {
 
 /// Binds the listener and makes the one-time secret.
 pub async fn bind(config: ServeConfig) -> std::io::Result<Bound> {
+    if config.addr.is_unspecified() {
+        // The Host check needs the one address the browser will use.
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("--bind {}: give the address you will open (like 192.168.1.5), not a wildcard; the server answers only to the address it prints", config.addr),
+        ));
+    }
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(config.addr, config.port)).await?;
     let local = listener.local_addr()?;
     let port = local.port();
