@@ -136,6 +136,11 @@ fn an_expiring_pasted_token_notifies_once_and_not_again_after_a_restart() {
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(expiring(&d), 1, "{:?}", d.notifications());
     assert!(d.app_log().contains("icon=Attention"), "the icon did not turn to attention");
+    // Clicking the notification (dunst's default action) opens the window.
+    assert!(d.app_window().is_none());
+    let clicked = d.command("dunstctl").arg("action").status().expect("dunstctl");
+    assert!(clicked.success());
+    d.wait_for("the window after clicking the notification", Duration::from_secs(30), || d.app_window());
 
     d.start_app(s.home(), &env);
     d.tray_icon();

@@ -43,7 +43,7 @@ pub struct Desktop {
 /// The tools these tests need, or `None` with a visible skip (`AUTHTRAY_REQUIRE_BROWSER=1`, set
 /// by the README's test command, turns a missing tool into a failure).
 pub fn desktop_tools() -> Option<PathBuf> {
-    let tools = ["Xvfb", "dbus-daemon", "dbus-monitor", "trayer", "openbox", "dunst", "xdotool", "import", "xclip", "gnome-keyring-daemon"];
+    let tools = ["Xvfb", "dbus-daemon", "dbus-monitor", "trayer", "openbox", "dunst", "dunstctl", "xdotool", "import", "xclip", "gnome-keyring-daemon"];
     let path = std::env::var_os("PATH").unwrap_or_default();
     let missing: Vec<&str> = tools.iter().copied().filter(|t| !std::env::split_paths(&path).any(|d| d.join(t).is_file())).collect();
     let app = app_bin();
