@@ -48,8 +48,13 @@ fn the_ui_pastes_validates_and_orders_against_the_real_gateway() {
     let (a, b, c) = (setup_token('A'), setup_token('B'), setup_token('C'));
     assert_eq!(s.gateway_paste(&a, "anthropic:manual", Some("365d")).code, 0);
     assert_eq!(s.gateway_paste(&b, "anthropic:backup", None).code, 0);
+    // A third profile the config does not list: the gateway does not use it.
+    assert_eq!(s.gateway_paste(&setup_token('E'), "anthropic:extra", None).code, 0);
+    let mut cfg = s.config();
+    cfg["auth"]["profiles"].as_object_mut().expect("auth.profiles").remove("anthropic:extra");
+    s.write_config(&cfg);
     let serve = Serve::start(&s, &[]);
-    let secrets = format!("{a},{b},{c}");
+    let secrets = format!("{a},{b},{c},{}", setup_token('E'));
 
     // Overview: the fixture's profiles and statuses, then a clean URL without the secret.
     let r = phase(&tools, &s, &serve.url, "login", &[("SECRETS", &secrets)]);
@@ -58,6 +63,7 @@ fn the_ui_pastes_validates_and_orders_against_the_real_gateway() {
     let rows: Vec<String> = r["rows"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
     assert!(rows.iter().any(|r| r.starts_with("anthropic:manual token") && r.contains("ok") && r.contains("expires in 364 d")), "{rows:?}");
     assert!(rows.iter().any(|r| r.starts_with("anthropic:backup token") && r.contains("static")), "{rows:?}");
+    assert!(rows.iter().any(|r| r.starts_with("anthropic:extra token") && r.contains("not used by the gateway")), "{rows:?}");
     assert!(r["source"].as_str().unwrap().contains("not logged in"), "{r}");
     assert!(r["headline"].as_str().unwrap().ends_with("All credentials healthy"), "{r}");
 
@@ -95,8 +101,9 @@ fn the_ui_pastes_validates_and_orders_against_the_real_gateway() {
 
     // Keyboard reorder and Save: the gateway's own `order get` returns the new order.
     let r = phase(&tools, &s, &serve.base(), "order", &[("SECRETS", &secrets)]);
-    assert_eq!(r["before"], serde_json::json!(["anthropic:manual", "anthropic:backup"]), "{r}");
-    assert_eq!(r["after"], serde_json::json!(["anthropic:backup", "anthropic:manual"]), "{r}");
+    assert_eq!(r["before"], serde_json::json!(["anthropic:manual", "anthropic:backup", "anthropic:extra"]), "{r}");
+    assert_eq!(r["unused"], serde_json::json!(["anthropic:extra"]), "{r}");
+    assert_eq!(r["after"], serde_json::json!(["anthropic:backup", "anthropic:manual", "anthropic:extra"]), "{r}");
     assert_eq!(r["focused"], "anthropic:manual", "focus follows the moved row");
     assert_eq!(s.gateway_order(), serde_json::json!(["anthropic:backup", "anthropic:manual"]));
     assert_eq!(r["reloaded"], r["after"]);

@@ -117,7 +117,8 @@ function onKey(e) {
 }
 
 async function save() {
-  const ids = [...$('order-list').children].map((li) => li.dataset.id).filter(Boolean);
+  // Only the profiles the gateway uses: Save changes their order, never which ones are used.
+  const ids = [...$('order-list').children].filter((li) => !li.classList.contains('unused')).map((li) => li.dataset.id).filter(Boolean);
   await run('orderSet', { agent: $('order-agent').value, provider: $('order-provider').value, ids }, (r) => `Saved: the gateway now tries ${r.order.join(', ')} in that order.`);
 }
 
