@@ -146,7 +146,8 @@ impl Live {
         let watch_tx = tx.clone();
         let spawned = std::thread::Builder::new().name("authtray-live".into()).spawn(move || {
             let mut svc = Service { config, on_update: Box::new(on_update), shared, watch: None, watch_files: Vec::new(), watch_tx,
-                                     alerts: AlertState::default(), last_sync: None, last_sync_at: None, last_sync_error: None };
+                                     alerts: AlertState::default(), last_sync: None, last_sync_at: None, last_sync_error: None,
+                                     known_generation: None, login: None };
             svc.alerts = AlertState::load(&svc.config.alerts_path()).unwrap_or_else(|e| {
                 tracing::warn!("{e}; starting with no alert history");
                 AlertState::default()
@@ -210,16 +211,44 @@ struct Service {
     last_sync: Option<SyncReport>,
     last_sync_at: Option<Millis>,
     last_sync_error: Option<String>,
+    /// The generation found last time, for when the disk alone cannot tell it.
+    known_generation: Option<crate::gateway::Generation>,
+    /// Claude Code's login as last read: read again only when it changed (or on start and an
+    /// explicit sync), so a Keychain secret is not read every minute.
+    login: Option<crate::claude::LoginState>,
 }
 
 impl Service {
+    /// Loads the context. Asking the gateway CLI for its version costs seconds of CPU, so only
+    /// the start and an explicit sync may do it; other cycles reuse what was found then.
+    fn load_context(&mut self, cause: Cause) -> Result<Context> {
+        let mut options = self.config.options.clone();
+        let may_probe = matches!(cause, Cause::Start | Cause::SyncNow);
+        options.discover.probe_cli &= may_probe;
+        let mut ctx = Context::load(self.config.env.clone(), &options)?;
+        if ctx.install.generation.is_none() && options.discover.generation.is_none() {
+            if let Some(g) = self.known_generation {
+                options.discover.generation = Some(g);
+                ctx = Context::load(self.config.env.clone(), &options)?;
+            }
+        }
+        if let Some(g) = ctx.install.generation {
+            self.known_generation = Some(g);
+        }
+        let login = match (&self.login, cause) {
+            (Some(l), Cause::StoreChanged | Cause::Refresh | Cause::Tick | Cause::SettingsChanged) => l.clone(),
+            _ => ctx.login(),
+        };
+        self.login = Some(login.clone());
+        Ok(ctx.with_login(login))
+    }
+
     fn cycle(&mut self, cause: Cause, mirror: bool, reply: Option<Sender<Result<SyncReport>>>) {
         let (settings, settings_problem) = match Settings::load(&self.config.settings_path()) {
             Ok(s) => (s, None),
             Err(e) => (Settings::default(), Some(e.to_string())),
         };
-        let ctx = Context::load(self.config.env.clone(), &self.config.options);
-        let ctx = match ctx {
+        let ctx = match self.load_context(cause) {
             Ok(c) => c,
             Err(e) => {
                 if let Some(r) = reply {
@@ -341,5 +370,54 @@ impl Service {
             }
         };
         self.watch_files = all;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// On macOS the login lives in the Keychain: the service must poll its attributes and read
+    /// the secret only at start and after a change, never on every tick.
+    #[test]
+    fn the_keychain_secret_is_read_at_start_and_after_a_change_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let home = tempfile::tempdir().unwrap();
+        let h = home.path();
+        std::fs::create_dir_all(h.join(".openclaw/agents/main/agent")).unwrap();
+        std::fs::write(h.join(".openclaw/openclaw.json"), r#"{"meta": {"lastTouchedVersion": "2026.5.28"}}"#).unwrap();
+        let bin = h.join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let (stamp, calls) = (h.join("mdat"), h.join("calls"));
+        std::fs::write(&stamp, "20261122050000Z").unwrap();
+        let blob = format!(r#"{{"claudeAiOauth":{{"accessToken":"sk-ant-oat01-{}","expiresAt":{}}}}}"#, "K".repeat(80), crate::clock::now_ms() + 8 * 3_600_000);
+        std::fs::write(h.join("blob"), blob).unwrap();
+        let script = format!(
+            "#!/bin/sh\necho \"$@\" >> {calls}\ncase \"$*\" in *-w*) cat {blob};; *) echo \"    \\\"mdat\\\"<timedate>=\\\"$(cat {stamp})\\\"\";; esac\n",
+            calls = calls.display(), blob = h.join("blob").display(), stamp = stamp.display());
+        std::fs::write(bin.join("security"), script).unwrap();
+        std::fs::set_permissions(bin.join("security"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let env = Env::from_pairs([("HOME", h.to_string_lossy().into_owned()), ("PATH", bin.to_string_lossy().into_owned()), ("AUTHTRAY_KEYCHAIN", "1".into()), ("USER", "alice".into())]);
+        let mut config = LiveConfig::new(env, Options::default());
+        config.tick = Duration::from_millis(100);
+        config.keychain_every = Duration::from_millis(100);
+        let (tx, rx) = mpsc::channel();
+        let live = Live::start(config, move |u| {
+            let _ = tx.send(u.cause);
+        });
+        let reads = || std::fs::read_to_string(&calls).unwrap_or_default().lines().filter(|l| l.split_whitespace().any(|a| a == "-w")).count();
+        assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), Cause::Start);
+        std::thread::sleep(Duration::from_millis(1000));
+        assert!(rx.try_iter().filter(|c| *c == Cause::Tick).count() >= 3, "the ticks did not run");
+        assert_eq!(reads(), 1, "the secret was read on ticks");
+        std::fs::write(&stamp, "20261122060000Z").unwrap();
+        let t = Instant::now();
+        while rx.recv_timeout(Duration::from_secs(3)).unwrap() != Cause::LoginChanged {
+            assert!(t.elapsed() < Duration::from_secs(5));
+        }
+        assert_eq!(reads(), 2, "the changed item was not read once");
+        let store = std::fs::read_to_string(h.join(".openclaw/agents/main/agent/auth-profiles.json")).unwrap();
+        assert!(store.contains("anthropic:claude-code"), "the Keychain login was not mirrored");
+        drop(live);
     }
 }

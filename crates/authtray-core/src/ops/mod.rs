@@ -47,6 +47,7 @@ pub struct Context {
     gateway_cli: Option<PathBuf>,
     state_dir_override: Option<PathBuf>,
     progress: Option<ProgressFn>,
+    login: Option<LoginState>,
 }
 
 impl Context {
@@ -67,12 +68,23 @@ impl Context {
             gateway_cli: opts.discover.gateway_cli.clone(),
             state_dir_override: opts.discover.state_dir.clone(),
             progress: opts.progress.clone(),
+            login: None,
         })
     }
 
-    /// Reads Claude Code's login now.
+    /// Claude Code's login: read now, or the one given with [`Context::with_login`].
     pub fn login(&self) -> LoginState {
-        self.locator.read()
+        match &self.login {
+            Some(l) => l.clone(),
+            None => self.locator.read(),
+        }
+    }
+
+    /// Uses an already read login instead of reading it again (the live service reads the
+    /// Keychain item only when its attributes changed).
+    pub fn with_login(mut self, login: LoginState) -> Context {
+        self.login = Some(login);
+        self
     }
 
     /// The store of an agent, with this context's lock timeout.
