@@ -235,8 +235,11 @@ impl Service {
         if let Some(g) = ctx.install.generation {
             self.known_generation = Some(g);
         }
+        // A file is cheap to read and a missed event would go unnoticed: only the Keychain's
+        // secret is kept between its attribute changes.
+        let keychain = ctx.locator.keychain.is_some();
         let login = match (&self.login, cause) {
-            (Some(l), Cause::StoreChanged | Cause::Refresh | Cause::Tick | Cause::SettingsChanged) => l.clone(),
+            (Some(l), Cause::StoreChanged | Cause::Refresh | Cause::Tick | Cause::SettingsChanged) if keychain => l.clone(),
             _ => ctx.login(),
         };
         self.login = Some(login.clone());
