@@ -350,7 +350,7 @@ mod linux {
             "org.freedesktop.DBus",
             "NameHasOwner",
             Some(&("org.kde.StatusNotifierWatcher",).to_variant()),
-            Some(gtk::glib::VariantTy::new("(b)").expect("static type")),
+            gtk::glib::VariantTy::new("(b)").ok(),
             gio::DBusCallFlags::NONE,
             1000,
             None::<&gio::Cancellable>,
