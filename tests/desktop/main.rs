@@ -205,7 +205,7 @@ impl Drop for LogOnPanic {
 }
 
 #[test]
-fn a_second_instance_hands_over_to_the_first_and_exits() {
+fn start_at_login_toggles_and_a_second_instance_hands_over_to_the_first() {
     let _one = serial();
     let Some(app) = desktop_tools() else { return };
     let s = Sandbox::offline(OPENCLAW_JSON);
@@ -214,6 +214,15 @@ fn a_second_instance_hands_over_to_the_first_and_exits() {
     d.start_app(s.home(), &[("OPENCLAW_STATE_DIR", &s.state_dir().to_string_lossy())]);
     d.tray_icon();
     assert!(d.app_window().is_none());
+    // "Start at login" (Paste, Sync now, Open, Start at login) writes the XDG autostart entry; again removes it.
+    let autostart = s.home().join(".config/autostart");
+    let entry = || std::fs::read_dir(&autostart).ok().and_then(|mut d| d.next()).and_then(|e| e.ok()).map(|e| e.path());
+    d.menu_item(4, None);
+    let file = d.wait_for("the autostart entry", Duration::from_secs(10), entry);
+    let text = std::fs::read_to_string(&file).expect("autostart entry");
+    assert!(text.contains("authtray-app"), "{text}");
+    d.menu_item(4, None);
+    d.wait_for("the autostart entry to go", Duration::from_secs(10), || entry().is_none().then_some(()));
     let mut second = d.command(app).env("HOME", s.home()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().expect("second instance");
     let t = Instant::now();
     let code = loop {
