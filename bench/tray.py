@@ -114,7 +114,7 @@ def main():
         t0 = time.monotonic()
         app = subprocess.Popen([args.app], env={**env, "AUTHTRAY_LOG": "warn"}, stdout=subprocess.DEVNULL,
                                stderr=open(os.path.join(work, "app.log"), "w"))
-        while not xdo("search", "--onlyvisible", "--class", "authtray"):
+        while not xdo("search", "--onlyvisible", "--class", "^tray-icon tray app authtray$"):
             if time.monotonic() - t0 > 60:
                 sys.exit("the tray icon did not appear within 60 s")
             time.sleep(0.02)
@@ -132,7 +132,7 @@ def main():
             }
 
         idle_phase("idle_window_never_opened")
-        icon = xdo("search", "--onlyvisible", "--class", "authtray").splitlines()[0]
+        icon = xdo("search", "--onlyvisible", "--class", "^tray-icon tray app authtray$").splitlines()[0]
         xdo("mousemove", "--window", icon, "8", "8", "click", "1")
         time.sleep(0.7)
         xdo("key", "--delay", "80", "Down", "Down", "Down", "Return")  # Paste, Sync now, Open authtray…

@@ -21,7 +21,15 @@ pub struct Driver {
 impl Driver {
     fn call(addr: &str, method: &str, path: &str, body: Option<Value>) -> Value {
         let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let a = request(addr, method, path, &[("Host", addr), ("Content-Type", "application/json")], body.as_bytes());
+        // tauri-driver now and then drops a connection without answering: ask again.
+        let mut a = request(addr, method, path, &[("Host", addr), ("Content-Type", "application/json")], body.as_bytes());
+        for _ in 0..3 {
+            if a.status != 0 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+            a = request(addr, method, path, &[("Host", addr), ("Content-Type", "application/json")], body.as_bytes());
+        }
         let v: Value = serde_json::from_str(&a.body).unwrap_or(Value::Null);
         assert!(a.status == 200, "WebDriver {method} {path} → {}: {:?}", a.status, a);
         v["value"].clone()
@@ -35,14 +43,16 @@ impl Driver {
         Driver { addr: addr.to_string(), session }
     }
 
-    /// Texts of the elements matching a CSS selector (waits until there is at least one).
+    /// Texts of the elements matching a CSS selector (waits until there is at least one). Read in
+    /// one script call, so a re-render between finding and reading cannot leave stale elements.
     pub fn texts(&self, css: &str, timeout: Duration) -> Vec<String> {
         let t = Instant::now();
+        let script = json!({"script": "return [...document.querySelectorAll(arguments[0])].map((e) => e.innerText)", "args": [css]});
         loop {
-            let found = Driver::call(&self.addr, "POST", &format!("/session/{}/elements", self.session), Some(json!({"using": "css selector", "value": css})));
-            let ids: Vec<String> = found.as_array().into_iter().flatten().filter_map(|e| e.as_object()?.values().next()?.as_str().map(str::to_string)).collect();
-            if !ids.is_empty() {
-                return ids.iter().map(|id| Driver::call(&self.addr, "GET", &format!("/session/{}/element/{id}/text", self.session), None).as_str().unwrap_or_default().to_string()).collect();
+            let found = Driver::call(&self.addr, "POST", &format!("/session/{}/execute/sync", self.session), Some(script.clone()));
+            let texts: Vec<String> = found.as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect();
+            if !texts.is_empty() {
+                return texts;
             }
             assert!(t.elapsed() < timeout, "nothing matches {css}");
             std::thread::sleep(Duration::from_millis(200));

@@ -233,7 +233,7 @@ impl Desktop {
     /// The tray icon's window, once it is shown.
     pub fn tray_icon(&self) -> String {
         self.wait_for("the tray icon", Duration::from_secs(30), || {
-            self.xdotool(&["search", "--onlyvisible", "--class", "authtray"]).lines().next().map(str::to_string)
+            self.xdotool(&["search", "--onlyvisible", "--class", "^tray-icon tray app authtray$"]).lines().next().map(str::to_string)
         })
     }
 
