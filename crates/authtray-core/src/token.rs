@@ -228,7 +228,7 @@ pub enum TokenError {
     #[error("this is an Anthropic refresh token (sk-ant-ort01-…), which the gateway must never hold: paste the setup-token printed by `claude setup-token` (it starts with sk-ant-oat01-)")]
     RefreshToken,
     /// The shape belongs to another provider.
-    #[error("this looks like {shape_desc}, not a credential for provider {provider:?}: use --provider {suggested}")]
+    #[error("this looks like {shape_desc}, not a credential for provider {provider:?}: choose provider {suggested} (--provider {suggested})")]
     WrongProvider {
         /// The provider asked for.
         provider: String,
