@@ -254,12 +254,23 @@ impl Service {
         let ctx = match self.load_context(cause) {
             Ok(c) => c,
             Err(e) => {
+                let problem = e.to_string();
+                let headline = match e {
+                    Error::NoInstall { .. } => "No gateway found",
+                    _ => "Cannot read the gateway's files",
+                };
                 if let Some(r) = reply {
-                    let _ = r.send(Err(Error::InvalidInput(e.to_string())));
+                    let _ = r.send(Err(e));
                 }
                 self.rewatch(None);
-                let glance = Glance { overall: Overall::Broken, headline: "No gateway found".into(), lines: vec![], source: String::new() };
-                self.publish(Snapshot { status: None, glance, last_sync: None, last_sync_at: None, last_sync_error: None, problem: Some(e.to_string()), settings }, Vec::new(), cause);
+                let short: String = problem.chars().take(120).collect();
+                let glance = Glance {
+                    overall: Overall::Broken,
+                    headline: headline.into(),
+                    lines: vec![crate::glance::Line { state: Overall::Broken, text: short }],
+                    source: String::new(),
+                };
+                self.publish(Snapshot { status: None, glance, last_sync: None, last_sync_at: None, last_sync_error: None, problem: Some(problem), settings }, Vec::new(), cause);
                 return;
             }
         };
