@@ -12,9 +12,9 @@ type Answer<T> = Result<T, ApiError>;
 
 /// Runs an engine call off the main thread (it may take locks or run the gateway CLI).
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Answer<T> + Send + 'static) -> Answer<T> {
-    tauri::async_runtime::spawn_blocking(f)
-        .await
-        .unwrap_or_else(|_| Err(ApiError { status: 500, error: "the operation stopped unexpectedly; see the log".into(), kind: "internal" }))
+    tauri::async_runtime::spawn_blocking(f).await.unwrap_or_else(|_| {
+        Err(ApiError { status: 500, error: "the operation stopped unexpectedly; see the log".into(), kind: "internal" })
+    })
 }
 
 /// What the UI needs to know about its shell.
@@ -29,7 +29,12 @@ pub struct Info {
 
 #[tauri::command]
 pub fn info<R: Runtime>(app: AppHandle<R>) -> Info {
-    Info { shell: "app", version: env!("CARGO_PKG_VERSION"), autostart: autostart_available(&app), autostart_enabled: autostart_enabled(&app) }
+    Info {
+        shell: "app",
+        version: env!("CARGO_PKG_VERSION"),
+        autostart: autostart_available(&app),
+        autostart_enabled: autostart_enabled(&app),
+    }
 }
 
 fn autostart_available<R: Runtime>(app: &AppHandle<R>) -> bool {
@@ -78,7 +83,11 @@ pub async fn paste<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, in
 }
 
 #[tauri::command]
-pub async fn undo<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, input: api::UndoInput) -> Answer<authtray_core::ops::undo::UndoReport> {
+pub async fn undo<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    input: api::UndoInput,
+) -> Answer<authtray_core::ops::undo::UndoReport> {
     let state = state.inner().clone();
     let out = blocking({
         let state = state.clone();

@@ -39,10 +39,7 @@ pub fn builder<R: Runtime>(b: tauri::Builder<R>, state: AppState) -> tauri::Buil
 
 /// Engine options for the app: discovery as the gateway does it, from the environment.
 fn options() -> Options {
-    Options {
-        discover: authtray_core::gateway::DiscoverOptions { probe_cli: true, ..Default::default() },
-        ..Default::default()
-    }
+    Options { discover: authtray_core::gateway::DiscoverOptions { probe_cli: true, ..Default::default() }, ..Default::default() }
 }
 
 /// Starts the app: single instance, tray (or the window when there can be no tray), live mirroring.

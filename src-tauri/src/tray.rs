@@ -62,7 +62,8 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
     let undo = MenuItem::with_id(app, "undo", "Undo last paste", false, None::<&str>).map_err(e)?;
     let sync = MenuItem::with_id(app, "sync", "Sync now", true, None::<&str>).map_err(e)?;
     let open = MenuItem::with_id(app, "open", "Open authtray…", true, None::<&str>).map_err(e)?;
-    let autostart = CheckMenuItem::with_id(app, "autostart", "Start at login", true, crate::commands::autostart_enabled(app), None::<&str>).map_err(e)?;
+    let autostart = CheckMenuItem::with_id(app, "autostart", "Start at login", true, crate::commands::autostart_enabled(app), None::<&str>)
+        .map_err(e)?;
     let quit = MenuItem::with_id(app, "quit", "Quit authtray", true, None::<&str>).map_err(e)?;
     let menu = Menu::with_items(
         app,
@@ -224,8 +225,16 @@ pub fn on_update<R: Runtime>(app: &AppHandle<R>, u: &Update) {
 fn paste_from_clipboard<R: Runtime>(app: &AppHandle<R>) {
     let text = match app.clipboard().read_text() {
         Ok(t) if !t.trim().is_empty() => t,
-        Ok(_) => return crate::window::open(app, "paste", Some("The clipboard is empty. Copy the token `claude setup-token` printed, or paste it here.")),
-        Err(e) => return crate::window::open(app, "paste", Some(&format!("authtray could not read the clipboard ({e}). Paste the token here."))),
+        Ok(_) => {
+            return crate::window::open(
+                app,
+                "paste",
+                Some("The clipboard is empty. Copy the token `claude setup-token` printed, or paste it here."),
+            )
+        }
+        Err(e) => {
+            return crate::window::open(app, "paste", Some(&format!("authtray could not read the clipboard ({e}). Paste the token here.")))
+        }
     };
     let check = api::check_token(&api::CheckInput { token: text.clone(), provider: None });
     if !check.valid {
@@ -241,7 +250,12 @@ fn paste_from_clipboard<R: Runtime>(app: &AppHandle<R>) {
             let r = &out.report;
             let expiry = r.expires_at.map(|e| format!(", {}", authtray_core::duration::describe_expiry(e, now_ms()))).unwrap_or_default();
             let undo = if out.undo_id.is_some() { "\nUndo is in the authtray menu for 5 minutes." } else { "" };
-            crate::notify::send(app, "Token saved", &format!("{} → {} (agent {}){expiry}{undo}", r.token, r.profile_id, r.agent), "overview");
+            crate::notify::send(
+                app,
+                "Token saved",
+                &format!("{} → {} (agent {}){expiry}{undo}", r.token, r.profile_id, r.agent),
+                "overview",
+            );
             after_paste(app, &state, &out);
         }
         Err(e) => {
@@ -293,7 +307,8 @@ pub fn after_undo<R: Runtime>(app: &AppHandle<R>, state: &AppState) {
 
 fn undo_last<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>().inner().clone();
-    let r = state.context().and_then(|ctx| api::undo(&ctx, &api::UndoInput { id: None }, state.0.vault.as_ref()).map_err(api::ApiError::from));
+    let r =
+        state.context().and_then(|ctx| api::undo(&ctx, &api::UndoInput { id: None }, state.0.vault.as_ref()).map_err(api::ApiError::from));
     match r {
         Ok(u) => {
             let what = match (&u.token, u.action) {

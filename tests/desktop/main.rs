@@ -65,7 +65,9 @@ fn tray_menu_click_to_paste_undo_window_and_live_mirroring() {
     // with the redacted token only.
     d.set_clipboard(&c);
     d.menu_item(1, Some(&shots.join("tray-menu.png")));
-    d.wait_for("the pasted token in the store", Duration::from_secs(20), || (s.store()["profiles"]["anthropic:manual"]["token"] == c.as_str()).then_some(()));
+    d.wait_for("the pasted token in the store", Duration::from_secs(20), || {
+        (s.store()["profiles"]["anthropic:manual"]["token"] == c.as_str()).then_some(())
+    });
     let (status, _) = s.gateway_status();
     assert_eq!(gateway_profile(&status, "anthropic:manual")["status"], "ok");
     let saved = d.wait_for("the confirmation", Duration::from_secs(20), || d.notifications().into_iter().find(|n| n.1 == "Token saved"));
@@ -98,7 +100,9 @@ fn tray_menu_click_to_paste_undo_window_and_live_mirroring() {
     let asked = d.app_log().matches("status requested by the window").count();
     d.menu_item(3, None);
     d.wait_for("the window", Duration::from_secs(30), || d.app_window());
-    d.wait_for("the reopened window to load", Duration::from_secs(30), || (d.app_log().matches("status requested by the window").count() > asked).then_some(()));
+    d.wait_for("the reopened window to load", Duration::from_secs(30), || {
+        (d.app_log().matches("status requested by the window").count() > asked).then_some(())
+    });
     std::thread::sleep(Duration::from_millis(1500));
     d.screenshot(&shots.join("window-open.png"));
 
@@ -210,7 +214,8 @@ fn start_at_login_toggles_and_a_second_instance_hands_over_to_the_first() {
     let Some(app) = desktop_tools() else { return };
     let s = Sandbox::offline(OPENCLAW_JSON);
     s.write_store(&json!({"version": 1, "profiles": {}}).to_string());
-    let mut d = Desktop::start(&s.home().join("desktop"), Parts { bus: true, tray_host: true, notifications: false, secret_service: false });
+    let mut d =
+        Desktop::start(&s.home().join("desktop"), Parts { bus: true, tray_host: true, notifications: false, secret_service: false });
     d.start_app(s.home(), &[("OPENCLAW_STATE_DIR", &s.state_dir().to_string_lossy())]);
     d.tray_icon();
     assert!(d.app_window().is_none());
@@ -223,7 +228,13 @@ fn start_at_login_toggles_and_a_second_instance_hands_over_to_the_first() {
     assert!(text.contains("authtray-app"), "{text}");
     d.menu_item(4, None);
     d.wait_for("the autostart entry to go", Duration::from_secs(10), || entry().is_none().then_some(()));
-    let mut second = d.command(app).env("HOME", s.home()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().expect("second instance");
+    let mut second = d
+        .command(app)
+        .env("HOME", s.home())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("second instance");
     let t = Instant::now();
     let code = loop {
         if let Ok(Some(st)) = second.try_wait() {

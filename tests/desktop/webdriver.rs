@@ -37,7 +37,8 @@ impl Driver {
 
     /// Starts a session that launches the app with `args`.
     pub fn new(addr: &str, args: &[&str]) -> Driver {
-        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {"application": app_bin(), "args": args}}}});
+        let caps =
+            json!({"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {"application": app_bin(), "args": args}}}});
         let v = Driver::call(addr, "POST", "/session", Some(caps));
         let session = v["sessionId"].as_str().expect("session id").to_string();
         Driver { addr: addr.to_string(), session }
@@ -113,7 +114,8 @@ impl Drop for TauriDriver {
 pub fn have_tauri_driver() -> bool {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let found = std::env::split_paths(&path).any(|d| d.join("tauri-driver").is_file() && d.join("WebKitWebDriver").is_file())
-        || (std::env::split_paths(&path).any(|d| d.join("tauri-driver").is_file()) && std::path::Path::new("/usr/bin/WebKitWebDriver").is_file());
+        || (std::env::split_paths(&path).any(|d| d.join("tauri-driver").is_file())
+            && std::path::Path::new("/usr/bin/WebKitWebDriver").is_file());
     if !found {
         if std::env::var("AUTHTRAY_REQUIRE_BROWSER").as_deref() == Ok("1") {
             panic!("tauri-driver and WebKitWebDriver are needed: run scripts/setup.sh --test");

@@ -43,7 +43,19 @@ pub struct Desktop {
 /// The tools these tests need, or `None` with a visible skip (`AUTHTRAY_REQUIRE_BROWSER=1`, set
 /// by the README's test command, turns a missing tool into a failure).
 pub fn desktop_tools() -> Option<PathBuf> {
-    let tools = ["Xvfb", "dbus-daemon", "dbus-monitor", "trayer", "openbox", "dunst", "dunstctl", "xdotool", "import", "xclip", "gnome-keyring-daemon"];
+    let tools = [
+        "Xvfb",
+        "dbus-daemon",
+        "dbus-monitor",
+        "trayer",
+        "openbox",
+        "dunst",
+        "dunstctl",
+        "xdotool",
+        "import",
+        "xclip",
+        "gnome-keyring-daemon",
+    ];
     let path = std::env::var_os("PATH").unwrap_or_default();
     let missing: Vec<&str> = tools.iter().copied().filter(|t| !std::env::split_paths(&path).any(|d| d.join(t).is_file())).collect();
     let app = app_bin();
@@ -106,7 +118,8 @@ impl Desktop {
                 .spawn()
                 .expect("start dbus-monitor");
             d.children.push(monitor);
-            let dunst = d.command("dunst").args(["-config", "/dev/null"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start dunst");
+            let dunst =
+                d.command("dunst").args(["-config", "/dev/null"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start dunst");
             d.children.push(dunst);
         }
         if parts.secret_service && d.bus.is_some() {
@@ -133,9 +146,35 @@ impl Desktop {
         if parts.tray_host {
             for (prog, args) in [
                 ("openbox", vec![]),
-                ("trayer", vec!["--edge", "top", "--align", "right", "--widthtype", "pixel", "--width", "120", "--height", "32", "--transparent", "false", "--tint", "0x333333", "--SetDockType", "true"]),
+                (
+                    "trayer",
+                    vec![
+                        "--edge",
+                        "top",
+                        "--align",
+                        "right",
+                        "--widthtype",
+                        "pixel",
+                        "--width",
+                        "120",
+                        "--height",
+                        "32",
+                        "--transparent",
+                        "false",
+                        "--tint",
+                        "0x333333",
+                        "--SetDockType",
+                        "true",
+                    ],
+                ),
             ] {
-                let c = d.command(prog).args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap_or_else(|e| panic!("start {prog}: {e}"));
+                let c = d
+                    .command(prog)
+                    .args(args)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap_or_else(|e| panic!("start {prog}: {e}"));
                 d.children.push(c);
             }
         }
@@ -225,7 +264,12 @@ impl Desktop {
             if let Some(v) = f() {
                 return v;
             }
-            assert!(t.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}\nnotifications: {:?}\napp log:\n{}", self.notifications(), self.app_log());
+            assert!(
+                t.elapsed() < timeout,
+                "timed out after {timeout:?} waiting for {what}\nnotifications: {:?}\napp log:\n{}",
+                self.notifications(),
+                self.app_log()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -268,7 +312,14 @@ impl Desktop {
 
     /// Puts text on the CLIPBOARD selection (xclip keeps serving it in the background).
     pub fn set_clipboard(&mut self, text: &str) {
-        let mut c = self.command("xclip").args(["-selection", "clipboard", "-i", "-quiet"]).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("xclip");
+        let mut c = self
+            .command("xclip")
+            .args(["-selection", "clipboard", "-i", "-quiet"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("xclip");
         if let Some(mut i) = c.stdin.take() {
             use std::io::Write;
             let _ = i.write_all(text.as_bytes());
@@ -280,16 +331,18 @@ impl Desktop {
     /// Every notification sent so far: (app, summary, body).
     pub fn notifications(&self) -> Vec<(String, String, String)> {
         let log = std::fs::read_to_string(self.dir.join("notify.log")).unwrap_or_default();
-        log.split("member=Notify").skip(1).filter_map(|call| {
-            let strings: Vec<String> = call
-                .split("\n   string \"")
-                .skip(1)
-                .map(|s| s.split_once("\"\n").map(|(v, _)| v).unwrap_or_else(|| s.trim_end().trim_end_matches('"')).to_string())
-                .collect();
-            // app_name, app_icon, summary, body (then actions)
-            (strings.len() >= 4).then(|| (strings[0].clone(), strings[2].clone(), strings[3].clone()))
-        })
-        .collect()
+        log.split("member=Notify")
+            .skip(1)
+            .filter_map(|call| {
+                let strings: Vec<String> = call
+                    .split("\n   string \"")
+                    .skip(1)
+                    .map(|s| s.split_once("\"\n").map(|(v, _)| v).unwrap_or_else(|| s.trim_end().trim_end_matches('"')).to_string())
+                    .collect();
+                // app_name, app_icon, summary, body (then actions)
+                (strings.len() >= 4).then(|| (strings[0].clone(), strings[2].clone(), strings[3].clone()))
+            })
+            .collect()
     }
 
     /// The raw notification log (to check that no secret went over the bus).

@@ -258,7 +258,8 @@ impl Sandbox {
     pub fn write_claude_login(&self, access: &str, refresh: Option<&str>, expires_at: i64) {
         let dir = self.home().join(".claude");
         std::fs::create_dir_all(&dir).expect("claude dir");
-        let mut o = serde_json::json!({"accessToken": access, "expiresAt": expires_at, "scopes": ["user:inference"], "subscriptionType": "max"});
+        let mut o =
+            serde_json::json!({"accessToken": access, "expiresAt": expires_at, "scopes": ["user:inference"], "subscriptionType": "max"});
         if let Some(r) = refresh {
             o["refreshToken"] = r.into();
         }

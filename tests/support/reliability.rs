@@ -43,7 +43,9 @@ fn profile_ids(v: &Value) -> Vec<String> {
 }
 
 fn agent_dir_listing(s: &Sandbox) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(s.agent_dir()).map(|it| it.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect()).unwrap_or_default();
+    let mut v: Vec<String> = std::fs::read_dir(s.agent_dir())
+        .map(|it| it.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
     v.sort();
     v
 }
@@ -94,7 +96,9 @@ pub fn concurrent_writers_lose_nothing(gw: Gateway) {
         handles.push(std::thread::spawn(move || {
             let id = format!("anthropic:w{i}");
             let args: Vec<&str> = match i % 3 {
-                0 | 1 => vec!["-v", "--lock-timeout", "90s", "paste-token", "--provider", "anthropic", "--profile-id", &id, "--expires-in", "2d"],
+                0 | 1 => {
+                    vec!["-v", "--lock-timeout", "90s", "paste-token", "--provider", "anthropic", "--profile-id", &id, "--expires-in", "2d"]
+                }
                 _ => vec!["-v", "--lock-timeout", "90s", "order", "set", "--provider", "anthropic", "anthropic:keep"],
             };
             let mut cmd = s.authtray_command(&args);
@@ -236,9 +240,18 @@ pub fn hostile_inputs_never_panic_or_write(gw: Gateway) {
         ("invalid UTF-8", b"{\"version\":1,\"profiles\":{\"\xff\xfe\":{}}}".to_vec()),
     ];
     let odd: Vec<(&str, Value)> = vec![
-        ("seconds instead of ms", json!({"version":1,"profiles":{"anthropic:s":{"type":"token","provider":"anthropic","token":"t","expires":1_795_349_939}}})),
-        ("expires as text", json!({"version":1,"profiles":{"anthropic:s":{"type":"token","provider":"anthropic","token":"t","expires":"tomorrow"}}})),
-        ("missing secrets", json!({"version":1,"profiles":{"anthropic:k":{"type":"api_key","provider":"anthropic"},"anthropic:t":{"type":"token","provider":"anthropic"}}})),
+        (
+            "seconds instead of ms",
+            json!({"version":1,"profiles":{"anthropic:s":{"type":"token","provider":"anthropic","token":"t","expires":1_795_349_939}}}),
+        ),
+        (
+            "expires as text",
+            json!({"version":1,"profiles":{"anthropic:s":{"type":"token","provider":"anthropic","token":"t","expires":"tomorrow"}}}),
+        ),
+        (
+            "missing secrets",
+            json!({"version":1,"profiles":{"anthropic:k":{"type":"api_key","provider":"anthropic"},"anthropic:t":{"type":"token","provider":"anthropic"}}}),
+        ),
         ("unknown types", json!({"version":1,"profiles":{"x":{"type":"password"},"y":"string","z":null}})),
         ("order naming ghosts", json!({"version":1,"profiles":{},"order":{"anthropic":["nobody", 5, null]}})),
     ];
@@ -303,7 +316,14 @@ pub fn hostile_inputs_never_panic_or_write(gw: Gateway) {
         }
     }
     // Claude Code's credentials and the config.
-    let claude_cases: [&[u8]; 6] = [b"", b"{", b"[]", b"{\"claudeAiOauth\":\"x\"}", b"\xEF\xBB\xBF{\"claudeAiOauth\":{\"accessToken\":\"t\",\"expiresAt\":1e999}}", b"{\"claudeAiOauth\":{\"accessToken\":null,\"expiresAt\":-5}}"];
+    let claude_cases: [&[u8]; 6] = [
+        b"",
+        b"{",
+        b"[]",
+        b"{\"claudeAiOauth\":\"x\"}",
+        b"\xEF\xBB\xBF{\"claudeAiOauth\":{\"accessToken\":\"t\",\"expiresAt\":1e999}}",
+        b"{\"claudeAiOauth\":{\"accessToken\":null,\"expiresAt\":-5}}",
+    ];
     for bytes in claude_cases {
         let s = stamped(gw);
         std::fs::create_dir_all(s.home().join(".claude")).expect("dir");
@@ -315,7 +335,13 @@ pub fn hostile_inputs_never_panic_or_write(gw: Gateway) {
         }
         assert_eq!(std::fs::read(s.home().join(".claude/.credentials.json")).expect("creds"), bytes);
     }
-    let config_cases: Vec<Vec<u8>> = vec![b"{ nope".to_vec(), b"[]".to_vec(), format!("{{a:{}1{}}}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes(), b"\x00\x01\x02".to_vec(), b"{ auth: { profiles: 5 } }".to_vec()];
+    let config_cases: Vec<Vec<u8>> = vec![
+        b"{ nope".to_vec(),
+        b"[]".to_vec(),
+        format!("{{a:{}1{}}}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes(),
+        b"\x00\x01\x02".to_vec(),
+        b"{ auth: { profiles: 5 } }".to_vec(),
+    ];
     for bytes in &config_cases {
         let s = stamped(gw);
         std::fs::write(s.config_path(), bytes).expect("write");
@@ -365,7 +391,12 @@ pub fn secrets_never_leak(gw: Gateway) {
         let o = s.authtray(args, stdin.as_deref());
         for sec in secrets {
             assert!(!o.stdout.contains(sec.as_str()) && !o.stderr.contains(sec.as_str()), "{args:?} printed a full secret");
-            assert!(!o.stdout.contains("CANARY") && !o.stderr.contains("CANARY"), "{args:?} printed part of a secret body:\n{}{}", o.stdout, o.stderr);
+            assert!(
+                !o.stdout.contains("CANARY") && !o.stderr.contains("CANARY"),
+                "{args:?} printed part of a secret body:\n{}{}",
+                o.stdout,
+                o.stderr
+            );
         }
     }
     // The long-running shells: `serve`'s API (every endpoint, a paste, an undo) and `watch`.
@@ -420,7 +451,8 @@ pub fn secrets_never_leak(gw: Gateway) {
     assert!(!o.stdout.contains("CANARY") && !o.stderr.contains("CANARY"), "a parse error quoted the store: {}", o.stderr);
     // Files: secrets only where they belong; modes tight.
     let ops_store = s.state_dir().join("agents/ops/agent/auth-profiles.json");
-    let allowed: Vec<PathBuf> = vec![s.store_path(), ops_store, s.agent_dir().join("auth-state.json"), s.home().join(".claude/.credentials.json")];
+    let allowed: Vec<PathBuf> =
+        vec![s.store_path(), ops_store, s.agent_dir().join("auth-state.json"), s.home().join(".claude/.credentials.json")];
     let (mut files, mut dirs) = (0, 0);
     for entry in walk(s.home()) {
         let meta = std::fs::symlink_metadata(&entry).expect("meta");
@@ -472,7 +504,12 @@ pub fn links_and_ownership(gw: Gateway) {
     let snapshot = |root: &Path| -> BTreeMap<PathBuf, (u64, i64)> {
         walk(root)
             .into_iter()
-            .filter_map(|p| std::fs::symlink_metadata(&p).ok().filter(|m| !m.is_dir()).map(|m| (p, (m.len(), m.mtime_nsec() + m.mtime() * 1_000_000_000))))
+            .filter_map(|p| {
+                std::fs::symlink_metadata(&p)
+                    .ok()
+                    .filter(|m| !m.is_dir())
+                    .map(|m| (p, (m.len(), m.mtime_nsec() + m.mtime() * 1_000_000_000)))
+            })
             .collect()
     };
     let before = snapshot(s.home());

@@ -116,7 +116,18 @@ pub fn authtray_paste_is_read_by_gateway(gw: Gateway) {
     let Some(s) = sandbox(gw) else { return };
     let tok = setup_token('P');
     let out = s.authtray(
-        &["--generation", gw.generation, "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:pasted", "--expires-in", "10h", "--json"],
+        &[
+            "--generation",
+            gw.generation,
+            "paste-token",
+            "--provider",
+            "anthropic",
+            "--profile-id",
+            "anthropic:pasted",
+            "--expires-in",
+            "10h",
+            "--json",
+        ],
         Some(&format!("{tok}\n")),
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -142,7 +153,9 @@ pub fn authtray_paste_is_read_by_gateway(gw: Gateway) {
 
     // Bad input: a clear message, nothing written.
     let before = bytes(&s.store_path());
-    for (bad, needle) in [("sk-ant-oat01-short", "too short"), ("", "empty"), (&*format!("sk-ant-ort01-{}", "R".repeat(80)), "refresh token")] {
+    for (bad, needle) in
+        [("sk-ant-oat01-short", "too short"), ("", "empty"), (&*format!("sk-ant-ort01-{}", "R".repeat(80)), "refresh token")]
+    {
         let out = s.authtray(&["paste-token", "--provider", "anthropic"], Some(bad));
         assert_eq!(out.code, 1, "{bad:?} was accepted");
         assert!(out.stderr.contains(needle), "{bad:?}: {}", out.stderr);
@@ -188,7 +201,10 @@ pub fn unknown_fields_survive(gw: Gateway) {
     s.write_store(&serde_json::to_string_pretty(&store).unwrap_or_default());
     s.write_claude_login(&setup_token('C'), None, now_ms() + 8 * HOUR);
     let steps: [(&[&str], Option<String>); 3] = [
-        (&["--generation", gw.generation, "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:new"], Some(setup_token('N'))),
+        (
+            &["--generation", gw.generation, "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:new"],
+            Some(setup_token('N')),
+        ),
         (&["--generation", gw.generation, "sync"], None),
         (&["--generation", gw.generation, "order", "set", "--provider", "anthropic", "anthropic:keep", "anthropic:new"], None),
     ];
@@ -200,7 +216,10 @@ pub fn unknown_fields_survive(gw: Gateway) {
         assert_eq!(now["profiles"]["anthropic:keep"], store["profiles"]["anthropic:keep"], "after {args:?}");
         assert_eq!(now["usageStats"], store["usageStats"], "after {args:?}");
         assert_eq!(now["lastGood"], store["lastGood"], "after {args:?}");
-        assert_eq!(std::fs::metadata(s.store_path()).map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777).ok(), Some(0o600));
+        assert_eq!(
+            std::fs::metadata(s.store_path()).map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777).ok(),
+            Some(0o600)
+        );
     }
     let (theirs, _) = s.gateway_status();
     let labels = theirs["auth"]["providers"][0]["profiles"]["count"].as_i64();
@@ -209,11 +228,7 @@ pub fn unknown_fields_survive(gw: Gateway) {
 
 fn authtray_cmd(s: &Sandbox, args: &[&str]) -> Command {
     let mut c = Command::new(authtray_bin());
-    c.args(args)
-        .env_clear()
-        .env("HOME", s.home())
-        .env("TMPDIR", s.home())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    c.args(args).env_clear().env("HOME", s.home()).env("TMPDIR", s.home()).env("PATH", std::env::var_os("PATH").unwrap_or_default());
     c
 }
 
@@ -297,7 +312,10 @@ pub fn stale_lock_is_reclaimed(gw: Gateway) {
         let _ = gone.wait();
         std::fs::write(&lock, json!({"pid": pid, "createdAt": "2026-11-22T00:00:00.000Z"}).to_string()).expect("lock file");
     }
-    let out = s.authtray(&["--generation", gw.generation, "paste-token", "--provider", "anthropic", "--expires-in", "1d"], Some(&setup_token('R')));
+    let out = s.authtray(
+        &["--generation", gw.generation, "paste-token", "--provider", "anthropic", "--expires-in", "1d"],
+        Some(&setup_token('R')),
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(s.store()["profiles"]["anthropic:manual"].is_object());
     assert!(!lock.exists());
@@ -338,7 +356,11 @@ pub fn generation_comes_from_the_cli_on_path(gw: Gateway) {
     let Some(mut s) = sandbox(gw) else { return };
     let refused = s.authtray(&["paste-token", "--provider", "anthropic"], Some(&setup_token('F')));
     assert_eq!(refused.code, 1);
-    assert!(refused.stderr.contains("cannot tell which gateway generation") && refused.stderr.contains("--generation"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("cannot tell which gateway generation") && refused.stderr.contains("--generation"),
+        "{}",
+        refused.stderr
+    );
     assert!(!s.store_path().exists(), "nothing written when the generation is unknown");
 
     let bin = s.home().join("bin");
@@ -369,10 +391,22 @@ pub fn check_codes_agree(gw: Gateway) {
         ("healthy token", json!({"anthropic:t": token(json!(now + 48 * HOUR))}), &anthropic_model),
         ("expiring token", json!({"anthropic:t": token(json!(now + 3 * HOUR))}), &anthropic_model),
         ("static token", json!({"anthropic:t": {"type": "token", "provider": "anthropic", "token": setup_token('S')}}), &anthropic_model),
-        ("api key only", json!({"anthropic:k": {"type": "api_key", "provider": "anthropic", "key": format!("sk-ant-api03-{}", "K".repeat(90))}}), &anthropic_model),
+        (
+            "api key only",
+            json!({"anthropic:k": {"type": "api_key", "provider": "anthropic", "key": format!("sk-ant-api03-{}", "K".repeat(90))}}),
+            &anthropic_model,
+        ),
         ("empty store", json!({}), &anthropic_model),
-        ("healthy oauth", json!({"anthropic:o": {"type": "oauth", "provider": "anthropic", "access": setup_token('O'), "refresh": format!("sk-ant-ort01-{}", "R".repeat(80)), "expires": now + 48 * HOUR}}), &anthropic_model),
-        ("one expired, one healthy", json!({"anthropic:old": token(json!(now - HOUR)), "anthropic:new": token(json!(now + 48 * HOUR))}), &anthropic_model),
+        (
+            "healthy oauth",
+            json!({"anthropic:o": {"type": "oauth", "provider": "anthropic", "access": setup_token('O'), "refresh": format!("sk-ant-ort01-{}", "R".repeat(80)), "expires": now + 48 * HOUR}}),
+            &anthropic_model,
+        ),
+        (
+            "one expired, one healthy",
+            json!({"anthropic:old": token(json!(now - HOUR)), "anthropic:new": token(json!(now + 48 * HOUR))}),
+            &anthropic_model,
+        ),
         ("expires as a string", json!({"anthropic:t": token(json!("2027-01-01T00:00:00Z"))}), &anthropic_model),
         ("expires in seconds", json!({"anthropic:t": token(json!(now / 1000 + 3600))}), &anthropic_model),
         ("filtered by the config", json!({"anthropic:t": token(json!(now + 48 * HOUR))}), &filtered),

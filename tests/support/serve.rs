@@ -130,8 +130,7 @@ pub fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], b
 pub fn browser_tools() -> Option<(std::path::PathBuf, std::path::PathBuf)> {
     let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
     let chromium = std::env::var_os("CHROMIUM").map(std::path::PathBuf::from).unwrap_or_else(|| "/usr/bin/chromium".into());
-    let node = std::env::var_os("PATH")
-        .and_then(|p| std::env::split_paths(&p).map(|d| d.join("node")).find(|n| n.is_file()));
+    let node = std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join("node")).find(|n| n.is_file()));
     let ready = web.join("node_modules/playwright-core").is_dir() && web.join("node_modules/axe-core").is_dir() && chromium.is_file();
     match node {
         Some(n) if ready => Some((n, chromium)),

@@ -76,7 +76,11 @@ pub fn authtray_sync_is_read_by_gateway() {
     let again = s.authtray(&["sync", "--json"], None);
     assert_eq!(again.json()["agents"][0]["action"], "unchanged", "{}", again.stderr);
     // The refresh token never reached the gateway.
-    let dump = sqlite_files(&s).iter().filter(|p| !p.to_string_lossy().ends_with("-shm")).map(|p| std::fs::read(p).unwrap_or_default()).collect::<Vec<_>>();
+    let dump = sqlite_files(&s)
+        .iter()
+        .filter(|p| !p.to_string_lossy().ends_with("-shm"))
+        .map(|p| std::fs::read(p).unwrap_or_default())
+        .collect::<Vec<_>>();
     assert!(dump.iter().all(|b| !String::from_utf8_lossy(b).contains("sk-ant-ort01-")));
     no_json_store(&s);
 }
@@ -85,7 +89,10 @@ pub fn authtray_sync_is_read_by_gateway() {
 pub fn order_round_trips() {
     let Some(s) = sandbox() else { return };
     s.gateway_paste(&setup_token('A'), "anthropic:a", Some("30d"));
-    let out = s.authtray(&["paste-token", "--provider", "anthropic", "--profile-id", "anthropic:b", "--expires-in", "30d"], Some(&setup_token('B')));
+    let out = s.authtray(
+        &["paste-token", "--provider", "anthropic", "--profile-id", "anthropic:b", "--expires-in", "30d"],
+        Some(&setup_token('B')),
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     s.assert_orders_round_trip();
     let bad = s.authtray(&["order", "set", "--provider", "anthropic", "anthropic:nope"], None);
@@ -123,11 +130,21 @@ pub fn reads_are_passive_and_consistent_under_writes() {
         std::thread::spawn(move || {
             for (i, fill) in ['P', 'Q', 'R'].into_iter().enumerate() {
                 let mut c = std::process::Command::new(&bin);
-                c.args(["models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", &format!("anthropic:w{i}"), "--expires-in", "2d"])
-                    .env_clear()
-                    .env("HOME", &home)
-                    .env("TMPDIR", &home)
-                    .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+                c.args([
+                    "models",
+                    "auth",
+                    "paste-token",
+                    "--provider",
+                    "anthropic",
+                    "--profile-id",
+                    &format!("anthropic:w{i}"),
+                    "--expires-in",
+                    "2d",
+                ])
+                .env_clear()
+                .env("HOME", &home)
+                .env("TMPDIR", &home)
+                .env("PATH", std::env::var_os("PATH").unwrap_or_default());
                 let out = crate::run(c, Some(&format!("{}\r\n", setup_token(fill))), Duration::from_secs(90));
                 assert_eq!(out.code, 0, "gateway paste-token: {}", out.stderr);
             }
@@ -169,7 +186,9 @@ pub fn missing_cli_is_a_clear_error() {
 pub fn doctor_reports_a_stray_json_store() {
     let Some(s) = sandbox() else { return };
     s.gateway_paste(&setup_token('A'), "anthropic:a", Some("30d"));
-    s.write_store(r#"{"version":1,"profiles":{"anthropic:old":{"type":"token","provider":"anthropic","token":"sk-ant-oat01-OLDOLDOLDOLD"}}}"#);
+    s.write_store(
+        r#"{"version":1,"profiles":{"anthropic:old":{"type":"token","provider":"anthropic","token":"sk-ant-oat01-OLDOLDOLDOLD"}}}"#,
+    );
     let theirs = s.gateway(&["models", "status"], None);
     assert_eq!(theirs.code, 1, "the gateway refuses to load auth with a stray JSON store");
     let doc = s.authtray(&["doctor", "--json"], None);

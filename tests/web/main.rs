@@ -33,7 +33,12 @@ fn phase(tools: &(std::path::PathBuf, std::path::PathBuf), s: &Sandbox, url: &st
     assert_eq!(report["leaks"], serde_json::json!([]), "{name}: a secret reached the browser: {report}");
     if let Some(axe) = report["axe"].as_object() {
         for (screen, violations) in axe {
-            let serious: Vec<&Value> = violations.as_array().into_iter().flatten().filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical"))).collect();
+            let serious: Vec<&Value> = violations
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+                .collect();
             assert!(serious.is_empty(), "axe: serious or critical violations on {screen}: {serious:?}");
         }
     }
@@ -171,9 +176,21 @@ fn the_server_refuses_what_a_browser_attack_would_send() {
     // CSRF: a foreign Origin, a cross-site fetch, a form post.
     let body = serde_json::json!({ "token": token }).to_string();
     let json = ("Content-Type", "application/json");
-    let a = request(host, "POST", "/api/paste", &[("Host", host), ("Cookie", &cookie), json, ("Origin", "http://evil.example")], body.as_bytes());
+    let a = request(
+        host,
+        "POST",
+        "/api/paste",
+        &[("Host", host), ("Cookie", &cookie), json, ("Origin", "http://evil.example")],
+        body.as_bytes(),
+    );
     assert_eq!(a.status, 403, "{a:?}");
-    let a = request(host, "POST", "/api/paste", &[("Host", host), ("Cookie", &cookie), json, ("Sec-Fetch-Site", "cross-site")], body.as_bytes());
+    let a = request(
+        host,
+        "POST",
+        "/api/paste",
+        &[("Host", host), ("Cookie", &cookie), json, ("Sec-Fetch-Site", "cross-site")],
+        body.as_bytes(),
+    );
     assert_eq!(a.status, 403, "{a:?}");
     let a = request(host, "POST", "/api/paste", &[("Host", host), ("Cookie", &cookie), ("Content-Type", "text/plain")], body.as_bytes());
     assert_eq!(a.status, 415, "{a:?}");
@@ -186,13 +203,25 @@ fn the_server_refuses_what_a_browser_attack_would_send() {
     let a = request(host, "POST", "/api/paste", &[("Host", host), ("Cookie", &cookie), json], br#"{"token": "sk-ant-oat01-abc"}"#);
     assert_eq!(a.status, 400, "{a:?}");
     assert!(serde_json::from_str::<Value>(&a.body).unwrap()["error"].as_str().unwrap().contains("too short"));
-    let a = request(host, "POST", "/api/order", &[("Host", host), ("Cookie", &cookie), json], br#"{"provider": "anthropic", "ids": ["anthropic:nope"]}"#);
+    let a = request(
+        host,
+        "POST",
+        "/api/order",
+        &[("Host", host), ("Cookie", &cookie), json],
+        br#"{"provider": "anthropic", "ids": ["anthropic:nope"]}"#,
+    );
     assert_eq!(a.status, 404, "{a:?}");
 
     // A same-origin paste works; no answer ever carries the full token.
     let origin = format!("http://{host}");
     let mut bodies = Vec::new();
-    let a = request(host, "POST", "/api/paste", &[("Host", host), ("Cookie", &cookie), json, ("Origin", &origin), ("Sec-Fetch-Site", "same-origin")], body.as_bytes());
+    let a = request(
+        host,
+        "POST",
+        "/api/paste",
+        &[("Host", host), ("Cookie", &cookie), json, ("Origin", &origin), ("Sec-Fetch-Site", "same-origin")],
+        body.as_bytes(),
+    );
     assert_eq!(a.status, 200, "{a:?}");
     let pasted: Value = serde_json::from_str(&a.body).unwrap();
     assert_eq!(pasted["token"], authtray_core_redacted(&token));

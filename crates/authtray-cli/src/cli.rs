@@ -47,12 +47,16 @@ impl Global {
         let generation = self
             .generation
             .as_deref()
-            .map(|g| Generation::from_name(g).ok_or_else(|| format!("--generation {g:?}: expected clawdbot, openclaw-json or openclaw-sqlite")))
+            .map(|g| {
+                Generation::from_name(g).ok_or_else(|| format!("--generation {g:?}: expected clawdbot, openclaw-json or openclaw-sqlite"))
+            })
             .transpose()?;
         let lock_timeout = self
             .lock_timeout
             .as_deref()
-            .map(|d| authtray_core::duration::parse(d).map(|ms| Duration::from_millis(ms as u64)).map_err(|e| format!("--lock-timeout: {e}")))
+            .map(|d| {
+                authtray_core::duration::parse(d).map(|ms| Duration::from_millis(ms as u64)).map_err(|e| format!("--lock-timeout: {e}"))
+            })
             .transpose()?;
         Ok(Options {
             discover: DiscoverOptions {
@@ -195,11 +199,12 @@ pub struct OrderArgs {
 }
 
 impl Command {
-
     /// Whether the user asked for JSON (errors are then printed as JSON too).
     pub fn wants_json(&self) -> bool {
         match self {
-            Command::Status { json, .. } | Command::Sync { json, .. } | Command::PasteToken { json, .. } | Command::Doctor { json } => *json,
+            Command::Status { json, .. } | Command::Sync { json, .. } | Command::PasteToken { json, .. } | Command::Doctor { json } => {
+                *json
+            }
             Command::Order(OrderCommand::Get { common } | OrderCommand::Set { common, .. } | OrderCommand::Clear { common }) => common.json,
             Command::Watch { json } => *json,
             Command::Serve(_) => false,

@@ -48,7 +48,12 @@ fn print_update(u: &Update, json: bool) {
         let time = chrono::Local::now().format("%H:%M:%S");
         let cause = serde_json::to_value(u.cause).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
         let mut parts = vec![u.snapshot.glance.headline.clone()];
-        if let Some(sync) = u.snapshot.last_sync.as_ref().filter(|_| matches!(u.cause, authtray_core::live::Cause::Start | authtray_core::live::Cause::LoginChanged | authtray_core::live::Cause::SyncNow)) {
+        if let Some(sync) = u.snapshot.last_sync.as_ref().filter(|_| {
+            matches!(
+                u.cause,
+                authtray_core::live::Cause::Start | authtray_core::live::Cause::LoginChanged | authtray_core::live::Cause::SyncNow
+            )
+        }) {
             for a in &sync.agents {
                 match &a.error {
                     Some(e) => parts.push(format!("mirror to {} failed: {e}", a.agent)),
@@ -80,7 +85,9 @@ pub fn serve(args: ServeArgs, options: Options) -> std::io::Result<()> {
     }
     let rt = runtime()?;
     rt.block_on(async move {
-        let bound = authtray_serve::bind(authtray_serve::ServeConfig { options, env: Env::from_process(), addr: args.bind, port: args.port }).await?;
+        let bound =
+            authtray_serve::bind(authtray_serve::ServeConfig { options, env: Env::from_process(), addr: args.bind, port: args.port })
+                .await?;
         let url = bound.url().to_string();
         {
             let mut out = std::io::stdout().lock();

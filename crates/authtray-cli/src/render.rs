@@ -2,12 +2,12 @@
 
 use authtray_core::clock::Millis;
 use authtray_core::duration::describe_expiry;
+use authtray_core::mirror::Action;
 use authtray_core::ops::doctor::{DoctorReport, Severity};
 use authtray_core::ops::order::OrderReport;
 use authtray_core::ops::paste::PasteReport;
 use authtray_core::ops::status::StatusReport;
 use authtray_core::ops::sync::SyncReport;
-use authtray_core::mirror::Action;
 use serde::Serialize;
 
 /// Prints one JSON document on stdout.
@@ -51,14 +51,7 @@ pub fn status(r: &StatusReport) {
         let w = a.profiles.iter().map(|p| p.id.len()).max().unwrap_or(0);
         for p in &a.profiles {
             let unused = if p.used { "" } else { "  (not used by the gateway)" };
-            println!(
-                "  {:<w$}  {:<10} {:<8} {:<9} {}{unused}",
-                p.id,
-                p.provider,
-                p.kind,
-                p.status.as_str(),
-                expiry(p.expires_at, r.now),
-            );
+            println!("  {:<w$}  {:<10} {:<8} {:<9} {}{unused}", p.id, p.provider, p.kind, p.status.as_str(), expiry(p.expires_at, r.now),);
         }
         for (provider, ids) in &a.order {
             println!("  order {provider}: {}", ids.join(", "));

@@ -125,7 +125,10 @@ fn status_json_has_the_documented_shape() {
     assert_eq!(agent["id"], "main");
     assert_eq!(agent["store"], json!(h.store_path()));
     let p = &agent["profiles"];
-    assert_eq!(p[0], json!({"id":"anthropic:claude-code","provider":"anthropic","type":"token","status":"ok","expiresAt":exp,"token":"sk-ant-oat01-…AAAA","used":true,"reason":null}));
+    assert_eq!(
+        p[0],
+        json!({"id":"anthropic:claude-code","provider":"anthropic","type":"token","status":"ok","expiresAt":exp,"token":"sk-ant-oat01-…AAAA","used":true,"reason":null})
+    );
     assert_eq!((p[1]["status"].as_str(), p[1]["expiresAt"].is_null()), (Some("static"), true));
     assert!(!text(&out).contains("CANARYA") && !text(&out).contains("CANARYKEY") && !text(&out).contains("CANARYL"));
 
@@ -146,7 +149,10 @@ fn sync_then_no_op_then_dry_run() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("main: create anthropic:claude-code"), "{}", text(&out));
     let stored: Value = serde_json::from_slice(&std::fs::read(h.store_path()).expect("store")).expect("json");
-    assert_eq!(stored["profiles"]["anthropic:claude-code"], json!({"type":"token","provider":"anthropic","token":canary('S'),"expires":exp}));
+    assert_eq!(
+        stored["profiles"]["anthropic:claude-code"],
+        json!({"type":"token","provider":"anthropic","token":canary('S'),"expires":exp})
+    );
     let mtime = std::fs::metadata(h.store_path()).and_then(|m| m.modified()).expect("mtime");
     let again = h.run(&["sync"], None);
     assert!(text(&again).contains("already in sync"), "{}", text(&again));
@@ -163,7 +169,11 @@ fn sync_without_login_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout_json(&out)["error"].as_str().unwrap_or_default().contains("no usable Claude Code login"));
     std::fs::create_dir_all(h.path().join(".claude")).expect("dir");
-    std::fs::write(h.path().join(".claude/.credentials.json"), "{\"claudeAiOauth\":{\"accessToken\":\"sk-ant-oat01-CANARYX\",\"expiresAt\":17}}").expect("write");
+    std::fs::write(
+        h.path().join(".claude/.credentials.json"),
+        "{\"claudeAiOauth\":{\"accessToken\":\"sk-ant-oat01-CANARYX\",\"expiresAt\":17}}",
+    )
+    .expect("write");
     let out = h.run(&["sync"], None);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("seconds"), "{}", text(&out));
@@ -225,7 +235,12 @@ fn sqlite_installs_are_recognised_and_never_get_json() {
     let doc = h.run(&["doctor", "--json"], None);
     assert_eq!(doc.status.code(), Some(1));
     let findings = stdout_json(&doc)["findings"].clone();
-    assert!(findings.as_array().is_some_and(|f| f.iter().any(|x| x["code"] == "stray-json" && x["fix"].as_str().unwrap_or_default().contains("doctor --fix"))), "{findings}");
+    assert!(
+        findings
+            .as_array()
+            .is_some_and(|f| f.iter().any(|x| x["code"] == "stray-json" && x["fix"].as_str().unwrap_or_default().contains("doctor --fix"))),
+        "{findings}"
+    );
 }
 
 #[test]
@@ -243,7 +258,10 @@ fn doctor_reports_filtered_profiles_and_loose_permissions() {
     .expect("store");
     std::fs::set_permissions(h.store_path(), std::fs::Permissions::from_mode(0o644)).expect("chmod");
     let out = h.run(&["doctor", "--json"], None);
-    let codes: Vec<String> = stdout_json(&out)["findings"].as_array().map(|a| a.iter().map(|f| f["code"].as_str().unwrap_or_default().to_string()).collect()).unwrap_or_default();
+    let codes: Vec<String> = stdout_json(&out)["findings"]
+        .as_array()
+        .map(|a| a.iter().map(|f| f["code"].as_str().unwrap_or_default().to_string()).collect())
+        .unwrap_or_default();
     for want in ["filtered-out", "loose-permissions", "expires-in-seconds", "claude-login"] {
         assert!(codes.iter().any(|c| c == want), "{want} missing from {codes:?}");
     }
@@ -305,7 +323,10 @@ fn keychain_hex_output_is_decoded() {
 #[test]
 fn keychain_not_found_falls_back_to_the_file_with_the_hashed_service() {
     let mut h = Home::new().openclaw_json();
-    let log = fake_security(&mut h, "echo 'security: SecKeychainSearchCopyNext: The specified item could not be found in the keychain.' >&2; exit 44");
+    let log = fake_security(
+        &mut h,
+        "echo 'security: SecKeychainSearchCopyNext: The specified item could not be found in the keychain.' >&2; exit 44",
+    );
     let claude_dir = h.path().join("claude-work");
     h.extra_env.push(("CLAUDE_CONFIG_DIR".into(), claude_dir.display().to_string()));
     std::fs::create_dir_all(&claude_dir).expect("dir");
@@ -348,7 +369,10 @@ fn sqlite_writes_go_through_the_gateway_cli_and_never_echo_it() {
     let log = h.path().join("cli.log");
     std::fs::write(
         &cli,
-        format!("#!/bin/sh\necho \"$@\" >> '{}'\nread t\necho \"echo: $t\"\necho \"Error: provider rejected $t\" >&2\nexit 1\n", log.display()),
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\nread t\necho \"echo: $t\"\necho \"Error: provider rejected $t\" >&2\nexit 1\n",
+            log.display()
+        ),
     )
     .expect("cli");
     std::fs::set_permissions(&cli, std::fs::Permissions::from_mode(0o755)).expect("chmod");
@@ -399,7 +423,8 @@ fn watch_mirrors_at_start_and_on_a_rename_then_stops_on_ctrl_c() {
     assert!(stored(&h).contains(&first));
     // Claude Code replaces the file by rename.
     let dir = h.path().join(".claude");
-    let doc = json!({"claudeAiOauth": {"accessToken": second, "refreshToken": "sk-ant-ort01-CANARYREFRESH", "expiresAt": now_ms() + 9 * HOUR}});
+    let doc =
+        json!({"claudeAiOauth": {"accessToken": second, "refreshToken": "sk-ant-ort01-CANARYREFRESH", "expiresAt": now_ms() + 9 * HOUR}});
     std::fs::write(dir.join(".credentials.json.tmp"), doc.to_string()).expect("temp");
     std::fs::rename(dir.join(".credentials.json.tmp"), dir.join(".credentials.json")).expect("rename");
     let changed = loop {

@@ -152,12 +152,23 @@ pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
             let also = crossed.iter().filter(|&&l| l != most).map(|&l| key_of(l)).collect();
             let place = if agent.default { String::new() } else { format!(" (agent {})", agent.id) };
             if most == 0 {
-                raise(&mut out, key_of(0), also, AlertKind::CredentialExpired, format!("{} has expired", p.id),
-                      format!("The gateway can no longer use {}{place}. Paste a new token (authtray → Paste token).", p.id));
+                raise(
+                    &mut out,
+                    key_of(0),
+                    also,
+                    AlertKind::CredentialExpired,
+                    format!("{} has expired", p.id),
+                    format!("The gateway can no longer use {}{place}. Paste a new token (authtray → Paste token).", p.id),
+                );
             } else {
-                raise(&mut out, key_of(most), also, AlertKind::CredentialExpiring,
-                      format!("{} expires in {}", p.id, crate::duration::humanize(exp - now)),
-                      format!("{}{place} expires on {}. Run `claude setup-token` and paste the new token.", p.id, crate::clock::iso(exp)));
+                raise(
+                    &mut out,
+                    key_of(most),
+                    also,
+                    AlertKind::CredentialExpiring,
+                    format!("{} expires in {}", p.id, crate::duration::humanize(exp - now)),
+                    format!("{}{place} expires on {}. Run `claude setup-token` and paste the new token.", p.id, crate::clock::iso(exp)),
+                );
             }
         }
     }
@@ -165,13 +176,30 @@ pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
     // Claude Code's own login.
     let cc = &input.status.claude_code;
     match (cc.status, cc.expires_at) {
-        ("expired", Some(exp)) => raise(&mut out, format!("source-expired:{exp}"), vec![], AlertKind::SourceExpired,
-            "Claude Code's login has expired".into(), "Run `claude` once so it refreshes its login; authtray mirrors the new token automatically.".into()),
-        (_, Some(exp)) if exp > now && exp - now <= input.settings.source_lead_ms => raise(&mut out, format!("source-expiring:{exp}"), vec![],
-            AlertKind::SourceExpiring, format!("Claude Code's login expires in {}", crate::duration::humanize(exp - now)),
-            "Claude Code has not refreshed it. Run `claude` once to refresh; the mirror follows.".into()),
-        ("malformed" | "unreadable" | "overridden", _) => raise(&mut out, format!("source-problem:{}", cc.status), vec![], AlertKind::SourceProblem,
-            "authtray cannot read Claude Code's login".into(), cc.problem.clone().unwrap_or_else(|| cc.status.to_string())),
+        ("expired", Some(exp)) => raise(
+            &mut out,
+            format!("source-expired:{exp}"),
+            vec![],
+            AlertKind::SourceExpired,
+            "Claude Code's login has expired".into(),
+            "Run `claude` once so it refreshes its login; authtray mirrors the new token automatically.".into(),
+        ),
+        (_, Some(exp)) if exp > now && exp - now <= input.settings.source_lead_ms => raise(
+            &mut out,
+            format!("source-expiring:{exp}"),
+            vec![],
+            AlertKind::SourceExpiring,
+            format!("Claude Code's login expires in {}", crate::duration::humanize(exp - now)),
+            "Claude Code has not refreshed it. Run `claude` once to refresh; the mirror follows.".into(),
+        ),
+        ("malformed" | "unreadable" | "overridden", _) => raise(
+            &mut out,
+            format!("source-problem:{}", cc.status),
+            vec![],
+            AlertKind::SourceProblem,
+            "authtray cannot read Claude Code's login".into(),
+            cc.problem.clone().unwrap_or_else(|| cc.status.to_string()),
+        ),
         _ => {}
     }
 
@@ -179,19 +207,34 @@ pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
     if let Some(sync) = input.sync {
         for a in &sync.agents {
             if let Some(err) = &a.error {
-                raise(&mut out, format!("mirror-failed:{}", a.agent), vec![], AlertKind::MirrorFailed,
-                      format!("Mirroring to agent {} failed", a.agent), crate::token::redact_text(err, &[]));
+                raise(
+                    &mut out,
+                    format!("mirror-failed:{}", a.agent),
+                    vec![],
+                    AlertKind::MirrorFailed,
+                    format!("Mirroring to agent {} failed", a.agent),
+                    crate::token::redact_text(err, &[]),
+                );
             }
         }
         if let (Some(src_exp), Some(modified)) = (cc.expires_at, cc.modified_at.or(Some(now))) {
             let settled = now - modified >= input.settings.stale_grace_ms;
             for a in sync.agents.iter().filter(|a| a.error.is_none()) {
-                let stored = input.status.agents.iter().find(|s| s.id == a.agent).and_then(|s| s.profiles.iter().find(|p| p.id == a.profile_id));
+                let stored =
+                    input.status.agents.iter().find(|s| s.id == a.agent).and_then(|s| s.profiles.iter().find(|p| p.id == a.profile_id));
                 let behind = stored.and_then(|p| p.expires_at).is_some_and(|e| e + crate::mirror::EXPIRY_SLACK_MS < src_exp);
                 if behind && settled && src_exp > now {
-                    raise(&mut out, format!("mirror-stale:{}:{src_exp}", a.agent), vec![], AlertKind::MirrorStale,
-                          format!("Agent {} is behind Claude Code's login", a.agent),
-                          format!("{} holds an older token than Claude Code. Use Sync now, or check the store with `authtray doctor`.", a.profile_id));
+                    raise(
+                        &mut out,
+                        format!("mirror-stale:{}:{src_exp}", a.agent),
+                        vec![],
+                        AlertKind::MirrorStale,
+                        format!("Agent {} is behind Claude Code's login", a.agent),
+                        format!(
+                            "{} holds an older token than Claude Code. Use Sync now, or check the store with `authtray doctor`.",
+                            a.profile_id
+                        ),
+                    );
                 }
             }
         }
@@ -210,20 +253,54 @@ mod tests {
     const T0: Millis = 1_800_000_000_000;
 
     fn cc(status: &'static str, expires_at: Option<Millis>) -> ClaudeReport {
-        ClaudeReport { source: "file", path: None, service: None, status, expires_at, token: None, has_refresh_token: true,
-                       subscription_type: None, modified_at: Some(T0 - 10 * H), problem: None }
+        ClaudeReport {
+            source: "file",
+            path: None,
+            service: None,
+            status,
+            expires_at,
+            token: None,
+            has_refresh_token: true,
+            subscription_type: None,
+            modified_at: Some(T0 - 10 * H),
+            problem: None,
+        }
     }
 
     fn report(profiles: Vec<(&str, &'static str, Option<Millis>)>, cc: ClaudeReport) -> StatusReport {
         StatusReport {
-            generation: "openclaw-json", generation_evidence: String::new(), gateway_version: None,
-            state_dir: "/s".into(), config_path: "/s/c".into(), claude_code: cc, check: 0, warn_within_ms: D, now: T0,
+            generation: "openclaw-json",
+            generation_evidence: String::new(),
+            gateway_version: None,
+            state_dir: "/s".into(),
+            config_path: "/s/c".into(),
+            claude_code: cc,
+            check: 0,
+            warn_within_ms: D,
+            now: T0,
             agents: vec![AgentReport {
-                id: "main".into(), default: true, dir: "/a".into(), store: "/a/s".into(), store_exists: true, check: 0, error: None,
-                order: Default::default(), effective_order: Default::default(),
-                profiles: profiles.into_iter().map(|(id, kind, expires_at)| ProfileReport {
-                    id: id.into(), provider: "anthropic".into(), kind, status: Status::Ok, expires_at, token: None, used: true, reason: None,
-                }).collect(),
+                id: "main".into(),
+                default: true,
+                dir: "/a".into(),
+                store: "/a/s".into(),
+                store_exists: true,
+                check: 0,
+                error: None,
+                order: Default::default(),
+                effective_order: Default::default(),
+                profiles: profiles
+                    .into_iter()
+                    .map(|(id, kind, expires_at)| ProfileReport {
+                        id: id.into(),
+                        provider: "anthropic".into(),
+                        kind,
+                        status: Status::Ok,
+                        expires_at,
+                        token: None,
+                        used: true,
+                        reason: None,
+                    })
+                    .collect(),
             }],
         }
     }
@@ -247,12 +324,15 @@ mod tests {
         let mut state = AlertState::default();
         let times: Vec<Millis> = (0..=31 * 24).map(|h| T0 + h * H).collect();
         let shown = run(|_| report(vec![("anthropic:manual", "token", Some(exp))], cc("ok", Some(T0 + 365 * D))), &times, &mut state);
-        assert_eq!(shown, vec![
-            "anthropic:manual expires in 7 d".to_string(),
-            "anthropic:manual expires in 1 d".into(),
-            "anthropic:manual expires in 1 h".into(),
-            "anthropic:manual has expired".into(),
-        ]);
+        assert_eq!(
+            shown,
+            vec![
+                "anthropic:manual expires in 7 d".to_string(),
+                "anthropic:manual expires in 1 d".into(),
+                "anthropic:manual expires in 1 h".into(),
+                "anthropic:manual has expired".into(),
+            ]
+        );
     }
 
     #[test]
@@ -274,7 +354,12 @@ mod tests {
     fn the_mirrored_claude_code_token_never_nags_but_an_unrefreshed_source_does() {
         let mut state = AlertState::default();
         // Mirror profile expiring in 20 min: no alert for it. Source expiring in 20 min: one.
-        let st = |now: Millis| report(vec![("anthropic:claude-code", "token", Some(T0 + 20 * 60_000))], cc(if now >= T0 + 20 * 60_000 { "expired" } else { "expiring" }, Some(T0 + 20 * 60_000)));
+        let st = |now: Millis| {
+            report(
+                vec![("anthropic:claude-code", "token", Some(T0 + 20 * 60_000))],
+                cc(if now >= T0 + 20 * 60_000 { "expired" } else { "expiring" }, Some(T0 + 20 * 60_000)),
+            )
+        };
         let shown = run(st, &[T0 - 2 * H, T0, T0 + 60_000, T0 + 25 * 60_000, T0 + 30 * 60_000], &mut state);
         assert_eq!(shown, vec!["Claude Code's login expires in 20 min".to_string(), "Claude Code's login has expired".into()]);
         // Claude Code refreshed: a new episode, nothing due, old keys forgotten.
@@ -288,9 +373,19 @@ mod tests {
         let settings = Settings::default();
         let src = cc("ok", Some(T0 + 8 * H));
         let mk_sync = |error: Option<&str>| SyncReport {
-            generation: "openclaw-json", claude_code: src.clone(), dry_run: false,
-            agents: vec![AgentSync { agent: "main".into(), profile_id: "anthropic:claude-code".into(), action: crate::mirror::Action::Skip,
-                                     reason: String::new(), expires_at: None, config_updated: false, order_updated: false, error: error.map(str::to_string) }],
+            generation: "openclaw-json",
+            claude_code: src.clone(),
+            dry_run: false,
+            agents: vec![AgentSync {
+                agent: "main".into(),
+                profile_id: "anthropic:claude-code".into(),
+                action: crate::mirror::Action::Skip,
+                reason: String::new(),
+                expires_at: None,
+                config_updated: false,
+                order_updated: false,
+                error: error.map(str::to_string),
+            }],
         };
         let status = report(vec![("anthropic:claude-code", "token", Some(T0 + 2 * H))], src.clone());
         let mut state = AlertState::default();

@@ -152,7 +152,15 @@ pub struct TokenCheck {
 /// Checks a token without storing anything.
 pub fn check_token(input: &CheckInput) -> TokenCheck {
     let shape = TokenShape::of(&input.token);
-    let mut out = TokenCheck { valid: false, provider: None, looks_like: shape.describe(), kind: None, message: None, redacted: None, suggested_expiry: None };
+    let mut out = TokenCheck {
+        valid: false,
+        provider: None,
+        looks_like: shape.describe(),
+        kind: None,
+        message: None,
+        redacted: None,
+        suggested_expiry: None,
+    };
     let provider = match provider_for(&input.token, input.provider.as_deref()) {
         Ok(p) => p,
         Err(e) => {
@@ -189,7 +197,10 @@ pub struct OrderInput {
 
 /// Sets (with `ids`) or reads (without) an agent's order for a provider.
 pub fn order_set(ctx: &Context, input: &OrderInput) -> Result<ops::order::OrderReport> {
-    let ids = input.ids.clone().ok_or_else(|| Error::InvalidInput("ids: give the profile ids in the order the gateway should try them".into()))?;
+    let ids = input
+        .ids
+        .clone()
+        .ok_or_else(|| Error::InvalidInput("ids: give the profile ids in the order the gateway should try them".into()))?;
     if ids.is_empty() {
         return Err(Error::InvalidInput("ids: an empty order would disable the provider; use Reset to default instead".into()));
     }
@@ -253,7 +264,9 @@ pub struct ApiError {
 impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
         let (status, kind) = match &e {
-            Error::InvalidToken(_) | Error::InvalidInput(_) | Error::InvalidDuration(_) | Error::ProfileProviderMismatch { .. } => (400, "invalid-input"),
+            Error::InvalidToken(_) | Error::InvalidInput(_) | Error::InvalidDuration(_) | Error::ProfileProviderMismatch { .. } => {
+                (400, "invalid-input")
+            }
             Error::UnknownAgent { .. } | Error::UnknownProfile { .. } => (404, "not-found"),
             Error::LockBusy { .. } | Error::LockBlocked { .. } => (409, "locked"),
             Error::StoreParse { .. } | Error::ConfigParse { .. } => (409, "unparseable"),

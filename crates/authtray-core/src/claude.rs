@@ -111,8 +111,12 @@ impl LoginState {
     pub fn problem(&self) -> Option<String> {
         match self {
             LoginState::Ready(_) => None,
-            LoginState::Missing { tried } => Some(format!("Claude Code is not logged in (looked at {}); run `claude` and log in", tried.join(", "))),
-            LoginState::Malformed { source, reason } => Some(format!("{} is not a usable login: {reason}; run `claude` to log in again", source.describe())),
+            LoginState::Missing { tried } => {
+                Some(format!("Claude Code is not logged in (looked at {}); run `claude` and log in", tried.join(", ")))
+            }
+            LoginState::Malformed { source, reason } => {
+                Some(format!("{} is not a usable login: {reason}; run `claude` to log in again", source.describe()))
+            }
             LoginState::Unreadable { source, reason } => Some(format!("{} could not be read: {reason}", source.describe())),
             LoginState::Overridden { by } => Some(format!("Claude Code is set to use {by} instead of its stored login; nothing to mirror")),
         }
@@ -194,17 +198,19 @@ impl LoginLocator {
         let mut last_err = String::new();
         for attempt in 0..3 {
             match crate::fsx::read_optional(&path) {
-                Ok(Some(bytes)) => match std::str::from_utf8(&bytes).map_err(|_| "it is not UTF-8 text".to_string()).and_then(parse_credentials) {
-                    Ok(login) => {
-                        let modified_at = std::fs::metadata(&path)
-                            .and_then(|m| m.modified())
-                            .ok()
-                            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                            .map(|d| d.as_millis() as Millis);
-                        return LoginState::Ready(Login { source, modified_at, ..login });
+                Ok(Some(bytes)) => {
+                    match std::str::from_utf8(&bytes).map_err(|_| "it is not UTF-8 text".to_string()).and_then(parse_credentials) {
+                        Ok(login) => {
+                            let modified_at = std::fs::metadata(&path)
+                                .and_then(|m| m.modified())
+                                .ok()
+                                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                                .map(|d| d.as_millis() as Millis);
+                            return LoginState::Ready(Login { source, modified_at, ..login });
+                        }
+                        Err(e) => last_err = e,
                     }
-                    Err(e) => last_err = e,
-                },
+                }
                 Ok(None) => {
                     tried.push(path.display().to_string());
                     return LoginState::Missing { tried };

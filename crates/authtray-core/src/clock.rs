@@ -14,10 +14,7 @@ pub const SECONDS_SUSPECT_BELOW: Millis = 100_000_000_000;
 
 /// The current time in milliseconds.
 pub fn now_ms() -> Millis {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as Millis)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as Millis).unwrap_or(0)
 }
 
 /// An RFC 3339 rendering (UTC, milliseconds) of a timestamp, as JavaScript's `toISOString`.
@@ -29,7 +26,5 @@ pub fn iso(ms: Millis) -> String {
 
 /// Parses an RFC 3339 time into milliseconds.
 pub fn parse_iso(s: &str) -> Option<Millis> {
-    chrono::DateTime::parse_from_rfc3339(s.trim())
-        .ok()
-        .map(|t| t.timestamp_millis())
+    chrono::DateTime::parse_from_rfc3339(s.trim()).ok().map(|t| t.timestamp_millis())
 }

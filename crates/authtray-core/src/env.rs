@@ -51,10 +51,7 @@ pub struct Env {
 impl Env {
     /// Captures the relevant variables of this process.
     pub fn from_process() -> Env {
-        let vars = RELEVANT_VARS
-            .iter()
-            .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v)))
-            .collect();
+        let vars = RELEVANT_VARS.iter().filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v))).collect();
         Env { vars }
     }
 
@@ -101,9 +98,7 @@ impl Env {
     /// Finds an executable named `name` on this environment's `PATH`.
     pub fn which(&self, name: &str) -> Option<PathBuf> {
         let path = self.get("PATH")?;
-        std::env::split_paths(path)
-            .map(|d| d.join(name))
-            .find(|p| is_executable(p))
+        std::env::split_paths(path).map(|d| d.join(name)).find(|p| is_executable(p))
     }
 
     /// The login name (`USER`, else `LOGNAME`).
@@ -122,9 +117,7 @@ fn home_from_passwd() -> Option<PathBuf> {
     let mut buf = vec![0u8; 16 * 1024];
     let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
     let mut result: *mut libc::passwd = std::ptr::null_mut();
-    let rc = unsafe {
-        libc::getpwuid_r(libc::geteuid(), &mut pwd, buf.as_mut_ptr().cast(), buf.len(), &mut result)
-    };
+    let rc = unsafe { libc::getpwuid_r(libc::geteuid(), &mut pwd, buf.as_mut_ptr().cast(), buf.len(), &mut result) };
     if rc != 0 || result.is_null() || pwd.pw_dir.is_null() {
         return None;
     }

@@ -52,11 +52,7 @@ pub fn ensure_dir(dir: &Path) -> Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| Error::io("create directory", dir, e))
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(|e| Error::io("create directory", dir, e))
 }
 
 /// No auth store, config or credentials file is anywhere near this size; a larger one is a
@@ -67,9 +63,7 @@ pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// over [`MAX_FILE_BYTES`], is an error.
 pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
     match fs::metadata(path) {
-        Ok(m) if !m.is_file() => {
-            return Err(Error::StoreParse { path: path.to_path_buf(), reason: "it is not a regular file".into() })
-        }
+        Ok(m) if !m.is_file() => return Err(Error::StoreParse { path: path.to_path_buf(), reason: "it is not a regular file".into() }),
         Ok(m) if m.len() > MAX_FILE_BYTES => {
             return Err(Error::StoreParse {
                 path: path.to_path_buf(),

@@ -56,7 +56,12 @@ pub fn glance(status: &StatusReport, sync: Option<&SyncReport>, settings: &Setti
         let prefix = if multi_agent { format!("{}: ", agent.id) } else { String::new() };
         if let Some(err) = &agent.error {
             let text = format!("{prefix}store unreadable");
-            items.push((Overall::Broken, Millis::MIN, format!("agent {}: store cannot be read", agent.id), Line { state: Overall::Broken, text }));
+            items.push((
+                Overall::Broken,
+                Millis::MIN,
+                format!("agent {}: store cannot be read", agent.id),
+                Line { state: Overall::Broken, text },
+            ));
             tracing::debug!(agent = %agent.id, "{err}");
             continue;
         }
@@ -86,7 +91,12 @@ pub fn glance(status: &StatusReport, sync: Option<&SyncReport>, settings: &Setti
     }
     if let Some(s) = sync {
         for a in s.agents.iter().filter(|a| a.error.is_some()) {
-            items.push((Overall::Attention, Millis::MIN, format!("mirror to {} failed", a.agent), Line { state: Overall::Attention, text: format!("mirror to {} failed", a.agent) }));
+            items.push((
+                Overall::Attention,
+                Millis::MIN,
+                format!("mirror to {} failed", a.agent),
+                Line { state: Overall::Attention, text: format!("mirror to {} failed", a.agent) },
+            ));
         }
     }
     let cc = &status.claude_code;
@@ -107,7 +117,12 @@ pub fn glance(status: &StatusReport, sync: Option<&SyncReport>, settings: &Setti
         (s, None) => format!("Claude Code: {s}"),
     };
     if source_state != Overall::Healthy {
-        items.push((source_state, cc.expires_at.unwrap_or(Millis::MIN), source.clone(), Line { state: source_state, text: source.clone() }));
+        items.push((
+            source_state,
+            cc.expires_at.unwrap_or(Millis::MIN),
+            source.clone(),
+            Line { state: source_state, text: source.clone() },
+        ));
     }
     let worst = items.iter().map(|i| i.0).max().unwrap_or(Overall::Healthy);
     let headline = match worst {
@@ -129,26 +144,79 @@ mod tests {
 
     fn status(profiles: Vec<(&str, Status, Option<Millis>)>, cc_exp: Millis) -> StatusReport {
         StatusReport {
-            generation: "openclaw-json", generation_evidence: String::new(), gateway_version: None, state_dir: "/s".into(),
-            config_path: "/c".into(), check: 0, warn_within_ms: 0, now: T0,
-            claude_code: ClaudeReport { source: "file", path: None, service: None, status: "ok", expires_at: Some(cc_exp), token: None,
-                                        has_refresh_token: true, subscription_type: None, modified_at: None, problem: None },
-            agents: vec![AgentReport { id: "main".into(), default: true, dir: "/a".into(), store: "/a/s".into(), store_exists: true,
-                order: Default::default(), effective_order: Default::default(), check: 0, error: None,
-                profiles: profiles.into_iter().map(|(id, status, expires_at)| ProfileReport { id: id.into(), provider: "anthropic".into(),
-                    kind: "token", status, expires_at, token: None, used: true, reason: None }).collect() }],
+            generation: "openclaw-json",
+            generation_evidence: String::new(),
+            gateway_version: None,
+            state_dir: "/s".into(),
+            config_path: "/c".into(),
+            check: 0,
+            warn_within_ms: 0,
+            now: T0,
+            claude_code: ClaudeReport {
+                source: "file",
+                path: None,
+                service: None,
+                status: "ok",
+                expires_at: Some(cc_exp),
+                token: None,
+                has_refresh_token: true,
+                subscription_type: None,
+                modified_at: None,
+                problem: None,
+            },
+            agents: vec![AgentReport {
+                id: "main".into(),
+                default: true,
+                dir: "/a".into(),
+                store: "/a/s".into(),
+                store_exists: true,
+                order: Default::default(),
+                effective_order: Default::default(),
+                check: 0,
+                error: None,
+                profiles: profiles
+                    .into_iter()
+                    .map(|(id, status, expires_at)| ProfileReport {
+                        id: id.into(),
+                        provider: "anthropic".into(),
+                        kind: "token",
+                        status,
+                        expires_at,
+                        token: None,
+                        used: true,
+                        reason: None,
+                    })
+                    .collect(),
+            }],
         }
     }
 
     #[test]
     fn healthy_attention_broken_with_headlines() {
         let s = Settings::default();
-        let g = glance(&status(vec![("anthropic:claude-code", Status::Expiring, Some(T0 + 5 * 60 * MIN))], T0 + 5 * 60 * MIN), None, &s, T0);
+        let g =
+            glance(&status(vec![("anthropic:claude-code", Status::Expiring, Some(T0 + 5 * 60 * MIN))], T0 + 5 * 60 * MIN), None, &s, T0);
         assert_eq!((g.overall, g.headline.as_str()), (Overall::Healthy, "All credentials healthy"));
         assert_eq!(g.lines[0].text, "anthropic:claude-code — expires in 5 h");
-        let g = glance(&status(vec![("anthropic:manual", Status::Ok, Some(T0 + 42 * MIN)), ("anthropic:other", Status::Ok, Some(T0 + 3 * 24 * 60 * MIN))], T0 + 5 * 60 * MIN), None, &s, T0);
+        let g = glance(
+            &status(
+                vec![("anthropic:manual", Status::Ok, Some(T0 + 42 * MIN)), ("anthropic:other", Status::Ok, Some(T0 + 3 * 24 * 60 * MIN))],
+                T0 + 5 * 60 * MIN,
+            ),
+            None,
+            &s,
+            T0,
+        );
         assert_eq!((g.overall, g.headline.as_str()), (Overall::Attention, "anthropic:manual expires in 42 min"));
-        let g = glance(&status(vec![("anthropic:manual", Status::Expired, Some(T0 - MIN)), ("anthropic:x", Status::Ok, Some(T0 + MIN))], T0 + 5 * 60 * MIN), None, &s, T0);
+        let g = glance(
+            &status(
+                vec![("anthropic:manual", Status::Expired, Some(T0 - MIN)), ("anthropic:x", Status::Ok, Some(T0 + MIN))],
+                T0 + 5 * 60 * MIN,
+            ),
+            None,
+            &s,
+            T0,
+        );
         assert_eq!((g.overall, g.headline.as_str()), (Overall::Broken, "anthropic:manual expired 1 min ago"));
         assert_eq!(g.source, "Claude Code (file): expires in 5 h");
     }

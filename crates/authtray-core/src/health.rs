@@ -164,7 +164,8 @@ pub fn selected_profile(generation: Generation, doc: &StoreDoc, config: &Gateway
         .enumerate()
         .collect();
     if !explicit {
-        let stat = |p: &Profile, key: &str| doc.usage_stats(&p.id).and_then(|s| s.get(key)).and_then(serde_json::Value::as_i64).unwrap_or(0);
+        let stat =
+            |p: &Profile, key: &str| doc.usage_stats(&p.id).and_then(|s| s.get(key)).and_then(serde_json::Value::as_i64).unwrap_or(0);
         usable.sort_by_key(|(i, p)| {
             let resting = stat(p, "cooldownUntil") > now || stat(p, "disabledUntil") > now;
             let api_key = matches!(p.credential, Credential::ApiKey { .. });
@@ -226,8 +227,7 @@ pub fn check_code(
                 }
                 let (ids, explicit) = candidates(doc, config, provider);
                 let by_id = |id: &String| of_provider.iter().copied().find(|p| &p.id == id);
-                let mut effective: Vec<&Profile> =
-                    ids.iter().filter_map(by_id).filter(|p| usable(generation, p, config, now)).collect();
+                let mut effective: Vec<&Profile> = ids.iter().filter_map(by_id).filter(|p| usable(generation, p, config, now)).collect();
                 if effective.is_empty() {
                     effective = if explicit { ids.iter().filter_map(by_id).collect() } else { of_provider.clone() };
                 }

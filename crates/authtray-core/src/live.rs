@@ -145,9 +145,20 @@ impl Live {
         let shared = Arc::clone(&current);
         let watch_tx = tx.clone();
         let spawned = std::thread::Builder::new().name("authtray-live".into()).spawn(move || {
-            let mut svc = Service { config, on_update: Box::new(on_update), shared, watch: None, watch_files: Vec::new(), watch_tx,
-                                     alerts: AlertState::default(), last_sync: None, last_sync_at: None, last_sync_error: None,
-                                     known_generation: None, login: None };
+            let mut svc = Service {
+                config,
+                on_update: Box::new(on_update),
+                shared,
+                watch: None,
+                watch_files: Vec::new(),
+                watch_tx,
+                alerts: AlertState::default(),
+                last_sync: None,
+                last_sync_at: None,
+                last_sync_error: None,
+                known_generation: None,
+                login: None,
+            };
             svc.alerts = AlertState::load(&svc.config.alerts_path()).unwrap_or_else(|e| {
                 tracing::warn!("{e}; starting with no alert history");
                 AlertState::default()
@@ -270,7 +281,19 @@ impl Service {
                     lines: vec![crate::glance::Line { state: Overall::Broken, text: short }],
                     source: String::new(),
                 };
-                self.publish(Snapshot { status: None, glance, last_sync: None, last_sync_at: None, last_sync_error: None, problem: Some(problem), settings }, Vec::new(), cause);
+                self.publish(
+                    Snapshot {
+                        status: None,
+                        glance,
+                        last_sync: None,
+                        last_sync_at: None,
+                        last_sync_error: None,
+                        problem: Some(problem),
+                        settings,
+                    },
+                    Vec::new(),
+                    cause,
+                );
                 return;
             }
         };
@@ -299,12 +322,18 @@ impl Service {
         let now = crate::clock::now_ms();
         let status = crate::ops::status::status(&ctx, crate::health::DEFAULT_WARN_MS);
         let glance = crate::glance::glance(&status, self.last_sync.as_ref(), &settings, now);
-        let outcome = alerts::evaluate(&alerts::Inputs { status: &status, sync: self.last_sync.as_ref(), settings: &settings, now }, &self.alerts);
+        let outcome =
+            alerts::evaluate(&alerts::Inputs { status: &status, sync: self.last_sync.as_ref(), settings: &settings, now }, &self.alerts);
         let mut due = outcome.due.clone();
         if let Some(err) = &self.last_sync_error {
             let key = "mirror-failed:all".to_string();
             if !self.alerts.fired.contains_key(&key) {
-                due.push(Alert { key: key.clone(), kind: alerts::AlertKind::MirrorFailed, summary: "Mirroring Claude Code's login failed".into(), body: err.clone() });
+                due.push(Alert {
+                    key: key.clone(),
+                    kind: alerts::AlertKind::MirrorFailed,
+                    summary: "Mirroring Claude Code's login failed".into(),
+                    body: err.clone(),
+                });
             }
         }
         let mut outcome = outcome;
@@ -373,7 +402,14 @@ impl Service {
             return;
         }
         let tx = self.watch_tx.clone();
-        let spec = WatchSpec { login_files, store_files, settings_files, keychain, keychain_every: self.config.keychain_every, debounce: self.config.debounce };
+        let spec = WatchSpec {
+            login_files,
+            store_files,
+            settings_files,
+            keychain,
+            keychain_every: self.config.keychain_every,
+            debounce: self.config.debounce,
+        };
         self.watch = match Watch::start(spec, move |c| {
             let _ = tx.send(Cmd::Changed(c));
         }) {
@@ -404,14 +440,23 @@ mod tests {
         std::fs::create_dir_all(&bin).unwrap();
         let (stamp, calls) = (h.join("mdat"), h.join("calls"));
         std::fs::write(&stamp, "20261122050000Z").unwrap();
-        let blob = format!(r#"{{"claudeAiOauth":{{"accessToken":"sk-ant-oat01-{}","expiresAt":{}}}}}"#, "K".repeat(80), crate::clock::now_ms() + 8 * 3_600_000);
+        let blob = format!(
+            r#"{{"claudeAiOauth":{{"accessToken":"sk-ant-oat01-{}","expiresAt":{}}}}}"#,
+            "K".repeat(80),
+            crate::clock::now_ms() + 8 * 3_600_000
+        );
         std::fs::write(h.join("blob"), blob).unwrap();
         let script = format!(
             "#!/bin/sh\necho \"$@\" >> {calls}\ncase \"$*\" in *-w*) cat {blob};; *) echo \"    \\\"mdat\\\"<timedate>=\\\"$(cat {stamp})\\\"\";; esac\n",
             calls = calls.display(), blob = h.join("blob").display(), stamp = stamp.display());
         std::fs::write(bin.join("security"), script).unwrap();
         std::fs::set_permissions(bin.join("security"), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let env = Env::from_pairs([("HOME", h.to_string_lossy().into_owned()), ("PATH", bin.to_string_lossy().into_owned()), ("AUTHTRAY_KEYCHAIN", "1".into()), ("USER", "alice".into())]);
+        let env = Env::from_pairs([
+            ("HOME", h.to_string_lossy().into_owned()),
+            ("PATH", bin.to_string_lossy().into_owned()),
+            ("AUTHTRAY_KEYCHAIN", "1".into()),
+            ("USER", "alice".into()),
+        ]);
         let mut config = LiveConfig::new(env, Options::default());
         config.tick = Duration::from_millis(100);
         config.keychain_every = Duration::from_millis(100);
@@ -419,7 +464,8 @@ mod tests {
         let live = Live::start(config, move |u| {
             let _ = tx.send(u.cause);
         });
-        let reads = || std::fs::read_to_string(&calls).unwrap_or_default().lines().filter(|l| l.split_whitespace().any(|a| a == "-w")).count();
+        let reads =
+            || std::fs::read_to_string(&calls).unwrap_or_default().lines().filter(|l| l.split_whitespace().any(|a| a == "-w")).count();
         assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), Cause::Start);
         std::thread::sleep(Duration::from_millis(1000));
         assert!(rx.try_iter().filter(|c| *c == Cause::Tick).count() >= 3, "the ticks did not run");

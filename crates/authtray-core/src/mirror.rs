@@ -127,11 +127,9 @@ pub fn plan(
         Some(_) if desired_is_oauth && !stored_is_oauth => {
             decide(Action::Update, "upgrading the stored token to oauth, as the gateway's own sync does".into(), Some(merged(stored_raw)))
         }
-        Some(e) => decide(
-            Action::Skip,
-            format!("the stored credential is newer than Claude Code's (expires {})", crate::clock::iso(e)),
-            None,
-        ),
+        Some(e) => {
+            decide(Action::Skip, format!("the stored credential is newer than Claude Code's (expires {})", crate::clock::iso(e)), None)
+        }
     }
 }
 
@@ -178,7 +176,10 @@ mod tests {
         assert_eq!(a["type"], "oauth");
         assert_eq!(a["refresh"], "sk-ant-ort01-R");
         let b = desired_record(Generation::OpenclawJson, &l);
-        assert_eq!(Value::Object(b), serde_json::json!({"type":"token","provider":"anthropic","token":"sk-ant-oat01-NEW","expires": NOW + 8 * H}));
+        assert_eq!(
+            Value::Object(b),
+            serde_json::json!({"type":"token","provider":"anthropic","token":"sk-ant-oat01-NEW","expires": NOW + 8 * H})
+        );
         assert_eq!(desired_record(Generation::Clawdbot, &login(false, 1))["type"], "token");
     }
 
@@ -186,16 +187,22 @@ mod tests {
     fn replaces_only_when_newer_or_expired() {
         let l = login(false, NOW + 8 * H);
         assert_eq!(plan(Generation::OpenclawJson, &l, None, None, NOW).action, Action::Create);
-        let (raw, p) = stored(&format!(r#"{{"type":"token","provider":"anthropic","token":"sk-ant-oat01-OLD","expires":{},"note":"mine"}}"#, NOW + 2 * H));
+        let (raw, p) = stored(&format!(
+            r#"{{"type":"token","provider":"anthropic","token":"sk-ant-oat01-OLD","expires":{},"note":"mine"}}"#,
+            NOW + 2 * H
+        ));
         let d = plan(Generation::OpenclawJson, &l, Some(&raw), Some(&p), NOW);
         assert_eq!(d.action, Action::Update);
         assert_eq!(d.record.as_ref().unwrap()["note"], "mine");
-        let (raw, p) = stored(&format!(r#"{{"type":"token","provider":"anthropic","token":"sk-ant-oat01-OTHER","expires":{}}}"#, NOW + 9 * H));
+        let (raw, p) =
+            stored(&format!(r#"{{"type":"token","provider":"anthropic","token":"sk-ant-oat01-OTHER","expires":{}}}"#, NOW + 9 * H));
         assert_eq!(plan(Generation::OpenclawJson, &l, Some(&raw), Some(&p), NOW).action, Action::Skip);
-        let (raw, p) = stored(&format!(r#"{{"type":"token","provider":"anthropic","token":"sk-ant-oat01-NEW","expires":{},"x":1}}"#, NOW + 8 * H));
+        let (raw, p) =
+            stored(&format!(r#"{{"type":"token","provider":"anthropic","token":"sk-ant-oat01-NEW","expires":{},"x":1}}"#, NOW + 8 * H));
         assert_eq!(plan(Generation::OpenclawJson, &l, Some(&raw), Some(&p), NOW).action, Action::Unchanged);
         // Written by the gateway CLI a few seconds later: still the same mirror.
-        let (raw, p) = stored(&format!(r#"{{"type":"token","provider":"anthropic","expires":{},"token":"sk-ant-oat01-NEW"}}"#, NOW + 8 * H + 9_000));
+        let (raw, p) =
+            stored(&format!(r#"{{"type":"token","provider":"anthropic","expires":{},"token":"sk-ant-oat01-NEW"}}"#, NOW + 8 * H + 9_000));
         assert_eq!(plan(Generation::OpenclawSqlite, &l, Some(&raw), Some(&p), NOW).action, Action::Unchanged);
     }
 

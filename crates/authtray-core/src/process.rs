@@ -44,9 +44,7 @@ pub enum RunError {
 pub fn run(mut cmd: Command, stdin: Option<&[u8]>, timeout: Duration) -> Result<Finished, RunError> {
     let program = Path::new(cmd.get_program()).display().to_string();
     let start = Instant::now();
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|source| RunError::Spawn { program: program.clone(), source })?;
     if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
         // A child that exits without reading its input gives EPIPE; that is its business.

@@ -76,8 +76,10 @@ impl Settings {
         match crate::fsx::read_optional(path)? {
             None => Ok(Settings::default()),
             Some(bytes) => {
-                let s: Settings = serde_json::from_slice(&bytes)
-                    .map_err(|e| Error::ConfigParse { path: path.to_path_buf(), reason: format!("{e}; delete it to go back to the defaults") })?;
+                let s: Settings = serde_json::from_slice(&bytes).map_err(|e| Error::ConfigParse {
+                    path: path.to_path_buf(),
+                    reason: format!("{e}; delete it to go back to the defaults"),
+                })?;
                 s.validate()?;
                 Ok(s)
             }

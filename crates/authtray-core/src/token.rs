@@ -101,15 +101,8 @@ pub fn redact_text(text: &str, secrets: &[&str]) -> String {
 
 /// The conventional prefix of a token, kept visible when redacting.
 fn known_prefix(t: &str) -> Option<&'static str> {
-    const PREFIXES: [&str; 7] = [
-        ANTHROPIC_OAT_PREFIX,
-        ANTHROPIC_REFRESH_PREFIX,
-        ANTHROPIC_API_PREFIX,
-        OPENROUTER_PREFIX,
-        "sk-proj-",
-        "sk-svcacct-",
-        "sk-",
-    ];
+    const PREFIXES: [&str; 7] =
+        [ANTHROPIC_OAT_PREFIX, ANTHROPIC_REFRESH_PREFIX, ANTHROPIC_API_PREFIX, OPENROUTER_PREFIX, "sk-proj-", "sk-svcacct-", "sk-"];
     PREFIXES.into_iter().find(|p| t.starts_with(p))
 }
 
@@ -228,7 +221,9 @@ pub enum TokenError {
     #[error("this is an Anthropic refresh token (sk-ant-ort01-…), which the gateway must never hold: paste the setup-token printed by `claude setup-token` (it starts with sk-ant-oat01-)")]
     RefreshToken,
     /// The shape belongs to another provider.
-    #[error("this looks like {shape_desc}, not a credential for provider {provider:?}: choose provider {suggested} (--provider {suggested})")]
+    #[error(
+        "this looks like {shape_desc}, not a credential for provider {provider:?}: choose provider {suggested} (--provider {suggested})"
+    )]
     WrongProvider {
         /// The provider asked for.
         provider: String,
@@ -304,11 +299,7 @@ pub fn validate(provider: &str, input: &str) -> Result<ValidToken, TokenError> {
     }
     if let Some(sp) = shape.provider() {
         if sp != provider_norm {
-            return Err(TokenError::WrongProvider {
-                provider: provider_norm,
-                shape_desc: shape.describe(),
-                suggested: sp,
-            });
+            return Err(TokenError::WrongProvider { provider: provider_norm, shape_desc: shape.describe(), suggested: sp });
         }
     }
     let (expected, min, kind) = match provider_norm.as_str() {
@@ -323,11 +314,7 @@ pub fn validate(provider: &str, input: &str) -> Result<ValidToken, TokenError> {
     if shape.provider() != Some(provider_norm.as_str()) {
         return Err(TokenError::WrongPrefix { provider: provider_norm, expected, shape_desc: shape.describe() });
     }
-    if let Some((i, _)) = t
-        .chars()
-        .enumerate()
-        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
-    {
+    if let Some((i, _)) = t.chars().enumerate().find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
         return Err(TokenError::BadCharacter { position: i + 1, shape_desc: shape.describe() });
     }
     if t.len() < min {
@@ -384,7 +371,10 @@ mod tests {
         assert!(matches!(validate("anthropic", &oat(20)), Err(TokenError::TooShort { min: 80, .. })));
         assert_eq!(validate("anthropic", &format!("sk-ant-ort01-{}", "R".repeat(80))).unwrap_err(), TokenError::RefreshToken);
         assert!(matches!(validate("anthropic", "hello-world-token-000000000000000000000"), Err(TokenError::WrongPrefix { .. })));
-        assert!(matches!(validate("anthropic", &format!("{}\n{}", oat(40), "A".repeat(40))), Err(TokenError::Whitespace { what: "a line break", .. })));
+        assert!(matches!(
+            validate("anthropic", &format!("{}\n{}", oat(40), "A".repeat(40))),
+            Err(TokenError::Whitespace { what: "a line break", .. })
+        ));
         assert!(matches!(validate("anthropic", &format!("{}é", oat(80))), Err(TokenError::BadCharacter { .. })));
         assert!(matches!(validate("openai", &oat(80)), Err(TokenError::WrongProvider { suggested: "anthropic", .. })));
     }

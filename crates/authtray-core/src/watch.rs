@@ -219,10 +219,19 @@ mod tests {
             "#!/bin/sh\necho \"$@\" >> {calls}\necho 'keychain: \"/Users/a/Library/Keychains/login.keychain-db\"'\necho 'attributes:'\necho \"    \\\"mdat\\\"<timedate>=\\\"$(cat {stamp})\\\"\"\n",
             calls = calls.display(), stamp = stamp.display())).unwrap();
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let locator = LoginLocator { dir: dir.path().join("claude"), keychain: Some(("Claude Code-credentials".into(), "alice".into())), security: Some(script) };
+        let locator = LoginLocator {
+            dir: dir.path().join("claude"),
+            keychain: Some(("Claude Code-credentials".into(), "alice".into())),
+            security: Some(script),
+        };
         assert!(locator.keychain_stamp().unwrap().contains("20261122050000Z"));
         let (tx, rx) = mpsc::channel();
-        let spec = WatchSpec { keychain: Some(locator), keychain_every: Duration::from_millis(100), debounce: Duration::from_millis(50), ..Default::default() };
+        let spec = WatchSpec {
+            keychain: Some(locator),
+            keychain_every: Duration::from_millis(100),
+            debounce: Duration::from_millis(50),
+            ..Default::default()
+        };
         let _w = Watch::start(spec, move |c| {
             let _ = tx.send(c);
         })

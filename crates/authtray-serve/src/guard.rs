@@ -44,7 +44,11 @@ fn check(state: &AppState, req: &Request) -> Result<(), (StatusCode, &'static st
         }
     }
     if let Some(origin) = headers.get(header::ORIGIN) {
-        let ok = origin.to_str().ok().and_then(|o| o.strip_prefix("http://")).is_some_and(|o| state.hosts.iter().any(|h| h.eq_ignore_ascii_case(o)));
+        let ok = origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.strip_prefix("http://"))
+            .is_some_and(|o| state.hosts.iter().any(|h| h.eq_ignore_ascii_case(o)));
         if !ok {
             return Err((StatusCode::FORBIDDEN, "requests from another origin are refused"));
         }

@@ -171,7 +171,9 @@ async fn blocking<T: Serialize + Send + 'static>(
     match joined {
         Ok(Ok(v)) => json(StatusCode::OK, &v),
         Ok(Err(e)) => error(e),
-        Err(_) => error(ApiError { status: 500, error: "the operation stopped unexpectedly; see the server's log".into(), kind: "internal" }),
+        Err(_) => {
+            error(ApiError { status: 500, error: "the operation stopped unexpectedly; see the server's log".into(), kind: "internal" })
+        }
     }
 }
 
@@ -312,7 +314,12 @@ struct LoginQuery {
 
 /// `/?secret=…` trades the one-time secret for a session; everything else is a static file,
 /// for sessions only (the guard checked).
-async fn static_or_login(State(state): State<Arc<AppState>>, uri: axum::http::Uri, Query(q): Query<LoginQuery>, headers: HeaderMap) -> Response {
+async fn static_or_login(
+    State(state): State<Arc<AppState>>,
+    uri: axum::http::Uri,
+    Query(q): Query<LoginQuery>,
+    headers: HeaderMap,
+) -> Response {
     if let Some(given) = q.secret {
         let mut slot = state.secret.lock().unwrap_or_else(|p| p.into_inner());
         let ok = slot.as_deref().is_some_and(|s| guard::constant_time_eq(s.as_bytes(), given.as_bytes()));

@@ -75,8 +75,23 @@ impl GatewayCli {
 
     /// `models auth paste-token --provider P --profile-id ID [--agent A] [--expires-in Nms]`,
     /// the token on stdin.
-    pub fn paste_token(&self, provider: &str, profile_id: &str, agent: Option<&str>, token: &Secret, expires_in_ms: Option<i64>) -> Result<Duration> {
-        let mut args = vec!["models".to_string(), "auth".into(), "paste-token".into(), "--provider".into(), provider.into(), "--profile-id".into(), profile_id.into()];
+    pub fn paste_token(
+        &self,
+        provider: &str,
+        profile_id: &str,
+        agent: Option<&str>,
+        token: &Secret,
+        expires_in_ms: Option<i64>,
+    ) -> Result<Duration> {
+        let mut args = vec![
+            "models".to_string(),
+            "auth".into(),
+            "paste-token".into(),
+            "--provider".into(),
+            provider.into(),
+            "--profile-id".into(),
+            profile_id.into(),
+        ];
         if let Some(a) = agent {
             args.extend(["--agent".into(), a.into()]);
         }
@@ -141,9 +156,11 @@ fn error_lines(text: &str) -> Option<String> {
     if lines.is_empty() {
         return None;
     }
-    if let Some(msg) = text.find('{').and_then(|i| serde_json::from_str::<serde_json::Value>(&text[i..]).ok()).and_then(|v| {
-        v.pointer("/error/message").and_then(|m| m.as_str()).map(str::to_string)
-    }) {
+    if let Some(msg) = text
+        .find('{')
+        .and_then(|i| serde_json::from_str::<serde_json::Value>(&text[i..]).ok())
+        .and_then(|v| v.pointer("/error/message").and_then(|m| m.as_str()).map(str::to_string))
+    {
         return Some(msg);
     }
     let errors: Vec<&str> = lines.iter().copied().filter(|l| l.to_ascii_lowercase().contains("error")).collect();

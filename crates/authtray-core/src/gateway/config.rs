@@ -52,10 +52,8 @@ impl GatewayConfig {
         else {
             return Ok(GatewayConfig { path: path.to_path_buf(), value: Value::Object(Map::new()), exists: false });
         };
-        let text = String::from_utf8(bytes).map_err(|_| Error::ConfigParse {
-            path: path.to_path_buf(),
-            reason: "it is not UTF-8 text".into(),
-        })?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| Error::ConfigParse { path: path.to_path_buf(), reason: "it is not UTF-8 text".into() })?;
         GatewayConfig::parse(path, &text)
     }
 
@@ -164,10 +162,7 @@ impl GatewayConfig {
         if models.is_empty() {
             models.push(default_model.to_string());
         }
-        let mut providers: Vec<String> = models
-            .iter()
-            .filter_map(|m| m.split_once('/').map(|(p, _)| normalize_provider(p)))
-            .collect();
+        let mut providers: Vec<String> = models.iter().filter_map(|m| m.split_once('/').map(|(p, _)| normalize_provider(p))).collect();
         providers.sort();
         providers.dedup();
         providers

@@ -74,11 +74,9 @@ fn resolve_state_dir(env: &Env, opts: &DiscoverOptions) -> (PathBuf, Family) {
         let dir = env.expand(&dir.to_string_lossy());
         return (dir.clone(), family_of_dir(&dir));
     }
-    for (var, family) in [
-        ("OPENCLAW_STATE_DIR", Family::Openclaw),
-        ("CLAWDBOT_STATE_DIR", Family::Clawdbot),
-        ("MOLTBOT_STATE_DIR", Family::Moltbot),
-    ] {
+    for (var, family) in
+        [("OPENCLAW_STATE_DIR", Family::Openclaw), ("CLAWDBOT_STATE_DIR", Family::Clawdbot), ("MOLTBOT_STATE_DIR", Family::Moltbot)]
+    {
         if let Some(dir) = env.path(var) {
             return (dir, family);
         }
@@ -92,11 +90,7 @@ fn resolve_state_dir(env: &Env, opts: &DiscoverOptions) -> (PathBuf, Family) {
         (openclaw_home.join(".moltbot"), Family::Moltbot),
         (home.join(".moltbot"), Family::Moltbot),
     ];
-    candidates
-        .iter()
-        .find(|(d, _)| d.is_dir())
-        .cloned()
-        .unwrap_or((openclaw_home.join(".openclaw"), Family::Openclaw))
+    candidates.iter().find(|(d, _)| d.is_dir()).cloned().unwrap_or((openclaw_home.join(".openclaw"), Family::Openclaw))
 }
 
 fn family_of_dir(dir: &Path) -> Family {
@@ -133,10 +127,7 @@ fn resolve_config_path(env: &Env, state_dir: &Path, family: Family) -> PathBuf {
 /// Normalises an agent id as the gateway does: lower case, `[a-z0-9_-]`, at most 64 chars.
 pub fn normalize_agent_id(raw: &str) -> String {
     let lower = raw.trim().to_ascii_lowercase();
-    let mut id: String = lower
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '-' })
-        .collect();
+    let mut id: String = lower.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '-' }).collect();
     id = id.trim_start_matches(['-', '_']).to_string();
     id.truncate(64);
     if id.is_empty() {
@@ -148,12 +139,7 @@ pub fn normalize_agent_id(raw: &str) -> String {
 
 fn default_agent_id(config: &GatewayConfig) -> String {
     let entries = config.agents();
-    entries
-        .iter()
-        .find(|a| a.default)
-        .or(entries.first())
-        .map(|a| normalize_agent_id(&a.id))
-        .unwrap_or_else(|| "main".into())
+    entries.iter().find(|a| a.default).or(entries.first()).map(|a| normalize_agent_id(&a.id)).unwrap_or_else(|| "main".into())
 }
 
 fn main_agent_dir_override(env: &Env, generation: Option<Generation>) -> Option<PathBuf> {
@@ -188,11 +174,8 @@ fn list_agents(env: &Env, state_dir: &Path, config: &GatewayConfig, generation: 
     }
     push(&mut agents, "main".into(), main_dir, false);
     if let Ok(entries) = std::fs::read_dir(state_dir.join("agents")) {
-        let mut found: Vec<_> = entries
-            .flatten()
-            .filter(|e| e.path().join("agent").is_dir())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
+        let mut found: Vec<_> =
+            entries.flatten().filter(|e| e.path().join("agent").is_dir()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
         found.sort();
         for name in found {
             let id = normalize_agent_id(&name);
@@ -331,14 +314,7 @@ mod tests {
         assert_eq!(i.generation, Some(Generation::OpenclawJson));
         assert_eq!(i.default_agent, "work");
         let ids: Vec<_> = i.agents.iter().map(|a| (a.id.as_str(), a.dir.clone())).collect();
-        assert_eq!(
-            ids,
-            vec![
-                ("work", d.path().join("w")),
-                ("main", d.path().join("mainagent")),
-                ("ops", state.join("agents/ops/agent")),
-            ]
-        );
+        assert_eq!(ids, vec![("work", d.path().join("w")), ("main", d.path().join("mainagent")), ("ops", state.join("agents/ops/agent")),]);
     }
 
     #[test]
@@ -360,10 +336,7 @@ mod tests {
         fs::write(&cli, "#!/bin/sh\necho 'OpenClaw 2026.5.28 (e932160)'\n").unwrap();
         use std::os::unix::fs::PermissionsExt;
         fs::set_permissions(&cli, fs::Permissions::from_mode(0o755)).unwrap();
-        let env = Env::from_pairs([
-            ("HOME", d.path().to_string_lossy().into_owned()),
-            ("PATH", bin.to_string_lossy().into_owned()),
-        ]);
+        let env = Env::from_pairs([("HOME", d.path().to_string_lossy().into_owned()), ("PATH", bin.to_string_lossy().into_owned())]);
         let i = discover(&env, &DiscoverOptions { probe_cli: true, ..Default::default() }).unwrap();
         assert_eq!(i.generation, Some(Generation::OpenclawJson));
         assert!(i.evidence.contains("--version"), "{}", i.evidence);

@@ -80,11 +80,7 @@ impl JsonStore {
 
     fn read_once(&self) -> Result<StoreDoc> {
         let profiles = fsx::read_optional(&self.profiles_path)?;
-        let state = if self.generation == Generation::Clawdbot {
-            None
-        } else {
-            fsx::read_optional(&self.state_path)?
-        };
+        let state = if self.generation == Generation::Clawdbot { None } else { fsx::read_optional(&self.state_path)? };
         let mut doc = StoreDoc::parse(&self.profiles_path, profiles.as_deref(), &self.state_path, state.as_deref())?;
         doc.accepts_aliases = self.generation == Generation::OpenclawJson && self.order_in_state_file;
         Ok(doc)

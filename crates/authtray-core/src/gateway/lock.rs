@@ -166,10 +166,7 @@ fn try_pid_file(path: &Path) -> Result<Attempt> {
             let _ = fs::remove_dir(path);
             return Ok(Attempt::Busy("a stale directory lock, just removed".into()));
         }
-        return Ok(Attempt::Busy(format!(
-            "an older gateway's directory lock (refreshed {} s ago)",
-            age.as_secs()
-        )));
+        return Ok(Attempt::Busy(format!("an older gateway's directory lock (refreshed {} s ago)", age.as_secs())));
     }
     match read_pid_file(path) {
         Some(h) if h.is_reclaimable() => {
@@ -260,10 +257,7 @@ fn describe_pid_file(path: &Path) -> Option<String> {
 }
 
 fn age_of(meta: &fs::Metadata) -> Duration {
-    meta.modified()
-        .ok()
-        .and_then(|m| SystemTime::now().duration_since(m).ok())
-        .unwrap_or_default()
+    meta.modified().ok().and_then(|m| SystemTime::now().duration_since(m).ok()).unwrap_or_default()
 }
 
 fn jitter(d: Duration) -> Duration {

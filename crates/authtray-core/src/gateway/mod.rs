@@ -117,10 +117,7 @@ impl Install {
 
     /// The generation, or an error explaining why writing is refused.
     pub fn writable_generation(&self) -> crate::Result<Generation> {
-        self.generation.ok_or_else(|| crate::Error::GenerationUnknown {
-            state_dir: self.state_dir.clone(),
-            detail: self.evidence.clone(),
-        })
+        self.generation.ok_or_else(|| crate::Error::GenerationUnknown { state_dir: self.state_dir.clone(), detail: self.evidence.clone() })
     }
 
     /// The store adapter for an agent, by generation.

@@ -142,12 +142,7 @@ impl std::fmt::Debug for StoreDoc {
 
 impl StoreDoc {
     /// Parses the store files as found on disk (`None` = absent).
-    pub fn parse(
-        profiles_path: &Path,
-        profiles: Option<&[u8]>,
-        state_path: &Path,
-        state: Option<&[u8]>,
-    ) -> Result<StoreDoc> {
+    pub fn parse(profiles_path: &Path, profiles: Option<&[u8]>, state_path: &Path, state: Option<&[u8]>) -> Result<StoreDoc> {
         let profiles_doc = match profiles {
             Some(b) => parse_object(profiles_path, b)?,
             None => new_doc(),
@@ -167,9 +162,7 @@ impl StoreDoc {
 
     /// Every profile the gateway would load, in file order.
     pub fn profiles(&self) -> Vec<Profile> {
-        self.raw_profiles()
-            .map(|m| m.iter().filter_map(|(id, v)| self.interpret(id, v).ok()).collect())
-            .unwrap_or_default()
+        self.raw_profiles().map(|m| m.iter().filter_map(|(id, v)| self.interpret(id, v).ok()).collect()).unwrap_or_default()
     }
 
     /// One loaded profile by id.
@@ -181,9 +174,7 @@ impl StoreDoc {
     pub fn ignored_profiles(&self) -> Vec<IgnoredProfile> {
         self.raw_profiles()
             .map(|m| {
-                m.iter()
-                    .filter_map(|(id, v)| self.interpret(id, v).err().map(|reason| IgnoredProfile { id: id.clone(), reason }))
-                    .collect()
+                m.iter().filter_map(|(id, v)| self.interpret(id, v).err().map(|reason| IgnoredProfile { id: id.clone(), reason })).collect()
             })
             .unwrap_or_default()
     }
@@ -195,22 +186,12 @@ impl StoreDoc {
             .or_else(|| if self.accepts_aliases { o.get("mode") } else { None })
             .and_then(Value::as_str)
             .ok_or("it has no \"type\"")?;
-        let provider = o
-            .get("provider")
-            .and_then(Value::as_str)
-            .filter(|p| !p.trim().is_empty())
-            .ok_or("it has no \"provider\"")?;
+        let provider = o.get("provider").and_then(Value::as_str).filter(|p| !p.trim().is_empty()).ok_or("it has no \"provider\"")?;
         let s = |k: &str| o.get(k).and_then(Value::as_str).filter(|s| !s.trim().is_empty()).map(Secret::new);
         let credential = match ty {
-            "api_key" => Credential::ApiKey {
-                key: s("key").or_else(|| if self.accepts_aliases { s("apiKey") } else { None }),
-            },
+            "api_key" => Credential::ApiKey { key: s("key").or_else(|| if self.accepts_aliases { s("apiKey") } else { None }) },
             "token" => Credential::Token { token: s("token"), expires: Expires::from_value(o.get("expires")) },
-            "oauth" => Credential::OAuth {
-                access: s("access"),
-                refresh: s("refresh"),
-                expires: Expires::from_value(o.get("expires")),
-            },
+            "oauth" => Credential::OAuth { access: s("access"), refresh: s("refresh"), expires: Expires::from_value(o.get("expires")) },
             other => return Err(format!("its type {other:?} is not api_key, token or oauth")),
         };
         Ok(Profile { id: id.to_string(), provider: normalize_provider(provider), credential })
@@ -218,10 +199,7 @@ impl StoreDoc {
 
     /// Inserts or replaces a profile's raw object.
     pub fn set_raw_profile(&mut self, id: &str, value: Map<String, Value>) {
-        let profiles = self
-            .profiles_doc
-            .entry("profiles")
-            .or_insert_with(|| Value::Object(Map::new()));
+        let profiles = self.profiles_doc.entry("profiles").or_insert_with(|| Value::Object(Map::new()));
         if !profiles.is_object() {
             *profiles = Value::Object(Map::new());
         }
@@ -251,10 +229,7 @@ impl StoreDoc {
             if let Some(order) = doc.get("order").and_then(Value::as_object) {
                 for (provider, ids) in order {
                     if let Some(ids) = ids.as_array() {
-                        out.insert(
-                            normalize_provider(provider),
-                            ids.iter().filter_map(Value::as_str).map(str::to_string).collect(),
-                        );
+                        out.insert(normalize_provider(provider), ids.iter().filter_map(Value::as_str).map(str::to_string).collect());
                     }
                 }
             }

@@ -17,17 +17,16 @@ pub struct Version {
 impl Version {
     /// Finds the first `YYYY.M.D[-suffix]` in a text such as a `--version` answer.
     pub fn find(text: &str) -> Option<Version> {
-        text.split(|c: char| c.is_whitespace() || c == '(' || c == ')')
-            .find_map(|word| {
-                let w = word.trim_start_matches('v');
-                let (core, _suffix) = w.split_once('-').unwrap_or((w, ""));
-                let parts: Vec<&str> = core.split('.').collect();
-                if parts.len() != 3 || parts[0].len() != 4 {
-                    return None;
-                }
-                let n: Vec<u32> = parts.iter().filter_map(|p| p.parse().ok()).collect();
-                (n.len() == 3).then(|| Version { triple: (n[0], n[1], n[2]), raw: w.to_string() })
-            })
+        text.split(|c: char| c.is_whitespace() || c == '(' || c == ')').find_map(|word| {
+            let w = word.trim_start_matches('v');
+            let (core, _suffix) = w.split_once('-').unwrap_or((w, ""));
+            let parts: Vec<&str> = core.split('.').collect();
+            if parts.len() != 3 || parts[0].len() != 4 {
+                return None;
+            }
+            let n: Vec<u32> = parts.iter().filter_map(|p| p.parse().ok()).collect();
+            (n.len() == 3).then(|| Version { triple: (n[0], n[1], n[2]), raw: w.to_string() })
+        })
     }
 
     /// The generation whose store this release writes. clawdbot's `-N` suffix is a rebuild

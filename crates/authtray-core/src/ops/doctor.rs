@@ -71,13 +71,26 @@ pub fn doctor(ctx: &Context) -> DoctorReport {
     let mut add = |severity, code, message: String, fix: Option<String>| findings.push(Finding { severity, code, message, fix });
 
     match install.generation {
-        None => add(Severity::Warning, "generation-unknown", format!("cannot tell which gateway generation owns {}: {}", install.state_dir.display(), install.evidence), Some("run the gateway once, or pass --generation".into())),
+        None => add(
+            Severity::Warning,
+            "generation-unknown",
+            format!("cannot tell which gateway generation owns {}: {}", install.state_dir.display(), install.evidence),
+            Some("run the gateway once, or pass --generation".into()),
+        ),
         Some(Generation::OpenclawSqlite) => {
             for agent in &install.agents {
                 for name in [PROFILES_FILE, STATE_FILE] {
                     let p = agent.dir.join(name);
                     if p.exists() {
-                        add(Severity::Error, "stray-json", format!("{} exists in a SQLite-era install: the gateway refuses to load auth (AUTH_PROFILE_MIGRATION_REQUIRED)", p.display()), Some("run `openclaw doctor --fix` to import it, or move it out of the agent dir".into()));
+                        add(
+                            Severity::Error,
+                            "stray-json",
+                            format!(
+                                "{} exists in a SQLite-era install: the gateway refuses to load auth (AUTH_PROFILE_MIGRATION_REQUIRED)",
+                                p.display()
+                            ),
+                            Some("run `openclaw doctor --fix` to import it, or move it out of the agent dir".into()),
+                        );
                     }
                 }
             }
@@ -85,14 +98,24 @@ pub fn doctor(ctx: &Context) -> DoctorReport {
         Some(_) => {}
     }
     if let Some(mode) = mode_of(&install.config.path).filter(|m| m & 0o077 != 0) {
-        add(Severity::Warning, "loose-permissions", format!("{} is mode {mode:o}; the gateway keeps it 0600", install.config.path.display()), Some(format!("chmod 600 {}", install.config.path.display())));
+        add(
+            Severity::Warning,
+            "loose-permissions",
+            format!("{} is mode {mode:o}; the gateway keeps it 0600", install.config.path.display()),
+            Some(format!("chmod 600 {}", install.config.path.display())),
+        );
     }
 
     if let Some(generation) = install.generation {
         for agent in &install.agents {
             let Ok(store) = ctx.store(agent) else { continue };
             if let Some(m) = mode_of(&agent.dir).filter(|m| m & 0o077 != 0) {
-                add(Severity::Warning, "loose-permissions", format!("{} is mode {m:o}; it should be 0700", agent.dir.display()), Some(format!("chmod 700 {}", agent.dir.display())));
+                add(
+                    Severity::Warning,
+                    "loose-permissions",
+                    format!("{} is mode {m:o}; it should be 0700", agent.dir.display()),
+                    Some(format!("chmod 700 {}", agent.dir.display())),
+                );
             }
             let files: Vec<&Path> = match &store {
                 Store::Json(s) => vec![&s.profiles_path, &s.state_path],
@@ -100,7 +123,12 @@ pub fn doctor(ctx: &Context) -> DoctorReport {
             };
             for p in files {
                 if let Some(m) = mode_of(p).filter(|m| m & 0o077 != 0) {
-                    add(Severity::Warning, "loose-permissions", format!("{} is mode {m:o}: other users can read the credentials", p.display()), Some(format!("chmod 600 {}", p.display())));
+                    add(
+                        Severity::Warning,
+                        "loose-permissions",
+                        format!("{} is mode {m:o}: other users can read the credentials", p.display()),
+                        Some(format!("chmod 600 {}", p.display())),
+                    );
                 }
             }
             if let Store::Json(s) = &store {
@@ -109,32 +137,81 @@ pub fn doctor(ctx: &Context) -> DoctorReport {
             let doc = match store.read() {
                 Ok(d) => d,
                 Err(e) => {
-                    add(Severity::Error, "malformed-store", e.to_string(), Some("restore the file from a backup or fix the JSON; the gateway would silently treat it as empty".into()));
+                    add(
+                        Severity::Error,
+                        "malformed-store",
+                        e.to_string(),
+                        Some("restore the file from a backup or fix the JSON; the gateway would silently treat it as empty".into()),
+                    );
                     continue;
                 }
             };
             for ig in doc.ignored_profiles() {
-                add(Severity::Warning, "ignored-profile", format!("agent {}: profile {} is ignored by the gateway: {}", agent.id, ig.id, ig.reason), Some("fix or remove the entry".into()));
+                add(
+                    Severity::Warning,
+                    "ignored-profile",
+                    format!("agent {}: profile {} is ignored by the gateway: {}", agent.id, ig.id, ig.reason),
+                    Some("fix or remove the entry".into()),
+                );
             }
             for p in doc.profiles() {
                 let h = health::assess(generation, &p, ctx.now, health::DEFAULT_WARN_MS);
                 if p.credential.secret().is_none() {
                     let sev = if generation == Generation::Clawdbot { Severity::Error } else { Severity::Warning };
-                    add(sev, "empty-credential", format!("agent {}: profile {} has no secret{}", agent.id, p.id, if generation == Generation::Clawdbot { " (clawdbot crashes on every command)" } else { "" }), Some("paste the credential again or remove the profile".into()));
+                    add(
+                        sev,
+                        "empty-credential",
+                        format!(
+                            "agent {}: profile {} has no secret{}",
+                            agent.id,
+                            p.id,
+                            if generation == Generation::Clawdbot { " (clawdbot crashes on every command)" } else { "" }
+                        ),
+                        Some("paste the credential again or remove the profile".into()),
+                    );
                 }
                 if let Expires::Ms(ms) = p.credential.expires() {
                     if *ms < SECONDS_SUSPECT_BELOW {
-                        add(Severity::Error, "expires-in-seconds", format!("agent {}: profile {} has expires {ms}, which looks like seconds: the gateway reads it as 1970 (expired)", agent.id, p.id), Some("store expiry times in milliseconds".into()));
+                        add(
+                            Severity::Error,
+                            "expires-in-seconds",
+                            format!(
+                                "agent {}: profile {} has expires {ms}, which looks like seconds: the gateway reads it as 1970 (expired)",
+                                agent.id, p.id
+                            ),
+                            Some("store expiry times in milliseconds".into()),
+                        );
                     }
                 }
                 if h.status == health::Status::Expired {
-                    add(Severity::Warning, "expired", format!("agent {}: profile {} has expired", agent.id, p.id), Some(format!("paste a new credential: authtray paste-token --provider {} --profile-id {}", p.provider, p.id)));
+                    add(
+                        Severity::Warning,
+                        "expired",
+                        format!("agent {}: profile {} has expired", agent.id, p.id),
+                        Some(format!("paste a new credential: authtray paste-token --provider {} --profile-id {}", p.provider, p.id)),
+                    );
                 }
                 if !health::is_used(&doc, &install.config, &p) {
-                    add(Severity::Warning, "filtered-out", format!("agent {}: profile {} is not used by the gateway: the config's auth.profiles or an order leaves it out", agent.id, p.id), Some(format!("add it to the order (authtray order set --provider {} …) or list it in auth.profiles", p.provider)));
+                    add(
+                        Severity::Warning,
+                        "filtered-out",
+                        format!(
+                            "agent {}: profile {} is not used by the gateway: the config's auth.profiles or an order leaves it out",
+                            agent.id, p.id
+                        ),
+                        Some(format!("add it to the order (authtray order set --provider {} …) or list it in auth.profiles", p.provider)),
+                    );
                 }
                 if p.id == "anthropic:claude-cli" && generation == Generation::OpenclawSqlite {
-                    add(Severity::Warning, "retired-claude-cli", format!("agent {}: anthropic:claude-cli is retired in this gateway generation; it runs Claude Code natively", agent.id), Some("run `openclaw doctor --fix`, which removes it".into()));
+                    add(
+                        Severity::Warning,
+                        "retired-claude-cli",
+                        format!(
+                            "agent {}: anthropic:claude-cli is retired in this gateway generation; it runs Claude Code natively",
+                            agent.id
+                        ),
+                        Some("run `openclaw doctor --fix`, which removes it".into()),
+                    );
                 }
                 if p.id == "anthropic:claude-cli" && generation == Generation::Clawdbot && p.credential.type_name() == "oauth" {
                     add(Severity::Info, "claude-cli-oauth", format!("agent {}: clawdbot itself syncs and refreshes anthropic:claude-cli from Claude Code; a gateway-side refresh can log Claude Code out", agent.id), Some("keep Claude Code running on this host, or stop the gateway's sync by upgrading".into()));
@@ -144,17 +221,32 @@ pub fn doctor(ctx: &Context) -> DoctorReport {
     }
     if install.generation == Some(Generation::OpenclawSqlite) {
         if let Err(e) = ctx.gateway_cli() {
-            add(Severity::Warning, "gateway-cli-missing", format!("this install keeps credentials in SQLite, which authtray changes only through the gateway CLI: {e}"), Some("install openclaw or pass --gateway-cli".into()));
+            add(
+                Severity::Warning,
+                "gateway-cli-missing",
+                format!("this install keeps credentials in SQLite, which authtray changes only through the gateway CLI: {e}"),
+                Some("install openclaw or pass --gateway-cli".into()),
+            );
         }
     }
 
     match ctx.login() {
-        LoginState::Ready(l) if l.expires_at <= ctx.now => add(Severity::Warning, "claude-expired", format!("Claude Code's token in {} expired at {}", l.source.describe(), crate::clock::iso(l.expires_at)), Some("run `claude` so it refreshes its login; authtray then mirrors the new token".into())),
+        LoginState::Ready(l) if l.expires_at <= ctx.now => add(
+            Severity::Warning,
+            "claude-expired",
+            format!("Claude Code's token in {} expired at {}", l.source.describe(), crate::clock::iso(l.expires_at)),
+            Some("run `claude` so it refreshes its login; authtray then mirrors the new token".into()),
+        ),
         LoginState::Ready(_) => {}
         other => add(Severity::Warning, "claude-login", other.problem().unwrap_or_default(), None),
     }
     if let Some(m) = mode_of(&ctx.locator.file()).filter(|m| m & 0o077 != 0) {
-        add(Severity::Warning, "loose-permissions", format!("{} is mode {m:o}", ctx.locator.file().display()), Some(format!("chmod 600 {}", ctx.locator.file().display())));
+        add(
+            Severity::Warning,
+            "loose-permissions",
+            format!("{} is mode {m:o}", ctx.locator.file().display()),
+            Some(format!("chmod 600 {}", ctx.locator.file().display())),
+        );
     }
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     DoctorReport {
@@ -171,6 +263,11 @@ fn stale_lock(store: &Path, add: &mut impl FnMut(Severity, &'static str, String,
     let lock = crate::gateway::lock::lock_path_for(store);
     let age = std::fs::symlink_metadata(&lock).ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok());
     if let Some(age) = age.filter(|a| *a > crate::gateway::lock::STALE_AFTER) {
-        add(Severity::Warning, "stale-lock", format!("{} is {} s old", lock.display(), age.as_secs()), Some("if no gateway or authtray is running, remove it".into()));
+        add(
+            Severity::Warning,
+            "stale-lock",
+            format!("{} is {} s old", lock.display(), age.as_secs()),
+            Some("if no gateway or authtray is running, remove it".into()),
+        );
     }
 }

@@ -57,7 +57,9 @@ impl Context {
         let locator = LoginLocator::new(&env, opts.claude_dir.as_deref());
         let lock_timeout = opts
             .lock_timeout
-            .or_else(|| env.get("AUTHTRAY_LOCK_TIMEOUT").and_then(|v| crate::duration::parse(v).ok()).map(|ms| Duration::from_millis(ms as u64)))
+            .or_else(|| {
+                env.get("AUTHTRAY_LOCK_TIMEOUT").and_then(|v| crate::duration::parse(v).ok()).map(|ms| Duration::from_millis(ms as u64))
+            })
             .unwrap_or(crate::gateway::lock::DEFAULT_TIMEOUT);
         Ok(Context {
             env,

@@ -98,7 +98,6 @@ pub fn order(ctx: &Context, agent: Option<&str>, provider: &str, change: OrderCh
     })
 }
 
-
 /// Trims and de-duplicates ids, as the gateway does; an empty list is an error.
 fn dedupe(ids: &[String]) -> Result<Vec<String>> {
     let mut clean: Vec<String> = Vec::new();

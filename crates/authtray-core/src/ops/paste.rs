@@ -3,8 +3,8 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{cli_agent, validate_profile_id};
 use super::Context;
+use super::{cli_agent, validate_profile_id};
 use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::gateway::json_store::Written;
@@ -129,7 +129,10 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
             if valid.kind == CredentialKind::ApiKey {
                 return Err(Error::NotWritable {
                     generation: Generation::OpenclawSqlite.name(),
-                    reason: format!("this gateway's paste-token stores tokens only; add {} with `openclaw configure`", valid.shape.describe()),
+                    reason: format!(
+                        "this gateway's paste-token stores tokens only; add {} with `openclaw configure`",
+                        valid.shape.describe()
+                    ),
                 });
             }
             let previous = previous_of(&s.read()?);

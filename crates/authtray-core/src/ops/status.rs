@@ -177,16 +177,8 @@ pub struct StatusReport {
 pub fn status(ctx: &Context, warn_within_ms: Millis) -> StatusReport {
     let install = &ctx.install;
     let env_providers = health::env_providers(&ctx.env);
-    let agents: Vec<AgentReport> = install
-        .agents
-        .iter()
-        .map(|agent| agent_report(ctx, agent, &env_providers, warn_within_ms))
-        .collect();
-    let check = agents
-        .iter()
-        .find(|a| a.id == "main")
-        .or(agents.first())
-        .map_or(1, |a| a.check);
+    let agents: Vec<AgentReport> = install.agents.iter().map(|agent| agent_report(ctx, agent, &env_providers, warn_within_ms)).collect();
+    let check = agents.iter().find(|a| a.id == "main").or(agents.first()).map_or(1, |a| a.check);
     StatusReport {
         generation: install.generation.map_or("none", Generation::name),
         generation_evidence: install.evidence.clone(),
@@ -256,7 +248,8 @@ fn agent_report(ctx: &Context, agent: &crate::gateway::Agent, env_providers: &[S
     for p in &report.profiles {
         if !report.effective_order.contains_key(&p.provider) {
             let (ids, _) = health::candidates(&doc, &install.config, &p.provider);
-            let present: Vec<String> = ids.into_iter().filter(|id| report.profiles.iter().any(|q| &q.id == id && q.provider == p.provider)).collect();
+            let present: Vec<String> =
+                ids.into_iter().filter(|id| report.profiles.iter().any(|q| &q.id == id && q.provider == p.provider)).collect();
             report.effective_order.insert(p.provider.clone(), present);
         }
     }

@@ -4,9 +4,9 @@ use serde::Serialize;
 
 use super::status::ClaudeReport;
 use super::Context;
+use crate::claude::Login;
 use crate::clock::Millis;
 use crate::error::{Error, Result};
-use crate::claude::Login;
 use crate::gateway::config::OrderPlacement;
 use crate::gateway::store::StoreDoc;
 use crate::gateway::{Agent, GatewayConfig, Generation, Store};
@@ -161,11 +161,13 @@ fn sync_agent(
 ) -> Result<(mirror::Decision, bool)> {
     let plan = |doc: &StoreDoc| mirror::plan(generation, login, doc.raw_profile(profile_id), doc.profile(profile_id).as_ref(), ctx.now);
     // An order override that omits the mirror hides it from the gateway: append it.
-    let appended_order = |doc: &StoreDoc| doc.order().get("anthropic").filter(|o| !o.iter().any(|id| id == profile_id)).map(|o| {
-        let mut o = o.clone();
-        o.push(profile_id.to_string());
-        o
-    });
+    let appended_order = |doc: &StoreDoc| {
+        doc.order().get("anthropic").filter(|o| !o.iter().any(|id| id == profile_id)).map(|o| {
+            let mut o = o.clone();
+            o.push(profile_id.to_string());
+            o
+        })
+    };
     if dry_run {
         let doc = store.read()?;
         let d = plan(&doc);
@@ -236,8 +238,7 @@ fn target_agents<'a>(ctx: &'a Context, targets: &Targets, profile_id: &str) -> R
             .agents
             .iter()
             .filter(|a| {
-                a.id == install.default_agent
-                    || ctx.store(a).and_then(|s| s.read()).is_ok_and(|d| d.raw_profile(profile_id).is_some())
+                a.id == install.default_agent || ctx.store(a).and_then(|s| s.read()).is_ok_and(|d| d.raw_profile(profile_id).is_some())
             })
             .collect()),
     }

@@ -31,12 +31,11 @@ pub fn undo(ctx: &Context, saved: &SavedCredential) -> Result<UndoReport> {
     let agent = ctx.agent(Some(&saved.agent))?;
     let store = ctx.store(agent)?;
     let still_pasted = |doc: &crate::gateway::StoreDoc| {
-        doc.profile(&saved.profile_id)
-            .and_then(|p| p.credential.secret().map(fingerprint))
-            .is_some_and(|f| f == saved.pasted_sha256)
+        doc.profile(&saved.profile_id).and_then(|p| p.credential.secret().map(fingerprint)).is_some_and(|f| f == saved.pasted_sha256)
     };
     let changed_since = || Error::UndoUnavailable(format!("{} changed after the paste; authtray left it as it is", saved.profile_id));
-    let token = saved.previous.as_ref().and_then(|r| r.get("token").or_else(|| r.get("key")).or_else(|| r.get("access"))).and_then(|v| v.as_str());
+    let token =
+        saved.previous.as_ref().and_then(|r| r.get("token").or_else(|| r.get("key")).or_else(|| r.get("access"))).and_then(|v| v.as_str());
     let action = if saved.previous.is_some() { "restored" } else { "removed" };
     match &store {
         Store::Json(s) => {
