@@ -13,6 +13,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 if [ "$(uname -s)" = Linux ]; then export AUTHTRAY_REQUIRE_ORACLE=1 AUTHTRAY_REQUIRE_BROWSER=1; fi
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
+# Formatting drift fails early (rustfmt.toml); skipped where rustfmt is not installed.
+if cargo fmt --version >/dev/null 2>&1; then cargo fmt --all --check; fi
 cargo build --workspace --all-targets --locked
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
