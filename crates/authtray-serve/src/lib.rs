@@ -121,7 +121,7 @@ pub async fn bind(config: ServeConfig) -> std::io::Result<Bound> {
 }
 
 /// The routes, behind the guard.
-pub fn router(state: Arc<AppState>) -> Router {
+fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/api/info", get(info))
         .route("/api/status", get(status))
