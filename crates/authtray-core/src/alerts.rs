@@ -115,6 +115,8 @@ pub struct Inputs<'a> {
     pub status: &'a StatusReport,
     /// The latest mirror run, if any.
     pub sync: Option<&'a SyncReport>,
+    /// Why the latest mirror run could not run at all (its report is then the previous one).
+    pub sync_error: Option<&'a str>,
     /// The settings (lead times).
     pub settings: &'a Settings,
     /// Now.
@@ -204,6 +206,16 @@ pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
     }
 
     // The mirror.
+    if let Some(err) = input.sync_error {
+        raise(
+            &mut out,
+            "mirror-failed:all".into(),
+            vec![],
+            AlertKind::MirrorFailed,
+            "Mirroring Claude Code's login failed".into(),
+            err.to_string(),
+        );
+    }
     if let Some(sync) = input.sync {
         for a in &sync.agents {
             if let Some(err) = &a.error {
@@ -311,7 +323,7 @@ mod tests {
         let mut shown = Vec::new();
         for &now in times {
             let status = status_at(now);
-            let o = evaluate(&Inputs { status: &status, sync: None, settings: &settings, now }, state);
+            let o = evaluate(&Inputs { status: &status, sync: None, sync_error: None, settings: &settings, now }, state);
             shown.extend(o.due.iter().map(|a| a.summary.clone()));
             state.apply(&o, now);
         }
@@ -392,16 +404,27 @@ mod tests {
         let failed = mk_sync(Some("the store lock /x is held by pid 1"));
         let mut count = 0;
         for i in 0..3 {
-            let o = evaluate(&Inputs { status: &status, sync: Some(&failed), settings: &settings, now: T0 + i }, &state);
+            let o = evaluate(&Inputs { status: &status, sync: Some(&failed), sync_error: None, settings: &settings, now: T0 + i }, &state);
             count += o.due.iter().filter(|a| a.kind == AlertKind::MirrorFailed).count();
             state.apply(&o, T0 + i);
         }
         assert_eq!(count, 1);
         // Recovered, but the store still holds the older token: stale, once.
         let ok = mk_sync(None);
-        let o = evaluate(&Inputs { status: &status, sync: Some(&ok), settings: &settings, now: T0 }, &state);
+        let o = evaluate(&Inputs { status: &status, sync: Some(&ok), sync_error: None, settings: &settings, now: T0 }, &state);
         assert_eq!(o.due.iter().map(|a| a.kind).collect::<Vec<_>>(), vec![AlertKind::MirrorStale]);
         state.apply(&o, T0);
         assert!(!state.fired.keys().any(|k| k.starts_with("mirror-failed")), "ended episode forgotten");
+        // A run that could not start at all (the install unreadable, say): once per episode too.
+        let mut fired = 0;
+        for i in 0..2 {
+            let o = evaluate(
+                &Inputs { status: &status, sync: Some(&ok), sync_error: Some("cannot parse the config"), settings: &settings, now: T0 + i },
+                &state,
+            );
+            fired += o.due.iter().filter(|a| a.key == "mirror-failed:all").count();
+            state.apply(&o, T0 + i);
+        }
+        assert_eq!(fired, 1);
     }
 }

@@ -322,25 +322,17 @@ impl Service {
         let now = crate::clock::now_ms();
         let status = crate::ops::status::status(&ctx, crate::health::DEFAULT_WARN_MS);
         let glance = crate::glance::glance(&status, self.last_sync.as_ref(), &settings, now);
-        let outcome =
-            alerts::evaluate(&alerts::Inputs { status: &status, sync: self.last_sync.as_ref(), settings: &settings, now }, &self.alerts);
+        let outcome = alerts::evaluate(
+            &alerts::Inputs {
+                status: &status,
+                sync: self.last_sync.as_ref(),
+                sync_error: self.last_sync_error.as_deref(),
+                settings: &settings,
+                now,
+            },
+            &self.alerts,
+        );
         let mut due = outcome.due.clone();
-        if let Some(err) = &self.last_sync_error {
-            let key = "mirror-failed:all".to_string();
-            if !self.alerts.fired.contains_key(&key) {
-                due.push(Alert {
-                    key: key.clone(),
-                    kind: alerts::AlertKind::MirrorFailed,
-                    summary: "Mirroring Claude Code's login failed".into(),
-                    body: err.clone(),
-                });
-            }
-        }
-        let mut outcome = outcome;
-        if self.last_sync_error.is_some() {
-            outcome.active.push("mirror-failed:all".into());
-            outcome.settle.push("mirror-failed:all".into());
-        }
         if self.alerts.apply(&outcome, now) {
             if let Err(e) = self.alerts.save(&self.config.alerts_path()) {
                 tracing::warn!("cannot save alert state: {e}");
