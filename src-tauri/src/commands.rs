@@ -150,24 +150,15 @@ pub async fn glance(state: State<'_, AppState>) -> Answer<authtray_core::glance:
     .await
 }
 
-/// The latest mirror run, as the overview shows it.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LastSync {
-    at: authtray_core::clock::Millis,
-    report: Option<authtray_core::ops::sync::SyncReport>,
-    error: Option<String>,
-}
-
 #[tauri::command]
-pub fn last_sync(state: State<'_, AppState>) -> Option<LastSync> {
+pub fn last_sync(state: State<'_, AppState>) -> Option<api::LastSync> {
     let snap = state.with_live(|l| l.snapshot()).flatten()?;
     let at = snap.last_sync_at?;
     // A run that found no login to mirror is not a sync to report.
     if snap.last_sync.is_none() && snap.last_sync_error.is_none() {
         return None;
     }
-    Some(LastSync { at, report: snap.last_sync.clone(), error: snap.last_sync_error.clone() })
+    Some(api::LastSync { at, report: snap.last_sync.clone(), error: snap.last_sync_error.clone() })
 }
 
 /// `setAutostart`'s input.

@@ -42,7 +42,7 @@ impl AppState {
 
     /// The settings file.
     pub fn settings_path(&self) -> PathBuf {
-        Settings::path(&authtray_core::paths::config_dir(&self.0.env))
+        Settings::path_for(&self.0.env)
     }
 
     /// Runs `f` with the live service, if it runs.

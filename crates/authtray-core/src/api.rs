@@ -242,6 +242,29 @@ pub fn sync(ctx: &Context, input: &SyncInput, settings: &crate::settings::Settin
     ops::sync::sync(ctx, &ops::sync::SyncRequest { targets, profile_id, dry_run: input.dry_run })
 }
 
+/// The latest mirror run, as the overview's "Last sync" shows it (the same document from the
+/// app and from `serve`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LastSync {
+    /// When it ran.
+    pub at: Millis,
+    /// Its report, when it ran.
+    pub report: Option<ops::sync::SyncReport>,
+    /// Why it could not run at all.
+    pub error: Option<String>,
+}
+
+impl LastSync {
+    /// Records a sync's outcome.
+    pub fn of(at: Millis, result: &Result<ops::sync::SyncReport>) -> LastSync {
+        match result {
+            Ok(r) => LastSync { at, report: Some(r.clone()), error: None },
+            Err(e) => LastSync { at, report: None, error: Some(e.to_string()) },
+        }
+    }
+}
+
 /// The tray's verdict (icon state, headline, lines) for the window's headline, so the window and
 /// the tray never disagree.
 pub fn glance(ctx: &Context, settings: &crate::settings::Settings, last_sync: Option<&ops::sync::SyncReport>) -> crate::glance::Glance {

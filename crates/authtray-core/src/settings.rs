@@ -71,6 +71,11 @@ impl Settings {
         config_dir.join("settings.json")
     }
 
+    /// The settings file this environment uses (in [`crate::paths::config_dir`]).
+    pub fn path_for(env: &crate::env::Env) -> PathBuf {
+        Settings::path(&crate::paths::config_dir(env))
+    }
+
     /// Reads the settings; a missing file gives the defaults, a broken one an error naming it.
     pub fn load(path: &Path) -> Result<Settings> {
         match crate::fsx::read_optional(path)? {

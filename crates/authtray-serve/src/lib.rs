@@ -55,7 +55,7 @@ pub struct AppState {
     sessions: Mutex<HashSet<String>>,
     vault: MemoryVault,
     /// The latest sync run through this server, for the overview.
-    last_sync: Mutex<Option<LastSync>>,
+    last_sync: Mutex<Option<api::LastSync>>,
     /// `Host` values accepted (`127.0.0.1:8080`, `localhost:8080` …).
     hosts: Vec<String>,
     cookie: String,
@@ -204,7 +204,7 @@ async fn status(State(state): State<Arc<AppState>>, Query(q): Query<StatusQuery>
 }
 
 fn settings_path(state: &AppState) -> std::path::PathBuf {
-    Settings::path(&authtray_core::paths::config_dir(&state.env))
+    Settings::path_for(&state.env)
 }
 
 async fn settings_get(State(state): State<Arc<AppState>>) -> Response {
@@ -273,24 +273,12 @@ async fn sync(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
         let settings = Settings::load(&settings_path(s)).map_err(ApiError::from)?;
         let result = api::sync(ctx, &input, &settings);
         if !input.dry_run {
-            let entry = match &result {
-                Ok(r) => LastSync { at: ctx.now, report: Some(r.clone()), error: None },
-                Err(e) => LastSync { at: ctx.now, report: None, error: Some(e.to_string()) },
-            };
+            let entry = api::LastSync::of(ctx.now, &result);
             *s.last_sync.lock().unwrap_or_else(|p| p.into_inner()) = Some(entry);
         }
         result.map_err(ApiError::from)
     })
     .await
-}
-
-/// A sync run through this server.
-#[derive(Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LastSync {
-    at: authtray_core::clock::Millis,
-    report: Option<authtray_core::ops::sync::SyncReport>,
-    error: Option<String>,
 }
 
 async fn glance(State(state): State<Arc<AppState>>) -> Response {
