@@ -4,7 +4,7 @@
 use authtray_core::api::{self, ApiError};
 use authtray_core::settings::Settings;
 use serde::Serialize;
-use tauri::{AppHandle, Manager, Runtime, State};
+use tauri::{AppHandle, Runtime, State};
 
 use crate::state::AppState;
 
@@ -32,18 +32,9 @@ pub fn info<R: Runtime>(app: AppHandle<R>) -> Info {
     Info {
         shell: "app",
         version: env!("CARGO_PKG_VERSION"),
-        autostart: autostart_available(&app),
-        autostart_enabled: autostart_enabled(&app),
+        autostart: crate::autostart::available(&app),
+        autostart_enabled: crate::autostart::enabled(&app),
     }
-}
-
-fn autostart_available<R: Runtime>(app: &AppHandle<R>) -> bool {
-    app.try_state::<tauri_plugin_autostart::AutoLaunchManager>().is_some()
-}
-
-/// Whether authtray starts at login (false when the plugin is not there, as in tests).
-pub fn autostart_enabled<R: Runtime>(app: &AppHandle<R>) -> bool {
-    app.try_state::<tauri_plugin_autostart::AutoLaunchManager>().and_then(|m| m.is_enabled().ok()).unwrap_or(false)
 }
 
 #[tauri::command]

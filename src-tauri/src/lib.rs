@@ -4,10 +4,12 @@
 //! [`authtray_core::glance::Glance`] to draw and alerts to show; the window loads `ui/` and calls
 //! the same commands `authtray serve` offers. Nothing here decides about credentials.
 
+mod autostart;
 pub mod commands;
 mod notify;
 pub mod state;
 mod tray;
+mod tray_host;
 mod vault;
 mod window;
 
@@ -15,6 +17,7 @@ use authtray_core::env::Env;
 use authtray_core::live::{Live, LiveConfig};
 use authtray_core::ops::Options;
 use tauri::Runtime;
+use window::Screen;
 
 pub use state::AppState;
 
@@ -49,18 +52,24 @@ pub fn run() {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).try_init();
     let show = std::env::args().any(|a| a == "--show");
     let env = Env::from_process();
-    let state = AppState::new(env.clone(), options(), Box::new(vault::KeyringVault));
+    let vault = vault::KeyringVault::for_state_dir(&authtray_core::gateway::discover::state_dir(&env, &options().discover));
+    let state = AppState::new(env.clone(), options(), Box::new(vault));
+    // An entry a crash left behind within its Undo window: nothing offers it any more.
+    if let Err(e) = authtray_core::vault::purge_expired(state.0.vault.as_ref(), authtray_core::clock::now_ms()) {
+        tracing::warn!("{e}");
+    }
     let app = tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| window::open(app, "overview", None)))
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| window::open(app, Screen::Overview, None)))
         .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
         .plugin(tauri_plugin_clipboard_manager::init());
+    let on_exit = state.clone();
     let app = builder(app, state.clone())
         .setup(move |app| {
             #[cfg(target_os = "macos")]
             app.set_activation_policy(tauri::ActivationPolicy::Accessory);
             let handle = app.handle().clone();
             let mut open_window = show;
-            match tray::unavailable() {
+            match tray_host::unavailable() {
                 Some(why) if why.contains("library") => {
                     tracing::warn!("no tray: {why}; opening the window instead");
                     open_window = true;
@@ -84,7 +93,7 @@ pub fn run() {
                 *g = Some(live);
             }
             if open_window {
-                window::open(&handle, "overview", None);
+                window::open(&handle, Screen::Overview, None);
             }
             tracing::info!("authtray started");
             Ok(())
@@ -97,10 +106,15 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    app.run(|_app, event| {
+    app.run(move |_app, event| match event {
         // Closing the window must not quit: authtray lives in the tray. Quit comes from the menu.
-        if let tauri::RunEvent::ExitRequested { api, code: None, .. } = event {
-            api.prevent_exit();
+        tauri::RunEvent::ExitRequested { api, code: None, .. } => api.prevent_exit(),
+        // Undo lives in this process's menu: once it quits, the replaced credential goes too.
+        tauri::RunEvent::Exit => {
+            if let Err(e) = on_exit.0.vault.clear() {
+                tracing::warn!("{e}");
+            }
         }
+        _ => {}
     });
 }

@@ -4,7 +4,7 @@
 use tauri::{AppHandle, Runtime};
 
 /// Shows a notification from its own thread (the server may be slow or absent).
-pub fn send<R: Runtime>(app: &AppHandle<R>, summary: &str, body: &str, screen: &'static str) {
+pub fn send<R: Runtime>(app: &AppHandle<R>, summary: &str, body: &str, screen: crate::window::Screen) {
     let (summary, body, app) = (summary.to_string(), body.to_string(), app.clone());
     let spawned = std::thread::Builder::new().name("authtray-notify".into()).spawn(move || {
         let mut n = notify_rust::Notification::new();

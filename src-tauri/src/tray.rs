@@ -9,15 +9,16 @@ use authtray_core::api;
 use authtray_core::clock::now_ms;
 use authtray_core::glance::{Glance, Overall};
 use authtray_core::live::Update;
+use authtray_core::ops::undo::UndoAction;
 use authtray_core::vault::UNDO_WINDOW_MS;
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Runtime};
-use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_clipboard_manager::ClipboardExt as _;
 
 use crate::state::AppState;
+use crate::window::Screen;
 
 /// The tray's id (also in the icon window's WM_CLASS on Linux, which the tests look for).
 pub const TRAY_ID: &str = "authtray";
@@ -62,8 +63,8 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
     let undo = MenuItem::with_id(app, "undo", "Undo last paste", false, None::<&str>).map_err(e)?;
     let sync = MenuItem::with_id(app, "sync", "Sync now", true, None::<&str>).map_err(e)?;
     let open = MenuItem::with_id(app, "open", "Open authtray…", true, None::<&str>).map_err(e)?;
-    let autostart = CheckMenuItem::with_id(app, "autostart", "Start at login", true, crate::commands::autostart_enabled(app), None::<&str>)
-        .map_err(e)?;
+    let autostart =
+        CheckMenuItem::with_id(app, "autostart", "Start at login", true, crate::autostart::enabled(app), None::<&str>).map_err(e)?;
     let quit = MenuItem::with_id(app, "quit", "Quit authtray", true, None::<&str>).map_err(e)?;
     let menu = Menu::with_items(
         app,
@@ -112,15 +113,15 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
             std::thread::spawn(move || {
                 let state = app.state::<AppState>().inner().clone();
                 match state.with_live(|l| l.sync_now()) {
-                    Some(Err(e)) => crate::notify::send(&app, "Sync failed", &e.to_string(), "overview"),
-                    Some(Ok(r)) if r.failed() => crate::notify::send(&app, "Sync failed", &failures(&r), "overview"),
+                    Some(Err(e)) => crate::notify::send(&app, "Sync failed", &e.to_string(), Screen::Overview),
+                    Some(Ok(r)) if r.failed() => crate::notify::send(&app, "Sync failed", &failures(&r), Screen::Overview),
                     _ => {}
                 }
             });
         }
-        "open" => crate::window::open(app, "overview", None),
+        "open" => crate::window::open(app, Screen::Overview, None),
         "autostart" => {
-            let want = !crate::commands::autostart_enabled(app);
+            let want = !crate::autostart::enabled(app);
             if let Err(e) = set_autostart(app, want) {
                 tracing::warn!("{e}");
             }
@@ -136,16 +137,11 @@ fn failures(r: &authtray_core::ops::sync::SyncReport) -> String {
 
 /// Turns start-at-login on or off and ticks the menu item to match what the OS now says.
 pub fn set_autostart<R: Runtime>(app: &AppHandle<R>, enabled: bool) -> Result<(), String> {
-    if app.try_state::<tauri_plugin_autostart::AutoLaunchManager>().is_none() {
-        return Err("start at login is not available in this build".into());
-    }
-    let m = app.autolaunch();
-    let r = if enabled { m.enable() } else { m.disable() };
-    let now = m.is_enabled().unwrap_or(false);
+    let (result, now) = crate::autostart::set(app, enabled);
     with_handles(app, move |h| {
         let _ = h.autostart.set_checked(now);
     });
-    r.map_err(|e| format!("cannot change start at login: {e}"))
+    result
 }
 
 fn with_handles<R: Runtime>(app: &AppHandle<R>, f: impl FnOnce(&mut Handles<R>) + Send + 'static) {
@@ -216,7 +212,7 @@ pub fn on_update<R: Runtime>(app: &AppHandle<R>, u: &Update) {
     draw(app, u.snapshot.glance.clone());
     for a in &u.alerts {
         tracing::info!(key = %a.key, "alert: {}", a.summary);
-        crate::notify::send(app, &a.summary, &a.body, "overview");
+        crate::notify::send(app, &a.summary, &a.body, Screen::Overview);
     }
 }
 
@@ -228,18 +224,22 @@ fn paste_from_clipboard<R: Runtime>(app: &AppHandle<R>) {
         Ok(_) => {
             return crate::window::open(
                 app,
-                "paste",
+                Screen::Paste,
                 Some("The clipboard is empty. Copy the token `claude setup-token` printed, or paste it here."),
             )
         }
         Err(e) => {
-            return crate::window::open(app, "paste", Some(&format!("authtray could not read the clipboard ({e}). Paste the token here.")))
+            return crate::window::open(
+                app,
+                Screen::Paste,
+                Some(&format!("authtray could not read the clipboard ({e}). Paste the token here.")),
+            )
         }
     };
     let check = api::check_token(&api::CheckInput { token: text.clone(), provider: None });
     if !check.valid {
         let why = check.message.unwrap_or_else(|| "it is not a token authtray recognises".into());
-        return crate::window::open(app, "paste", Some(&format!("The clipboard does not hold a token authtray can save: {why}")));
+        return crate::window::open(app, Screen::Paste, Some(&format!("The clipboard does not hold a token authtray can save: {why}")));
     }
     let state = app.state::<AppState>().inner().clone();
     tracing::debug!(provider = ?check.provider, "pasting from the clipboard");
@@ -250,17 +250,21 @@ fn paste_from_clipboard<R: Runtime>(app: &AppHandle<R>) {
             let r = &out.report;
             let expiry = r.expires_at.map(|e| format!(", {}", authtray_core::duration::describe_expiry(e, now_ms()))).unwrap_or_default();
             let undo = if out.undo_id.is_some() { "\nUndo is in the authtray menu for 5 minutes." } else { "" };
+            let (title, reload) = match &r.reload {
+                rl if rl.failed() => ("Token saved, gateway not told", format!("\n{}", rl.detail.as_deref().unwrap_or_default())),
+                _ => ("Token saved", String::new()),
+            };
             crate::notify::send(
                 app,
-                "Token saved",
-                &format!("{} → {} (agent {}){expiry}{undo}", r.token, r.profile_id, r.agent),
-                "overview",
+                title,
+                &format!("{} → {} (agent {}){expiry}{undo}{reload}", r.token, r.profile_id, r.agent),
+                Screen::Overview,
             );
             after_paste(app, &state, &out);
         }
         Err(e) => {
-            crate::notify::send(app, "Could not save the token", &e.error, "paste");
-            crate::window::open(app, "paste", Some(&e.error));
+            crate::notify::send(app, "Could not save the token", &e.error, Screen::Paste);
+            crate::window::open(app, Screen::Paste, Some(&e.error));
         }
     }
 }
@@ -312,107 +316,12 @@ fn undo_last<R: Runtime>(app: &AppHandle<R>) {
     match r {
         Ok(u) => {
             let what = match (&u.token, u.action) {
-                (Some(t), "restored") => format!("{t} is back in {}", u.profile_id),
+                (Some(t), UndoAction::Restored) => format!("{t} is back in {}", u.profile_id),
                 _ => format!("{} was removed", u.profile_id),
             };
-            crate::notify::send(app, "Paste undone", &what, "overview");
+            crate::notify::send(app, "Paste undone", &what, Screen::Overview);
         }
-        Err(e) => crate::notify::send(app, "Cannot undo", &e.error, "overview"),
+        Err(e) => crate::notify::send(app, "Cannot undo", &e.error, Screen::Overview),
     }
     after_undo(app, &state);
-}
-
-/// Why no tray can be shown here, if so: on Linux the appindicator library is loaded at run
-/// time (a missing one would panic inside the tray code) and a tray host must be running.
-pub fn unavailable() -> Option<String> {
-    #[cfg(target_os = "linux")]
-    {
-        linux::unavailable()
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        None
-    }
-}
-
-#[cfg(target_os = "linux")]
-mod linux {
-    use gtk::gio;
-    use gtk::glib::prelude::*;
-
-    pub fn unavailable() -> Option<String> {
-        let libs = ["libayatana-appindicator3.so.1", "libappindicator3.so.1"];
-        let loaded = libs.iter().any(|name| {
-            let Ok(c) = std::ffi::CString::new(*name) else { return false };
-            // SAFETY: dlopen with a valid C string; the handle is kept (the tray code loads it again).
-            !unsafe { libc::dlopen(c.as_ptr(), libc::RTLD_LAZY) }.is_null()
-        });
-        if !loaded {
-            return Some("the appindicator library is not installed (Debian/Ubuntu: libayatana-appindicator3-1)".into());
-        }
-        if status_notifier_watcher() || xembed_tray() {
-            None
-        } else {
-            Some("no system tray is running (no StatusNotifierWatcher on the session bus, no XEmbed tray on the display)".into())
-        }
-    }
-
-    fn status_notifier_watcher() -> bool {
-        let Ok(bus) = gio::bus_get_sync(gio::BusType::Session, None::<&gio::Cancellable>) else { return false };
-        bus.call_sync(
-            Some("org.freedesktop.DBus"),
-            "/org/freedesktop/DBus",
-            "org.freedesktop.DBus",
-            "NameHasOwner",
-            Some(&("org.kde.StatusNotifierWatcher",).to_variant()),
-            gtk::glib::VariantTy::new("(b)").ok(),
-            gio::DBusCallFlags::NONE,
-            1000,
-            None::<&gio::Cancellable>,
-        )
-        .ok()
-        .and_then(|v| v.get::<(bool,)>())
-        .is_some_and(|(b,)| b)
-    }
-
-    /// Whether an XEmbed tray owns `_NET_SYSTEM_TRAY_S<screen>`. GDK only reports owners it
-    /// created itself, so Xlib is asked directly (loaded at run time, as GTK already has it).
-    fn xembed_tray() -> bool {
-        type OpenDisplay = unsafe extern "C" fn(*const libc::c_char) -> *mut libc::c_void;
-        type DefaultScreen = unsafe extern "C" fn(*mut libc::c_void) -> libc::c_int;
-        type InternAtom = unsafe extern "C" fn(*mut libc::c_void, *const libc::c_char, libc::c_int) -> libc::c_ulong;
-        type GetSelectionOwner = unsafe extern "C" fn(*mut libc::c_void, libc::c_ulong) -> libc::c_ulong;
-        type CloseDisplay = unsafe extern "C" fn(*mut libc::c_void) -> libc::c_int;
-        // SAFETY: symbols are looked up by their Xlib names and called with their Xlib signatures;
-        // every pointer is checked for null before use, and the display is closed again.
-        unsafe {
-            let lib = libc::dlopen(c"libX11.so.6".as_ptr(), libc::RTLD_LAZY);
-            if lib.is_null() {
-                return false;
-            }
-            let sym = |name: &std::ffi::CStr| libc::dlsym(lib, name.as_ptr());
-            let (open, default_screen, intern, owner, close) =
-                (sym(c"XOpenDisplay"), sym(c"XDefaultScreen"), sym(c"XInternAtom"), sym(c"XGetSelectionOwner"), sym(c"XCloseDisplay"));
-            if [open, default_screen, intern, owner, close].iter().any(|p| p.is_null()) {
-                return false;
-            }
-            let open: OpenDisplay = std::mem::transmute(open);
-            let default_screen: DefaultScreen = std::mem::transmute(default_screen);
-            let intern: InternAtom = std::mem::transmute(intern);
-            let owner: GetSelectionOwner = std::mem::transmute(owner);
-            let close: CloseDisplay = std::mem::transmute(close);
-            let display = open(std::ptr::null());
-            if display.is_null() {
-                return false;
-            }
-            let Ok(name) = std::ffi::CString::new(format!("_NET_SYSTEM_TRAY_S{}", default_screen(display))) else {
-                close(display);
-                return false;
-            };
-            let atom = intern(display, name.as_ptr(), 0);
-            let found = atom != 0 && owner(display, atom) != 0;
-            close(display);
-            found
-        }
-    }
 }

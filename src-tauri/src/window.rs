@@ -6,11 +6,29 @@ use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
 /// The window's label (the capability in `capabilities/default.json` names it).
 pub const LABEL: &str = "main";
 
-/// Shows the window on `screen` (`overview`, `paste` …), with an optional notice on top.
-pub fn open<R: Runtime>(app: &AppHandle<R>, screen: &str, notice: Option<&str>) {
+/// The window's screens (the `#fragment` the UI switches on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// Profiles, Claude Code's login, last sync.
+    Overview,
+    /// Paste a token.
+    Paste,
+}
+
+impl Screen {
+    fn fragment(self) -> &'static str {
+        match self {
+            Screen::Overview => "overview",
+            Screen::Paste => "paste",
+        }
+    }
+}
+
+/// Shows the window on `screen`, with an optional notice on top.
+pub fn open<R: Runtime>(app: &AppHandle<R>, screen: Screen, notice: Option<&str>) {
     if let Some(w) = app.get_webview_window(LABEL) {
         let notice = serde_json::to_string(&notice).unwrap_or_else(|_| "null".into());
-        let screen = serde_json::to_string(screen).unwrap_or_else(|_| "\"overview\"".into());
+        let screen = format!("\"{}\"", screen.fragment());
         let _ = w.eval(format!("globalThis.authtrayShow && globalThis.authtrayShow({screen}, {notice})"));
         let _ = w.unminimize();
         let _ = w.show();
@@ -23,7 +41,7 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, screen: &str, notice: Option<&str>) 
         url.push_str(&encode(n));
     }
     url.push('#');
-    url.push_str(screen);
+    url.push_str(screen.fragment());
     let built = WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App(url.into()))
         .title("authtray")
         .inner_size(920.0, 720.0)

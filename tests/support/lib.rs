@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 pub mod desktop;
+pub mod live;
 pub mod reliability;
 pub mod scenarios;
 pub mod serve;

@@ -21,9 +21,17 @@ pub struct Serve {
 impl Serve {
     /// Starts it with extra arguments and waits for the URL line.
     pub fn start(s: &Sandbox, extra: &[&str]) -> Serve {
+        Serve::start_with_path(s, extra, None)
+    }
+
+    /// [`Serve::start`] with `dir` first on `PATH` (a stand-in desktop opener, say).
+    pub fn start_with_path(s: &Sandbox, extra: &[&str], dir: Option<&std::path::Path>) -> Serve {
         let mut args = vec!["serve"];
         args.extend_from_slice(extra);
         let mut cmd = s.authtray_command(&args);
+        if let Some(dir) = dir {
+            cmd.env("PATH", format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default()));
+        }
         if s.gw.writes_through_cli {
             cmd.env("AUTHTRAY_GATEWAY_CLI", s.bin.join(s.gw.oracle));
         }

@@ -58,13 +58,27 @@ fn the_ui_pastes_validates_and_orders_against_the_real_gateway() {
     let mut cfg = s.config();
     cfg["auth"]["profiles"].as_object_mut().expect("auth.profiles").remove("anthropic:extra");
     s.write_config(&cfg);
-    let serve = Serve::start(&s, &[]);
+    // `serve --open`, with a stand-in desktop opener that hands the browser what it was given:
+    // a private file that leads to the one-time URL (the secret is never on a command line).
+    let bin = s.home().join("opener");
+    std::fs::create_dir_all(&bin).unwrap();
+    let opened = s.home().join("opened");
+    let opener = format!("#!/bin/sh\nprintf '%s' \"$1\" > '{0}.tmp' && mv '{0}.tmp' '{0}'\n", opened.display());
+    std::fs::write(bin.join("xdg-open"), opener).unwrap();
+    std::fs::set_permissions(bin.join("xdg-open"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let serve = Serve::start_with_path(&s, &["--open"], Some(&bin));
     let secrets = format!("{a},{b},{c},{}", setup_token('E'));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !opened.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let file = std::fs::read_to_string(&opened).expect("serve --open ran the opener");
+    assert!(!file.contains("secret"), "{file}");
 
     // Overview: the fixture's profiles and statuses, then a clean URL without the secret.
-    let r = phase(&tools, &s, &serve.url, "login", &[("SECRETS", &secrets)]);
-    assert_eq!(r["status"], 200);
+    let r = phase(&tools, &s, &format!("file://{file}"), "login", &[("SECRETS", &secrets)]);
     assert_eq!(r["finalUrl"], serve.base(), "the secret must not stay in the address bar");
+    assert_eq!(r["signOutShown"], true, "a browser session offers Sign out");
     let rows: Vec<String> = r["rows"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
     assert!(rows.iter().any(|r| r.starts_with("anthropic:manual token") && r.contains("ok") && r.contains("expires in 364 d")), "{rows:?}");
     assert!(rows.iter().any(|r| r.starts_with("anthropic:backup token") && r.contains("static")), "{rows:?}");
@@ -239,7 +253,15 @@ fn the_server_refuses_what_a_browser_attack_would_send() {
     let a = request(host, "POST", "/api/undo", &[("Host", host), ("Cookie", &cookie), json], undo.as_bytes());
     assert_eq!(a.status, 200, "{a:?}");
     assert!(s.store()["profiles"].get("anthropic:manual").is_none(), "undo left the pasted profile");
+    assert!(s.config()["auth"]["profiles"].get("anthropic:manual").is_none(), "undo left the paste's registration: {}", s.config());
+    assert_eq!(serde_json::from_str::<Value>(&a.body).unwrap()["configRestored"], true);
     bodies.push(a.body);
+    // Sign out ends the session for good.
+    let a = request(host, "POST", "/api/logout", &[("Host", host), ("Cookie", &cookie), json], b"{}");
+    assert_eq!(a.status, 200, "{a:?}");
+    assert!(a.header("set-cookie").unwrap_or_default().contains("Max-Age=0"), "{a:?}");
+    let a = request(host, "GET", "/api/status", &[("Host", host), ("Cookie", &cookie)], b"");
+    assert_eq!(a.status, 401, "signed out, still in: {a:?}");
     for b in &bodies {
         assert!(!b.contains(&token) && !b.contains(&setup_token('O')), "a response carried a full token");
     }
@@ -248,4 +270,38 @@ fn the_server_refuses_what_a_browser_attack_would_send() {
 /// How authtray redacts a token (first 13 characters, an ellipsis, the last 4).
 fn authtray_core_redacted(token: &str) -> String {
     format!("{}…{}", &token[..13], &token[token.len() - 4..])
+}
+
+#[test]
+fn a_login_link_opened_from_elsewhere_starts_a_session_and_nothing_else_does() {
+    let s = Sandbox::offline(OPENCLAW_JSON);
+    let serve = Serve::start(&s, &["--generation", "openclaw-json"]);
+    let host = serve.host.as_str();
+    let nav = [("Host", host), ("Sec-Fetch-Site", "cross-site"), ("Sec-Fetch-Mode", "navigate"), ("Sec-Fetch-Dest", "document")];
+    // A foreign page cannot guess the secret.
+    assert_eq!(request(host, "GET", "/?secret=0123", &nav, b"").status, 403);
+    // The link itself, opened from a file or another app: a page of ours moves on (a redirect
+    // would still be cross-site, and the browser would hold back the session cookie).
+    let a = request(host, "GET", &serve.login_path(), &nav, b"");
+    assert_eq!(a.status, 200, "{a:?}");
+    assert!(a.body.contains("http-equiv=\"refresh\"") && a.body.contains("url=/"), "{a:?}");
+    let cookie = a.cookie().expect("a session cookie");
+    assert_eq!(request(host, "GET", "/api/status", &[("Host", host), ("Cookie", &cookie)], b"").status, 200);
+    // Anything else cross-site stays refused, session or not.
+    let a = request(host, "GET", "/api/status", &[("Host", host), ("Cookie", &cookie), ("Sec-Fetch-Site", "cross-site")], b"");
+    assert_eq!(a.status, 403, "{a:?}");
+    let a = request(
+        host,
+        "GET",
+        "/",
+        &[
+            ("Host", host),
+            ("Cookie", &cookie),
+            ("Sec-Fetch-Site", "cross-site"),
+            ("Sec-Fetch-Mode", "navigate"),
+            ("Sec-Fetch-Dest", "document"),
+        ],
+        b"",
+    );
+    assert_eq!(a.status, 403, "{a:?}");
 }

@@ -55,10 +55,11 @@ try {
   };
 
   if (phase === 'login') {
-    const res = await page.goto(url);
-    result.status = res.status();
-    result.finalUrl = page.url();
+    // The URL may be `serve --open`'s file, which moves the browser on to the one-time link.
+    await page.goto(url);
     await page.waitForSelector('#overview-agents .card');
+    result.finalUrl = page.url();
+    result.signOutShown = await page.isVisible('#sign-out');
     result.headline = await page.textContent('#overview-headline');
     result.rows = await page.$$eval('#overview-agents tbody tr', (rows) => rows.map((r) => r.innerText.replace(/\s+/g, ' ').trim()));
     result.source = await page.textContent('#overview-source');

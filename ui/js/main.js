@@ -1,6 +1,7 @@
-// Screen switching, the shared state (status, info) and the error banner.
+// Screen switching and start-up; the shared state and the banner live in shell.js.
 import { call } from './transport.js';
 import { tickCountdowns } from './format.js';
+import { app, showError, showNotice, refresh, onRefreshed } from './shell.js';
 import * as overview from './overview.js';
 import * as paste from './paste.js';
 import * as order from './order.js';
@@ -8,56 +9,11 @@ import * as settings from './settings.js';
 
 const screens = { overview, paste, order, settings };
 
-/** What every screen may read. */
-export const app = { status: null, info: null, lastSync: null, glance: null };
-
-const banner = () => document.getElementById('banner');
-
-/** Shows an engine error as a readable message (never a blank screen). */
-export function showError(e) {
-  const b = banner();
-  b.replaceChildren();
-  const [what, ...rest] = String(e && e.message ? e.message : e).split(/(?<=[.;:]) (?=[A-Z])/);
-  b.append(what);
-  if (rest.length) {
-    const fix = document.createElement('div');
-    fix.className = 'fix';
-    fix.textContent = rest.join(' ');
-    b.append(fix);
-  }
-  b.hidden = false;
-}
-
-/** Shows a notice from the tray (why the window opened), e.g. an unusable clipboard. */
-export function showNotice(text) {
-  const b = banner();
-  b.replaceChildren(text);
-  b.hidden = false;
-}
-
 // The tray calls this on an already open window.
 globalThis.authtrayShow = (screen, notice) => {
   if (notice) showNotice(notice);
   if (location.hash !== `#${screen}`) location.hash = screen;
 };
-
-export function clearError() {
-  banner().hidden = true;
-}
-
-/** Reloads the status document and re-renders the current screen. */
-export async function refresh() {
-  try {
-    const [status, lastSync, glance] = await Promise.all([call('status'), call('lastSync').catch(() => null), call('glance').catch(() => null)]);
-    app.status = status;
-    app.lastSync = lastSync;
-    app.glance = glance;
-    clearError();
-  } catch (e) {
-    showError(e);
-  }
-  render(false);
-}
 
 function current() {
   const name = location.hash.replace('#', '');
@@ -100,6 +56,7 @@ window.addEventListener('error', (e) => showError(`authtray's window hit an erro
 window.addEventListener('unhandledrejection', (e) => showError(e.reason && e.reason.message ? e.reason.message : String(e.reason)));
 
 async function start() {
+  onRefreshed(() => render(false));
   for (const s of Object.values(screens)) s.init?.(app);
   window.addEventListener('hashchange', () => render(true));
   document.getElementById('sync-now').addEventListener('click', syncNow);
@@ -108,6 +65,22 @@ async function start() {
   } catch (e) {
     showError(e);
   }
+  // Only a browser session can be ended; the app's window has none.
+  const signOut = document.getElementById('sign-out');
+  signOut.hidden = !(app.info && app.info.shell === 'serve');
+  signOut.addEventListener('click', async () => {
+    try {
+      await call('logout');
+    } catch (e) {
+      showError(e);
+      return;
+    }
+    document.getElementById('main').replaceChildren(Object.assign(document.createElement('p'), {
+      className: 'headline',
+      textContent: 'Signed out. To come back, restart authtray serve and open the link it prints.',
+    }));
+    for (const el of document.querySelectorAll('header nav, #sync-now, #sign-out')) el.hidden = true;
+  });
   await refresh();
   const notice = new URLSearchParams(location.search).get('notice');
   if (notice) showNotice(notice);

@@ -2,7 +2,7 @@
 // (order set) or Reset to default (order clear). Rows the gateway would not use are marked.
 import { call } from './transport.js';
 import { badge, el } from './format.js';
-import { refresh, showError, clearError } from './main.js';
+import { refresh, showError, clearError } from './shell.js';
 
 const $ = (id) => document.getElementById(id);
 let dragged = null;

@@ -1,7 +1,7 @@
 // Paste token: validation as you type (by the engine's own rules), save, redacted confirmation, Undo.
 import { call } from './transport.js';
 import { countdown, el } from './format.js';
-import { refresh, showError, clearError } from './main.js';
+import { refresh, showError, clearError } from './shell.js';
 
 let checkTimer = null;
 let lastCheck = null;
@@ -116,6 +116,12 @@ function showSaved(out) {
     el('p', { class: 'meta' }, out.expiresAt != null ? countdown(out.expiresAt) + (out.expiryAssumed ? ' (setup-tokens last a year)' : '') : 'does not expire',
       out.previous ? ` · replaced ${out.previous.token || out.previous.type}` : ''),
   ];
+  // The store is right either way; say when the running gateway did not take it up.
+  if (out.reload && out.reload.state === 'failed') {
+    lines.push(el('p', { class: 'warning', id: 'paste-reload' }, 'The running gateway was not told and still uses the old credential. ', out.reload.detail || ''));
+  } else if (out.reload && out.reload.state === 'done') {
+    lines.push(el('p', { class: 'meta', id: 'paste-reload' }, 'The running gateway uses it from the next message on.'));
+  }
   if (out.undoId) {
     const undo = el('button', { type: 'button', id: 'paste-undo' }, 'Undo');
     undo.addEventListener('click', () => doUndo(out.undoId, undo));

@@ -1,7 +1,7 @@
 // Settings: notification lead times, what to mirror where, start at login (in the app).
 import { call } from './transport.js';
 import { humanize, el } from './format.js';
-import { showError, clearError } from './main.js';
+import { showError, clearError } from './shell.js';
 
 const $ = (id) => document.getElementById(id);
 let loaded = null;

@@ -15,6 +15,7 @@ const HTTP = {
   sync: ['POST', '/api/sync'],
   lastSync: ['GET', '/api/last-sync'],
   glance: ['GET', '/api/glance'],
+  logout: ['POST', '/api/logout'],
 };
 
 /** An engine error, with the engine's message (what happened and what to do). */

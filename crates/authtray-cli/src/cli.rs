@@ -175,11 +175,16 @@ pub struct ServeArgs {
     /// Port to listen on (default: any free port).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
-    /// Address to listen on. Anything but loopback exposes the UI to the network (behind its
-    /// one-time secret only): prefer an SSH tunnel.
+    /// Address to listen on. Anything but loopback also needs --insecure-bind: prefer an SSH
+    /// tunnel (ssh -L PORT:127.0.0.1:PORT host).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
     pub bind: std::net::IpAddr,
-    /// Open the URL in the default browser.
+    /// Allow a non-loopback --bind although the link's secret, the session cookie and pasted
+    /// tokens then cross the network unencrypted (plain HTTP).
+    #[arg(long)]
+    pub insecure_bind: bool,
+    /// Open the URL in the default browser (through a private file, so the secret never
+    /// appears on a command line other users can read).
     #[arg(long)]
     pub open: bool,
 }

@@ -78,16 +78,31 @@ fn print_update(u: &Update, json: bool) {
 /// `authtray serve`.
 pub fn serve(args: ServeArgs, options: Options) -> std::io::Result<()> {
     if !args.bind.is_loopback() {
+        if !args.insecure_bind {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "--bind {}: the UI speaks plain HTTP, so its secret, the session and any pasted token would cross the network readable by anyone on the way. \
+                     Keep the default 127.0.0.1 and use an SSH tunnel (ssh -L PORT:127.0.0.1:PORT host), or add --insecure-bind if you accept that",
+                    args.bind
+                ),
+            ));
+        }
         eprintln!(
-            "warning: serving on {} makes the UI reachable from the network, guarded only by the one-time link; prefer the default 127.0.0.1 and an SSH tunnel (ssh -L PORT:127.0.0.1:PORT host)",
+            "warning: serving on {} over plain HTTP: the link's secret, the session cookie and pasted tokens cross the network unencrypted",
             args.bind
         );
     }
     let rt = runtime()?;
     rt.block_on(async move {
-        let bound =
-            authtray_serve::bind(authtray_serve::ServeConfig { options, env: Env::from_process(), addr: args.bind, port: args.port })
-                .await?;
+        let config = authtray_serve::ServeConfig {
+            options,
+            env: Env::from_process(),
+            addr: args.bind,
+            port: args.port,
+            session_idle: authtray_serve::SESSION_IDLE,
+        };
+        let bound = authtray_serve::bind(config).await?;
         let url = bound.url().to_string();
         {
             let mut out = std::io::stdout().lock();
@@ -95,13 +110,37 @@ pub fn serve(args: ServeArgs, options: Options) -> std::io::Result<()> {
             out.flush()?;
         }
         eprintln!("authtray serve: open the URL above (it works once); Ctrl-C stops");
-        if args.open {
-            if let Err(e) = open::that_detached(&url) {
-                eprintln!("warning: could not open a browser ({e}); open the URL by hand");
-            }
-        }
+        // Kept until we stop: the browser may read it late.
+        let _opened = if args.open { open_privately(&url) } else { None };
         bound.run(stopped()).await?;
         eprintln!("authtray serve: stopped");
         Ok(())
     })
+}
+
+/// Opens `url` in the browser without putting it on a command line: the opener and the
+/// browser get the path of a 0600 page in a 0700 directory that sends the browser on. Any local
+/// user can read a process's arguments (`/proc/<pid>/cmdline`, `ps`); only we can read the file.
+/// The directory is removed when the returned guard is dropped.
+fn open_privately(url: &str) -> Option<tempfile::TempDir> {
+    let attempt = || -> std::io::Result<tempfile::TempDir> {
+        let dir =
+            tempfile::Builder::new().prefix("authtray-open-").permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700)).tempdir()?;
+        let page = dir.path().join("open-authtray.html");
+        let escaped = url.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;");
+        let html = format!(
+            "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url={escaped}\"><link rel=\"icon\" href=\"data:,\">\
+             <title>authtray</title><p><a href=\"{escaped}\">Open authtray</a></p></html>\n"
+        );
+        authtray_core::fsx::write_atomic(&page, html.as_bytes()).map_err(|e| std::io::Error::other(e.to_string()))?;
+        open::that_detached(&page)?;
+        Ok(dir)
+    };
+    match attempt() {
+        Ok(dir) => Some(dir),
+        Err(e) => {
+            eprintln!("warning: could not open a browser ({e}); open the URL by hand");
+            None
+        }
+    }
 }

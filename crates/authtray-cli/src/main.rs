@@ -128,6 +128,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             } else {
                 render::sync(&report);
             }
+            render::reload(report.reload.as_ref(), json);
             Ok(if report.failed() { exit::FAILURE } else { exit::OK })
         }
         Command::PasteToken { json, provider, profile_id, expires_in, agent } => {
@@ -143,6 +144,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             } else {
                 render::paste(&report, ctx.now);
             }
+            render::reload(Some(&report.reload), json);
             Ok(exit::OK)
         }
         Command::Order(cmd) => {
@@ -157,6 +159,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             } else {
                 render::order(&report);
             }
+            render::reload(report.reload.as_ref(), json);
             Ok(exit::OK)
         }
         Command::Doctor { json } => {

@@ -2,11 +2,12 @@
 
 use authtray_core::clock::Millis;
 use authtray_core::duration::describe_expiry;
+use authtray_core::gateway::running::{Reload, ReloadState};
 use authtray_core::mirror::Action;
 use authtray_core::ops::doctor::{DoctorReport, Severity};
 use authtray_core::ops::order::OrderReport;
 use authtray_core::ops::paste::PasteReport;
-use authtray_core::ops::status::StatusReport;
+use authtray_core::ops::status::{SourceKind, StatusReport};
 use authtray_core::ops::sync::SyncReport;
 use serde::Serialize;
 
@@ -28,15 +29,15 @@ pub fn status(r: &StatusReport) {
     println!("Gateway      {}{version} · {}", r.generation, r.state_dir.display());
     let c = &r.claude_code;
     let src = match (c.source, &c.path, &c.service) {
-        ("file", Some(p), _) => p.display().to_string(),
-        ("keychain", _, Some(s)) => format!("Keychain \"{s}\""),
+        (SourceKind::File, Some(p), _) => p.display().to_string(),
+        (SourceKind::Keychain, _, Some(s)) => format!("Keychain \"{s}\""),
         _ => "not found".into(),
     };
     let detail = match &c.problem {
         Some(p) => p.clone(),
         None => format!("{} · {}", c.token.as_deref().unwrap_or(""), expiry(c.expires_at, r.now)),
     };
-    println!("Claude Code  {} ({}) · {detail}", c.status, src);
+    println!("Claude Code  {} ({}) · {detail}", c.status.as_str(), src);
     for a in &r.agents {
         println!();
         let default = if a.default { " (default)" } else { "" };
@@ -63,6 +64,20 @@ pub fn status(r: &StatusReport) {
         _ => "something expires within the warning window",
     };
     println!("\ncheck: {} ({meaning})", r.check);
+}
+
+/// The running gateway's reload, as a line on stdout and, when it failed, a warning on stderr
+/// (also with `--json`: a script that only reads the exit code still sees it in its log).
+pub fn reload(r: Option<&Reload>, json: bool) {
+    let Some(r) = r else { return };
+    let detail = r.detail.as_deref().unwrap_or_default();
+    match r.state {
+        ReloadState::Failed => eprintln!("warning: saved, but the running gateway was not told: {detail}"),
+        _ if json => {}
+        ReloadState::Done => println!("The running gateway took up the change ({}).", r.method.as_deref().unwrap_or_default()),
+        ReloadState::NoGatewayRunning => println!("No gateway is running; it reads the new credential when it starts."),
+        ReloadState::NotNeeded => {}
+    }
 }
 
 /// `sync` as text.

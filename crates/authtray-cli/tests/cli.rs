@@ -447,9 +447,148 @@ fn watch_mirrors_at_start_and_on_a_rename_then_stops_on_ctrl_c() {
 #[test]
 fn serve_refuses_a_wildcard_address_it_could_not_check_hosts_against() {
     let h = Home::new().openclaw_json();
-    let o = h.run(&["serve", "--bind", "0.0.0.0"], None);
+    let o = h.run(&["serve", "--bind", "0.0.0.0", "--insecure-bind"], None);
     assert_eq!(o.status.code(), Some(1));
     let t = text(&o);
-    assert!(t.contains("not a wildcard") && t.contains("warning: serving on 0.0.0.0"), "{t}");
+    assert!(t.contains("not a wildcard") && t.contains("warning: serving on 0.0.0.0 over plain HTTP"), "{t}");
     assert!(o.stdout.is_empty(), "no URL may be printed: {t}");
+}
+
+#[test]
+fn serve_on_a_network_address_needs_insecure_bind() {
+    let h = Home::new().openclaw_json();
+    // Refused before anything is bound: no traffic leaves loopback.
+    let o = h.run(&["serve", "--bind", "10.1.2.3"], None);
+    assert_eq!(o.status.code(), Some(1));
+    let t = text(&o);
+    assert!(t.contains("plain HTTP") && t.contains("ssh -L") && t.contains("--insecure-bind"), "{t}");
+    assert!(o.stdout.is_empty(), "no URL may be printed: {t}");
+}
+
+/// Starts `authtray serve` with `extra` arguments and returns it with the URL it printed.
+fn start_serve(h: &Home, extra: &[&str], max_open_files: Option<u64>) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_authtray"));
+    cmd.arg("serve").args(extra).env_clear().env("HOME", h.path()).env("USER", "alice");
+    let mut path = std::env::var("PATH").unwrap_or_default();
+    if let Some(p) = &h.path_prefix {
+        path = format!("{}:{path}", p.display());
+    }
+    cmd.env("PATH", path).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null());
+    if let Some(n) = max_open_files {
+        // SAFETY: setrlimit only, between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                let lim = libc::rlimit { rlim_cur: n, rlim_max: n };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    let mut child = cmd.spawn().expect("serve starts");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("the URL line");
+    (child, line.trim().to_string())
+}
+
+fn stop(mut child: std::process::Child) {
+    // SAFETY: SIGINT to our own child.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let _ = child.wait();
+}
+
+#[test]
+fn serve_secrets_stay_random_when_file_descriptors_run_out() {
+    let h = Home::new().openclaw_json();
+    let mut secrets = Vec::new();
+    for _ in 0..2 {
+        // Few descriptors left: reading /dev/urandom used to fail here, and the secret was zeros.
+        let (child, url) = start_serve(&h, &[], Some(10));
+        stop(child);
+        let secret = url.split("secret=").nth(1).unwrap_or_default().to_string();
+        assert_eq!(secret.len(), 32, "{url}");
+        let distinct: std::collections::HashSet<char> = secret.chars().collect();
+        assert!(distinct.len() >= 6, "a guessable secret: {secret}");
+        secrets.push(secret);
+    }
+    assert_ne!(secrets[0], secrets[1]);
+}
+
+#[test]
+fn serve_open_never_puts_the_secret_on_a_command_line() {
+    let mut h = Home::new().openclaw_json();
+    let bin = h.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let record = h.path().join("opener-argv");
+    // The desktop's opener, as `open` finds it: it records what it was asked to open.
+    let opener = bin.join("xdg-open");
+    std::fs::write(&opener, format!("#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}.tmp' && mv '{0}.tmp' '{0}'\n", record.display())).unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    h.path_prefix = Some(bin);
+    let (child, url) = start_serve(&h, &["--open"], None);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !record.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let argv = std::fs::read_to_string(&record).expect("the opener ran");
+    let secret = url.split("secret=").nth(1).unwrap_or_default();
+    assert!(!secret.is_empty() && !argv.contains(secret), "the secret is on the opener's command line: {argv}");
+    let page = PathBuf::from(argv.trim());
+    assert_eq!(std::fs::metadata(&page).expect("the opened file").permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::metadata(page.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
+    assert!(std::fs::read_to_string(&page).unwrap().contains(&url), "the page does not lead to the URL");
+    stop(child);
+    assert!(!page.exists(), "the page outlived serve");
+}
+
+#[test]
+fn an_invalid_duration_never_repeats_a_token() {
+    let h = Home::new().openclaw_json();
+    let token = canary('D');
+    for args in [vec!["status", "--warn-within", token.as_str()], vec!["--lock-timeout", token.as_str(), "status"]] {
+        let o = h.run(&args, None);
+        assert_eq!(o.status.code(), Some(64), "{args:?}");
+        let t = text(&o);
+        assert!(!t.contains(&token[13..]) && t.contains("not repeated"), "{args:?}: {t}");
+    }
+    let o = h.run(&["paste-token", "--provider", "anthropic", "--expires-in", &token], Some(&canary('E')));
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(64), "{t}");
+    assert!(!t.contains(&token[13..]) && !t.contains(&canary('E')[13..]), "{t}");
+}
+
+#[test]
+fn fifos_where_files_belong_do_not_hang_authtray() {
+    let h = Home::new().openclaw_json();
+    h.login(&canary('F'), now_ms() + 8 * HOUR);
+    let mkfifo = |p: &Path| {
+        let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: mkfifo on a NUL-terminated path in our temp dir.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "{}", p.display());
+    };
+    mkfifo(&h.path().join(".claude/settings.json"));
+    mkfifo(&h.path().join(".openclaw/agents/main/agent/auth-profiles.json.lock"));
+    // Each would block forever on the FIFO before the fix; a deadline turns a hang into a failure.
+    for args in [vec!["status", "--json"], vec!["--lock-timeout", "2s", "sync", "--json"]] {
+        let mut cmd = Command::new("timeout");
+        cmd.arg("20")
+            .arg(env!("CARGO_BIN_EXE_authtray"))
+            .args(&args)
+            .env_clear()
+            .env("HOME", h.path())
+            .env("PATH", std::env::var("PATH").unwrap_or_default());
+        let o = cmd.output().expect("runs");
+        assert_ne!(o.status.code(), Some(124), "{args:?} hung on a FIFO");
+        let t = text(&o);
+        if args[0] == "status" {
+            assert_eq!(o.status.code(), Some(0), "{t}");
+        } else {
+            assert!(t.contains("FIFO") && t.contains("remove it"), "{t}");
+        }
+    }
 }

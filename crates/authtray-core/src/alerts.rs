@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Millis;
 use crate::error::{Error, Result};
-use crate::ops::status::StatusReport;
+use crate::ops::status::{SourceStatus, StatusReport};
 use crate::ops::sync::SyncReport;
 use crate::settings::Settings;
 
@@ -38,6 +38,8 @@ pub enum AlertKind {
     MirrorFailed,
     /// A store holds an older Claude Code token than the source.
     MirrorStale,
+    /// The mirror was written, but the running gateway could not be told to take it up.
+    ReloadFailed,
 }
 
 /// One notification to show.
@@ -78,7 +80,7 @@ impl AlertState {
 
     /// Writes the state atomically (0600).
     pub fn save(&self, path: &Path) -> Result<()> {
-        let bytes = serde_json::to_vec_pretty(self).map_err(|e| Error::InvalidInput(e.to_string()))?;
+        let bytes = serde_json::to_vec_pretty(self).map_err(|e| Error::Internal(format!("cannot encode the alert memory: {e}")))?;
         crate::fsx::write_atomic(path, &bytes)
     }
 
@@ -111,7 +113,7 @@ pub struct Outcome {
 
 /// Everything the rules look at.
 pub struct Inputs<'a> {
-    /// The latest status.
+    /// The status document of this moment (every agent's profiles, Claude Code's login).
     pub status: &'a StatusReport,
     /// The latest mirror run, if any.
     pub sync: Option<&'a SyncReport>,
@@ -119,7 +121,7 @@ pub struct Inputs<'a> {
     pub sync_error: Option<&'a str>,
     /// The settings (lead times).
     pub settings: &'a Settings,
-    /// Now.
+    /// The time the rules judge at (a fixed clock in tests).
     pub now: Millis,
 }
 
@@ -136,7 +138,7 @@ pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
         out.settle.extend(also);
     };
     let now = input.now;
-    let is_mirror = |id: &str| crate::mirror::is_mirror_id(id, input.sync);
+    let is_mirror = |id: &str| crate::ops::sync::is_mirror_id(id, input.sync);
 
     // Long-lived credentials: the most urgent threshold crossed fires; lesser ones are settled.
     let mut leads = input.settings.expiry_leads_ms.clone();
@@ -178,7 +180,7 @@ pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
     // Claude Code's own login.
     let cc = &input.status.claude_code;
     match (cc.status, cc.expires_at) {
-        ("expired", Some(exp)) => raise(
+        (SourceStatus::Expired, Some(exp)) => raise(
             &mut out,
             format!("source-expired:{exp}"),
             vec![],
@@ -194,13 +196,13 @@ pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
             format!("Claude Code's login expires in {}", crate::duration::humanize(exp - now)),
             "Claude Code has not refreshed it. Run `claude` once to refresh; the mirror follows.".into(),
         ),
-        ("malformed" | "unreadable" | "overridden", _) => raise(
+        (SourceStatus::Malformed | SourceStatus::Unreadable | SourceStatus::Overridden, _) => raise(
             &mut out,
-            format!("source-problem:{}", cc.status),
+            format!("source-problem:{}", cc.status.as_str()),
             vec![],
             AlertKind::SourceProblem,
             "authtray cannot read Claude Code's login".into(),
-            cc.problem.clone().unwrap_or_else(|| cc.status.to_string()),
+            cc.problem.clone().unwrap_or_else(|| cc.status.as_str().to_string()),
         ),
         _ => {}
     }
@@ -217,6 +219,17 @@ pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
         );
     }
     if let Some(sync) = input.sync {
+        if let Some(reload) = sync.reload.as_ref().filter(|r| r.failed()) {
+            // Once per gateway process problem, not per write: the key names the reason.
+            raise(
+                &mut out,
+                format!("reload-failed:{}", reload.method.as_deref().unwrap_or_default()),
+                vec![],
+                AlertKind::ReloadFailed,
+                "The gateway still uses the old credential".into(),
+                reload.detail.clone().unwrap_or_default(),
+            );
+        }
         for a in &sync.agents {
             if let Some(err) = &a.error {
                 raise(
@@ -258,15 +271,15 @@ pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
 mod tests {
     use super::*;
     use crate::health::Status;
-    use crate::ops::status::{AgentReport, ClaudeReport, ProfileReport};
+    use crate::ops::status::{AgentReport, ClaudeReport, ProfileReport, SourceKind};
 
     const H: Millis = 3_600_000;
     const D: Millis = 24 * H;
     const T0: Millis = 1_800_000_000_000;
 
-    fn cc(status: &'static str, expires_at: Option<Millis>) -> ClaudeReport {
+    fn cc(status: SourceStatus, expires_at: Option<Millis>) -> ClaudeReport {
         ClaudeReport {
-            source: "file",
+            source: SourceKind::File,
             path: None,
             service: None,
             status,
@@ -281,6 +294,7 @@ mod tests {
 
     fn report(profiles: Vec<(&str, &'static str, Option<Millis>)>, cc: ClaudeReport) -> StatusReport {
         StatusReport {
+            gateway_process: Default::default(),
             generation: "openclaw-json",
             generation_evidence: String::new(),
             gateway_version: None,
@@ -335,7 +349,8 @@ mod tests {
         let exp = T0 + 30 * D;
         let mut state = AlertState::default();
         let times: Vec<Millis> = (0..=31 * 24).map(|h| T0 + h * H).collect();
-        let shown = run(|_| report(vec![("anthropic:manual", "token", Some(exp))], cc("ok", Some(T0 + 365 * D))), &times, &mut state);
+        let shown =
+            run(|_| report(vec![("anthropic:manual", "token", Some(exp))], cc(SourceStatus::Ok, Some(T0 + 365 * D))), &times, &mut state);
         assert_eq!(
             shown,
             vec![
@@ -351,7 +366,7 @@ mod tests {
     fn a_token_pasted_close_to_expiry_fires_once_and_not_again_after_a_restart() {
         let exp = T0 + 20 * 60 * 1000;
         let mut state = AlertState::default();
-        let st = |_| report(vec![("anthropic:manual", "token", Some(exp))], cc("ok", Some(T0 + D)));
+        let st = |_| report(vec![("anthropic:manual", "token", Some(exp))], cc(SourceStatus::Ok, Some(T0 + D)));
         let shown = run(st, &[T0, T0 + 60_000, T0 + 120_000], &mut state);
         assert_eq!(shown.len(), 1, "{shown:?}");
         // A restart: the state comes back from disk.
@@ -369,13 +384,13 @@ mod tests {
         let st = |now: Millis| {
             report(
                 vec![("anthropic:claude-code", "token", Some(T0 + 20 * 60_000))],
-                cc(if now >= T0 + 20 * 60_000 { "expired" } else { "expiring" }, Some(T0 + 20 * 60_000)),
+                cc(if now >= T0 + 20 * 60_000 { SourceStatus::Expired } else { SourceStatus::Expiring }, Some(T0 + 20 * 60_000)),
             )
         };
         let shown = run(st, &[T0 - 2 * H, T0, T0 + 60_000, T0 + 25 * 60_000, T0 + 30 * 60_000], &mut state);
         assert_eq!(shown, vec!["Claude Code's login expires in 20 min".to_string(), "Claude Code's login has expired".into()]);
         // Claude Code refreshed: a new episode, nothing due, old keys forgotten.
-        let shown = run(|_| report(vec![], cc("ok", Some(T0 + 8 * H))), &[T0 + H], &mut state);
+        let shown = run(|_| report(vec![], cc(SourceStatus::Ok, Some(T0 + 8 * H))), &[T0 + H], &mut state);
         assert!(shown.is_empty() && state.fired.is_empty());
     }
 
@@ -383,11 +398,12 @@ mod tests {
     fn mirror_failure_fires_once_per_episode_and_stale_store_after_grace() {
         use crate::ops::sync::{AgentSync, SyncReport};
         let settings = Settings::default();
-        let src = cc("ok", Some(T0 + 8 * H));
+        let src = cc(SourceStatus::Ok, Some(T0 + 8 * H));
         let mk_sync = |error: Option<&str>| SyncReport {
             generation: "openclaw-json",
             claude_code: src.clone(),
             dry_run: false,
+            reload: None,
             agents: vec![AgentSync {
                 agent: "main".into(),
                 profile_id: "anthropic:claude-code".into(),

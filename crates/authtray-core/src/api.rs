@@ -113,7 +113,16 @@ pub fn undo(ctx: &Context, input: &UndoInput, vault: &dyn Vault) -> Result<ops::
     if input.id.as_deref().is_some_and(|id| id != saved.id) {
         return Err(Error::UndoUnavailable("a later paste replaced that one; only the latest paste can be undone".into()));
     }
-    let report = ops::undo::undo(ctx, &saved)?;
+    let report = match ops::undo::undo(ctx, &saved) {
+        Ok(r) => r,
+        Err(e @ Error::UndoUnavailable(_)) => {
+            // It can never succeed (too late, or the profile changed since): do not keep the
+            // replaced credential around for nothing.
+            vault.clear()?;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
     vault.clear()?;
     Ok(report)
 }
@@ -302,6 +311,7 @@ impl From<Error> for ApiError {
             Error::GatewayCliTimeout { .. } => (504, "gateway-cli-timeout"),
             Error::Vault(_) => (503, "keyring"),
             Error::Io { .. } => (500, "io"),
+            Error::Internal(_) => (500, "internal"),
         };
         ApiError { status, error: e.to_string(), kind }
     }

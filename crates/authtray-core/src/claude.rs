@@ -355,8 +355,9 @@ pub fn parse_credentials(text: &str) -> Result<Login, String> {
 
 /// `settings.json` settings that make Claude Code ignore its stored login.
 fn settings_override(dir: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(dir.join("settings.json")).ok()?;
-    let v: Value = serde_json::from_str(&text).ok()?;
+    // Not a plain read: a FIFO or a huge file here must not hang or swamp us.
+    let bytes = crate::fsx::read_optional(&dir.join("settings.json")).ok()??;
+    let v: Value = serde_json::from_slice(&bytes).ok()?;
     if v.get("apiKeyHelper").is_some_and(|h| !h.is_null()) {
         return Some("an apiKeyHelper in settings.json".into());
     }

@@ -14,19 +14,33 @@ pub enum DurationError {
     #[error("the duration is empty; write it like 12h, 30m, 365d or 1y")]
     Empty,
     /// A unit the parser does not know, or garbage.
-    #[error("cannot read duration {input:?}: {why}; write it like 12h, 30m, 365d or 1y (a bare number means days)")]
+    #[error("cannot read duration {shown}: {why}; write it like 12h, 30m, 365d or 1y (a bare number means days)")]
     Invalid {
-        /// What the user wrote.
-        input: String,
+        /// What the user wrote, quoted, when it is safe to repeat ([`shown`]).
+        shown: String,
         /// What is wrong with it.
         why: String,
     },
     /// Zero, or so large it overflows.
-    #[error("duration {input:?} is out of range: it must be more than zero and less than 100 years")]
+    #[error("duration {shown} is out of range: it must be more than zero and less than 100 years")]
     OutOfRange {
-        /// What the user wrote.
-        input: String,
+        /// What the user wrote, quoted, when it is safe to repeat ([`shown`]).
+        shown: String,
     },
+}
+
+/// Longest input repeated in an error: any real duration is shorter, every token longer.
+const SHOWN_MAX: usize = 16;
+
+/// How an error refers to an input: quoted when it is short and not token-like, else only its
+/// length. Whatever lands in a duration field may be a token pasted into the wrong place.
+pub fn shown(input: &str) -> String {
+    let n = input.chars().count();
+    if n <= SHOWN_MAX && !input.contains("sk-") {
+        format!("{input:?}")
+    } else {
+        format!("(a {n}-character value, not repeated here)")
+    }
 }
 
 /// Parses a duration into milliseconds.
@@ -39,7 +53,7 @@ pub fn parse(input: &str) -> Result<Millis, DurationError> {
     if s.is_empty() {
         return Err(DurationError::Empty);
     }
-    let invalid = |why: &str| DurationError::Invalid { input: s.to_string(), why: why.to_string() };
+    let invalid = |why: &str| DurationError::Invalid { shown: shown(s), why: why.to_string() };
     if s.bytes().all(|b| b.is_ascii_digit()) {
         let days: i64 = s.parse().map_err(|_| invalid("the number is too large"))?;
         return check_range(s, days.checked_mul(DAY));
@@ -68,12 +82,13 @@ pub fn parse(input: &str) -> Result<Millis, DurationError> {
             "d" | "day" | "days" => DAY,
             "w" | "week" | "weeks" => 7 * DAY,
             "y" | "yr" | "year" | "years" => 365 * DAY,
-            other => return Err(invalid(&format!("unknown unit {other:?}"))),
+            other if other.len() <= 8 => return Err(invalid(&format!("unknown unit {other:?}"))),
+            _ => return Err(invalid("unknown unit")),
         };
         let part = value.checked_mul(scale);
         total = match part.and_then(|p| total.checked_add(p)) {
             Some(t) => t,
-            None => return Err(DurationError::OutOfRange { input: s.to_string() }),
+            None => return Err(DurationError::OutOfRange { shown: shown(s) }),
         };
     }
     check_range(s, Some(total))
@@ -82,7 +97,7 @@ pub fn parse(input: &str) -> Result<Millis, DurationError> {
 fn check_range(input: &str, ms: Option<Millis>) -> Result<Millis, DurationError> {
     match ms {
         Some(ms) if ms > 0 && ms < 100 * 365 * DAY => Ok(ms),
-        _ => Err(DurationError::OutOfRange { input: input.to_string() }),
+        _ => Err(DurationError::OutOfRange { shown: shown(input) }),
     }
 }
 
@@ -138,6 +153,87 @@ mod tests {
         assert!(matches!(parse("-5h"), Err(DurationError::Invalid { .. })));
         assert!(matches!(parse("99999999999999999999d"), Err(DurationError::Invalid { .. })));
         assert!(matches!(parse("200y"), Err(DurationError::OutOfRange { .. })));
+    }
+
+    #[test]
+    fn errors_repeat_short_inputs_only() {
+        assert_eq!(
+            parse("12x").unwrap_err().to_string(),
+            "cannot read duration \"12x\": unknown unit \"x\"; write it like 12h, 30m, 365d or 1y (a bare number means days)"
+        );
+        assert_eq!(
+            parse("0h").unwrap_err().to_string(),
+            "duration \"0h\" is out of range: it must be more than zero and less than 100 years"
+        );
+        // Exactly at the limit it is shown; one more, or anything token-like, is not.
+        assert!(parse("1h 2m 3s 4x 5min").unwrap_err().to_string().contains("\"1h 2m 3s 4x 5min\""));
+        let token = format!("sk-ant-oat01-{}", "Ab12".repeat(20));
+        for input in ["1h 2m 3s 4x 5mins", "sk-ant-oat01-AB", token.as_str()] {
+            let e = parse(input).unwrap_err().to_string();
+            let hidden = input.trim_start_matches(char::is_numeric);
+            assert!(!e.contains(hidden) || hidden.len() <= 8, "{input:?} was repeated: {e}");
+        }
+        assert!(parse(&token).unwrap_err().to_string().contains("a 93-character value"));
+    }
+
+    #[test]
+    fn every_unit_and_the_range_edges() {
+        let units: [(&[&str], Millis); 7] = [
+            (&["ms"], 1),
+            (&["s", "sec", "secs", "second", "seconds"], 1000),
+            (&["m", "min", "mins", "minute", "minutes"], MINUTE),
+            (&["h", "hr", "hrs", "hour", "hours"], HOUR),
+            (&["d", "day", "days"], DAY),
+            (&["w", "week", "weeks"], 7 * DAY),
+            (&["y", "yr", "year", "years"], 365 * DAY),
+        ];
+        for (names, scale) in units {
+            for n in names {
+                assert_eq!(parse(&format!("3{n}")), Ok(3 * scale), "{n}");
+                assert_eq!(parse(&format!("3{}", n.to_uppercase())), Ok(3 * scale), "{n} in capitals");
+            }
+        }
+        // More than zero and less than 100 years: 1 ms and 36,499 days are the ends.
+        assert_eq!(parse("1ms"), Ok(1));
+        assert_eq!(parse("36499"), Ok(36_499 * DAY));
+        assert_eq!(parse("36500"), Err(DurationError::OutOfRange { shown: "\"36500\"".into() }));
+        assert_eq!(parse("100y"), Err(DurationError::OutOfRange { shown: "\"100y\"".into() }));
+        assert_eq!(parse("0"), Err(DurationError::OutOfRange { shown: "\"0\"".into() }));
+        assert_eq!(parse("99y 364d 23h"), Ok(99 * 365 * DAY + 364 * DAY + 23 * HOUR));
+        // Parts add up, with or without spaces; overflow is out of range, not a wrap.
+        assert_eq!(parse("1d 1h 1m 1s 1ms"), Ok(DAY + HOUR + MINUTE + 1001));
+        assert!(matches!(parse("9223372036854775807ms 1ms"), Err(DurationError::OutOfRange { .. })));
+        assert!(matches!(parse("9999999999999y"), Err(DurationError::OutOfRange { .. })));
+        assert_eq!(parse("   ").unwrap_err().to_string(), "the duration is empty; write it like 12h, 30m, 365d or 1y");
+        assert_eq!(
+            parse("h").unwrap_err(),
+            DurationError::Invalid { shown: "\"h\"".into(), why: "expected a number before each unit".into() }
+        );
+        assert_eq!(
+            parse("1h 30").unwrap_err(),
+            DurationError::Invalid { shown: "\"1h 30\"".into(), why: "a number needs a unit when there are several parts".into() }
+        );
+    }
+
+    #[test]
+    fn renderings_at_their_edges() {
+        let cases = [
+            (MINUTE - 1, "less than a minute"),
+            (MINUTE, "1 min"),
+            (HOUR - MINUTE, "59 min"),
+            (HOUR, "1 h"),
+            (HOUR + MINUTE, "1 h 1 min"),
+            (DAY - 1, "23 h 59 min"),
+            (DAY, "1 d"),
+            (DAY + HOUR - 1, "1 d"),
+            (DAY + HOUR, "1 d 1 h"),
+            (-(2 * HOUR), "2 h"),
+        ];
+        for (ms, want) in cases {
+            assert_eq!(humanize(ms), want, "{ms}");
+        }
+        assert_eq!(describe_expiry(1000, 1000), "expired less than a minute ago");
+        assert_eq!(describe_expiry(1001, 1000), "expires in less than a minute");
     }
 
     #[test]

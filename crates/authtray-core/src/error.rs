@@ -183,6 +183,11 @@ pub enum Error {
     /// There is no usable Claude Code login to mirror.
     #[error("no usable Claude Code login: {0}")]
     NoLogin(String),
+
+    /// Something inside authtray failed that no input of the user's explains (the OS random
+    /// generator, a stopped background thread, encoding a document it built itself).
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl Error {

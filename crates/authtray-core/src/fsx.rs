@@ -59,29 +59,55 @@ pub fn ensure_dir(dir: &Path) -> Result<()> {
 /// mistake (or an attack), not something to load into memory.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
-/// Reads a file, `Ok(None)` when it does not exist. A directory or other non-file, or a file
-/// over [`MAX_FILE_BYTES`], is an error.
+/// Reads a file, `Ok(None)` when it does not exist (a dangling symlink counts as absent, as
+/// the gateway treats it). A directory, FIFO, socket or device, or a file over
+/// [`MAX_FILE_BYTES`], is an error, decided on the opened file itself: the open never blocks
+/// (`O_NONBLOCK`, so a FIFO cannot hang us) and no swap of the path after a check can slip
+/// something else in.
 pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
-    match fs::metadata(path) {
-        Ok(m) if !m.is_file() => return Err(Error::StoreParse { path: path.to_path_buf(), reason: "it is not a regular file".into() }),
-        Ok(m) if m.len() > MAX_FILE_BYTES => {
-            return Err(Error::StoreParse {
-                path: path.to_path_buf(),
-                reason: format!("it is {} bytes, far larger than any such file (limit {MAX_FILE_BYTES})", m.len()),
-            })
-        }
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            // A dangling symlink is reported as absent, like the gateway does.
-            return Ok(None);
+    read_regular(path, Follow::Symlinks)
+}
+
+/// Whether [`read_regular`] follows a symlink at the path itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Follow {
+    /// Stores and configs may be links into a shared directory.
+    Symlinks,
+    /// Lock files are never links (`O_NOFOLLOW`).
+    NoSymlinks,
+}
+
+/// [`read_optional`], choosing whether a symlink at `path` is followed.
+pub fn read_regular(path: &Path, follow: Follow) -> Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let not_a_file = |reason: String| Error::StoreParse { path: path.to_path_buf(), reason };
+    let mut flags = libc::O_NONBLOCK | libc::O_CLOEXEC;
+    if follow == Follow::NoSymlinks {
+        flags |= libc::O_NOFOLLOW;
+    }
+    let file = match fs::OpenOptions::new().read(true).custom_flags(flags).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(not_a_file("it is a symbolic link, which is not allowed here".into()))
         }
         Err(e) => return Err(Error::io("read", path, e)),
+    };
+    let meta = file.metadata().map_err(|e| Error::io("inspect", path, e))?;
+    if !meta.is_file() {
+        return Err(not_a_file("it is not a regular file".into()));
     }
-    match fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io("read", path, e)),
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(not_a_file(format!("it is {} bytes, far larger than any such file (limit {MAX_FILE_BYTES})", meta.len())));
     }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // Bounded even if the file grows while we read it.
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| Error::io("read", path, e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(not_a_file(format!("it grew past {MAX_FILE_BYTES} bytes while being read")));
+    }
+    Ok(Some(bytes))
 }
 
 /// Replaces `path` atomically with `bytes`, mode 0600.
@@ -128,12 +154,16 @@ pub fn remove_stale_temps(path: &Path) {
 }
 
 /// Test hook for crash tests: when `AUTHTRAY_TEST_PAUSE_AT` names this point, sleep
-/// `AUTHTRAY_TEST_PAUSE_MS` (default 200) so a test can kill the process there.
+/// `AUTHTRAY_TEST_PAUSE_MS` (default 200) so a test can kill the process there. Without the
+/// `test-hooks` feature (every shipped build) it does nothing.
 pub fn crash_point(name: &str) {
+    #[cfg(feature = "test-hooks")]
     if std::env::var("AUTHTRAY_TEST_PAUSE_AT").ok().as_deref() == Some(name) {
         let ms = std::env::var("AUTHTRAY_TEST_PAUSE_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
+    #[cfg(not(feature = "test-hooks"))]
+    let _ = name;
 }
 
 /// Unix permission bits of a path, when it exists.
@@ -188,5 +218,24 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         assert!(read_optional(&d.path().join("nope")).unwrap().is_none());
         assert!(read_optional(d.path()).is_err());
+    }
+
+    #[test]
+    fn fifos_are_refused_without_blocking() {
+        let d = tempfile::tempdir().unwrap();
+        let fifo = d.path().join("settings.json");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: mkfifo on a NUL-terminated path in our temp dir.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        // Without a writer a blocking open would wait forever; the test would hang, not fail.
+        let e = read_optional(&fifo).unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+        let link = d.path().join("link");
+        std::os::unix::fs::symlink(d.path().join("real"), &link).unwrap();
+        assert!(read_regular(&link, Follow::Symlinks).unwrap().is_none(), "a dangling link reads as absent");
+        assert!(read_regular(&link, Follow::NoSymlinks).unwrap_err().to_string().contains("symbolic link"));
+        fs::write(d.path().join("real"), b"x").unwrap();
+        assert!(read_regular(&link, Follow::NoSymlinks).unwrap_err().to_string().contains("symbolic link"));
+        assert_eq!(read_regular(&link, Follow::Symlinks).unwrap().unwrap(), b"x");
     }
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::clock::Millis;
 use crate::duration::describe_expiry;
 use crate::health::Status;
-use crate::ops::status::StatusReport;
+use crate::ops::status::{SourceKind, SourceStatus, StatusReport};
 use crate::ops::sync::SyncReport;
 use crate::settings::Settings;
 
@@ -66,7 +66,7 @@ pub fn glance(status: &StatusReport, sync: Option<&SyncReport>, settings: &Setti
             continue;
         }
         for p in &agent.profiles {
-            let mirror = crate::mirror::is_mirror_id(&p.id, sync);
+            let mirror = crate::ops::sync::is_mirror_id(&p.id, sync);
             let countdown = p.expires_at.map(|e| describe_expiry(e, now));
             let state = match p.status {
                 _ if !p.used => Overall::Healthy,
@@ -89,6 +89,19 @@ pub fn glance(status: &StatusReport, sync: Option<&SyncReport>, settings: &Setti
             items.push((state, p.expires_at.unwrap_or(Millis::MAX), headline, Line { state, text }));
         }
     }
+    // A gateway that runs but cannot be told to reload keeps serving what it had: every write
+    // reaches the store, not the chats.
+    let gw = &status.gateway_process;
+    let last_reload_failed = sync.and_then(|s| s.reload.as_ref()).is_some_and(|r| r.failed());
+    if gw.running && (!gw.reachable || last_reload_failed) {
+        let text = "gateway running, but authtray cannot make it reload".to_string();
+        items.push((
+            Overall::Attention,
+            Millis::MIN,
+            "the running gateway may use an old credential".into(),
+            Line { state: Overall::Attention, text },
+        ));
+    }
     if let Some(s) = sync {
         for a in s.agents.iter().filter(|a| a.error.is_some()) {
             items.push((
@@ -101,20 +114,20 @@ pub fn glance(status: &StatusReport, sync: Option<&SyncReport>, settings: &Setti
     }
     let cc = &status.claude_code;
     let source_state = match cc.status {
-        "malformed" | "unreadable" | "overridden" => Overall::Attention,
-        "expired" => Overall::Attention,
+        SourceStatus::Malformed | SourceStatus::Unreadable | SourceStatus::Overridden => Overall::Attention,
+        SourceStatus::Expired => Overall::Attention,
         _ if cc.expires_at.is_some_and(|e| e - now <= settings.source_lead_ms) => Overall::Attention,
         _ => Overall::Healthy,
     };
     let where_ = match cc.source {
-        "keychain" => "Keychain",
-        "file" => "file",
-        _ => "",
+        SourceKind::Keychain => "Keychain",
+        SourceKind::File => "file",
+        SourceKind::None => "",
     };
     let source = match (cc.status, cc.expires_at) {
-        ("missing", _) => "Claude Code: not logged in".to_string(),
+        (SourceStatus::Missing, _) => "Claude Code: not logged in".to_string(),
         (_, Some(e)) => format!("Claude Code ({where_}): {}", describe_expiry(e, now)),
-        (s, None) => format!("Claude Code: {s}"),
+        (s, None) => format!("Claude Code: {}", s.as_str()),
     };
     if source_state != Overall::Healthy {
         items.push((
@@ -144,6 +157,7 @@ mod tests {
 
     fn status(profiles: Vec<(&str, Status, Option<Millis>)>, cc_exp: Millis) -> StatusReport {
         StatusReport {
+            gateway_process: Default::default(),
             generation: "openclaw-json",
             generation_evidence: String::new(),
             gateway_version: None,
@@ -153,10 +167,10 @@ mod tests {
             warn_within_ms: 0,
             now: T0,
             claude_code: ClaudeReport {
-                source: "file",
+                source: SourceKind::File,
                 path: None,
                 service: None,
-                status: "ok",
+                status: SourceStatus::Ok,
                 expires_at: Some(cc_exp),
                 token: None,
                 has_refresh_token: true,

@@ -45,7 +45,7 @@ impl Status {
 /// One profile's health.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProfileHealth {
-    /// The status.
+    /// The verdict the gateway's `models status` would give.
     pub status: Status,
     /// The expiry the gateway would report, when valid.
     pub expires_at: Option<Millis>,
@@ -329,5 +329,231 @@ mod tests {
         let p = &d.profiles()[0];
         assert!(!is_used(&d, &c, p));
         assert!(is_used(&d, &config("{}"), p));
+    }
+
+    /// A store from `(id, record)` pairs, plus optional extra top-level fields.
+    fn store(profiles: &[(&str, serde_json::Value)], extra: serde_json::Value) -> StoreDoc {
+        let mut doc = serde_json::json!({"version": 1, "profiles": {}});
+        for (id, rec) in profiles {
+            doc["profiles"][*id] = rec.clone();
+        }
+        if let serde_json::Value::Object(m) = extra {
+            for (k, v) in m {
+                doc[k] = v;
+            }
+        }
+        StoreDoc::parse(Path::new("p"), Some(doc.to_string().as_bytes()), Path::new("s"), None).unwrap()
+    }
+
+    fn tok(exp: Option<Millis>) -> serde_json::Value {
+        let mut v = serde_json::json!({"type": "token", "provider": "anthropic", "token": "t"});
+        if let Some(e) = exp {
+            v["expires"] = e.into();
+        }
+        v
+    }
+
+    fn key() -> serde_json::Value {
+        serde_json::json!({"type": "api_key", "provider": "anthropic", "key": "k"})
+    }
+
+    fn oauth(exp: serde_json::Value) -> serde_json::Value {
+        serde_json::json!({"type": "oauth", "provider": "anthropic", "access": "a", "refresh": "r", "expires": exp})
+    }
+
+    fn one(rec: serde_json::Value) -> Profile {
+        store(&[("anthropic:x", rec)], serde_json::json!({})).profiles().remove(0)
+    }
+
+    #[test]
+    fn every_boundary_of_the_expiry_rule() {
+        let warn = 10 * H;
+        // (expires, status): at expiry is expired; exactly the warning window left is expiring.
+        let cases = [
+            (NOW - 1, Status::Expired),
+            (NOW, Status::Expired),
+            (NOW + 1, Status::Expiring),
+            (NOW + warn, Status::Expiring),
+            (NOW + warn + 1, Status::Ok),
+        ];
+        for g in [Generation::Clawdbot, Generation::OpenclawJson, Generation::OpenclawSqlite] {
+            for (exp, want) in cases {
+                let h = assess(g, &one(tok(Some(exp))), NOW, warn);
+                assert_eq!((h.status, h.expires_at, h.reason), (want, Some(exp), None), "{g:?} {}", exp - NOW);
+            }
+        }
+        // OAuth is expiring within the refresh margin even with a shorter warning window.
+        let margin = OAUTH_REFRESH_MARGIN_MS;
+        for (left, want) in [(margin, Status::Expiring), (margin + 1, Status::Ok)] {
+            let h = assess(Generation::OpenclawJson, &one(oauth((NOW + left).into())), NOW, 1000);
+            assert_eq!(h.status, want, "oauth with {left} ms left");
+        }
+        // A longer warning window still applies to OAuth.
+        assert_eq!(assess(Generation::OpenclawJson, &one(oauth((NOW + 2 * margin).into())), NOW, 3 * margin).status, Status::Expiring);
+    }
+
+    #[test]
+    fn every_credential_shape_and_its_reason() {
+        let g = Generation::OpenclawJson;
+        let st = |rec: serde_json::Value| {
+            let h = assess(g, &one(rec), NOW, DEFAULT_WARN_MS);
+            (h.status, h.reason)
+        };
+        assert_eq!(st(key()), (Status::Static, None));
+        assert_eq!(st(tok(None)), (Status::Static, None));
+        let m = |why: &str| (Status::Missing, Some(why.to_string()));
+        assert_eq!(st(serde_json::json!({"type": "api_key", "provider": "anthropic"})), m("the api_key profile has no key"));
+        assert_eq!(st(serde_json::json!({"type": "token", "provider": "anthropic"})), m("the token profile has no token"));
+        assert_eq!(
+            st(serde_json::json!({"type": "oauth", "provider": "anthropic", "access": "a", "refresh": "r"})),
+            m("the oauth profile has no expires")
+        );
+        assert_eq!(st(oauth("soon".into())), m("its expires is a string, not a time in milliseconds"));
+        for (s, w) in [
+            (Status::Ok, "ok"),
+            (Status::Expiring, "expiring"),
+            (Status::Expired, "expired"),
+            (Status::Static, "static"),
+            (Status::Missing, "missing"),
+        ] {
+            assert_eq!(s.as_str(), w);
+            assert_eq!(serde_json::to_value(s).unwrap(), w);
+        }
+    }
+
+    #[test]
+    fn usability_by_mode_expiry_and_generation() {
+        let listed =
+            |mode: &str| config(&format!(r#"{{"auth":{{"profiles":{{"anthropic:x":{{"provider":"anthropic","mode":"{mode}"}}}}}}}}"#));
+        let unlisted = config("{}");
+        let t = one(tok(None));
+        let o = one(oauth((NOW + H).into()));
+        let k = one(key());
+        // (generation, listed mode, profile, usable)
+        let cases = [
+            (Generation::OpenclawJson, "token", &t, true),
+            (Generation::OpenclawJson, "oauth", &t, true),
+            (Generation::OpenclawJson, "token", &o, true),
+            (Generation::OpenclawJson, "api_key", &t, false),
+            (Generation::OpenclawJson, "token", &k, false),
+            (Generation::Clawdbot, "oauth", &t, true),
+            (Generation::Clawdbot, "token", &o, false),
+            (Generation::Clawdbot, "api_key", &k, true),
+            (Generation::OpenclawSqlite, "token", &o, true),
+        ];
+        for (g, mode, p, want) in cases {
+            assert_eq!(usable(g, p, &listed(mode), NOW), want, "{g:?} mode {mode} type {}", p.credential.type_name());
+        }
+        for g in [Generation::Clawdbot, Generation::OpenclawJson] {
+            assert!(usable(g, &one(tok(Some(NOW + 1))), &unlisted, NOW));
+            assert!(!usable(g, &one(tok(Some(NOW))), &unlisted, NOW), "a token at its expiry is not usable");
+            assert!(!usable(g, &one(serde_json::json!({"type": "token", "provider": "anthropic"})), &unlisted, NOW));
+            assert!(!usable(g, &one(serde_json::json!({"type": "api_key", "provider": "anthropic"})), &unlisted, NOW));
+            assert!(usable(g, &k, &unlisted, NOW));
+        }
+        let invalid = one(serde_json::json!({"type": "token", "provider": "anthropic", "token": "t", "expires": "x"}));
+        assert!(usable(Generation::Clawdbot, &invalid, &unlisted, NOW));
+        assert!(!usable(Generation::OpenclawJson, &invalid, &unlisted, NOW));
+        let only_refresh = one(serde_json::json!({"type": "oauth", "provider": "anthropic", "refresh": "r", "expires": NOW - H}));
+        let neither = one(serde_json::json!({"type": "oauth", "provider": "anthropic", "expires": NOW + H}));
+        assert!(usable(Generation::OpenclawJson, &only_refresh, &unlisted, NOW), "the gateway refreshes it");
+        assert!(!usable(Generation::OpenclawJson, &neither, &unlisted, NOW));
+    }
+
+    #[test]
+    fn candidates_follow_the_gateways_precedence() {
+        let d = store(
+            &[
+                ("anthropic:a", tok(None)),
+                ("anthropic:b", tok(None)),
+                ("openai:c", serde_json::json!({"type": "api_key", "provider": "openai", "key": "k"})),
+            ],
+            serde_json::json!({}),
+        );
+        let ordered =
+            store(&[("anthropic:a", tok(None)), ("anthropic:b", tok(None))], serde_json::json!({"order": {"anthropic": ["anthropic:b"]}}));
+        let cfg_order = config(
+            r#"{"auth":{"order":{"Anthropic":["anthropic:a"]},"profiles":{"anthropic:b":{"provider":"anthropic","mode":"token"}}}}"#,
+        );
+        let cfg_listed = config(r#"{"auth":{"profiles":{"anthropic:b":{"provider":"anthropic","mode":"token"}}}}"#);
+        let ids = |v: Vec<&str>| v.into_iter().map(String::from).collect::<Vec<_>>();
+        assert_eq!(candidates(&ordered, &cfg_order, "anthropic"), (ids(vec!["anthropic:b"]), true), "the store's order wins");
+        assert_eq!(candidates(&d, &cfg_order, "anthropic"), (ids(vec!["anthropic:a"]), true), "then the config's order");
+        assert_eq!(candidates(&d, &cfg_listed, "anthropic"), (ids(vec!["anthropic:b"]), false), "then what the config lists");
+        assert_eq!(candidates(&d, &config("{}"), "anthropic"), (ids(vec!["anthropic:a", "anthropic:b"]), false), "else every profile");
+    }
+
+    #[test]
+    fn the_selected_profile_without_an_order() {
+        let c = config("{}");
+        let d = |stats: serde_json::Value| {
+            store(
+                &[("anthropic:a", tok(None)), ("anthropic:b", tok(None)), ("anthropic:k", key())],
+                serde_json::json!({"usageStats": stats}),
+            )
+        };
+        let pick = |doc: &StoreDoc| selected_profile(Generation::OpenclawSqlite, doc, &c, "anthropic", NOW).map(|p| p.id);
+        assert_eq!(pick(&d(serde_json::json!({}))), Some("anthropic:a".into()), "store order when nothing else differs");
+        assert_eq!(pick(&d(serde_json::json!({"anthropic:a": {"lastUsed": 5}}))), Some("anthropic:b".into()), "least recently used");
+        assert_eq!(pick(&d(serde_json::json!({"anthropic:a": {"cooldownUntil": NOW + 1}}))), Some("anthropic:b".into()));
+        assert_eq!(
+            pick(&d(serde_json::json!({"anthropic:a": {"cooldownUntil": NOW}}))),
+            Some("anthropic:a".into()),
+            "a cooldown that ended"
+        );
+        assert_eq!(
+            pick(&d(serde_json::json!({"anthropic:a": {"disabledUntil": NOW + 1}, "anthropic:b": {"disabledUntil": NOW + 1}}))),
+            Some("anthropic:k".into())
+        );
+        let only_keys = store(&[("anthropic:k", key())], serde_json::json!({}));
+        assert_eq!(pick(&only_keys), Some("anthropic:k".into()));
+        assert_eq!(pick(&store(&[], serde_json::json!({}))), None);
+    }
+
+    #[test]
+    fn environment_keys_count_once_per_provider() {
+        let env = crate::env::Env::from_pairs([("ANTHROPIC_API_KEY", "a"), ("ANTHROPIC_OAUTH_TOKEN", "b"), ("OPENROUTER_API_KEY", "c")]);
+        assert_eq!(env_providers(&env), vec!["anthropic".to_string(), "openrouter".to_string()]);
+        assert_eq!(env_providers(&crate::env::Env::from_pairs([("OPENAI_API_KEY", "x")])), vec!["openai".to_string()]);
+        assert!(env_providers(&crate::env::Env::from_pairs([("HOME", "/h")])).is_empty());
+    }
+
+    #[test]
+    fn check_codes_per_generation_at_the_edges() {
+        let c = config(ANTHROPIC_DEFAULT);
+        let code = |g, d: &StoreDoc| check_code(g, d, &c, &[], NOW, DEFAULT_WARN_MS);
+        let expiring = tok(Some(NOW + H));
+        let expired = tok(Some(NOW - H));
+        let fine = tok(Some(NOW + 48 * H));
+        // An API key beside an expired token: clawdbot still says 1, openclaw uses the key.
+        let key_and_expired = store(&[("anthropic:k", key()), ("anthropic:t", expired.clone())], serde_json::json!({}));
+        assert_eq!(code(Generation::Clawdbot, &key_and_expired), 1);
+        assert_eq!(code(Generation::OpenclawJson, &key_and_expired), 0);
+        assert_eq!(code(Generation::OpenclawSqlite, &key_and_expired), 0);
+        // Only API keys: nothing expires, nothing is missing.
+        let keys = store(&[("anthropic:k", key())], serde_json::json!({}));
+        for g in [Generation::Clawdbot, Generation::OpenclawJson, Generation::OpenclawSqlite] {
+            assert_eq!(code(g, &keys), 0, "{g:?}");
+        }
+        // The one the gateway would select decides on 2026.6+; 2026.5 looks at every usable one.
+        let both = store(&[("anthropic:a", fine.clone()), ("anthropic:b", expiring.clone())], serde_json::json!({}));
+        assert_eq!(code(Generation::OpenclawSqlite, &both), 0);
+        assert_eq!(code(Generation::OpenclawJson, &both), 2);
+        assert_eq!(code(Generation::Clawdbot, &both), 2);
+        let sel_expiring = store(&[("anthropic:b", expiring)], serde_json::json!({}));
+        assert_eq!(code(Generation::OpenclawSqlite, &sel_expiring), 2);
+        let sel_expired = store(&[("anthropic:b", expired.clone())], serde_json::json!({}));
+        assert_eq!(code(Generation::OpenclawSqlite, &sel_expired), 1, "nothing usable to select");
+        // An explicit order naming only an expired token: openclaw judges that one (1), not
+        // the good profile outside the order.
+        let ordered =
+            store(&[("anthropic:a", fine), ("anthropic:b", expired)], serde_json::json!({"order": {"anthropic": ["anthropic:b"]}}));
+        assert_eq!(code(Generation::OpenclawJson, &ordered), 1);
+        // An environment key covers a provider with no profiles.
+        let empty = store(&[], serde_json::json!({}));
+        for g in [Generation::Clawdbot, Generation::OpenclawJson, Generation::OpenclawSqlite] {
+            assert_eq!(code(g, &empty), 1, "{g:?}");
+            assert_eq!(check_code(g, &empty, &c, &["anthropic".into()], NOW, DEFAULT_WARN_MS), 0, "{g:?}");
+        }
     }
 }

@@ -17,6 +17,7 @@ pub mod env;
 pub mod error;
 pub mod fsx;
 #[doc(hidden)]
+#[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod gateway;
 pub mod glance;

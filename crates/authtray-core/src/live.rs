@@ -201,8 +201,8 @@ impl Live {
     /// Mirrors now and waits for the result.
     pub fn sync_now(&self) -> Result<SyncReport> {
         let (tx, rx) = mpsc::channel();
-        self.tx.send(Cmd::SyncNow(Some(tx))).map_err(|_| Error::InvalidInput("the live service has stopped".into()))?;
-        rx.recv().map_err(|_| Error::InvalidInput("the live service has stopped".into()))?
+        self.tx.send(Cmd::SyncNow(Some(tx))).map_err(|_| Error::Internal("the live service has stopped".into()))?;
+        rx.recv().map_err(|_| Error::Internal("the live service has stopped".into()))?
     }
 
     /// Asks for a new snapshot (settings or a store changed through this process).
@@ -374,10 +374,7 @@ impl Service {
             store_files.push(ctx.install.config.path.clone());
             for agent in &ctx.install.agents {
                 if let Ok(store) = ctx.store(agent) {
-                    let p = store.path().to_path_buf();
-                    store_files.push(PathBuf::from(format!("{}-wal", p.display())));
-                    store_files.push(store.order_path().to_path_buf());
-                    store_files.push(p);
+                    store_files.extend(store.files());
                 }
             }
         } else {

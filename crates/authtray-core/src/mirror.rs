@@ -36,7 +36,34 @@ pub struct Decision {
     pub record: Option<Map<String, Value>>,
     /// The credential type the profile has once this decision is applied (`None` when skipped),
     /// which is the mode a filtering config must list it with.
-    pub kind: Option<&'static str>,
+    pub kind: Option<MirrorType>,
+}
+
+/// The credential type of a mirror profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MirrorType {
+    /// `oauth` (clawdbot, with Claude Code's refresh token).
+    OAuth,
+    /// `token` (every openclaw; clawdbot without a refresh token).
+    Token,
+}
+
+impl MirrorType {
+    /// The store's `type` and the config's `mode`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MirrorType::OAuth => "oauth",
+            MirrorType::Token => "token",
+        }
+    }
+
+    fn of(type_name: &str) -> MirrorType {
+        if type_name == "oauth" {
+            MirrorType::OAuth
+        } else {
+            MirrorType::Token
+        }
+    }
 }
 
 /// The profile record the generation's mirror writes.
@@ -82,8 +109,8 @@ pub fn plan(
     let desired = desired_record(generation, login);
     let decide = |action, reason: String, record: Option<Map<String, Value>>| {
         let kind = match (&record, action, stored) {
-            (Some(r), ..) => r.get("type").and_then(Value::as_str).map(|t| if t == "oauth" { "oauth" } else { "token" }),
-            (None, Action::Unchanged, Some(p)) => Some(p.credential.type_name()),
+            (Some(r), ..) => r.get("type").and_then(Value::as_str).map(MirrorType::of),
+            (None, Action::Unchanged, Some(p)) => Some(MirrorType::of(p.credential.type_name())),
             _ => None,
         };
         Decision { action, reason, record, kind }
@@ -104,11 +131,13 @@ pub fn plan(
     let same_token_close_expiry = stored.credential.type_name() == desired.get("type").and_then(Value::as_str).unwrap_or("")
         && stored.credential.secret() == Some(login.access_token.expose())
         && stored.credential.expires().ms().is_some_and(|e| (e - login.expires_at).abs() <= EXPIRY_SLACK_MS);
-    if same || same_token_close_expiry {
-        return decide(Action::Unchanged, "already in sync".into(), None);
-    }
+    // Before the sameness test: the right token under another provider is of no use to the
+    // gateway's Anthropic routes.
     if stored.provider != "anthropic" {
         return decide(Action::Update, format!("the stored profile's provider is {:?}", stored.provider), Some(merged(stored_raw)));
+    }
+    if same || same_token_close_expiry {
+        return decide(Action::Unchanged, "already in sync".into(), None);
     }
     let stored_is_oauth = matches!(stored.credential, Credential::OAuth { .. });
     let desired_is_oauth = desired.get("type").and_then(Value::as_str) == Some("oauth");
@@ -131,14 +160,6 @@ pub fn plan(
             decide(Action::Skip, format!("the stored credential is newer than Claude Code's (expires {})", crate::clock::iso(e)), None)
         }
     }
-}
-
-/// Whether a profile id is a mirror of Claude Code's login: the id the last mirror run wrote,
-/// or any generation's default mirror id. Those rotate every few hours by design, so expiry
-/// rules for long-lived credentials do not apply to them.
-pub fn is_mirror_id(id: &str, last_sync: Option<&crate::ops::sync::SyncReport>) -> bool {
-    last_sync.is_some_and(|s| s.agents.iter().any(|a| a.profile_id == id))
-        || [crate::gateway::Generation::Clawdbot, crate::gateway::Generation::OpenclawJson].iter().any(|g| g.mirror_profile_id() == id)
 }
 
 #[cfg(test)]
@@ -209,13 +230,56 @@ mod tests {
     #[test]
     fn decisions_say_which_mode_a_filtering_config_needs() {
         let l = login(true, NOW + 8 * H);
-        assert_eq!(plan(Generation::Clawdbot, &l, None, None, NOW).kind, Some("oauth"));
-        assert_eq!(plan(Generation::OpenclawJson, &l, None, None, NOW).kind, Some("token"));
+        assert_eq!(plan(Generation::Clawdbot, &l, None, None, NOW).kind, Some(MirrorType::OAuth));
+        assert_eq!(plan(Generation::OpenclawJson, &l, None, None, NOW).kind, Some(MirrorType::Token));
         let rec = Value::Object(desired_record(Generation::Clawdbot, &l)).to_string();
         let (raw, p) = stored(&rec);
         let d = plan(Generation::Clawdbot, &l, Some(&raw), Some(&p), NOW);
-        assert_eq!((d.action, d.kind), (Action::Unchanged, Some("oauth")));
+        assert_eq!((d.action, d.kind), (Action::Unchanged, Some(MirrorType::OAuth)));
         assert_eq!(plan(Generation::Clawdbot, &login(true, NOW - 1), None, None, NOW).kind, None);
+    }
+
+    #[test]
+    fn every_edge_of_the_mirror_decision() {
+        let g = Generation::OpenclawJson;
+        let exp = NOW + 8 * H;
+        let l = login(false, exp);
+        let tok = |token: &str, e: Millis| stored(&format!(r#"{{"type":"token","provider":"anthropic","token":"{token}","expires":{e}}}"#));
+        let act = |raw: &Map<String, Value>, p: &Profile| plan(g, &l, Some(raw), Some(p), NOW);
+        // A login at its expiry is expired: nothing is written.
+        assert_eq!(plan(g, &login(false, NOW), None, None, NOW).action, Action::Skip);
+        assert_eq!(plan(g, &login(false, NOW + 1), None, None, NOW).action, Action::Create);
+        // The same token stamped up to the slack away (the gateway CLI's clock) is in sync.
+        for (delta, want) in
+            [(EXPIRY_SLACK_MS, Action::Unchanged), (-EXPIRY_SLACK_MS, Action::Unchanged), (-EXPIRY_SLACK_MS - 1, Action::Update)]
+        {
+            let (raw, p) = tok("sk-ant-oat01-NEW", exp + delta);
+            assert_eq!(act(&raw, &p).action, want, "stamped {delta} ms off");
+        }
+        // Another token: replaced when it expires no later than ours… (equal: kept)
+        let (raw, p) = tok("sk-ant-oat01-OTHER", exp - 1);
+        let d = act(&raw, &p);
+        assert_eq!((d.action, d.reason.as_str()), (Action::Update, "Claude Code has a newer token"));
+        let (raw, p) = tok("sk-ant-oat01-OTHER", exp);
+        assert_eq!(act(&raw, &p).action, Action::Skip);
+        // …or when it has expired (at `now` counts), whatever its expiry says about ours.
+        let (raw, p) = tok("sk-ant-oat01-OTHER", NOW);
+        let d = act(&raw, &p);
+        assert_eq!((d.action, d.reason.as_str()), (Action::Update, "the stored token has expired"));
+        let (raw, p) = stored(r#"{"type":"token","provider":"anthropic","token":"sk-ant-oat01-OTHER"}"#);
+        let d = act(&raw, &p);
+        assert_eq!((d.action, d.reason.as_str()), (Action::Update, "the stored profile has no usable expiry"));
+        let (raw, p) = stored(&format!(r#"{{"type":"token","provider":"openai","token":"sk-ant-oat01-NEW","expires":{exp}}}"#));
+        assert_eq!(act(&raw, &p).reason, "the stored profile's provider is \"openai\"");
+        // An entry that is not a usable profile is replaced; its unknown fields are kept.
+        let (raw, _) = stored(r#"{"type":"token","provider":"anthropic","token":"","keep":1}"#);
+        let d = plan(g, &l, Some(&raw), None, NOW);
+        assert_eq!((d.action, d.record.as_ref().map(|r| r["keep"].clone())), (Action::Update, Some(Value::from(1))));
+        assert_eq!(plan(g, &l, None, None, NOW).reason, "not present yet");
+        assert!(
+            plan(g, &l, None, None, NOW).writes() && !act(&tok("sk-ant-oat01-OTHER", exp).0, &tok("sk-ant-oat01-OTHER", exp).1).writes()
+        );
+        assert_eq!((MirrorType::OAuth.as_str(), MirrorType::Token.as_str()), ("oauth", "token"));
     }
 
     #[test]

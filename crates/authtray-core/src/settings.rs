@@ -119,7 +119,7 @@ impl Settings {
     /// Validates and writes the settings atomically (0600).
     pub fn save(&self, path: &Path) -> Result<()> {
         self.validate()?;
-        let mut bytes = serde_json::to_vec_pretty(self).map_err(|e| Error::InvalidInput(e.to_string()))?;
+        let mut bytes = serde_json::to_vec_pretty(self).map_err(|e| Error::Internal(format!("cannot encode the settings: {e}")))?;
         bytes.push(b'\n');
         crate::fsx::write_atomic(path, &bytes)
     }

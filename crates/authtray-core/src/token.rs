@@ -56,20 +56,35 @@ impl Drop for Secret {
     }
 }
 
+/// Below this many characters no string shows its tail: 4 characters would be a large part
+/// of it, and any real secret without a known prefix is longer.
+const TAIL_MIN_LEN: usize = 32;
+
 /// Redacts a token for display: its well-known prefix, an ellipsis, and the last four
-/// characters (`sk-ant-oat01-…Ab12`). Short or unrecognised strings keep less.
+/// characters (`sk-ant-oat01-…Ab12`). The tail is shown only for what can be a whole token (at
+/// least as long as its shape requires, and [`TAIL_MIN_LEN`]): the last characters of a token
+/// cut off when copying are characters from the middle of the real one.
 pub fn redact(token: &str) -> String {
     let t = token.trim();
-    let chars: Vec<char> = t.chars().collect();
-    if chars.is_empty() {
+    let n = t.chars().count();
+    if n == 0 {
         return "(empty)".to_string();
     }
     let prefix = known_prefix(t).unwrap_or("");
-    let body = chars.len() - prefix.chars().count();
-    // Show the tail only when it is a small part of a long secret.
-    let tail_len = if body >= 16 { 4 } else { 0 };
-    let tail: String = chars[chars.len() - tail_len..].iter().collect();
+    let whole = n >= min_len(TokenShape::of(t)).max(TAIL_MIN_LEN);
+    let tail: String = if whole { t.chars().skip(n - 4).collect() } else { String::new() };
     format!("{prefix}…{tail}")
+}
+
+/// The fewest characters a whole token of this shape has (validation refuses fewer).
+fn min_len(shape: TokenShape) -> usize {
+    match shape {
+        TokenShape::AnthropicSetupToken | TokenShape::AnthropicRefreshToken => ANTHROPIC_OAT_MIN_LEN,
+        TokenShape::AnthropicApiKey => 90,
+        TokenShape::OpenRouterKey => 40,
+        TokenShape::OpenAiKey => 20,
+        TokenShape::Unknown => 0,
+    }
 }
 
 /// Redacts, in free text (another program's output), every run that looks like a token
@@ -84,7 +99,10 @@ pub fn redact_text(text: &str, secrets: &[&str]) -> String {
     while let Some(i) = rest.find("sk-") {
         result.push_str(&rest[..i]);
         let tail = &rest[i..];
-        let len = tail.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).unwrap_or(tail.len());
+        // Counted after the `sk-` just found, so every turn consumes at least those three bytes
+        // and the loop ends whatever the character rule says.
+        const START: usize = "sk-".len();
+        let len = START + tail[START..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).unwrap_or(tail.len() - START);
         // Only runs with a real body after their prefix: an already redacted `sk-ant-oat01-…`
         // or a short word like `sk-short` stays as it is.
         let body = len - known_prefix(&tail[..len]).map_or(0, str::len);
@@ -304,12 +322,12 @@ pub fn validate(provider: &str, input: &str) -> Result<ValidToken, TokenError> {
     }
     let (expected, min, kind) = match provider_norm.as_str() {
         "anthropic" => match shape {
-            TokenShape::AnthropicSetupToken => ("sk-ant-oat01-", ANTHROPIC_OAT_MIN_LEN, CredentialKind::Token),
-            TokenShape::AnthropicApiKey => ("sk-ant-api03-", 90, CredentialKind::ApiKey),
+            TokenShape::AnthropicSetupToken => ("sk-ant-oat01-", min_len(shape), CredentialKind::Token),
+            TokenShape::AnthropicApiKey => ("sk-ant-api03-", min_len(shape), CredentialKind::ApiKey),
             _ => ("sk-ant-oat01- (a setup-token) or sk-ant-api03- (an API key)", 0, CredentialKind::Token),
         },
-        "openrouter" => ("sk-or-v1-", 40, CredentialKind::ApiKey),
-        _ => ("sk-", 20, CredentialKind::ApiKey),
+        "openrouter" => ("sk-or-v1-", min_len(TokenShape::OpenRouterKey), CredentialKind::ApiKey),
+        _ => ("sk-", min_len(TokenShape::OpenAiKey), CredentialKind::ApiKey),
     };
     if shape.provider() != Some(provider_norm.as_str()) {
         return Err(TokenError::WrongPrefix { provider: provider_norm, expected, shape_desc: shape.describe() });
@@ -344,6 +362,25 @@ mod tests {
     }
 
     #[test]
+    fn cut_off_tokens_show_no_tail() {
+        // Each is one character short of what a whole token of its shape has: its last four
+        // characters would be four from the middle of the real token.
+        let cases = [
+            (oat(ANTHROPIC_OAT_MIN_LEN - 14), "sk-ant-oat01-…"),
+            (format!("sk-ant-api03-{}", "B".repeat(90 - 14)), "sk-ant-api03-…"),
+            (format!("sk-or-v1-{}", "d".repeat(40 - 10)), "sk-or-v1-…"),
+            (format!("sk-proj-{}", "c".repeat(TAIL_MIN_LEN - 9)), "sk-proj-…"),
+            ("x".repeat(TAIL_MIN_LEN - 1), "…"),
+        ];
+        for (cut, want) in &cases {
+            assert_eq!(&redact(cut), want, "{} characters", cut.len());
+            // One more character makes it whole: the tail shows.
+            assert_eq!(redact(&format!("{cut}Z")), format!("{want}{}Z", &cut[cut.len() - 3..]), "{} characters", cut.len() + 1);
+        }
+        assert_eq!(redact_text(&format!("bad: {}!", oat(50)), &[]), "bad: sk-ant-oat01-…!");
+    }
+
+    #[test]
     fn redacts_tokens_inside_text() {
         let t = format!("{}WXYZ", oat(80));
         let text = format!("Error: bad token {t} (see sk-short) and secret hunter2x");
@@ -351,6 +388,123 @@ mod tests {
         assert!(!r.contains(&t) && !r.contains("hunter2x"), "{r}");
         assert!(r.contains("sk-ant-oat01-…WXYZ") && r.contains("sk-short"), "{r}");
         assert_eq!(redact_text(&t, &[&t]), "sk-ant-oat01-…WXYZ");
+    }
+
+    #[test]
+    fn a_secret_shows_itself_redacted_everywhere() {
+        let t = format!("{}Ab12", oat(76));
+        let s = Secret::new(t.clone());
+        assert_eq!(s.expose(), t);
+        assert_eq!(s.redacted(), "sk-ant-oat01-…Ab12");
+        assert_eq!(format!("{s}"), "sk-ant-oat01-…Ab12");
+        assert_eq!(format!("{s:?}"), "Secret(sk-ant-oat01-…Ab12)");
+        assert_eq!(Secret::new("  ").redacted(), "(empty)");
+    }
+
+    #[test]
+    fn shapes_providers_and_words() {
+        // (token, shape, provider, description)
+        let cases = [
+            ("sk-ant-oat01-x", TokenShape::AnthropicSetupToken, Some("anthropic"), "an Anthropic setup-token"),
+            ("sk-ant-ort01-x", TokenShape::AnthropicRefreshToken, None, "an Anthropic refresh token"),
+            ("sk-ant-api03-x", TokenShape::AnthropicApiKey, Some("anthropic"), "an Anthropic API key"),
+            ("sk-ant-admin01-x", TokenShape::AnthropicApiKey, Some("anthropic"), "an Anthropic API key"),
+            ("sk-or-v1-x", TokenShape::OpenRouterKey, Some("openrouter"), "an OpenRouter API key"),
+            ("sk-proj-x", TokenShape::OpenAiKey, Some("openai"), "an OpenAI API key"),
+            ("sk-x", TokenShape::OpenAiKey, Some("openai"), "an OpenAI API key"),
+            ("  sk-ant-oat01-x", TokenShape::AnthropicSetupToken, Some("anthropic"), "an Anthropic setup-token"),
+            ("ghp_x", TokenShape::Unknown, None, "an unrecognised token"),
+        ];
+        for (t, shape, provider, words) in cases {
+            assert_eq!((TokenShape::of(t), TokenShape::of(t).provider(), TokenShape::of(t).describe()), (shape, provider, words), "{t}");
+        }
+        assert_eq!((CredentialKind::ApiKey.as_str(), CredentialKind::Token.as_str()), ("api_key", "token"));
+    }
+
+    #[test]
+    fn validation_at_every_length_limit() {
+        // Exactly the minimum passes; one less is too short, with the numbers in the message.
+        let cases = [
+            ("anthropic", ANTHROPIC_OAT_PREFIX, ANTHROPIC_OAT_MIN_LEN),
+            ("anthropic", ANTHROPIC_API_PREFIX, 90),
+            ("openrouter", OPENROUTER_PREFIX, 40),
+            ("openai", "sk-proj-", 20),
+        ];
+        for (provider, prefix, min) in cases {
+            let at = format!("{prefix}{}", "a".repeat(min - prefix.len()));
+            assert!(validate(provider, &at).is_ok(), "{provider} {min}");
+            let short = &at[..min - 1];
+            let e = validate(provider, short).unwrap_err();
+            assert_eq!(e, TokenError::TooShort { len: min - 1, min, shape_desc: TokenShape::of(short).describe() });
+            assert!(
+                e.to_string().contains(&format!("({} characters;", min - 1)) && e.to_string().contains(&format!("at least {min}")),
+                "{e}"
+            );
+        }
+        let longest = format!("{ANTHROPIC_OAT_PREFIX}{}", "a".repeat(MAX_TOKEN_LEN - ANTHROPIC_OAT_PREFIX.len()));
+        assert!(validate("anthropic", &longest).is_ok());
+        assert_eq!(
+            validate("anthropic", &format!("{longest}a")).unwrap_err(),
+            TokenError::TooLong { len: MAX_TOKEN_LEN + 1, max: MAX_TOKEN_LEN }
+        );
+    }
+
+    #[test]
+    fn validation_messages_name_the_problem_and_the_place() {
+        let o = oat(80);
+        let cases: Vec<(String, &str, TokenError)> = vec![
+            (format!("{}\t{}", &o[..20], &o[20..]), "anthropic", TokenError::Whitespace { what: "a tab", position: 21 }),
+            (format!("{}\r{}", &o[..5], &o[5..]), "anthropic", TokenError::Whitespace { what: "a line break", position: 6 }),
+            (format!("{} {}", &o[..1], &o[1..]), "anthropic", TokenError::Whitespace { what: "a space", position: 2 }),
+            (format!("{}.", o), "anthropic", TokenError::BadCharacter { position: 94, shape_desc: "an Anthropic setup-token" }),
+            ("a\u{7}b".into(), "mistral", TokenError::BadCharacter { position: 2, shape_desc: "a token" }),
+            (
+                format!("sk-or-v1-{}", "d".repeat(64)),
+                "anthropic",
+                TokenError::WrongProvider { provider: "anthropic".into(), shape_desc: "an OpenRouter API key", suggested: "openrouter" },
+            ),
+            (
+                "plain-token-of-some-length-000000".into(),
+                "openai",
+                TokenError::WrongPrefix { provider: "openai".into(), expected: "sk-", shape_desc: "an unrecognised token" },
+            ),
+            (
+                "plain-token-of-some-length-000000".into(),
+                "openrouter",
+                TokenError::WrongPrefix { provider: "openrouter".into(), expected: "sk-or-v1-", shape_desc: "an unrecognised token" },
+            ),
+            ("\u{feff}\n ".into(), "anthropic", TokenError::Empty),
+        ];
+        for (input, provider, want) in cases {
+            assert_eq!(validate(provider, &input).unwrap_err(), want, "{provider} {input:?}");
+        }
+        // Providers are compared as the gateway normalises them; the trimmed token is kept.
+        let v = validate(" Anthropic ", &format!("\u{feff} {o}\n")).unwrap();
+        assert_eq!((v.secret.expose(), v.shape, v.kind), (o.as_str(), TokenShape::AnthropicSetupToken, CredentialKind::Token));
+        let e = validate("openai", &o).unwrap_err().to_string();
+        assert!(e.contains("choose provider anthropic (--provider anthropic)"), "{e}");
+    }
+
+    #[test]
+    fn redaction_in_text_needs_a_real_body() {
+        // (run, redacted?) — 12 characters and 8 after the prefix are the least that is redacted.
+        let cases = [
+            ("sk-abcdefgh", false),          // 11 characters
+            ("sk-abcdefghi", true),          // 12, body 9
+            ("sk-ant-oat01-abcdefg", false), // body 7
+            ("sk-ant-oat01-abcdefgh", true), // body 8
+            ("sk-ant-oat01-…", false),       // already redacted
+        ];
+        for (run, redacted) in cases {
+            let out = redact_text(&format!("[{run}]"), &[]);
+            assert_eq!(out != format!("[{run}]"), redacted, "{run}: {out}");
+            if redacted {
+                assert_eq!(out, format!("[{}]", redact(run)));
+            }
+        }
+        // Several runs, and secrets given by value even without a prefix; short ones are left.
+        let out = redact_text("a sk-abcdefghijkl b sk-zzzzzzzzzzzzz c hunter2 d abc", &["hunter2", "abc"]);
+        assert_eq!(out, "a sk-… b sk-… c … d abc");
     }
 
     #[test]

@@ -33,6 +33,29 @@ pub struct SavedCredential {
     pub pasted_sha256: String,
     /// When the paste happened.
     pub saved_at: Millis,
+    /// What the paste changed in the gateway config (the profile's registration, its place in
+    /// `auth.order`), so Undo can put it back too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub config_edits: Vec<ConfigEdit>,
+}
+
+/// One value a paste changed in the gateway config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfigEdit {
+    /// Object keys from the top (`["auth", "profiles", "anthropic:manual"]`).
+    pub path: Vec<String>,
+    /// The value before; `None` when the key did not exist.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+    pub before: Option<Value>,
+    /// The value the paste left; Undo restores `before` only while it is still this.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+    pub after: Option<Value>,
+}
+
+/// A field that is there is `Some`, even when it holds `null` (a key set to null is not a
+/// missing key).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 impl std::fmt::Debug for SavedCredential {
@@ -58,15 +81,15 @@ pub fn fingerprint(secret: &str) -> String {
     Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A random id (128 bits, hex) from the OS.
-pub fn random_id() -> String {
+/// A random id (128 bits, hex) from the OS's random generator (`getrandom(2)` on Linux, which
+/// needs no file descriptor; `getentropy` on macOS).
+///
+/// There is no fallback: an id that guards a session or an Undo must never be predictable, so a
+/// failing generator is an error the caller refuses to go on with.
+pub fn random_id() -> Result<String> {
     let mut b = [0u8; 16];
-    // /dev/urandom exists on every system authtray runs on (Linux, macOS).
-    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-        use std::io::Read;
-        let _ = f.read_exact(&mut b);
-    }
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    getrandom::fill(&mut b).map_err(|e| Error::Internal(format!("the operating system's random number generator failed ({e})")))?;
+    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
 }
 
 /// Where the one saved credential lives.
@@ -77,6 +100,17 @@ pub trait Vault: Send + Sync {
     fn get(&self) -> Result<Option<SavedCredential>>;
     /// Forgets it.
     fn clear(&self) -> Result<()>;
+}
+
+/// Forgets a saved credential whose Undo window has passed (at start: one a crash left).
+/// Returns whether one was forgotten. A damaged entry is forgotten too: it can never be used.
+pub fn purge_expired(vault: &dyn Vault, now: Millis) -> Result<bool> {
+    match vault.get() {
+        Ok(Some(saved)) if saved.open_at(now) => Ok(false),
+        Ok(None) => Ok(false),
+        Ok(Some(_)) | Err(Error::Vault(_)) => vault.clear().map(|()| true),
+        Err(e) => Err(e),
+    }
 }
 
 /// Serialises a saved credential for a keyring entry.
@@ -116,18 +150,53 @@ mod tests {
         let mut prev = Map::new();
         prev.insert("token".into(), "sk-ant-oat01-SECRETSECRETSECRET".into());
         let s = SavedCredential {
-            id: random_id(),
+            id: random_id().unwrap(),
             agent: "main".into(),
             profile_id: "anthropic:manual".into(),
             provider: "anthropic".into(),
             previous: Some(prev),
             pasted_sha256: fingerprint("x"),
             saved_at: 1000,
+            config_edits: vec![ConfigEdit { path: vec!["auth".into()], before: None, after: Some(Value::Null) }],
         };
         assert!(!format!("{s:?}").contains("SECRET"));
         assert_eq!(s.id.len(), 32);
         assert_eq!(decode(&encode(&s).unwrap()).unwrap(), s);
         assert!(decode("{").is_err());
         assert!(s.open_at(1000 + UNDO_WINDOW_MS) && !s.open_at(1001 + UNDO_WINDOW_MS));
+    }
+
+    #[test]
+    fn expired_entries_are_purged_and_open_ones_kept() {
+        let v = MemoryVault::default();
+        let saved = SavedCredential {
+            id: "x".into(),
+            agent: "main".into(),
+            profile_id: "anthropic:manual".into(),
+            provider: "anthropic".into(),
+            previous: None,
+            pasted_sha256: fingerprint("x"),
+            saved_at: 1000,
+            config_edits: Vec::new(),
+        };
+        v.put(&saved).unwrap();
+        assert!(!purge_expired(&v, 1000 + UNDO_WINDOW_MS).unwrap());
+        assert!(v.get().unwrap().is_some());
+        assert!(purge_expired(&v, 1001 + UNDO_WINDOW_MS).unwrap());
+        assert!(v.get().unwrap().is_none());
+        assert!(!purge_expired(&v, 0).unwrap());
+    }
+
+    #[test]
+    fn random_ids_are_random() {
+        let ids: std::collections::HashSet<String> = (0..64).map(|_| random_id().unwrap()).collect();
+        assert_eq!(ids.len(), 64);
+        for id in &ids {
+            assert_eq!(id.len(), 32);
+            assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
+        }
+        // 64 ids of 128 bits: every hex digit shows up; a constant fallback would not.
+        let digits: std::collections::HashSet<u8> = ids.iter().flat_map(|i| i.bytes()).collect();
+        assert_eq!(digits.len(), 16);
     }
 }

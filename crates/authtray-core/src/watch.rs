@@ -75,7 +75,7 @@ impl Watch {
                 _ => {}
             }
         })
-        .map_err(|e| Error::InvalidInput(format!("cannot watch files: {e}")))?;
+        .map_err(|e| Error::Internal(format!("cannot watch files: {e}")))?;
         let mut watched: BTreeSet<PathBuf> = BTreeSet::new();
         arm(&mut fs, &spec, &mut watched);
         std::thread::Builder::new()
@@ -120,7 +120,7 @@ impl Watch {
                     }
                 }
             })
-            .map_err(|e| Error::InvalidInput(format!("cannot start the watch thread: {e}")))?;
+            .map_err(|e| Error::Internal(format!("cannot start the watch thread: {e}")))?;
         Ok(Watch { stop: tx })
     }
 }

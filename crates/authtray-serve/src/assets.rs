@@ -7,6 +7,7 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
     ("/app.css", "text/css; charset=utf-8", include_bytes!("../../../ui/app.css")),
     ("/icon.png", "image/png", include_bytes!("../../../ui/icon.png")),
     ("/js/main.js", "text/javascript; charset=utf-8", include_bytes!("../../../ui/js/main.js")),
+    ("/js/shell.js", "text/javascript; charset=utf-8", include_bytes!("../../../ui/js/shell.js")),
     ("/js/transport.js", "text/javascript; charset=utf-8", include_bytes!("../../../ui/js/transport.js")),
     ("/js/format.js", "text/javascript; charset=utf-8", include_bytes!("../../../ui/js/format.js")),
     ("/js/overview.js", "text/javascript; charset=utf-8", include_bytes!("../../../ui/js/overview.js")),

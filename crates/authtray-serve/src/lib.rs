@@ -12,9 +12,9 @@
 mod assets;
 mod guard;
 
-use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use authtray_core::api::{self, ApiError};
 use authtray_core::env::Env;
@@ -33,6 +33,9 @@ use serde::{Deserialize, Serialize};
 /// Largest request body accepted.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// A session unused this long is forgotten; the next request needs a new link.
+pub const SESSION_IDLE: Duration = Duration::from_secs(12 * 60 * 60);
+
 /// How to serve.
 #[derive(Clone)]
 pub struct ServeConfig {
@@ -44,6 +47,8 @@ pub struct ServeConfig {
     pub addr: IpAddr,
     /// Port (0 = any free port).
     pub port: u16,
+    /// How long an unused session lives ([`SESSION_IDLE`] unless a test says otherwise).
+    pub session_idle: Duration,
 }
 
 /// Shared by every request.
@@ -52,7 +57,7 @@ pub struct AppState {
     env: Env,
     /// The one-time secret; `None` once used.
     secret: Mutex<Option<String>>,
-    sessions: Mutex<HashSet<String>>,
+    sessions: guard::Sessions,
     vault: MemoryVault,
     /// The latest sync run through this server, for the overview.
     last_sync: Mutex<Option<api::LastSync>>,
@@ -101,23 +106,39 @@ pub async fn bind(config: ServeConfig) -> std::io::Result<Bound> {
         IpAddr::V6(ip) => format!("[{ip}]:{port}"),
         IpAddr::V4(ip) => format!("{ip}:{port}"),
     };
-    let mut hosts = vec![host.clone()];
-    if local.ip().is_loopback() {
-        hosts.push(format!("localhost:{port}"));
-    }
-    let secret = authtray_core::vault::random_id();
+    let hosts = accepted_hosts(local);
+    let secret = authtray_core::vault::random_id().map_err(|e| std::io::Error::other(e.to_string()))?;
     let url = format!("http://{host}/?secret={secret}");
     let state = Arc::new(AppState {
         options: config.options,
         env: config.env,
         secret: Mutex::new(Some(secret)),
-        sessions: Mutex::new(HashSet::new()),
+        sessions: guard::Sessions::new(config.session_idle),
         vault: MemoryVault::default(),
         last_sync: Mutex::new(None),
         hosts,
         cookie: format!("authtray_session_{port}"),
     });
     Ok(Bound { listener, state, url })
+}
+
+/// The `Host` values a browser sends for the bound address: with the port, and without it on
+/// port 80 (browsers leave out the scheme's default port, in `Host` and `Origin` alike).
+fn accepted_hosts(local: SocketAddr) -> Vec<String> {
+    let port = local.port();
+    let bare = match local.ip() {
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        IpAddr::V4(ip) => ip.to_string(),
+    };
+    let mut names = vec![bare];
+    if local.ip().is_loopback() {
+        names.push("localhost".into());
+    }
+    let mut hosts: Vec<String> = names.iter().map(|n| format!("{n}:{port}")).collect();
+    if port == 80 {
+        hosts.extend(names);
+    }
+    hosts
 }
 
 /// The routes, behind the guard.
@@ -134,6 +155,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/api/sync", post(sync))
         .route("/api/last-sync", get(last_sync))
         .route("/api/glance", get(glance))
+        .route("/api/logout", post(logout))
         .fallback(get(static_or_login))
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), guard::guard))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
@@ -295,6 +317,17 @@ async fn last_sync(State(state): State<Arc<AppState>>) -> Response {
     json(StatusCode::OK, &last)
 }
 
+/// Sign out: forgets this session and tells the browser to drop the cookie.
+async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    state.sessions.end(&state.cookie, &headers);
+    let mut res = json(StatusCode::OK, &serde_json::json!({ "signedOut": true }));
+    let expired = format!("{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0", state.cookie);
+    if let Ok(v) = HeaderValue::from_str(&expired) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
 #[derive(Deserialize)]
 struct LoginQuery {
     secret: Option<String>,
@@ -314,18 +347,33 @@ async fn static_or_login(
         if !ok {
             return page(StatusCode::FORBIDDEN, "This link was already used or is not valid. Restart `authtray serve` for a new one.");
         }
+        let session = match authtray_core::vault::random_id() {
+            Ok(s) => s,
+            // The secret stays usable: nothing was handed out.
+            Err(e) => return page(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e}. Try the link again.")),
+        };
         *slot = None;
-        let session = authtray_core::vault::random_id();
-        state.sessions.lock().unwrap_or_else(|p| p.into_inner()).insert(session.clone());
+        state.sessions.start(session.clone());
         let cookie = format!("{}={session}; HttpOnly; SameSite=Strict; Path=/", state.cookie);
-        let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
+        let mut res = if guard::is_cross_site(&headers) {
+            // Opened from elsewhere (`serve --open`'s redirect file): a redirect would still
+            // count as cross-site and the browser would hold back the SameSite=Strict cookie;
+            // a page of our own that moves on is same-origin.
+            let body = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url=/\"><link rel=\"icon\" href=\"data:,\"><title>authtray</title><main><p><a href=\"/\">Continue to authtray</a></p></main></html>";
+            (StatusCode::OK, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+        } else {
+            (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response()
+        };
         if let Ok(v) = HeaderValue::from_str(&cookie) {
             res.headers_mut().insert(header::SET_COOKIE, v);
         }
         return res;
     }
-    if !guard::has_session(&state, &headers) {
-        return page(StatusCode::UNAUTHORIZED, "Open the URL `authtray serve` printed (it carries a one-time secret) to start a session.");
+    if !state.sessions.has(&state.cookie, &headers) {
+        return page(
+            StatusCode::UNAUTHORIZED,
+            "Not signed in (or the session ended after 12 hours unused, or you signed out). Restart `authtray serve` and open the URL it prints.",
+        );
     }
     match assets::find(uri.path()) {
         Some((ctype, bytes)) => (StatusCode::OK, [(header::CONTENT_TYPE, ctype)], bytes).into_response(),
@@ -336,6 +384,21 @@ async fn static_or_login(
 /// A minimal HTML page for refusals a browser shows.
 fn page(status: StatusCode, message: &str) -> Response {
     let escaped = message.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-    let body = format!("<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>authtray</title><main><h1>authtray</h1><p>{escaped}</p></main></html>");
+    let body = format!("<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\"><title>authtray</title><main><h1>authtray</h1><p>{escaped}</p></main></html>");
     (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_a_browser_sends_are_accepted() {
+        let at = |a: &str| accepted_hosts(a.parse().unwrap());
+        assert_eq!(at("127.0.0.1:8080"), ["127.0.0.1:8080", "localhost:8080"]);
+        // On port 80 browsers send no port at all.
+        assert_eq!(at("127.0.0.1:80"), ["127.0.0.1:80", "localhost:80", "127.0.0.1", "localhost"]);
+        assert_eq!(at("[::1]:80"), ["[::1]:80", "localhost:80", "[::1]", "localhost"]);
+        assert_eq!(at("192.168.1.5:443"), ["192.168.1.5:443"]);
+    }
 }

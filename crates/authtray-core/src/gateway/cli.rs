@@ -102,12 +102,39 @@ impl GatewayCli {
         self.run(&args, Some(input.as_bytes()), &[token.expose()])
     }
 
+    /// `paste-token` for a credential that expires at a fixed time (a mirrored login, an Undo).
+    ///
+    /// The CLI only takes a duration, which it adds to its own clock after a start-up of
+    /// seconds. The duration is therefore shortened by the longest the command may take (its
+    /// deadline): the stored expiry is early by at most that, never late, so the gateway never
+    /// offers a token after it stopped working.
+    pub fn paste_token_expiring_at(
+        &self,
+        provider: &str,
+        profile_id: &str,
+        agent: Option<&str>,
+        token: &Secret,
+        expires_at: crate::clock::Millis,
+    ) -> Result<Duration> {
+        let margin = self.timeout.as_millis() as i64;
+        let expires_in = expires_at - crate::clock::now_ms() - margin;
+        if expires_in < 1000 {
+            return Err(Error::InvalidInput(format!(
+                "the token expires within {} s, too soon to store through the gateway CLI (it may take that long to start)",
+                (margin + expires_in.max(0)) / 1000 + 1
+            )));
+        }
+        self.paste_token(provider, profile_id, agent, token, Some(expires_in))
+    }
+
     /// `models auth order set --provider P [--agent A] IDS…`.
     pub fn order_set(&self, provider: &str, agent: Option<&str>, ids: &[String]) -> Result<Duration> {
         let mut args = vec!["models".to_string(), "auth".into(), "order".into(), "set".into(), "--provider".into(), provider.into()];
         if let Some(a) = agent {
             args.extend(["--agent".into(), a.into()]);
         }
+        // Everything after `--` is an id, even one that starts with a dash.
+        args.push("--".into());
         args.extend(ids.iter().cloned());
         self.run(&args, None, &[])
     }
@@ -203,6 +230,34 @@ mod tests {
         let slow = fake_cli(d.path(), "sleep 5");
         let slow = GatewayCli { timeout: Duration::from_millis(200), ..slow };
         assert!(matches!(slow.order_clear("anthropic", None), Err(Error::GatewayCliTimeout { .. })));
+    }
+
+    #[test]
+    fn a_fixed_expiry_is_never_stored_late() {
+        let d = tempfile::tempdir().unwrap();
+        let log = d.path().join("log");
+        let cli = fake_cli(d.path(), &format!("echo \"$@\" > '{0}'; cat > /dev/null", log.display()));
+        let tok = Secret::new("sk-ant-oat01-SECRETSECRETSECRET");
+        let expires_at = crate::clock::now_ms() + 3_600_000;
+        cli.paste_token_expiring_at("anthropic", "anthropic:x", None, &tok, expires_at).unwrap();
+        let argv = std::fs::read_to_string(&log).unwrap();
+        let ms: i64 = argv.trim().rsplit(' ').next().unwrap().trim_end_matches("ms").parse().unwrap();
+        // However late within its deadline the CLI stamps it, the expiry is not after ours.
+        let latest_stamp = crate::clock::now_ms() + cli.timeout.as_millis() as i64;
+        assert!(latest_stamp + ms <= expires_at + 1000, "stamped up to {} ms late", latest_stamp + ms - expires_at);
+        assert!(ms >= 3_600_000 - 5_000 - 2_000, "early by far more than the deadline: {ms}");
+        // Too close to expiry to be stored in time: refused, not stamped late.
+        let e = cli.paste_token_expiring_at("anthropic", "anthropic:x", None, &tok, crate::clock::now_ms() + 4_000).unwrap_err();
+        assert!(e.to_string().contains("too soon"), "{e}");
+    }
+
+    #[test]
+    fn order_set_ids_come_after_the_end_of_options() {
+        let d = tempfile::tempdir().unwrap();
+        let log = d.path().join("log");
+        let cli = fake_cli(d.path(), &format!("echo \"$@\" > '{0}'", log.display()));
+        cli.order_set("anthropic", None, &["anthropic:a".into(), "-h".into()]).unwrap();
+        assert_eq!(std::fs::read_to_string(&log).unwrap().trim(), "models auth order set --provider anthropic -- anthropic:a -h");
     }
 
     #[test]

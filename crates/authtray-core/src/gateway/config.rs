@@ -61,9 +61,11 @@ impl GatewayConfig {
     pub fn parse(path: &Path, text: &str) -> Result<GatewayConfig> {
         let err = |reason: String| Error::ConfigParse { path: path.to_path_buf(), reason };
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        if nesting_depth(text) > MAX_NESTING {
-            // The JSON5 parser recurses per level; refuse before it can exhaust the stack.
-            return Err(err(format!("it is nested more than {MAX_NESTING} levels deep")));
+        // The JSON5 parser recurses per level; refuse before it can exhaust the stack.
+        match nesting_depth(text) {
+            Err(why) => return Err(err(why.to_string())),
+            Ok(depth) if depth > MAX_NESTING => return Err(err(format!("it is nested more than {MAX_NESTING} levels deep"))),
+            Ok(_) => {}
         }
         let value: Value = if text.trim().is_empty() {
             Value::Object(Map::new())
@@ -229,6 +231,24 @@ impl GatewayConfig {
         true
     }
 
+    /// The value at a path of object keys, if there is one.
+    pub fn value_at(&self, path: &[String]) -> Option<&Value> {
+        path.iter().try_fold(&self.value, |v, k| v.as_object()?.get(k))
+    }
+
+    /// Sets (or, with `None`, removes) the value at a path of object keys, creating missing
+    /// objects on the way; `false` when something that is not an object is in the way.
+    pub fn set_value_at(&mut self, path: &[String], value: Option<Value>) -> bool {
+        let Some((last, parents)) = path.split_last() else { return false };
+        let parents: Vec<&str> = parents.iter().map(String::as_str).collect();
+        let Some(obj) = self.object_at(&parents) else { return false };
+        match value {
+            Some(v) => obj.insert(last.clone(), v),
+            None => obj.remove(last),
+        };
+        true
+    }
+
     /// The object at `path`, created (as empty objects) where missing; `None` when something
     /// that is not an object is in the way.
     fn object_at(&mut self, path: &[&str]) -> Option<&mut Map<String, Value>> {
@@ -247,6 +267,10 @@ impl GatewayConfig {
             fsx::ensure_dir(dir)?;
         }
         let _guard = super::lock::acquire(super::lock::LockKind::PidFile, path, timeout)?;
+        // A crash between our temp write and the rename leaves a full copy of the config (and
+        // its secrets) beside it; under the lock no live writer of ours owns one.
+        fsx::remove_stale_temps(path);
+        fsx::remove_stale_temps(&backup_path(&fsx::write_target(path)?, 0));
         let mut config = GatewayConfig::load(path)?;
         if !change(&mut config) {
             return Ok(false);
@@ -268,7 +292,7 @@ impl GatewayConfig {
         if target.exists() {
             rotate_backups(&target)?;
         }
-        let mut text = serde_json::to_string_pretty(&self.value).map_err(|e| Error::InvalidInput(e.to_string()))?;
+        let mut text = serde_json::to_string_pretty(&self.value).map_err(|e| Error::Internal(format!("cannot encode the config: {e}")))?;
         text.push('\n');
         fsx::write_atomic(&self.path, text.as_bytes())
     }
@@ -277,33 +301,59 @@ impl GatewayConfig {
 /// Deeper than any real config; JSON itself (serde_json) stops at 128.
 const MAX_NESTING: usize = 128;
 
-/// The deepest bracket nesting outside strings and comments (approximate for comments, exact
-/// enough to stop pathological input).
-fn nesting_depth(text: &str) -> usize {
-    let (mut depth, mut max, mut in_str, mut escaped) = (0usize, 0usize, None::<char>, false);
+/// The deepest bracket nesting outside strings and comments, following JSON5's lexical rules
+/// exactly (`//` and `/* */` comments, `'` and `"` strings with escapes), so that no quote or
+/// bracket inside a comment can hide real nesting from the count. Text that ends inside a
+/// string or a block comment is refused outright: the parser would reject it anyway, and an
+/// unfinished construct is where a scanner and a parser could disagree.
+fn nesting_depth(text: &str) -> std::result::Result<usize, &'static str> {
+    #[derive(Clone, Copy)]
+    enum At {
+        Code,
+        Slash,
+        LineComment,
+        BlockComment,
+        BlockStar,
+        Str(char),
+        Escape(char),
+    }
+    let (mut at, mut depth, mut max) = (At::Code, 0usize, 0usize);
     for c in text.chars() {
-        match in_str {
-            Some(q) => {
-                if escaped {
-                    escaped = false;
-                } else if c == '\\' {
-                    escaped = true;
-                } else if c == q {
-                    in_str = None;
-                }
-            }
-            None => match c {
-                '"' | '\'' => in_str = Some(c),
+        at = match at {
+            At::Slash if c == '/' => At::LineComment,
+            At::Slash if c == '*' => At::BlockComment,
+            // A lone `/` is a syntax error; the character after it is still code.
+            At::Code | At::Slash => match c {
+                '"' | '\'' => At::Str(c),
+                '/' => At::Slash,
                 '{' | '[' => {
                     depth += 1;
                     max = max.max(depth);
+                    At::Code
                 }
-                '}' | ']' => depth = depth.saturating_sub(1),
-                _ => {}
+                '}' | ']' => {
+                    depth = depth.saturating_sub(1);
+                    At::Code
+                }
+                _ => At::Code,
             },
-        }
+            At::LineComment if matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}') => At::Code,
+            At::LineComment => At::LineComment,
+            At::BlockComment | At::BlockStar if c == '*' => At::BlockStar,
+            At::BlockStar if c == '/' => At::Code,
+            At::BlockComment | At::BlockStar => At::BlockComment,
+            At::Escape(q) => At::Str(q),
+            At::Str(q) if c == '\\' => At::Escape(q),
+            // A raw line break ends the string for the parser (an error); count what follows.
+            At::Str(q) if c == q || c == '\n' || c == '\r' => At::Code,
+            At::Str(q) => At::Str(q),
+        };
     }
-    max
+    match at {
+        At::Str(_) | At::Escape(_) => Err("a string is not closed"),
+        At::BlockComment | At::BlockStar => Err("a /* comment is not closed"),
+        _ => Ok(max),
+    }
 }
 
 /// A JSON5 syntax error as position and expectation only: the parser's own message quotes the
@@ -322,12 +372,15 @@ fn describe_json5_error(e: &json5::Error) -> String {
     }
 }
 
+/// `<config>.bak` (`i` = 0) or `<config>.bak.<i>`.
+fn backup_path(target: &Path, i: usize) -> PathBuf {
+    let mut s = target.as_os_str().to_owned();
+    s.push(if i == 0 { ".bak".to_string() } else { format!(".bak.{i}") });
+    PathBuf::from(s)
+}
+
 fn rotate_backups(target: &Path) -> Result<()> {
-    let bak = |i: usize| {
-        let mut s = target.as_os_str().to_owned();
-        s.push(if i == 0 { ".bak".to_string() } else { format!(".bak.{i}") });
-        PathBuf::from(s)
-    };
+    let bak = |i: usize| backup_path(target, i);
     for i in (1..BACKUPS).rev() {
         let from = bak(i - 1);
         if from.exists() {
@@ -385,6 +438,26 @@ mod tests {
     }
 
     #[test]
+    fn comments_cannot_hide_nesting() {
+        // Each of these once made the scanner think the rest was a string; parsing 16,000
+        // levels would then overflow the stack (abort, not an error) before the fix.
+        let deep = format!("{}1{}", "[".repeat(16_000), "]".repeat(16_000));
+        for head in ["{ // don't edit\n a: ", "{ /* it's \"mine\" */ a: ", "{ a: 'x\\'y', b: ", "{ a: \"\\\"\", b: "] {
+            let e = GatewayConfig::parse(Path::new("c.json"), &format!("{head}{deep} }}")).unwrap_err();
+            assert!(e.to_string().contains("nested more than 128"), "{head:?}: {e}");
+        }
+        // Unfinished strings and comments are refused before the parser sees them.
+        for (text, why) in [("{ a: 'open [[[", "string is not closed"), ("{ /* open [[[", "comment is not closed")] {
+            let e = GatewayConfig::parse(Path::new("c.json"), text).unwrap_err();
+            assert!(e.to_string().contains(why), "{text:?}: {e}");
+        }
+        // What real configs hold still parses: brackets and quotes in comments and strings.
+        let ok = "{ // it's [ fine\n /* \"{\" */ a: '[', b: \"it's ]\", c: [[1]], d: 'a\\\nb' }";
+        assert_eq!(nesting_depth(ok), Ok(3));
+        assert!(GatewayConfig::parse(Path::new("c.json"), ok).is_ok());
+    }
+
+    #[test]
     fn registers_profiles_like_paste_token() {
         let (_d, mut c) = cfg(r#"{"auth":{"order":{"anthropic":["anthropic:a","anthropic:x"]}}}"#);
         assert!(c.register_profile("anthropic:x", "anthropic", "token"));
@@ -406,6 +479,24 @@ mod tests {
         assert_eq!(fsx::mode_of(&d.path().join("openclaw.json")), Some(0o600));
         let back = GatewayConfig::load(&d.path().join("openclaw.json")).unwrap();
         assert_eq!(back.listed_profiles("openai"), vec!["openai:manual"]);
+    }
+
+    #[test]
+    fn temp_files_a_crash_left_are_removed_under_the_lock() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("openclaw.json");
+        std::fs::write(&p, "{}").unwrap();
+        let left = [d.path().join("openclaw.json.authtray-Xy12.tmp"), d.path().join("openclaw.json.bak.authtray-Zz99.tmp")];
+        for l in &left {
+            std::fs::write(l, r#"{"channels":{"telegram":{"token":"SECRET"}}}"#).unwrap();
+        }
+        let other = d.path().join("openclaw.json.1234.abcd.tmp");
+        std::fs::write(&other, "the gateway's own").unwrap();
+        GatewayConfig::update(&p, std::time::Duration::from_secs(2), |_| false).unwrap();
+        for l in &left {
+            assert!(!l.exists(), "{} is still there", l.display());
+        }
+        assert!(other.exists(), "a temp file that is not ours was removed");
     }
 
     #[test]

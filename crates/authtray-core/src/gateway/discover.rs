@@ -69,6 +69,11 @@ pub fn discover(env: &Env, opts: &DiscoverOptions) -> Result<Install> {
     Ok(Install { generation, evidence, version, state_dir, config, agents, default_agent })
 }
 
+/// The state directory discovery would use, without reading anything in it.
+pub fn state_dir(env: &Env, opts: &DiscoverOptions) -> PathBuf {
+    resolve_state_dir(env, opts).0
+}
+
 fn resolve_state_dir(env: &Env, opts: &DiscoverOptions) -> (PathBuf, Family) {
     if let Some(dir) = &opts.state_dir {
         let dir = env.expand(&dir.to_string_lossy());

@@ -112,6 +112,12 @@ impl JsonStore {
         }
         if doc.state_doc != before.state_doc {
             match &doc.state_doc {
+                Some(state) if doc.state_is_empty() && is_symlink(&self.state_path) => {
+                    // A state file shared through a link: removing the link would leave the
+                    // shared file's order in force. Empty the file it points to instead; the
+                    // gateway reads an empty document exactly as no file.
+                    fsx::write_atomic(&self.state_path, &to_gateway_json(state))?;
+                }
                 Some(_) if doc.state_is_empty() => {
                     // The gateway deletes an empty auth-state.json.
                     if let Err(e) = std::fs::remove_file(&self.state_path) {
@@ -127,6 +133,10 @@ impl JsonStore {
         }
         Ok((out, written))
     }
+}
+
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
 #[cfg(test)]
@@ -197,5 +207,23 @@ mod tests {
         })
         .unwrap();
         assert!(!s.state_path.exists());
+    }
+
+    #[test]
+    fn clearing_the_last_order_through_a_linked_state_file_empties_its_target() {
+        let (d, s) = store(Generation::OpenclawJson);
+        let shared = d.path().join("shared-auth-state.json");
+        std::fs::write(&shared, r#"{"version":1,"order":{"anthropic":["anthropic:a"]}}"#).unwrap();
+        std::fs::create_dir_all(s.state_path.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&shared, &s.state_path).unwrap();
+        s.update(|doc| {
+            doc.set_order("anthropic", None, true);
+            Ok(())
+        })
+        .unwrap();
+        assert!(std::fs::symlink_metadata(&s.state_path).unwrap().file_type().is_symlink(), "the link was removed");
+        let state: serde_json::Value = serde_json::from_slice(&std::fs::read(&shared).unwrap()).unwrap();
+        assert_eq!(state, json!({"version": 1}), "the shared order is still in force");
+        assert!(s.read().unwrap().order().is_empty());
     }
 }

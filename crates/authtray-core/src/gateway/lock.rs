@@ -117,6 +117,7 @@ fn try_dir(path: &Path) -> Result<Attempt> {
         // Released between our mkdir and stat: try again at once.
         Err(_) => return Ok(Attempt::Busy("a writer that just released it".into())),
     };
+    refuse_foreign_node(path, &meta)?;
     if !meta.is_dir() {
         // A newer gateway's pid-file lock in an older store: the old protocol can never take
         // it over, so report what it is instead of waiting in vain.
@@ -134,7 +135,7 @@ fn try_dir(path: &Path) -> Result<Attempt> {
     let age = age_of(&meta);
     if age > STALE_AFTER {
         // proper-lockfile's takeover: remove the stale directory; the caller retries at once.
-        let _ = fs::remove_dir(path);
+        reclaim(path, &meta);
         return Ok(Attempt::Busy("a stale directory lock (removed)".into()));
     }
     Ok(Attempt::Busy(format!("another process (directory lock, last refreshed {} s ago)", age.as_secs())))
@@ -159,18 +160,19 @@ fn try_pid_file(path: &Path) -> Result<Attempt> {
         Ok(m) => m,
         Err(_) => return Ok(Attempt::Busy("a writer that just released it".into())),
     };
+    refuse_foreign_node(path, &meta)?;
     if meta.is_dir() {
         // An older gateway (before 2026.2.13) holds its directory lock here.
         let age = age_of(&meta);
         if age > STALE_AFTER {
-            let _ = fs::remove_dir(path);
+            reclaim(path, &meta);
             return Ok(Attempt::Busy("a stale directory lock, just removed".into()));
         }
         return Ok(Attempt::Busy(format!("an older gateway's directory lock (refreshed {} s ago)", age.as_secs())));
     }
     match read_pid_file(path) {
         Some(h) if h.is_reclaimable() => {
-            let _ = fs::remove_file(path);
+            reclaim(path, &meta);
             Ok(Attempt::Busy(format!("{} (stale, just removed)", h.describe())))
         }
         Some(h) => Ok(Attempt::Busy(h.describe())),
@@ -178,13 +180,85 @@ fn try_pid_file(path: &Path) -> Result<Attempt> {
             // Empty or garbled: a creator may be between open and write. Give it a moment,
             // then treat it as the gateway does (no pid, no date: stale).
             if age_of(&meta) > Duration::from_secs(2) {
-                let _ = fs::remove_file(path);
+                reclaim(path, &meta);
                 Ok(Attempt::Busy("an unreadable lock file (removed)".into()))
             } else {
                 Ok(Attempt::Busy("a lock file being created".into()))
             }
         }
     }
+}
+
+/// Removes a lock judged stale from `judged` (its metadata when it was judged), and only that
+/// lock. Two waiters may judge the same lock stale; the first removes it and takes a new one,
+/// which the second must not remove in turn. So the lock is first renamed away (atomic: we get
+/// exactly one node), then compared with the one judged; a different one is put back.
+fn reclaim(path: &Path, judged: &fs::Metadata) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(id) = crate::vault::random_id() else { return };
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(format!(".stale-{id}"));
+    let aside = PathBuf::from(aside);
+    if fs::rename(path, &aside).is_err() {
+        // Gone already: someone else reclaimed or released it.
+        return;
+    }
+    let taken = fs::symlink_metadata(&aside);
+    // Inode numbers are reused; the modification time tells a new lock in a reused inode apart.
+    let same = taken
+        .as_ref()
+        .is_ok_and(|m| (m.dev(), m.ino(), m.mtime(), m.mtime_nsec()) == (judged.dev(), judged.ino(), judged.mtime(), judged.mtime_nsec()));
+    let is_dir = taken.as_ref().is_ok_and(|m| m.is_dir());
+    if same {
+        let _ = if is_dir { fs::remove_dir(&aside) } else { fs::remove_file(&aside) };
+        return;
+    }
+    // A live lock taken after ours was judged: put it back without replacing a third one.
+    if rename_no_replace(&aside, path).is_err() {
+        tracing::warn!(lock = %path.display(), "a lock was taken while a stale one was being removed; left it at {}", aside.display());
+    }
+}
+
+/// `rename` that fails instead of replacing an existing `to`.
+fn rename_no_replace(from: &Path, to: &Path) -> std::io::Result<()> {
+    let c = |p: &Path| std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).map_err(std::io::Error::other);
+    let (f, t) = (c(from)?, c(to)?);
+    #[cfg(target_os = "linux")]
+    // SAFETY: both paths are NUL-terminated and live across the call.
+    let rc = unsafe { libc::renameat2(libc::AT_FDCWD, f.as_ptr(), libc::AT_FDCWD, t.as_ptr(), libc::RENAME_NOREPLACE) };
+    #[cfg(target_os = "macos")]
+    // SAFETY: as above.
+    let rc = unsafe { libc::renamex_np(f.as_ptr(), t.as_ptr(), libc::RENAME_EXCL) };
+    #[cfg(not(any(target_os = "linux", target_os = "macos")))]
+    let rc = {
+        // SAFETY: as above. A hard link never replaces; directories cannot be linked.
+        let linked = unsafe { libc::link(f.as_ptr(), t.as_ptr()) };
+        if linked == 0 {
+            unsafe { libc::unlink(f.as_ptr()) }
+        } else {
+            linked
+        }
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Neither protocol makes anything but a directory or a regular file at the lock path, and
+/// neither would ever remove anything else: a FIFO, socket, device or symlink there is for a
+/// person to look at, not for us to wait on until the timeout or to delete.
+fn refuse_foreign_node(path: &Path, meta: &fs::Metadata) -> Result<()> {
+    let t = meta.file_type();
+    if t.is_dir() || t.is_file() {
+        return Ok(());
+    }
+    let what = if t.is_symlink() { "a symbolic link" } else { "a special file (FIFO, socket or device)" };
+    Err(Error::LockBlocked {
+        lock: path.to_path_buf(),
+        reason: format!("{what} sits where the lock belongs; no gateway makes that, remove it"),
+    })
 }
 
 /// The body of our own pid-file lock, as openclaw 2026.5.28 writes it.
@@ -242,7 +316,8 @@ impl PidFileHolder {
 }
 
 fn read_pid_file(path: &Path) -> Option<PidFileHolder> {
-    let bytes = fs::read(path).ok()?;
+    // Never a blocking read: a FIFO at the lock path must not hang us past the lock timeout.
+    let bytes = crate::fsx::read_regular(path, crate::fsx::Follow::NoSymlinks).ok()??;
     let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     let obj = v.as_object()?;
     Some(PidFileHolder {
@@ -294,6 +369,7 @@ fn stat_fields(stat: &str) -> Option<Vec<&str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::FileTypeExt;
 
     fn store_in(d: &Path) -> PathBuf {
         let p = d.join("auth-profiles.json");
@@ -339,6 +415,54 @@ mod tests {
         assert!(acquire(LockKind::PidFile, &store, Duration::from_millis(100)).is_err());
         fs::write(lock_path_for(&store), r#"{"createdAt": "2020-01-01T00:00:00.000Z"}"#).unwrap();
         acquire(LockKind::PidFile, &store, Duration::from_secs(2)).unwrap();
+    }
+
+    #[test]
+    fn reclaiming_never_removes_a_lock_taken_after_the_stale_one_was_judged() {
+        for kind in [LockKind::PidFile, LockKind::Directory] {
+            let d = tempfile::tempdir().unwrap();
+            let lock = lock_path_for(&store_in(d.path()));
+            let make = |body: &str| match kind {
+                LockKind::PidFile => fs::write(&lock, body).unwrap(),
+                LockKind::Directory => fs::create_dir(&lock).unwrap(),
+            };
+            let remove = || match kind {
+                LockKind::PidFile => fs::remove_file(&lock).unwrap(),
+                LockKind::Directory => fs::remove_dir(&lock).unwrap(),
+            };
+            make(r#"{"pid": 2147483000}"#);
+            let judged = fs::symlink_metadata(&lock).unwrap();
+            // Meanwhile another waiter reclaimed it and took the lock itself.
+            remove();
+            let _other_inode_stays_taken = tempfile::tempfile_in(d.path()).unwrap();
+            make(&format!(r#"{{"pid": {}}}"#, std::process::id()));
+            let live = fs::symlink_metadata(&lock).unwrap();
+            reclaim(&lock, &judged);
+            let now = fs::symlink_metadata(&lock).expect("the live lock is still there");
+            assert_eq!(std::os::unix::fs::MetadataExt::ino(&now), std::os::unix::fs::MetadataExt::ino(&live), "{kind:?}");
+            // The one judged is removed, and nothing is left beside it.
+            reclaim(&lock, &now);
+            assert!(fs::symlink_metadata(&lock).is_err(), "{kind:?}");
+            let left: Vec<_> = fs::read_dir(d.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+            assert!(left.iter().all(|n| !n.to_string_lossy().contains(".stale-")), "{kind:?}: {left:?}");
+        }
+    }
+
+    #[test]
+    fn special_files_at_the_lock_path_are_refused_at_once() {
+        let d = tempfile::tempdir().unwrap();
+        let store = store_in(d.path());
+        let lock = lock_path_for(&store);
+        let c = std::ffi::CString::new(lock.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: mkfifo on a NUL-terminated path in our temp dir.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        for kind in [LockKind::PidFile, LockKind::Directory] {
+            let start = Instant::now();
+            let err = acquire(kind, &store, Duration::from_secs(3)).unwrap_err();
+            assert!(matches!(err, Error::LockBlocked { .. }) && err.to_string().contains("FIFO"), "{kind:?}: {err}");
+            assert!(start.elapsed() < Duration::from_secs(2), "{kind:?} waited {:?}", start.elapsed());
+            assert!(fs::symlink_metadata(&lock).unwrap().file_type().is_fifo(), "left for a person to look at");
+        }
     }
 
     #[test]

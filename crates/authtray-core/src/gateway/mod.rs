@@ -5,6 +5,7 @@ pub mod config;
 pub mod discover;
 pub mod json_store;
 pub mod lock;
+pub mod running;
 pub mod sqlite_store;
 pub mod store;
 pub mod version;
@@ -149,11 +150,22 @@ impl Store {
         }
     }
 
-    /// The file shown as "the store" (the gateway's own `storePath`).
+    /// The file that holds the credentials, shown as "the store": `auth-profiles.json`, or in
+    /// the SQLite era the shared state database (where `paste-token` puts them; the agent's
+    /// own database holds its order).
     pub fn path(&self) -> &std::path::Path {
         match self {
             Store::Json(s) => &s.profiles_path,
-            Store::Sqlite(s) => &s.agent_db,
+            Store::Sqlite(s) => &s.state_db,
+        }
+    }
+
+    /// Every file whose change can change what the gateway reads for this agent.
+    pub fn files(&self) -> Vec<std::path::PathBuf> {
+        let wal = |p: &std::path::Path| std::path::PathBuf::from(format!("{}-wal", p.display()));
+        match self {
+            Store::Json(s) => vec![s.profiles_path.clone(), s.state_path.clone()],
+            Store::Sqlite(s) => vec![s.state_db.clone(), wal(&s.state_db), s.agent_db.clone(), wal(&s.agent_db)],
         }
     }
 

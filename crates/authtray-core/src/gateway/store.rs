@@ -266,6 +266,30 @@ impl StoreDoc {
         None
     }
 
+    /// Forgets the failures a profile's previous credential caused (`cooldownUntil` and its
+    /// reason, an auth-caused `disabledUntil`, `errorCount`, `failureCounts`, `lastFailureAt`),
+    /// wherever the usage stats live; `lastUsed` stays. Called when the credential is replaced:
+    /// the gateway would otherwise keep refusing the new one until the old one's cooldown ends.
+    /// Returns whether anything was cleared.
+    pub fn clear_failures(&mut self, id: &str) -> bool {
+        const FAILURE_KEYS: [&str; 6] =
+            ["cooldownUntil", "cooldownReason", "cooldownModel", "errorCount", "failureCounts", "lastFailureAt"];
+        let mut cleared = false;
+        for doc in [Some(&mut self.profiles_doc), self.state_doc.as_mut()].into_iter().flatten() {
+            let Some(stats) = doc.get_mut("usageStats").and_then(|u| u.get_mut(id)).and_then(Value::as_object_mut) else { continue };
+            for key in FAILURE_KEYS {
+                cleared |= stats.shift_remove(key).is_some();
+            }
+            let auth_disabled = stats.get("disabledReason").and_then(Value::as_str).is_some_and(|r| r.starts_with("auth"));
+            if auth_disabled {
+                stats.shift_remove("disabledUntil");
+                stats.shift_remove("disabledReason");
+                cleared = true;
+            }
+        }
+        cleared
+    }
+
     /// Whether `auth-state.json` holds nothing but its version (the gateway deletes it then).
     pub fn state_is_empty(&self) -> bool {
         self.state_doc.as_ref().is_none_or(|s| s.keys().all(|k| k == "version"))
@@ -412,6 +436,29 @@ mod tests {
         d.set_order("anthropic", None, true);
         assert!(d.state_is_empty());
         assert!(!d.order().contains_key("anthropic"));
+    }
+
+    #[test]
+    fn replacing_a_credential_forgets_its_failures_only() {
+        let profiles = br#"{"version":1,"profiles":{"a:x":{"type":"token","provider":"a","token":"t"}},
+            "usageStats":{"a:x":{"lastUsed":5,"errorCount":2,"cooldownUntil":9,"failureCounts":{"auth":2}}}}"#;
+        let state = br#"{"version":1,"usageStats":{"a:x":{"lastUsed":6,"cooldownUntil":9,"cooldownReason":"auth","lastFailureAt":8,
+            "disabledUntil":99,"disabledReason":"auth_permanent"},"a:y":{"cooldownUntil":9}}}"#;
+        let mut d = StoreDoc::parse(Path::new("p"), Some(profiles), Path::new("s"), Some(state)).unwrap();
+        assert!(d.clear_failures("a:x"));
+        assert_eq!(d.profiles_doc["usageStats"]["a:x"], serde_json::json!({"lastUsed": 5}));
+        let st = d.state_doc.as_ref().unwrap();
+        assert_eq!(st["usageStats"]["a:x"], serde_json::json!({"lastUsed": 6}));
+        assert_eq!(st["usageStats"]["a:y"], serde_json::json!({"cooldownUntil": 9}), "another profile's state is its own");
+        assert!(!d.clear_failures("a:x"), "nothing left to clear");
+        // A billing disable is not the credential's fault: it stays.
+        let state = br#"{"version":1,"usageStats":{"a:x":{"disabledUntil":99,"disabledReason":"billing"}}}"#;
+        let mut d = StoreDoc::parse(Path::new("p"), Some(profiles), Path::new("s"), Some(state)).unwrap();
+        d.clear_failures("a:x");
+        assert_eq!(
+            d.state_doc.as_ref().unwrap()["usageStats"]["a:x"],
+            serde_json::json!({"disabledUntil": 99, "disabledReason": "billing"})
+        );
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub enum Severity {
 /// One finding.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
-    /// Severity.
+    /// How much it matters: errors make `doctor` exit 1.
     pub severity: Severity,
     /// A stable code for scripts.
     pub code: &'static str,
@@ -47,9 +47,9 @@ pub struct DoctorReport {
     pub generation: &'static str,
     /// How it was decided.
     pub generation_evidence: String,
-    /// State dir.
+    /// The gateway state directory that was examined.
     pub state_dir: std::path::PathBuf,
-    /// Config file.
+    /// The gateway config file read (it may not exist).
     pub config_path: std::path::PathBuf,
     /// Claude Code's credentials file.
     pub claude_credentials: std::path::PathBuf,
@@ -96,6 +96,21 @@ pub fn doctor(ctx: &Context) -> DoctorReport {
             }
         }
         Some(_) => {}
+    }
+    if install.generation != Some(Generation::Clawdbot) {
+        let gw = crate::gateway::running::probe(install, &ctx.env);
+        if let (true, false) = (gw.running, gw.reachable) {
+            add(
+                Severity::Warning,
+                "gateway-unreachable",
+                format!(
+                    "a gateway runs on 127.0.0.1:{} but authtray cannot make it reload: {}; after each write it keeps serving the old credential until it restarts",
+                    gw.port,
+                    gw.problem.unwrap_or_default()
+                ),
+                Some("set OPENCLAW_GATEWAY_TOKEN to the gateway's token where authtray runs (or gateway.auth.token in the config)".into()),
+            );
+        }
     }
     if let Some(mode) = mode_of(&install.config.path).filter(|m| m & 0o077 != 0) {
         add(

@@ -105,6 +105,11 @@ impl Context {
         Ok(cli)
     }
 
+    /// Asks the running gateway to take up a write to these agents' stores.
+    pub fn reload_gateway(&self, agents: &[&str]) -> crate::gateway::running::Reload {
+        crate::gateway::running::reload(&self.install, &self.env, agents)
+    }
+
     /// The agent named by `id`, or the default agent.
     pub fn agent(&self, id: Option<&str>) -> Result<&Agent> {
         self.install.agent(id.unwrap_or(&self.install.default_agent))

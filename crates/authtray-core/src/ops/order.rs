@@ -13,11 +13,11 @@ use crate::gateway::Store;
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderReport {
-    /// Agent id.
+    /// The agent whose order this is (`main` unless asked otherwise).
     pub agent_id: String,
-    /// Agent dir.
+    /// That agent's directory, holding its store.
     pub agent_dir: std::path::PathBuf,
-    /// Provider.
+    /// The provider the order is for, normalised as the gateway does (lower case).
     pub provider: String,
     /// Where the override is stored.
     pub store_path: std::path::PathBuf,
@@ -25,6 +25,9 @@ pub struct OrderReport {
     pub order: Option<Vec<String>>,
     /// Whether the last command changed anything.
     pub changed: bool,
+    /// Whether the running gateway took up the change (absent for `order get`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reload: Option<crate::gateway::running::Reload>,
 }
 
 /// What to do with the order.
@@ -47,6 +50,7 @@ pub fn order(ctx: &Context, agent: Option<&str>, provider: &str, change: OrderCh
     let agent = ctx.agent(agent)?;
     let store = ctx.store(agent)?;
     let current = |doc: &StoreDoc| doc.order().get(&provider).cloned();
+    let writes = !matches!(change, OrderChange::Get);
     let (order, changed) = match change {
         OrderChange::Get => (current(&store.read()?), false),
         OrderChange::Set(ids) => {
@@ -88,7 +92,11 @@ pub fn order(ctx: &Context, agent: Option<&str>, provider: &str, change: OrderCh
             (None, changed)
         }
     };
+    // The SQLite era's CLI writes even when nothing changed; so does its own refresh.
+    let wrote = changed || matches!(store, Store::Sqlite(_));
+    let reload = writes.then(|| if wrote { ctx.reload_gateway(&[&agent.id]) } else { crate::gateway::running::Reload::nothing_written() });
     Ok(OrderReport {
+        reload,
         agent_id: agent.id.clone(),
         agent_dir: agent.dir.clone(),
         provider,

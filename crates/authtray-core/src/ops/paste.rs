@@ -8,9 +8,15 @@ use super::{cli_agent, validate_profile_id};
 use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::gateway::json_store::Written;
+use crate::gateway::running::Reload;
 use crate::gateway::store::with_extras;
 use crate::gateway::{GatewayConfig, Generation, Store};
 use crate::token::{self, CredentialKind, TokenShape};
+use crate::vault::ConfigEdit;
+
+fn path(keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|k| k.to_string()).collect()
+}
 
 /// Anthropic setup-tokens live a year; without `--expires-in` we record that so reminders work.
 pub const SETUP_TOKEN_LIFETIME_MS: Millis = 365 * 24 * 60 * 60 * 1000;
@@ -37,9 +43,9 @@ pub struct Previous {
     /// Its type.
     #[serde(rename = "type")]
     pub kind: String,
-    /// Redacted secret.
+    /// The replaced secret, redacted (`None` for a credential without one).
     pub token: Option<String>,
-    /// Its expiry.
+    /// When the replaced credential would have expired (ms), if it had an expiry.
     pub expires_at: Option<Millis>,
 }
 
@@ -47,18 +53,18 @@ pub struct Previous {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PasteReport {
-    /// Agent.
+    /// The agent whose store received the token.
     pub agent: String,
-    /// Store file.
+    /// The file (or database) that now holds it.
     pub store: std::path::PathBuf,
-    /// Profile id.
+    /// The profile written (`<provider>:manual` unless asked otherwise).
     pub profile_id: String,
-    /// Provider.
+    /// The provider, normalised as the gateway does.
     pub provider: String,
     /// `token` or `api_key`.
     #[serde(rename = "type")]
     pub kind: &'static str,
-    /// Redacted token.
+    /// The stored token, redacted (`sk-ant-oat01-…Ab12`).
     pub token: String,
     /// Expiry, if any.
     pub expires_at: Option<Millis>,
@@ -70,6 +76,8 @@ pub struct PasteReport {
     pub config_updated: bool,
     /// The replaced credential.
     pub previous: Option<Previous>,
+    /// Whether the running gateway took up the new credential.
+    pub reload: Reload,
     /// What Undo needs (the replaced record, secret): for a [`crate::vault::Vault`], never printed.
     #[serde(skip)]
     pub saved: crate::vault::SavedCredential,
@@ -111,18 +119,36 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
         });
         (shown, doc.raw_profile(&profile_id).cloned())
     };
+    let mut config_edits = Vec::new();
     let ((previous, previous_raw), changed, config_updated, expires_at) = match &store {
         Store::Json(s) => {
             let (previous, written) = s.update(|doc| {
                 let previous = previous_of(doc);
                 // Like the gateway: the whole credential is replaced; fields it does not know are kept.
                 let rec = with_extras(record.clone(), doc.raw_profile(&profile_id));
+                let replaced = doc.profile(&profile_id).and_then(|p| p.credential.secret().map(str::to_string));
                 doc.set_raw_profile(&profile_id, rec);
+                // A new secret starts clean: the old one's cooldown (after a 401, say) would
+                // otherwise make the gateway refuse it too until the cooldown ends.
+                if replaced.as_deref() != Some(valid.secret.expose()) {
+                    doc.clear_failures(&profile_id);
+                }
                 Ok(previous)
             })?;
+            let watched = [path(&["auth", "profiles", &profile_id]), path(&["auth", "order", &provider])];
+            let mut edits = Vec::new();
             let config_updated = GatewayConfig::update(&ctx.install.config.path, ctx.lock_timeout, |c| {
-                c.register_profile(&profile_id, &provider, valid.kind.as_str())
+                let before: Vec<Option<Value>> = watched.iter().map(|p| c.value_at(p).cloned()).collect();
+                let changed = c.register_profile(&profile_id, &provider, valid.kind.as_str());
+                for (p, before) in watched.iter().zip(before) {
+                    let after = c.value_at(p).cloned();
+                    if after != before {
+                        edits.push(ConfigEdit { path: p.clone(), before, after });
+                    }
+                }
+                changed
             })?;
+            config_edits = edits;
             (previous, written == Written::Changed, config_updated, expires_at)
         }
         Store::Sqlite(s) => {
@@ -143,14 +169,16 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
             (previous, true, super::newly_registered(ctx, &profile_id), stored)
         }
     };
+    let reload = if changed { ctx.reload_gateway(&[&agent.id]) } else { Reload::nothing_written() };
     let saved = crate::vault::SavedCredential {
-        id: crate::vault::random_id(),
+        id: crate::vault::random_id()?,
         agent: agent.id.clone(),
         profile_id: profile_id.clone(),
         provider: provider.clone(),
         previous: previous_raw,
         pasted_sha256: crate::vault::fingerprint(valid.secret.expose()),
         saved_at: ctx.now,
+        config_edits,
     };
     Ok(PasteReport {
         saved,
@@ -165,5 +193,6 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
         changed,
         config_updated,
         previous,
+        reload,
     })
 }

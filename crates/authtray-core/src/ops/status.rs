@@ -12,18 +12,65 @@ use crate::clock::Millis;
 use crate::gateway::Generation;
 use crate::health::{self, Status};
 
+/// Where Claude Code's login was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// `~/.claude/.credentials.json`.
+    File,
+    /// The macOS Keychain item.
+    Keychain,
+    /// Nowhere.
+    None,
+}
+
+/// What state Claude Code's login is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceStatus {
+    /// Usable for more than [`SOURCE_WARN_MS`].
+    Ok,
+    /// Usable, but within [`SOURCE_WARN_MS`] of its expiry.
+    Expiring,
+    /// Past its expiry: Claude Code has not refreshed it.
+    Expired,
+    /// Not logged in.
+    Missing,
+    /// There, but not what Claude Code writes.
+    Malformed,
+    /// There, but it could not be read (permissions, Keychain refused).
+    Unreadable,
+    /// Claude Code is told to ignore it (an API key or helper in its settings).
+    Overridden,
+}
+
+impl SourceStatus {
+    /// The JSON spelling, for messages and keys.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceStatus::Ok => "ok",
+            SourceStatus::Expiring => "expiring",
+            SourceStatus::Expired => "expired",
+            SourceStatus::Missing => "missing",
+            SourceStatus::Malformed => "malformed",
+            SourceStatus::Unreadable => "unreadable",
+            SourceStatus::Overridden => "overridden",
+        }
+    }
+}
+
 /// Claude Code's login at a glance.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClaudeReport {
-    /// `file`, `keychain`, or `none`.
-    pub source: &'static str,
+    /// Where it was found.
+    pub source: SourceKind,
     /// The file, when the source is a file.
     pub path: Option<PathBuf>,
     /// The Keychain service, when the source is the Keychain.
     pub service: Option<String>,
-    /// `ok`, `expiring` (< 30 min), `expired`, `missing`, `malformed`, `unreadable`, `overridden`.
-    pub status: &'static str,
+    /// Its state.
+    pub status: SourceStatus,
     /// When the access token expires (ms).
     pub expires_at: Option<Millis>,
     /// The access token, redacted.
@@ -45,10 +92,10 @@ impl ClaudeReport {
     /// Summarises a login state.
     pub fn from_state(state: &LoginState, now: Millis) -> ClaudeReport {
         let mut r = ClaudeReport {
-            source: "none",
+            source: SourceKind::None,
             path: None,
             service: None,
-            status: "missing",
+            status: SourceStatus::Missing,
             expires_at: None,
             token: None,
             has_refresh_token: false,
@@ -58,11 +105,11 @@ impl ClaudeReport {
         };
         let mut set_source = |s: &LoginSource| match s {
             LoginSource::File { path } => {
-                r.source = "file";
+                r.source = SourceKind::File;
                 r.path = Some(path.clone());
             }
             LoginSource::Keychain { service, .. } => {
-                r.source = "keychain";
+                r.source = SourceKind::Keychain;
                 r.service = Some(service.clone());
             }
         };
@@ -70,11 +117,11 @@ impl ClaudeReport {
             LoginState::Ready(l) => {
                 set_source(&l.source);
                 r.status = if l.expires_at <= now {
-                    "expired"
+                    SourceStatus::Expired
                 } else if l.expires_at - now <= SOURCE_WARN_MS {
-                    "expiring"
+                    SourceStatus::Expiring
                 } else {
-                    "ok"
+                    SourceStatus::Ok
                 };
                 r.expires_at = Some(l.expires_at);
                 r.token = Some(l.access_token.redacted());
@@ -85,13 +132,13 @@ impl ClaudeReport {
             LoginState::Missing { .. } => {}
             LoginState::Malformed { source, .. } => {
                 set_source(source);
-                r.status = "malformed";
+                r.status = SourceStatus::Malformed;
             }
             LoginState::Unreadable { source, .. } => {
                 set_source(source);
-                r.status = "unreadable";
+                r.status = SourceStatus::Unreadable;
             }
-            LoginState::Overridden { .. } => r.status = "overridden",
+            LoginState::Overridden { .. } => r.status = SourceStatus::Overridden,
         }
         r
     }
@@ -101,14 +148,14 @@ impl ClaudeReport {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProfileReport {
-    /// Profile id.
+    /// The profile id (`anthropic:manual`).
     pub id: String,
-    /// Provider.
+    /// The provider, normalised as the gateway does.
     pub provider: String,
     /// `api_key`, `token`, `oauth`.
     #[serde(rename = "type")]
     pub kind: &'static str,
-    /// Health.
+    /// What the gateway's `models status` would say of it (ok, expiring, expired, …).
     pub status: Status,
     /// Expiry in ms, or null.
     pub expires_at: Option<Millis>,
@@ -124,7 +171,7 @@ pub struct ProfileReport {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentReport {
-    /// Agent id.
+    /// The agent id, normalised as the gateway does.
     pub id: String,
     /// Whether this is the default agent.
     pub default: bool,
@@ -171,6 +218,8 @@ pub struct StatusReport {
     pub warn_within_ms: Millis,
     /// When this was computed.
     pub now: Millis,
+    /// Whether the gateway runs on this machine, and whether authtray can make it reload.
+    pub gateway_process: crate::gateway::running::GatewayProcess,
 }
 
 /// Builds the status report. Unreadable stores are reported per agent, not fatal.
@@ -190,6 +239,7 @@ pub fn status(ctx: &Context, warn_within_ms: Millis) -> StatusReport {
         check,
         warn_within_ms,
         now: ctx.now,
+        gateway_process: crate::gateway::running::probe(install, &ctx.env),
     }
 }
 

@@ -27,7 +27,7 @@ pub enum Targets {
 /// What to do.
 #[derive(Debug, Clone, Default)]
 pub struct SyncRequest {
-    /// Agents.
+    /// Which agents' stores to mirror into.
     pub targets: Targets,
     /// `--profile-id` (openclaw generations; clawdbot's own sync owns `anthropic:claude-cli`).
     pub profile_id: Option<String>,
@@ -39,13 +39,13 @@ pub struct SyncRequest {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentSync {
-    /// Agent id.
+    /// The agent whose store this is about.
     pub agent: String,
     /// The mirror profile id.
     pub profile_id: String,
     /// create / update / unchanged / skip.
     pub action: Action,
-    /// Why.
+    /// The reason for `action`, in a sentence a person can act on.
     pub reason: String,
     /// The expiry written (or that would be).
     pub expires_at: Option<Millis>,
@@ -61,14 +61,17 @@ pub struct AgentSync {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncReport {
-    /// The generation.
+    /// The gateway generation written to (its name, as `--generation` takes it).
     pub generation: &'static str,
-    /// The source.
+    /// Claude Code's login as it was read for this run.
     pub claude_code: ClaudeReport,
     /// Whether nothing was written on purpose.
     pub dry_run: bool,
-    /// Per agent.
+    /// One outcome per agent mirrored into, in the order they were processed.
     pub agents: Vec<AgentSync>,
+    /// Whether the running gateway took up what was written (absent on a dry run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reload: Option<crate::gateway::running::Reload>,
 }
 
 impl SyncReport {
@@ -118,7 +121,7 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
                 out.order_updated = order_updated;
                 out.expires_at = d.record.as_ref().and_then(|r| r.get("expires")).and_then(|v| v.as_i64());
                 if let Some(kind) = d.kind {
-                    config_mode.get_or_insert_with(|| kind.to_string());
+                    config_mode.get_or_insert_with(|| kind.as_str().to_string());
                 }
             }
             Err(e) => out.error = Some(e.to_string()),
@@ -145,7 +148,17 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
             }
         }
     }
-    Ok(SyncReport { generation: generation.name(), claude_code, dry_run: req.dry_run, agents })
+    let written: Vec<&str> = agents
+        .iter()
+        .filter(|a| a.error.is_none() && (matches!(a.action, Action::Create | Action::Update) || a.order_updated || a.config_updated))
+        .map(|a| a.agent.as_str())
+        .collect();
+    let reload = match (req.dry_run, written.is_empty()) {
+        (true, _) => None,
+        (false, true) => Some(crate::gateway::running::Reload::nothing_written()),
+        (false, false) => Some(ctx.reload_gateway(&written)),
+    };
+    Ok(SyncReport { generation: generation.name(), claude_code, dry_run: req.dry_run, agents, reload })
 }
 
 /// Plans and (unless `dry_run`) applies the mirror for one agent; returns the decision and
@@ -181,6 +194,8 @@ fn sync_agent(
                 let mut order_updated = false;
                 if let Some(record) = &d.record {
                     doc.set_raw_profile(profile_id, record.clone());
+                    // The replaced token's cooldown must not hold back the new one.
+                    doc.clear_failures(profile_id);
                     if let Some(order) = appended_order(doc) {
                         doc.set_order("anthropic", Some(order), s.order_in_state_file);
                         order_updated = true;
@@ -197,7 +212,7 @@ fn sync_agent(
             if d.writes() {
                 let cli = ctx.gateway_cli()?;
                 let agent_flag = super::cli_agent(&agent.id);
-                cli.paste_token("anthropic", profile_id, agent_flag, &login.access_token, Some(login.expires_at - ctx.now))?;
+                cli.paste_token_expiring_at("anthropic", profile_id, agent_flag, &login.access_token, login.expires_at)?;
                 if let Some(order) = appended_order(&doc) {
                     cli.order_set("anthropic", agent_flag, &order)?;
                     order_updated = true;
@@ -242,4 +257,11 @@ fn target_agents<'a>(ctx: &'a Context, targets: &Targets, profile_id: &str) -> R
             })
             .collect()),
     }
+}
+/// Whether a profile id is a mirror of Claude Code's login: the id the last mirror run wrote,
+/// or any generation's default mirror id. Those rotate every few hours by design, so expiry
+/// rules for long-lived credentials do not apply to them.
+pub fn is_mirror_id(id: &str, last_sync: Option<&SyncReport>) -> bool {
+    last_sync.is_some_and(|s| s.agents.iter().any(|a| a.profile_id == id))
+        || [crate::gateway::Generation::Clawdbot, crate::gateway::Generation::OpenclawJson].iter().any(|g| g.mirror_profile_id() == id)
 }

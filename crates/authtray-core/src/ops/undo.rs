@@ -5,22 +5,36 @@ use serde::Serialize;
 
 use super::{cli_agent, Context};
 use crate::error::{Error, Result};
-use crate::gateway::{Generation, Store};
+use crate::gateway::{GatewayConfig, Generation, Store};
 use crate::token::Secret;
 use crate::vault::{fingerprint, SavedCredential};
+
+/// What Undo did to the profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UndoAction {
+    /// The credential the paste replaced is back.
+    Restored,
+    /// The paste had created the profile; it is gone again.
+    Removed,
+}
 
 /// What Undo did.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UndoReport {
-    /// Agent.
+    /// The agent whose store was changed back.
     pub agent: String,
-    /// Profile.
+    /// The profile the undone paste had written.
     pub profile_id: String,
-    /// `restored` (the previous credential is back) or `removed` (the paste had created it).
-    pub action: &'static str,
+    /// What happened to the profile.
+    pub action: UndoAction,
     /// The restored credential, redacted.
     pub token: Option<String>,
+    /// Whether the paste's changes to the gateway config were put back too.
+    pub config_restored: bool,
+    /// Whether the running gateway took up the restored state.
+    pub reload: crate::gateway::running::Reload,
 }
 
 /// Restores what `saved` recorded. Refuses when the window has passed or the profile changed.
@@ -36,7 +50,8 @@ pub fn undo(ctx: &Context, saved: &SavedCredential) -> Result<UndoReport> {
     let changed_since = || Error::UndoUnavailable(format!("{} changed after the paste; authtray left it as it is", saved.profile_id));
     let token =
         saved.previous.as_ref().and_then(|r| r.get("token").or_else(|| r.get("key")).or_else(|| r.get("access"))).and_then(|v| v.as_str());
-    let action = if saved.previous.is_some() { "restored" } else { "removed" };
+    let action = if saved.previous.is_some() { UndoAction::Restored } else { UndoAction::Removed };
+    let mut config_restored = false;
     match &store {
         Store::Json(s) => {
             s.update(|doc| {
@@ -47,8 +62,20 @@ pub fn undo(ctx: &Context, saved: &SavedCredential) -> Result<UndoReport> {
                     Some(rec) => doc.set_raw_profile(&saved.profile_id, rec.clone()),
                     None => doc.remove_raw_profile(&saved.profile_id),
                 }
+                doc.clear_failures(&saved.profile_id);
                 Ok(())
             })?;
+            // The registration the paste made goes too, where nobody changed it since.
+            config_restored = !saved.config_edits.is_empty()
+                && GatewayConfig::update(&ctx.install.config.path, ctx.lock_timeout, |c| {
+                    let mut changed = false;
+                    for edit in &saved.config_edits {
+                        if c.value_at(&edit.path) == edit.after.as_ref() {
+                            changed |= c.set_value_at(&edit.path, edit.before.clone());
+                        }
+                    }
+                    changed
+                })?;
         }
         Store::Sqlite(s) => {
             if !still_pasted(&s.read()?) {
@@ -62,13 +89,21 @@ pub fn undo(ctx: &Context, saved: &SavedCredential) -> Result<UndoReport> {
                     reason: "its CLI can only put a token back; remove or replace the profile with `openclaw models auth`".into(),
                 });
             };
-            let expires_in = match prev.and_then(|r| r.get("expires")).and_then(|v| v.as_i64()) {
+            let cli = ctx.gateway_cli()?;
+            let (agent_flag, tok) = (cli_agent(&agent.id), Secret::new(tok));
+            match prev.and_then(|r| r.get("expires")).and_then(|v| v.as_i64()) {
                 Some(e) if e <= ctx.now => return Err(Error::UndoUnavailable("the previous token has expired since".into())),
-                Some(e) => Some(e - ctx.now),
-                None => None,
+                Some(e) => cli.paste_token_expiring_at(&saved.provider, &saved.profile_id, agent_flag, &tok, e)?,
+                None => cli.paste_token(&saved.provider, &saved.profile_id, agent_flag, &tok, None)?,
             };
-            ctx.gateway_cli()?.paste_token(&saved.provider, &saved.profile_id, cli_agent(&agent.id), &Secret::new(tok), expires_in)?;
         }
     }
-    Ok(UndoReport { agent: agent.id.clone(), profile_id: saved.profile_id.clone(), action, token: token.map(crate::token::redact) })
+    Ok(UndoReport {
+        agent: agent.id.clone(),
+        profile_id: saved.profile_id.clone(),
+        action,
+        token: token.map(crate::token::redact),
+        config_restored,
+        reload: ctx.reload_gateway(&[&agent.id]),
+    })
 }

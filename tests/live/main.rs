@@ -1,0 +1,220 @@
+//! The final judge: each real gateway generation running as a long-lived process, chatting
+//! through a fake Anthropic API that records which token every upstream request carried.
+//! After every authtray write (paste-token, order set, sync, the live mirror of `watch`, Undo
+//! through `serve`) the **very next** chat must carry the new token; a revoked old token must
+//! not cost a single failed chat; a gateway authtray cannot reach is reported, not hidden.
+
+use std::io::BufRead;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use authtray_e2e::live::{FakeAnthropic, LiveGateway};
+use authtray_e2e::serve::{request, Serve};
+use authtray_e2e::{oracle_bin, setup_token, Gateway, Sandbox, CLAWDBOT, OPENCLAW_JSON, OPENCLAW_SQLITE};
+use serde_json::Value;
+
+/// Runs one chat and returns the token its first upstream request carried; fails on an error.
+fn chat_token(g: &LiveGateway, fake: &FakeAnthropic, s: &Sandbox, what: &str) -> String {
+    let before = fake.seen().len();
+    let a = g.chat();
+    assert_eq!(a.status, 200, "{what}: the chat failed: {a:?}\n{}", g.log(s));
+    let seen = fake.seen();
+    assert!(seen.len() > before, "{what}: the chat made no upstream request: {a:?}");
+    seen[before].clone()
+}
+
+fn short(t: &str) -> &str {
+    &t[t.len() - 6..]
+}
+
+/// authtray with `--json`; the document, after checking the exit code and the reload state.
+fn write(s: &Sandbox, args: &[&str], stdin: Option<&str>, want_reload: &str) -> Value {
+    let started = Instant::now();
+    let mut all = vec!["--generation", s.gw.generation];
+    all.extend_from_slice(args);
+    let out = s.authtray(&all, stdin);
+    assert_eq!(out.code, 0, "authtray {args:?}: {}", out.stderr);
+    let v = out.json();
+    let reload = &v["reload"];
+    assert_eq!(reload["state"], want_reload, "authtray {args:?}: {v}\n{}", out.stderr);
+    eprintln!("  authtray {} took {:.1} s; reload: {}", args[0], started.elapsed().as_secs_f32(), reload);
+    v
+}
+
+fn suite(gw: Gateway) {
+    let Some(bin) = oracle_bin(&gw) else { return };
+    let s = Sandbox::new(gw, bin);
+    let fake = FakeAnthropic::start();
+    let reload = if gw.generation == "clawdbot" { "not-needed" } else { "done" };
+    let mirror = gw.mirror_id;
+    let (a, b, c, d) = (setup_token('A'), setup_token('B'), setup_token('C'), setup_token('D'));
+
+    // Token A before the gateway starts; then the gateway and a first chat.
+    let not_running = if gw.generation == "clawdbot" { "not-needed" } else { "no-gateway-running" };
+    write(&s, &["paste-token", "--json", "--provider", "anthropic"], Some(&a), not_running);
+    // clawdbot mirrors Claude Code's login (with its refresh token) as oauth.
+    let mirror_mode = if gw.generation == "clawdbot" { "oauth" } else { "token" };
+    let g = LiveGateway::start(&s, &fake, &[("anthropic:manual", "token"), ("anthropic:backup", "token"), (mirror, mirror_mode)]);
+    eprintln!("{}: gateway listening after {:.1} s", gw.generation, g.started_in.as_secs_f32());
+    assert_eq!(short(&chat_token(&g, &fake, &s, "first chat")), short(&a));
+
+    // paste-token B: the very next chat carries B.
+    write(&s, &["paste-token", "--json", "--provider", "anthropic"], Some(&b), reload);
+    assert_eq!(short(&chat_token(&g, &fake, &s, "after paste-token")), short(&b), "the chat after paste-token used an old token");
+
+    // B is revoked upstream; the user pastes C: not one chat fails, the next carries C.
+    fake.revoke(&b);
+    write(&s, &["paste-token", "--json", "--provider", "anthropic"], Some(&c), reload);
+    assert_eq!(short(&chat_token(&g, &fake, &s, "after replacing a revoked token")), short(&c));
+
+    // order set: a second profile first, the very next chat uses it.
+    write(&s, &["paste-token", "--json", "--provider", "anthropic", "--profile-id", "anthropic:backup"], Some(&d), reload);
+    write(&s, &["order", "set", "--json", "--provider", "anthropic", "anthropic:manual", "anthropic:backup"], None, reload);
+    assert_eq!(short(&chat_token(&g, &fake, &s, "manual first")), short(&c));
+    write(&s, &["order", "set", "--json", "--provider", "anthropic", "anthropic:backup", "anthropic:manual"], None, reload);
+    assert_eq!(short(&chat_token(&g, &fake, &s, "after order set")), short(&d), "the chat after order set used the old order");
+
+    // sync: Claude Code's login E mirrored and put first.
+    let e = setup_token('E');
+    s.write_claude_login(&e, Some("sk-ant-ort01-REFRESH"), authtray_e2e::now_ms() + 8 * 3_600_000);
+    write(&s, &["sync", "--json"], None, reload);
+    write(&s, &["order", "set", "--json", "--provider", "anthropic", mirror, "anthropic:backup", "anthropic:manual"], None, reload);
+    assert_eq!(short(&chat_token(&g, &fake, &s, "after sync")), short(&e));
+
+    // The live mirror: `authtray watch` sees Claude Code replace its file by rename, mirrors
+    // it, and the very next chat carries the new login.
+    let f = setup_token('F');
+    let mut watch = s.authtray_command(&["--generation", gw.generation, "watch", "--json"]);
+    if gw.writes_through_cli {
+        watch.env("AUTHTRAY_GATEWAY_CLI", s.bin.join(gw.oracle));
+    }
+    let mut watch = watch.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("watch starts");
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    let out = watch.stdout.take().expect("stdout");
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                let _ = tx.send(v);
+            }
+        }
+    });
+    let first = rx.recv_timeout(Duration::from_secs(120)).expect("watch reports its start");
+    assert_eq!(first["cause"], "start", "{first}");
+    let renamed_at = Instant::now();
+    let creds = s.home().join(".claude/.credentials.json");
+    let tmp = s.home().join(".claude/.credentials.json.tmp");
+    let doc = serde_json::json!({"claudeAiOauth": {"accessToken": f, "refreshToken": "sk-ant-ort01-REFRESH2", "expiresAt": authtray_e2e::now_ms() + 8 * 3_600_000, "scopes": ["user:inference"]}});
+    std::fs::write(&tmp, doc.to_string()).expect("write");
+    std::fs::rename(&tmp, &creds).expect("rename");
+    let mirrored = loop {
+        let v = rx.recv_timeout(Duration::from_secs(120)).expect("watch reports the change");
+        if v["cause"] == "login-changed" || v["cause"] == "loginChanged" {
+            break v;
+        }
+    };
+    let sync = &mirrored["snapshot"]["lastSync"];
+    assert_eq!(sync["reload"]["state"], reload, "{mirrored}");
+    let latency = renamed_at.elapsed();
+    assert_eq!(short(&chat_token(&g, &fake, &s, "after the live mirror")), short(&f), "the chat after the live mirror used an old token");
+    eprintln!("{}: Claude Code rename → mirrored and reloaded in {:.2} s", gw.generation, latency.as_secs_f32());
+    // SAFETY: SIGINT to the watch we started.
+    unsafe {
+        libc::kill(watch.id() as i32, libc::SIGINT);
+    }
+    let _ = watch.wait();
+
+    // Undo through `serve` puts the previous token back, and the next chat carries it.
+    let serve = Serve::start(&s, &["--generation", gw.generation]);
+    let host = serve.host.clone();
+    let login = request(&host, "GET", &serve.login_path(), &[("Host", &host)], b"");
+    let cookie = login.cookie().expect("a session");
+    let json = ("Content-Type", "application/json");
+    let g2 = setup_token('G');
+    let body = serde_json::json!({"token": g2, "profileId": mirror}).to_string();
+    let pasted = request(&host, "POST", "/api/paste", &[("Host", &host), ("Cookie", &cookie), json], body.as_bytes());
+    assert_eq!(pasted.status, 200, "{pasted:?}");
+    let pasted: Value = serde_json::from_str(&pasted.body).expect("json");
+    assert_eq!(pasted["reload"]["state"], reload, "{pasted}");
+    assert_eq!(short(&chat_token(&g, &fake, &s, "after a paste in the UI")), short(&g2));
+    let undo = serde_json::json!({"id": pasted["undoId"]}).to_string();
+    let undone = request(&host, "POST", "/api/undo", &[("Host", &host), ("Cookie", &cookie), json], undo.as_bytes());
+    assert_eq!(undone.status, 200, "{undone:?}");
+    assert_eq!(serde_json::from_str::<Value>(&undone.body).expect("json")["reload"]["state"], reload, "{}", undone.body);
+    assert_eq!(short(&chat_token(&g, &fake, &s, "after Undo")), short(&f), "the chat after Undo used the undone token");
+    drop(serve);
+
+    // A gateway authtray cannot authenticate to: the store is right, the reload failed, and
+    // stderr says what to do. (clawdbot needs no reload.)
+    if gw.generation != "clawdbot" {
+        let mut cmd = s.authtray_command(&[
+            "--generation",
+            gw.generation,
+            "paste-token",
+            "--json",
+            "--provider",
+            "anthropic",
+            "--profile-id",
+            "anthropic:backup",
+        ]);
+        cmd.env("OPENCLAW_GATEWAY_TOKEN", "not-the-gateway-token");
+        if gw.writes_through_cli {
+            cmd.env("AUTHTRAY_GATEWAY_CLI", s.bin.join(gw.oracle));
+        }
+        let h = setup_token('H');
+        let out = authtray_e2e::run(cmd, Some(&h), Duration::from_secs(120));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let v = out.json();
+        assert_eq!(v["reload"]["state"], "failed", "{v}");
+        assert!(
+            out.stderr.contains("warning: saved, but the running gateway was not told") && out.stderr.contains("OPENCLAW_GATEWAY_TOKEN"),
+            "{}",
+            out.stderr
+        );
+        let status = s.authtray(&["--generation", gw.generation, "status", "--json"], None).json();
+        assert_eq!(
+            authtray_e2e::authtray_profile(&status, "anthropic:backup")["token"],
+            serde_json::json!(format!("sk-ant-oat01-…{}", &h[h.len() - 4..]))
+        );
+        // status and doctor see the gateway but cannot reach it.
+        let mut cmd = s.authtray_command(&["--generation", gw.generation, "status", "--json"]);
+        cmd.env("OPENCLAW_GATEWAY_TOKEN", "not-the-gateway-token");
+        let st = authtray_e2e::run(cmd, None, Duration::from_secs(60)).json();
+        assert_eq!(
+            (st["gatewayProcess"]["running"].as_bool(), st["gatewayProcess"]["reachable"].as_bool()),
+            (Some(true), Some(false)),
+            "{st}"
+        );
+        let ok = s.authtray(&["--generation", gw.generation, "status", "--json"], None).json();
+        assert_eq!(ok["gatewayProcess"]["reachable"], true, "{ok}");
+    }
+    drop(g);
+}
+
+#[test]
+fn clawdbot_answers_with_every_credential_authtray_writes() {
+    suite(CLAWDBOT);
+}
+
+#[test]
+fn openclaw_json_answers_with_every_credential_authtray_writes() {
+    suite(OPENCLAW_JSON);
+}
+
+#[test]
+fn openclaw_sqlite_answers_with_every_credential_authtray_writes() {
+    suite(OPENCLAW_SQLITE);
+}
+
+#[test]
+fn without_a_running_gateway_writes_say_so_and_cost_nothing() {
+    let s = Sandbox::offline(OPENCLAW_JSON);
+    let mut config = s.config();
+    config["gateway"] = serde_json::json!({"port": authtray_e2e::live::free_port()});
+    s.write_config(&config);
+    let started = Instant::now();
+    let out = s.authtray(&["--generation", "openclaw-json", "paste-token", "--json", "--provider", "anthropic"], Some(&setup_token('N')));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["reload"]["state"], "no-gateway-running");
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+    eprintln!("paste-token without a gateway: {:.2} s", started.elapsed().as_secs_f32());
+}
