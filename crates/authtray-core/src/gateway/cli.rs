@@ -167,12 +167,27 @@ impl GatewayCli {
             p(&Progress::Finished { command: command.clone(), elapsed: out.elapsed });
         }
         if out.code == Some(0) {
+            surface_warnings(&command, &String::from_utf8_lossy(&out.stderr), secrets);
             return Ok(out.elapsed);
         }
         let stderr = String::from_utf8_lossy(&out.stderr);
         let stdout = String::from_utf8_lossy(&out.stdout);
         let message = error_lines(&stderr).or_else(|| error_lines(&stdout)).unwrap_or_else(|| "no error message".into());
         Err(Error::GatewayCliFailed { command, code: out.code.unwrap_or(-1), message: redact_text(&message, secrets) })
+    }
+}
+
+/// Passes the CLI's own warnings on (stderr through the log), redacted. Its warning that it
+/// could not refresh the running gateway is only noted: authtray asks the gateway itself right
+/// after, and reports that outcome in `reload`.
+fn surface_warnings(command: &str, stderr: &str, secrets: &[&str]) {
+    for w in stderr.lines().map(str::trim).filter(|l| l.to_ascii_lowercase().starts_with("warning")) {
+        let w = redact_text(w, secrets);
+        if w.contains("could not refresh") || w.contains("could not be identified or refreshed") {
+            tracing::debug!("{command}: {w}");
+        } else {
+            tracing::warn!("{command}: {w}");
+        }
     }
 }
 
