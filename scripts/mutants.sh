@@ -4,7 +4,7 @@
 # tests (`--lib`) against each; a mutant the tests do not catch is a rule no test pins down.
 # About 20 minutes on 2 cores; CI does not run it. Figures go into docs/reliability.md.
 #
-#   scripts/mutants.sh [extra cargo-mutants args]     e.g. -f src/token.rs for one file
+#   scripts/mutants.sh [extra cargo-mutants args]     e.g. --iterate -j 2 (skip what a previous run caught)
 #
 # Results: mutants.out/ (caught.txt, missed.txt, timeout.txt, unviable.txt); a summary per file
 # is printed at the end.
@@ -19,9 +19,7 @@ if [ "$(cargo mutants --version 2>/dev/null)" != "cargo-mutants $version" ]; the
 fi
 files=(token duration mirror health glance alerts)
 args=()
-if [ $# -eq 0 ]; then
-  for f in "${files[@]}"; do args+=(-f "crates/authtray-core/src/$f.rs"); done
-fi
+for f in "${files[@]}"; do args+=(-f "crates/authtray-core/src/$f.rs"); done
 status=0
 cargo mutants --package authtray-core --timeout 120 "${args[@]}" "$@" -- --lib || status=$?
 # cargo-mutants exits 2 when mutants were missed, 3 on timeouts: report, then pass that on.
@@ -29,8 +27,9 @@ python3 - <<'PY'
 import collections, re, pathlib
 out = pathlib.Path("mutants.out")
 rows = collections.defaultdict(lambda: collections.Counter())
-for outcome in ("caught", "missed", "timeout", "unviable"):
-    p = out / f"{outcome}.txt"
+# With --iterate, what earlier runs caught is in previously_caught.txt.
+for name, outcome in (("caught", "caught"), ("previously_caught", "caught"), ("missed", "missed"), ("timeout", "timeout"), ("unviable", "unviable")):
+    p = out / f"{name}.txt"
     if not p.exists():
         continue
     for line in p.read_text().splitlines():

@@ -443,4 +443,131 @@ mod tests {
         }
         assert_eq!(fired, 1);
     }
+
+    fn sync_of(
+        profile_id: &str,
+        claude_code: ClaudeReport,
+        reload: Option<crate::gateway::running::Reload>,
+    ) -> crate::ops::sync::SyncReport {
+        crate::ops::sync::SyncReport {
+            generation: "openclaw-json",
+            claude_code,
+            dry_run: false,
+            reload,
+            agents: vec![crate::ops::sync::AgentSync {
+                agent: "main".into(),
+                profile_id: profile_id.into(),
+                action: crate::mirror::Action::Update,
+                reason: String::new(),
+                expires_at: None,
+                config_updated: false,
+                order_updated: false,
+                error: None,
+            }],
+        }
+    }
+
+    fn kinds(status: &StatusReport, sync: Option<&crate::ops::sync::SyncReport>, now: Millis) -> Vec<AlertKind> {
+        let settings = Settings::default();
+        evaluate(&Inputs { status, sync, sync_error: None, settings: &settings, now }, &AlertState::default())
+            .due
+            .iter()
+            .map(|a| a.kind)
+            .collect()
+    }
+
+    #[test]
+    fn applying_an_outcome_says_whether_the_memory_changed() {
+        let mut st = AlertState::default();
+        let holds = Outcome { due: vec![], active: vec!["a".into()], settle: vec!["a".into()] };
+        assert!(st.apply(&holds, 1), "a new key");
+        assert!(!st.apply(&holds, 2), "the same key again");
+        assert_eq!(st.fired.get("a"), Some(&1), "remembered from when it first fired");
+        let ended = Outcome::default();
+        assert!(st.apply(&ended, 3), "forgetting an ended episode is a change");
+        assert!(st.fired.is_empty());
+        assert!(!st.apply(&ended, 4));
+    }
+
+    #[test]
+    fn a_late_paste_settles_the_lesser_leads_it_skipped() {
+        let exp = T0 + 20 * 60_000;
+        let status = report(vec![("anthropic:manual", "token", Some(exp))], cc(SourceStatus::Ok, Some(T0 + D)));
+        let settings = Settings::default();
+        let mut state = AlertState::default();
+        let o = evaluate(&Inputs { status: &status, sync: None, sync_error: None, settings: &settings, now: T0 }, &state);
+        state.apply(&o, T0);
+        let keys: std::collections::BTreeSet<&String> = state.fired.keys().collect();
+        let key = |l: Millis| format!("expiry:main:anthropic:manual:{exp}:{l}");
+        let want = [key(H), key(D), key(7 * D)];
+        assert_eq!(keys, want.iter().collect(), "the 1 h alert fired; 7 d and 1 d are settled with it");
+    }
+
+    #[test]
+    fn claude_codes_login_at_its_edges() {
+        let lead = Settings::default().source_lead_ms;
+        let at = |status: SourceStatus, exp: Millis| kinds(&report(vec![], cc(status, Some(exp))), None, T0);
+        assert_eq!(at(SourceStatus::Expiring, T0), Vec::<AlertKind>::new(), "at its expiry it is not 'expiring'");
+        assert_eq!(at(SourceStatus::Expiring, T0 + 1), vec![AlertKind::SourceExpiring]);
+        assert_eq!(at(SourceStatus::Ok, T0 + lead), vec![AlertKind::SourceExpiring]);
+        assert_eq!(at(SourceStatus::Ok, T0 + lead + 1), Vec::<AlertKind>::new());
+        assert_eq!(at(SourceStatus::Expired, T0), vec![AlertKind::SourceExpired]);
+        for s in [SourceStatus::Malformed, SourceStatus::Unreadable, SourceStatus::Overridden] {
+            let mut c = cc(s, None);
+            c.problem = Some("the Keychain refused".into());
+            let settings = Settings::default();
+            let o = evaluate(
+                &Inputs { status: &report(vec![], c), sync: None, sync_error: None, settings: &settings, now: T0 },
+                &AlertState::default(),
+            );
+            assert_eq!(o.due.len(), 1, "{s:?}");
+            assert_eq!(
+                (o.due[0].kind, o.due[0].key.as_str(), o.due[0].body.as_str()),
+                (AlertKind::SourceProblem, &*format!("source-problem:{}", s.as_str()), "the Keychain refused")
+            );
+        }
+        assert!(kinds(&report(vec![], cc(SourceStatus::Missing, None)), None, T0).is_empty());
+    }
+
+    #[test]
+    fn a_store_behind_the_source_only_after_the_grace_and_beyond_the_slack() {
+        let grace = Settings::default().stale_grace_ms;
+        let src_exp = T0 + 8 * H;
+        // (stored expiry, login modified, source expiry, now) → stale alert?
+        let slack = crate::mirror::EXPIRY_SLACK_MS;
+        let cases = [
+            (src_exp - slack - 1, T0 - grace, src_exp, T0, true),
+            (src_exp - slack, T0 - grace, src_exp, T0, false),
+            (src_exp - slack - 1, T0 - grace + 1, src_exp, T0, false),
+            (T0 - 2 * H, T0 - grace, T0, T0, false),
+        ];
+        for (stored, modified, src, now, want) in cases {
+            let mut c = cc(SourceStatus::Ok, Some(src));
+            c.modified_at = Some(modified);
+            let status = report(vec![("anthropic:claude-code", "token", Some(stored))], c.clone());
+            let sync = sync_of("anthropic:claude-code", c, None);
+            let stale = kinds(&status, Some(&sync), now).contains(&AlertKind::MirrorStale);
+            assert_eq!(stale, want, "stored {} s before the source, modified {} s ago", (src - stored) / 1000, (now - modified) / 1000);
+        }
+    }
+
+    #[test]
+    fn a_failed_reload_is_told_once_per_episode() {
+        use crate::gateway::running::{Reload, ReloadState};
+        let c = cc(SourceStatus::Ok, Some(T0 + 8 * H));
+        let status = report(vec![("anthropic:claude-code", "token", Some(T0 + 8 * H))], c.clone());
+        let failed = Reload { state: ReloadState::Failed, method: Some("ws://127.0.0.1:18789".into()), detail: Some("refused".into()) };
+        let done = Reload { state: ReloadState::Done, method: Some("secrets.reload over ws://127.0.0.1:18789".into()), detail: None };
+        let settings = Settings::default();
+        let mut state = AlertState::default();
+        let mut shown = Vec::new();
+        for (i, r) in [&failed, &failed, &done, &failed].into_iter().enumerate() {
+            let sync = sync_of("anthropic:claude-code", c.clone(), Some(r.clone()));
+            let now = T0 + i as Millis;
+            let o = evaluate(&Inputs { status: &status, sync: Some(&sync), sync_error: None, settings: &settings, now }, &state);
+            shown.extend(o.due.iter().filter(|a| a.kind == AlertKind::ReloadFailed).map(|a| a.body.clone()));
+            state.apply(&o, now);
+        }
+        assert_eq!(shown, vec!["refused".to_string(), "refused".into()], "once, and again after it had worked in between");
+    }
 }

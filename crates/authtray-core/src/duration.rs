@@ -174,6 +174,10 @@ mod tests {
             assert!(!e.contains(hidden) || hidden.len() <= 8, "{input:?} was repeated: {e}");
         }
         assert!(parse(&token).unwrap_err().to_string().contains("a 93-character value"));
+        // An unknown unit is named only when short: a long one may be part of a secret.
+        assert!(parse("1h 2xyzzy").unwrap_err().to_string().contains("unknown unit \"xyzzy\""));
+        let e = parse("1h 2abcdefghijklm").unwrap_err().to_string();
+        assert!(e.contains("unknown unit;") && !e.contains("abcdefghijklm"), "{e}");
     }
 
     #[test]

@@ -234,4 +234,103 @@ mod tests {
         assert_eq!((g.overall, g.headline.as_str()), (Overall::Broken, "anthropic:manual expired 1 min ago"));
         assert_eq!(g.source, "Claude Code (file): expires in 5 h");
     }
+
+    #[test]
+    fn each_line_at_its_lead_times() {
+        let s = Settings::default();
+        let long = *s.expiry_leads_ms.iter().max().unwrap();
+        let src = s.source_lead_ms;
+        let far = T0 + 10 * 24 * 60 * MIN;
+        let one = |id: &str, st: Status, exp: Option<Millis>| glance(&status(vec![(id, st, exp)], far), None, &s, T0);
+        // (profile, status, expiry, state): long-lived tokens use the longest lead, the mirror
+        // Claude Code's short one; unusable or expired ones are broken; static ones healthy.
+        let cases = [
+            ("anthropic:manual", Status::Ok, Some(T0 + long), Overall::Attention),
+            ("anthropic:manual", Status::Ok, Some(T0 + long + 1), Overall::Healthy),
+            ("anthropic:claude-code", Status::Expiring, Some(T0 + src), Overall::Attention),
+            ("anthropic:claude-code", Status::Expiring, Some(T0 + src + 1), Overall::Healthy),
+            ("anthropic:manual", Status::Expired, Some(T0), Overall::Broken),
+            ("anthropic:manual", Status::Missing, None, Overall::Broken),
+            ("anthropic:manual", Status::Static, None, Overall::Healthy),
+        ];
+        for (id, st, exp, want) in cases {
+            let g = one(id, st, exp);
+            assert_eq!((g.overall, g.lines[0].state), (want, want), "{id} {st:?} {exp:?}");
+        }
+        assert_eq!(one("anthropic:manual", Status::Missing, None).lines[0].text, "anthropic:manual — missing");
+        assert_eq!(one("anthropic:k", Status::Static, None).lines[0].text, "anthropic:k — does not expire");
+        // A profile the gateway does not use never raises the state.
+        let mut st = status(vec![("anthropic:old", Status::Expired, Some(T0 - MIN))], far);
+        st.agents[0].profiles[0].used = false;
+        let g = glance(&st, None, &s, T0);
+        assert_eq!((g.overall, g.headline.as_str()), (Overall::Healthy, "All credentials healthy"));
+        assert_eq!(g.lines[0].text, "anthropic:old — expired 1 min ago (not used by the gateway)");
+        // No profiles at all is said so, not called healthy.
+        assert_eq!(glance(&status(vec![], far), None, &s, T0).headline, "No credentials yet");
+    }
+
+    #[test]
+    fn the_most_urgent_problem_is_the_headline_and_agents_are_named() {
+        let s = Settings::default();
+        let far = T0 + 10 * 24 * 60 * MIN;
+        let mut st = status(vec![("anthropic:a", Status::Ok, Some(T0 + 50 * MIN)), ("anthropic:b", Status::Ok, Some(T0 + 40 * MIN))], far);
+        let g = glance(&st, None, &s, T0);
+        assert_eq!(g.headline, "anthropic:b expires in 40 min", "the sooner of two");
+        let mut work = st.agents[0].clone();
+        work.id = "work".into();
+        work.default = false;
+        work.error = Some("cannot parse".into());
+        st.agents.push(work);
+        let g = glance(&st, None, &s, T0);
+        assert_eq!((g.overall, g.headline.as_str()), (Overall::Broken, "agent work: store cannot be read"));
+        assert_eq!(
+            g.lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>()[..2],
+            ["main: anthropic:a — expires in 50 min", "main: anthropic:b — expires in 40 min"]
+        );
+        assert!(g.lines.iter().any(|l| l.text == "work: store unreadable"));
+    }
+
+    #[test]
+    fn claude_codes_login_and_the_gateway_process() {
+        let s = Settings::default();
+        let far = T0 + 10 * 24 * 60 * MIN;
+        let with = |f: &dyn Fn(&mut StatusReport)| {
+            let mut st = status(vec![("anthropic:manual", Status::Ok, Some(far))], far);
+            f(&mut st);
+            glance(&st, None, &s, T0)
+        };
+        let g = with(&|st| st.claude_code.expires_at = Some(T0 + s.source_lead_ms));
+        assert_eq!((g.overall, g.source.as_str()), (Overall::Attention, "Claude Code (file): expires in 30 min"));
+        assert_eq!(g.headline, "Claude Code (file): expires in 30 min");
+        assert!(g.lines.iter().all(|l| !l.text.starts_with("Claude Code")), "the source has its own line");
+        assert_eq!(with(&|st| st.claude_code.expires_at = Some(T0 + s.source_lead_ms + 1)).overall, Overall::Healthy);
+        for (status, want) in [
+            (SourceStatus::Malformed, "Claude Code: malformed"),
+            (SourceStatus::Unreadable, "Claude Code: unreadable"),
+            (SourceStatus::Overridden, "Claude Code: overridden"),
+        ] {
+            let g = with(&|st| {
+                st.claude_code.status = status;
+                st.claude_code.expires_at = None;
+            });
+            assert_eq!((g.overall, g.source.as_str()), (Overall::Attention, want));
+        }
+        let g = with(&|st| {
+            st.claude_code.status = SourceStatus::Expired;
+            st.claude_code.source = SourceKind::Keychain;
+            st.claude_code.expires_at = Some(T0 - 2 * MIN);
+        });
+        assert_eq!((g.overall, g.source.as_str()), (Overall::Attention, "Claude Code (Keychain): expired 2 min ago"));
+        let g = with(&|st| st.claude_code.status = SourceStatus::Missing);
+        assert_eq!((g.overall, g.source.as_str()), (Overall::Healthy, "Claude Code: not logged in"));
+        // A gateway that runs but cannot be told to reload.
+        let g = with(&|st| {
+            st.gateway_process = crate::gateway::running::GatewayProcess { running: true, port: 1, reachable: false, problem: None }
+        });
+        assert_eq!((g.overall, g.headline.as_str()), (Overall::Attention, "the running gateway may use an old credential"));
+        let g = with(&|st| {
+            st.gateway_process = crate::gateway::running::GatewayProcess { running: true, port: 1, reachable: true, problem: None }
+        });
+        assert_eq!(g.overall, Overall::Healthy);
+    }
 }
