@@ -382,8 +382,9 @@ mod tests {
                 assert_eq!((h.status, h.expires_at, h.reason), (want, Some(exp), None), "{g:?} {}", exp - NOW);
             }
         }
-        // OAuth is expiring within the refresh margin even with a shorter warning window.
-        let margin = OAUTH_REFRESH_MARGIN_MS;
+        // OAuth is expiring within the gateway's 5 min refresh margin even with a shorter
+        // warning window.
+        let margin = 5 * 60 * 1000;
         for (left, want) in [(margin, Status::Expiring), (margin + 1, Status::Ok)] {
             let h = assess(Generation::OpenclawJson, &one(oauth((NOW + left).into())), NOW, 1000);
             assert_eq!(h.status, want, "oauth with {left} ms left");
@@ -439,6 +440,9 @@ mod tests {
             (Generation::Clawdbot, "oauth", &t, true),
             (Generation::Clawdbot, "token", &o, false),
             (Generation::Clawdbot, "api_key", &k, true),
+            (Generation::Clawdbot, "api_key", &t, false),
+            (Generation::Clawdbot, "oauth", &k, false),
+            (Generation::OpenclawJson, "oauth", &k, false),
             (Generation::OpenclawSqlite, "token", &o, true),
         ];
         for (g, mode, p, want) in cases {
@@ -502,6 +506,12 @@ mod tests {
             "a cooldown that ended"
         );
         assert_eq!(
+            pick(&d(serde_json::json!({"anthropic:a": {"disabledUntil": NOW}}))),
+            Some("anthropic:a".into()),
+            "a disable that ended"
+        );
+        assert_eq!(pick(&d(serde_json::json!({"anthropic:a": {"disabledUntil": NOW + 1}}))), Some("anthropic:b".into()));
+        assert_eq!(
             pick(&d(serde_json::json!({"anthropic:a": {"disabledUntil": NOW + 1}, "anthropic:b": {"disabledUntil": NOW + 1}}))),
             Some("anthropic:k".into())
         );
@@ -549,6 +559,9 @@ mod tests {
         let ordered =
             store(&[("anthropic:a", fine), ("anthropic:b", expired)], serde_json::json!({"order": {"anthropic": ["anthropic:b"]}}));
         assert_eq!(code(Generation::OpenclawJson, &ordered), 1);
+        // An order naming only a profile that does not exist leaves nothing to use.
+        let ghost = store(&[("anthropic:a", tok(Some(NOW + 48 * H)))], serde_json::json!({"order": {"anthropic": ["anthropic:ghost"]}}));
+        assert_eq!(code(Generation::OpenclawJson, &ghost), 1);
         // An environment key covers a provider with no profiles.
         let empty = store(&[], serde_json::json!({}));
         for g in [Generation::Clawdbot, Generation::OpenclawJson, Generation::OpenclawSqlite] {

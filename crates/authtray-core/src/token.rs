@@ -505,6 +505,9 @@ mod tests {
         // Several runs, and secrets given by value even without a prefix; short ones are left.
         let out = redact_text("a sk-abcdefghijkl b sk-zzzzzzzzzzzzz c hunter2 d abc", &["hunter2", "abc"]);
         assert_eq!(out, "a sk-… b sk-… c … d abc");
+        // A run that ends the text.
+        assert_eq!(redact_text("key: sk-abcdefghijklmnop", &[]), "key: sk-…");
+        assert_eq!(redact_text("sk-", &[]), "sk-");
     }
 
     #[test]
