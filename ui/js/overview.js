@@ -52,7 +52,13 @@ function syncCard(last) {
 function agentCard(a, s) {
   const title = `Agent ${a.id}${a.default ? ' (default)' : ''}`;
   const id = `h-agent-${a.id.replace(/[^a-z0-9_-]/gi, '_')}`;
-  const parts = [el('h2', { id }, title), el('p', { class: 'meta' }, `Store: ${a.store} · gateway: ${s.generation}${s.gatewayVersion ? ' ' + s.gatewayVersion : ''}`)];
+  const gp = s.gatewayProcess || {};
+  const running = !gp.running ? ' · not running' : gp.reachable ? ' · running' : '';
+  const parts = [el('h2', { id }, title), el('p', { class: 'meta' }, `Store: ${a.store} · gateway: ${s.generation}${s.gatewayVersion ? ' ' + s.gatewayVersion : ''}${running}`)];
+  // A gateway that runs but cannot be told to reload serves what it had before each change.
+  if (gp.running && !gp.reachable) {
+    parts.push(el('p', { class: 'warning' }, 'The gateway is running, but authtray cannot ask it to reload, so it may still use an old credential. Restart the gateway after a change, or give authtray its token. ', gp.problem || ''));
+  }
   if (a.error) {
     parts.push(el('p', {}, badge('unreadable', 'cannot read'), ' ', a.error));
   } else if (!a.profiles.length) {
