@@ -41,7 +41,12 @@ pub fn info<R: Runtime>(app: AppHandle<R>) -> Info {
 pub async fn status(state: State<'_, AppState>) -> Answer<authtray_core::ops::status::StatusReport> {
     tracing::debug!("status requested by the window");
     let state = state.inner().clone();
-    blocking(move || Ok(authtray_core::ops::status::status(&state.context()?, authtray_core::health::DEFAULT_WARN_MS))).await
+    blocking(move || {
+        let settings = Settings::load(&state.settings_path()).map_err(ApiError::from)?;
+        let last = last_of(&state);
+        Ok(api::status(&state.context()?, &settings, last.as_ref(), authtray_core::health::DEFAULT_WARN_MS))
+    })
+    .await
 }
 
 #[tauri::command]
@@ -135,7 +140,7 @@ pub async fn glance(state: State<'_, AppState>) -> Answer<authtray_core::glance:
     let state = state.inner().clone();
     blocking(move || {
         let settings = Settings::load(&state.settings_path()).map_err(ApiError::from)?;
-        let last = state.with_live(|l| l.snapshot()).flatten().and_then(|s| s.last_sync.clone());
+        let last = last_of(&state);
         Ok(api::glance(&state.context()?, &settings, last.as_ref()))
     })
     .await
@@ -143,6 +148,11 @@ pub async fn glance(state: State<'_, AppState>) -> Answer<authtray_core::glance:
 
 #[tauri::command]
 pub fn last_sync(state: State<'_, AppState>) -> Option<api::LastSync> {
+    last_of(&state)
+}
+
+/// The live service's last mirror run, as the window shows it.
+fn last_of(state: &AppState) -> Option<api::LastSync> {
     let snap = state.with_live(|l| l.snapshot()).flatten()?;
     let at = snap.last_sync_at?;
     // A run that found no login to mirror is not a sync to report.

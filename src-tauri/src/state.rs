@@ -37,7 +37,9 @@ impl AppState {
 
     /// Loads the engine context now.
     pub fn context(&self) -> Result<Context, ApiError> {
-        Context::load(self.0.env.clone(), &self.0.options).map_err(ApiError::from)
+        // Settings that cannot be read are reported by the settings screen; discovery goes on.
+        let settings = Settings::load(&self.settings_path()).unwrap_or_default();
+        Context::load(self.0.env.clone(), &self.0.options.clone().with_settings(&settings)).map_err(ApiError::from)
     }
 
     /// The settings file.

@@ -31,7 +31,9 @@ impl Fixture {
         let state = home.path().join(".openclaw");
         let agent = state.join("agents/main/agent");
         std::fs::create_dir_all(&agent).expect("agent dir");
-        std::fs::write(state.join("openclaw.json"), "{}").expect("config");
+        // openclaw's default model is OpenAI's: an Anthropic-only install names its model.
+        let config = json!({"agents": {"defaults": {"model": {"primary": "anthropic/claude-opus-4-5"}}}});
+        std::fs::write(state.join("openclaw.json"), config.to_string()).expect("config");
         let store = json!({"version": 1, "profiles": {
             "anthropic:old": {"type": "token", "provider": "anthropic", "token": OLD},
             "anthropic:backup": {"type": "token", "provider": "anthropic", "token": token('B')},
@@ -88,6 +90,9 @@ fn info_status_and_check_token() {
     assert!(!status.to_string().contains(OLD), "status carried a full token");
     let glance = f.call("glance", json!({})).unwrap();
     assert_eq!((glance["overall"].as_str(), glance["headline"].as_str()), (Some("healthy"), Some("All credentials healthy")));
+    // The window's status carries the same verdict.
+    assert_eq!(status["verdict"]["headline"], glance["headline"]);
+    assert_eq!(status["verdict"]["rows"][0]["note"], "In use · does not expire");
     let ok = f.call("check_token", json!({"token": token('C')})).unwrap();
     assert_eq!((ok["valid"].as_bool(), ok["suggestedExpiry"].as_str()), (Some(true), Some("365d")));
     let bad = f.call("check_token", json!({"token": "sk-ant-oat01-x"})).unwrap();

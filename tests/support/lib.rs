@@ -336,10 +336,14 @@ impl Sandbox {
         run(cmd, stdin, Duration::from_secs(60))
     }
 
-    /// `authtray status --json --check`: (document, exit code).
+    /// `authtray status --json --check`: (document, the gateway-compatible code
+    /// `gatewayCheck`). The exit code is the verdict's `check`, asserted here.
     pub fn authtray_status(&self) -> (Value, i32) {
         let out = self.authtray(&["status", "--json", "--check"], None);
-        (out.json(), out.code)
+        let doc = out.json();
+        assert_eq!(Some(i64::from(out.code)), doc["check"].as_i64(), "the exit code is the verdict's check: {doc}");
+        let gateway_check = doc["gatewayCheck"].as_i64().and_then(|c| i32::try_from(c).ok()).expect("gatewayCheck");
+        (doc, gateway_check)
     }
 }
 

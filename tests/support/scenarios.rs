@@ -47,7 +47,12 @@ pub fn gateway_paste_is_read_by_authtray(gw: Gateway) {
     assert_eq!((st["status"].as_str(), st["expiresAt"].is_null()), (Some("static"), true));
 
     let (theirs, their_code) = s.gateway_status();
-    assert_eq!(out.code, their_code, "--check: ours {} vs the gateway's {their_code}", out.code);
+    assert_eq!(
+        ours["gatewayCheck"].as_i64(),
+        Some(i64::from(their_code)),
+        "gatewayCheck: ours {} vs the gateway's {their_code}",
+        ours["gatewayCheck"]
+    );
     for id in ["anthropic:claude-code", "anthropic:static"] {
         let g = gateway_profile(&theirs, id);
         let a = authtray_profile(&ours, id);
@@ -418,7 +423,14 @@ pub fn check_codes_agree(gw: Gateway) {
         let (theirs, their_code) = s.gateway_status();
         let (ours, our_code) = s.authtray_status();
         if our_code != their_code {
-            mismatches.push(format!("{name}: authtray --check {our_code}, gateway {their_code}"));
+            mismatches.push(format!("{name}: authtray gatewayCheck {our_code}, gateway {their_code}"));
+        }
+        // The verdict's --check answers "does the gateway work": the same, except where
+        // clawdbot's own check counts a profile it skips.
+        let verdict_code = ours["check"].as_i64().unwrap_or(-1);
+        let want = if gw.generation == "clawdbot" && name == "one expired, one healthy" { 0 } else { i64::from(their_code) };
+        if verdict_code != want {
+            mismatches.push(format!("{name}: verdict check {verdict_code}, want {want}: {}", ours["verdict"]["headline"]));
         }
         for id in profiles.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()).unwrap_or_default() {
             let g = gateway_profile_opt(&theirs, &id);

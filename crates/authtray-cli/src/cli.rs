@@ -80,8 +80,9 @@ pub enum Command {
         /// Print one JSON document.
         #[arg(long)]
         json: bool,
-        /// Exit 0 when all is well, 1 when something expired or is missing, 2 when something
-        /// expires soon, as the gateway's `models status --check`.
+        /// Exit with the verdict: 0 the gateway works, 1 it cannot answer model calls, 2 what it
+        /// relies on runs out within the warning window. (The gateway's own `models status
+        /// --check` code is `gatewayCheck` in --json.)
         #[arg(long)]
         check: bool,
         /// The "expiring" window (default 24h).

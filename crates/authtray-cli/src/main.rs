@@ -61,6 +61,11 @@ enum CliError {
 impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            // The engine's words suit a window; a terminal also gets the flag that does it.
+            CliError::Engine(e @ authtray_core::Error::GenerationUnknown { .. }) => {
+                write!(f, "{e} (or pass --generation clawdbot|openclaw-json|openclaw-sqlite)")
+            }
+            CliError::Engine(e @ authtray_core::Error::NoInstall { .. }) => write!(f, "{e} (or pass --state-dir DIR)"),
             CliError::Engine(e) => e.fmt(f),
             CliError::Usage(s) | CliError::Io(s) => f.write_str(s),
         }
@@ -99,7 +104,10 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Serve(args) => return live::serve(args, opts).map(|()| exit::OK).map_err(|e| CliError::Io(e.to_string())),
         other => other,
     };
-    let ctx = Context::load(Env::from_process(), &opts)?;
+    let env = Env::from_process();
+    // The gateway folder and generation chosen in the app apply here too (flags win).
+    let settings = authtray_core::settings::Settings::load(&authtray_core::settings::Settings::path_for(&env)).unwrap_or_default();
+    let ctx = Context::load(env, &opts.with_settings(&settings))?;
     match command {
         Command::Watch { .. } | Command::Serve(_) => Err(CliError::Usage("this command was handled above".into())),
         Command::Status { json, check, warn_within } => {
@@ -107,7 +115,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
                 Some(w) => authtray_core::duration::parse(&w).map_err(|e| CliError::Usage(e.to_string()))?,
                 None => authtray_core::health::DEFAULT_WARN_MS,
             };
-            let report = ops::status::status(&ctx, warn);
+            let report = authtray_core::api::status(&ctx, &settings, None, warn);
             if json {
                 render::json(&report);
             } else {

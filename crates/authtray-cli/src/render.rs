@@ -58,12 +58,45 @@ pub fn status(r: &StatusReport) {
             println!("  order {provider}: {}", ids.join(", "));
         }
     }
+    if let Some(v) = &r.verdict {
+        verdict(v);
+    }
     let meaning = match r.check {
-        0 => "all credentials healthy",
-        1 => "something expired or is missing",
-        _ => "something expires within the warning window",
+        0 => "the gateway works",
+        1 => "the gateway cannot answer model calls",
+        _ => "what the gateway relies on runs out within the warning window",
     };
     println!("\ncheck: {} ({meaning})", r.check);
+}
+
+/// The verdict: its headline, what carries the gateway, and each problem with its fix.
+fn verdict(v: &authtray_core::verdict::Verdict) {
+    use authtray_core::verdict::Overall;
+    let mark = |o: Overall| match o {
+        Overall::Healthy => "ok",
+        Overall::Attention => "attention",
+        Overall::Broken => "broken",
+    };
+    println!("\n{}: {}", mark(v.overall), v.headline);
+    if !v.detail.is_empty() {
+        println!("  {}", v.detail);
+    }
+    let fix = |p: &authtray_core::verdict::Problem, indent: &str| {
+        if let Some(fix) = &p.remedy {
+            match &fix.command {
+                Some(c) => println!("{indent}fix: {} ({c})", fix.text),
+                None => println!("{indent}fix: {}", fix.text),
+            }
+        }
+    };
+    for (i, p) in v.problems.iter().enumerate() {
+        if i == 0 && p.text == v.headline {
+            fix(p, "  ");
+            continue;
+        }
+        println!("  {} {}", if p.severity == Overall::Broken { "✕" } else { "!" }, p.text);
+        fix(p, "    ");
+    }
 }
 
 /// The running gateway's reload, as a line on stdout and, when it failed, a warning on stderr

@@ -127,14 +127,28 @@ fn status_json_has_the_documented_shape() {
     let p = &agent["profiles"];
     assert_eq!(
         p[0],
-        json!({"id":"anthropic:claude-code","provider":"anthropic","type":"token","status":"ok","expiresAt":exp,"token":"sk-ant-oat01-…AAAA","used":true,"reason":null})
+        json!({"id":"anthropic:claude-code","provider":"anthropic","type":"token","status":"ok","expiresAt":exp,"token":"sk-ant-oat01-…AAAA","used":true,"reason":null,"rank":1,"inUse":true})
     );
     assert_eq!((p[1]["status"].as_str(), p[1]["expiresAt"].is_null()), (Some("static"), true));
     assert!(!text(&out).contains("CANARYA") && !text(&out).contains("CANARYKEY") && !text(&out).contains("CANARYL"));
 
+    // The gateway's own check calls the 48 h token expiring within 3 d; the verdict knows the
+    // API key carries the gateway after it, so authtray's --check stays 0.
+    let warn = h.run(&["status", "--json", "--check", "--warn-within", "3d"], None);
+    let v = stdout_json(&warn);
+    assert_eq!((warn.status.code(), v["gatewayCheck"].as_i64()), (Some(0), Some(2)), "{v}");
+    assert_eq!(v["verdict"]["overall"], "healthy");
+    // Without the key, the token alone carries it: expiring within the window is 2.
+    std::fs::write(
+        h.store_path(),
+        json!({"version":1,"profiles":{"anthropic:manual":{"type":"token","provider":"anthropic","token":canary('M'),"expires":exp}}})
+            .to_string(),
+    )
+    .expect("store");
     let warn = h.run(&["status", "--check", "--warn-within", "3d"], None);
-    assert_eq!(warn.status.code(), Some(2));
-    assert!(text(&warn).contains("expiring"));
+    assert_eq!(warn.status.code(), Some(2), "{}", text(&warn));
+    assert!(text(&warn).contains("attention: anthropic:manual expires in 1 d 23 h ("), "{}", text(&warn));
+    assert!(text(&warn).contains("fix: Paste a new anthropic token"), "{}", text(&warn));
 }
 
 #[test]

@@ -302,6 +302,8 @@ mod tests {
             config_path: "/s/c".into(),
             claude_code: cc,
             check: 0,
+            gateway_check: 0,
+            verdict: None,
             warn_within_ms: D,
             now: T0,
             agents: vec![AgentReport {
@@ -312,6 +314,7 @@ mod tests {
                 store_exists: true,
                 check: 0,
                 error: None,
+                routes: Vec::new(),
                 order: Default::default(),
                 effective_order: Default::default(),
                 profiles: profiles
@@ -325,6 +328,8 @@ mod tests {
                         token: None,
                         used: true,
                         reason: None,
+                        rank: None,
+                        in_use: false,
                     })
                     .collect(),
             }],

@@ -269,16 +269,38 @@ impl LastSync {
     pub fn of(at: Millis, result: &Result<ops::sync::SyncReport>) -> LastSync {
         match result {
             Ok(r) => LastSync { at, report: Some(r.clone()), error: None },
+            // Not being logged in is the source's state, not a failed mirror.
+            Err(Error::NoLogin(_)) => LastSync { at, report: None, error: None },
             Err(e) => LastSync { at, report: None, error: Some(e.to_string()) },
         }
     }
 }
 
-/// The tray's verdict (icon state, headline, lines) for the window's headline, so the window and
+/// The status with its verdict, judged with the settings and the last mirror run, so every
+/// shell shows the same one.
+pub fn status(
+    ctx: &Context,
+    settings: &crate::settings::Settings,
+    last: Option<&LastSync>,
+    warn_within_ms: Millis,
+) -> ops::status::StatusReport {
+    let inputs = crate::verdict::Inputs {
+        sync: last.and_then(|l| l.report.as_ref()),
+        sync_error: last.and_then(|l| l.error.as_deref()),
+        settings,
+        now: ctx.now,
+    };
+    ops::status::with_verdict(ctx, warn_within_ms, &inputs)
+}
+
+/// The tray's glance (icon state, headline, lines) for the window's headline, so the window and
 /// the tray never disagree.
-pub fn glance(ctx: &Context, settings: &crate::settings::Settings, last_sync: Option<&ops::sync::SyncReport>) -> crate::glance::Glance {
-    let status = ops::status::status(ctx, crate::health::DEFAULT_WARN_MS);
-    crate::glance::glance(&status, last_sync, settings, ctx.now)
+pub fn glance(ctx: &Context, settings: &crate::settings::Settings, last: Option<&LastSync>) -> crate::glance::Glance {
+    let status = status(ctx, settings, last, crate::health::DEFAULT_WARN_MS);
+    let verdict = status.verdict.clone().unwrap_or_else(|| {
+        crate::verdict::judge(&status, &crate::verdict::Inputs { sync: None, sync_error: None, settings, now: ctx.now })
+    });
+    crate::glance::glance(&status, &verdict, ctx.now)
 }
 
 /// An error as the UI and the HTTP API show it.

@@ -128,6 +128,30 @@ pub fn describe_expiry(expires_at: Millis, now: Millis) -> String {
     }
 }
 
+/// A moment as people read it, in the local time zone: "today 22:17", "tomorrow 09:00",
+/// "yesterday 18:02", "Mon 14:00" (within the week ahead), "7 Dec 14:00", "7 Dec 2027".
+pub fn local_time(at: Millis, now: Millis) -> String {
+    use chrono::{Datelike, Local, TimeZone};
+    let (Some(at_t), Some(now_t)) = (Local.timestamp_millis_opt(at).single(), Local.timestamp_millis_opt(now).single()) else {
+        return describe_expiry(at, now);
+    };
+    let days = (at_t.date_naive() - now_t.date_naive()).num_days();
+    let clock = at_t.format("%H:%M");
+    match days {
+        0 => format!("today {clock}"),
+        1 => format!("tomorrow {clock}"),
+        -1 => format!("yesterday {clock}"),
+        2..=6 => format!("{} {clock}", at_t.format("%a")),
+        _ if at_t.year() == now_t.year() => format!("{} {clock}", at_t.format("%-d %b")),
+        _ => at_t.format("%-d %b %Y").to_string(),
+    }
+}
+
+/// "expires in 7 h 59 min (today 22:17)" / "expired 2 h ago (today 08:05)".
+pub fn describe_expiry_at(expires_at: Millis, now: Millis) -> String {
+    format!("{} ({})", describe_expiry(expires_at, now), local_time(expires_at, now))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,5 +273,19 @@ mod tests {
         assert_eq!(humanize(10), "less than a minute");
         assert_eq!(describe_expiry(1000 + HOUR, 1000), "expires in 1 h");
         assert_eq!(describe_expiry(0, 2 * MINUTE), "expired 2 min ago");
+    }
+
+    #[test]
+    fn local_times_read_as_days_and_clock_times() {
+        // Whatever the machine's zone, midday of a day stays within that day for ±6 h.
+        use chrono::{Local, TimeZone};
+        let noon = Local.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).single().map(|t| t.timestamp_millis()).unwrap_or(0);
+        assert_eq!(local_time(noon + 2 * HOUR + 17 * MINUTE, noon), "today 14:17");
+        assert_eq!(local_time(noon + DAY - 3 * HOUR, noon), "tomorrow 09:00");
+        assert_eq!(local_time(noon - DAY, noon), "yesterday 12:00");
+        assert_eq!(local_time(noon + 3 * DAY, noon), "Fri 12:00");
+        assert_eq!(local_time(noon + 10 * DAY, noon), "11 Dec 12:00");
+        assert_eq!(local_time(noon + 365 * DAY, noon), "1 Dec 2027");
+        assert_eq!(describe_expiry_at(noon + HOUR, noon), "expires in 1 h (today 13:00)");
     }
 }

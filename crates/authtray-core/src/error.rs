@@ -69,7 +69,7 @@ pub enum Error {
     },
 
     /// Discovery could not tell which gateway generation owns the state dir.
-    #[error("cannot tell which gateway generation owns {}: {detail}. Run the gateway once, or pass --generation clawdbot|openclaw-json|openclaw-sqlite", state_dir.display())]
+    #[error("cannot tell which gateway version owns {}: {detail}. Run the gateway once, or choose its version in authtray's setup", state_dir.display())]
     GenerationUnknown {
         /// The state dir.
         state_dir: PathBuf,
@@ -78,7 +78,7 @@ pub enum Error {
     },
 
     /// No gateway install exists where one was expected.
-    #[error("no gateway state directory at {}: install and run the gateway first, or point --state-dir at its state directory", state_dir.display())]
+    #[error("no gateway state directory at {}: install and run the gateway first, or choose its folder in authtray's setup", state_dir.display())]
     NoInstall {
         /// Where we looked.
         state_dir: PathBuf,

@@ -154,6 +154,12 @@ pub fn env_providers(env: &crate::env::Env) -> Vec<String> {
 /// explicit order; without one, oauth/token before API keys, least recently used first,
 /// profiles in cooldown or disabled last.
 pub fn selected_profile(generation: Generation, doc: &StoreDoc, config: &GatewayConfig, provider: &str, now: Millis) -> Option<Profile> {
+    try_order(generation, doc, config, provider, now).into_iter().next()
+}
+
+/// Every profile the gateway could use for `provider` right now, in the order it tries them
+/// (see [`selected_profile`]).
+pub fn try_order(generation: Generation, doc: &StoreDoc, config: &GatewayConfig, provider: &str, now: Millis) -> Vec<Profile> {
     let (ids, explicit) = candidates(doc, config, provider);
     let profiles = doc.profiles();
     let mut usable: Vec<(usize, Profile)> = ids
@@ -167,12 +173,23 @@ pub fn selected_profile(generation: Generation, doc: &StoreDoc, config: &Gateway
         let stat =
             |p: &Profile, key: &str| doc.usage_stats(&p.id).and_then(|s| s.get(key)).and_then(serde_json::Value::as_i64).unwrap_or(0);
         usable.sort_by_key(|(i, p)| {
-            let resting = stat(p, "cooldownUntil") > now || stat(p, "disabledUntil") > now;
+            let resting = resting_until(doc, &p.id, now).is_some();
             let api_key = matches!(p.credential, Credential::ApiKey { .. });
             (resting, api_key, stat(p, "lastUsed"), *i)
         });
     }
-    usable.into_iter().next().map(|(_, p)| p)
+    usable.into_iter().map(|(_, p)| p).collect()
+}
+
+/// Until when the gateway has put a profile aside (cooldown after failures, or disabled),
+/// when that is still in the future.
+pub fn resting_until(doc: &StoreDoc, id: &str, now: Millis) -> Option<Millis> {
+    let stats = doc.usage_stats(id)?;
+    let at = |key: &str| stats.get(key).and_then(serde_json::Value::as_i64).filter(|t| *t > now);
+    match (at("cooldownUntil"), at("disabledUntil")) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// The `models status --check` exit code (0 ok, 1 expired or missing, 2 expiring) for one

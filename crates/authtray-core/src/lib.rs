@@ -30,6 +30,7 @@ pub mod process;
 pub mod settings;
 pub mod token;
 pub mod vault;
+pub mod verdict;
 pub mod watch;
 
 pub use error::{Error, Result};

@@ -232,8 +232,8 @@ struct Service {
 impl Service {
     /// Loads the context. Asking the gateway CLI for its version costs seconds of CPU, so only
     /// the start and an explicit sync may do it; other cycles reuse what was found then.
-    fn load_context(&mut self, cause: Cause) -> Result<Context> {
-        let mut options = self.config.options.clone();
+    fn load_context(&mut self, cause: Cause, settings: &Settings) -> Result<Context> {
+        let mut options = self.config.options.clone().with_settings(settings);
         let may_probe = matches!(cause, Cause::Start | Cause::SyncNow);
         options.discover.probe_cli &= may_probe;
         let mut ctx = Context::load(self.config.env.clone(), &options)?;
@@ -262,7 +262,7 @@ impl Service {
             Ok(s) => (s, None),
             Err(e) => (Settings::default(), Some(e.to_string())),
         };
-        let ctx = match self.load_context(cause) {
+        let ctx = match self.load_context(cause, &settings) {
             Ok(c) => c,
             Err(e) => {
                 let problem = e.to_string();
@@ -278,6 +278,7 @@ impl Service {
                 let glance = Glance {
                     overall: Overall::Broken,
                     headline: headline.into(),
+                    fix: None,
                     lines: vec![crate::glance::Line { state: Overall::Broken, text: short }],
                     source: String::new(),
                 };
@@ -298,7 +299,9 @@ impl Service {
             }
         };
         self.rewatch(Some(&ctx));
-        let wanted = cause == Cause::SyncNow || (mirror && settings.mirror_enabled);
+        // Without a known generation there is nothing to mirror into: first-run setup says so,
+        // not a failure notification.
+        let wanted = ctx.install.generation.is_some() && (cause == Cause::SyncNow || (mirror && settings.mirror_enabled));
         if wanted {
             let req = SyncRequest { targets: settings.sync_targets(), profile_id: settings.mirror_profile_id.clone(), dry_run: false };
             let result = crate::ops::sync::sync(&ctx, &req);
@@ -320,8 +323,11 @@ impl Service {
             }
         }
         let now = crate::clock::now_ms();
-        let status = crate::ops::status::status(&ctx, crate::health::DEFAULT_WARN_MS);
-        let glance = crate::glance::glance(&status, self.last_sync.as_ref(), &settings, now);
+        let inputs =
+            crate::verdict::Inputs { sync: self.last_sync.as_ref(), sync_error: self.last_sync_error.as_deref(), settings: &settings, now };
+        let status = crate::ops::status::with_verdict(&ctx, crate::health::DEFAULT_WARN_MS, &inputs);
+        let verdict = status.verdict.clone().unwrap_or_else(|| crate::verdict::judge(&status, &inputs));
+        let glance = crate::glance::glance(&status, &verdict, now);
         let outcome = alerts::evaluate(
             &alerts::Inputs {
                 status: &status,

@@ -45,6 +45,12 @@ pub struct Settings {
     pub mirror_enabled: bool,
     /// Whether desktop notifications are sent.
     pub notifications: bool,
+    /// The gateway's state folder, when it is not where discovery looks (chosen at first run).
+    /// A `--state-dir` on the command line wins.
+    pub gateway_dir: Option<PathBuf>,
+    /// The gateway generation (`clawdbot`, `openclaw-json`, `openclaw-sqlite`), when the disk
+    /// cannot tell it. A `--generation` on the command line wins.
+    pub generation: Option<String>,
     /// Fields this version does not know, kept as they were.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -60,6 +66,8 @@ impl Default for Settings {
             mirror_agents: MirrorAgents::Default,
             mirror_enabled: true,
             notifications: true,
+            gateway_dir: None,
+            generation: None,
             extra: Map::new(),
         }
     }
@@ -107,6 +115,19 @@ impl Settings {
         }
         if let Some(id) = &self.mirror_profile_id {
             crate::ops::validate_profile_id(id, "anthropic")?;
+        }
+        if let Some(dir) = &self.gateway_dir {
+            let text = dir.to_string_lossy();
+            if !(dir.is_absolute() || text.starts_with("~/")) {
+                return Err(Error::InvalidInput(format!("the gateway folder must be a full path (like ~/.openclaw), not {text:?}")));
+            }
+        }
+        if let Some(g) = &self.generation {
+            if crate::gateway::Generation::from_name(g).is_none() {
+                return Err(Error::InvalidInput(format!(
+                    "unknown gateway version {g:?}: choose clawdbot, openclaw-json (openclaw up to 2026.5) or openclaw-sqlite (2026.6 and later)"
+                )));
+            }
         }
         if let MirrorAgents::List(l) = &self.mirror_agents {
             if l.is_empty() {

@@ -186,7 +186,9 @@ async fn blocking<T: Serialize + Send + 'static>(
 ) -> Response {
     let state = Arc::clone(state);
     let joined = tokio::task::spawn_blocking(move || {
-        let ctx = Context::load(state.env.clone(), &state.options).map_err(ApiError::from)?;
+        // Settings that cannot be read are reported by the settings screen; discovery goes on.
+        let settings = Settings::load(&settings_path(&state)).unwrap_or_default();
+        let ctx = Context::load(state.env.clone(), &state.options.clone().with_settings(&settings)).map_err(ApiError::from)?;
         f(&state, &ctx)
     })
     .await;
@@ -222,7 +224,12 @@ async fn status(State(state): State<Arc<AppState>>, Query(q): Query<StatusQuery>
         Ok(w) => w.unwrap_or(authtray_core::health::DEFAULT_WARN_MS),
         Err(e) => return error(ApiError::bad_request(e.to_string())),
     };
-    blocking(&state, move |_, ctx| Ok(authtray_core::ops::status::status(ctx, warn))).await
+    blocking(&state, move |s, ctx| {
+        let settings = Settings::load(&settings_path(s)).map_err(ApiError::from)?;
+        let last = s.last_sync.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        Ok(api::status(ctx, &settings, last.as_ref(), warn))
+    })
+    .await
 }
 
 fn settings_path(state: &AppState) -> std::path::PathBuf {
@@ -306,7 +313,7 @@ async fn sync(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
 async fn glance(State(state): State<Arc<AppState>>) -> Response {
     blocking(&state, |s, ctx| {
         let settings = Settings::load(&settings_path(s)).map_err(ApiError::from)?;
-        let last = s.last_sync.lock().unwrap_or_else(|p| p.into_inner()).clone().and_then(|l| l.report);
+        let last = s.last_sync.lock().unwrap_or_else(|p| p.into_inner()).clone();
         Ok(api::glance(ctx, &settings, last.as_ref()))
     })
     .await

@@ -31,6 +31,20 @@ pub struct Options {
     pub progress: Option<ProgressFn>,
 }
 
+impl Options {
+    /// Fills what the command line left open from the settings (the gateway folder and
+    /// generation chosen at first run), so every shell finds the same install.
+    pub fn with_settings(mut self, settings: &crate::settings::Settings) -> Options {
+        if self.discover.state_dir.is_none() {
+            self.discover.state_dir = settings.gateway_dir.clone();
+        }
+        if self.discover.generation.is_none() {
+            self.discover.generation = settings.generation.as_deref().and_then(crate::gateway::Generation::from_name);
+        }
+        self
+    }
+}
+
 /// Everything an operation needs, read once.
 #[derive(Clone)]
 pub struct Context {

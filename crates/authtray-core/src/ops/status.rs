@@ -165,6 +165,31 @@ pub struct ProfileReport {
     pub used: bool,
     /// Why it is `missing`.
     pub reason: Option<String>,
+    /// Its place (1 = first) among the profiles the gateway could use now, in the order it
+    /// tries them; null when it would skip it (expired, filtered, not in the order).
+    pub rank: Option<usize>,
+    /// Whether this is the profile the gateway uses now for its provider.
+    pub in_use: bool,
+}
+
+/// How the gateway would answer model calls of one provider its models need.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Route {
+    /// The provider (`anthropic`).
+    pub provider: String,
+    /// Whether a model call would find a credential now.
+    pub works: bool,
+    /// The profile it would use now.
+    pub profile: Option<String>,
+    /// Every profile it could use, in the order it tries them.
+    pub usable: Vec<String>,
+    /// Whether the environment (or the state dir's `.env`) has a key for it.
+    pub env: bool,
+    /// When the last usable credential runs out; null when one does not expire (or renews).
+    pub until: Option<Millis>,
+    /// When every usable profile is on cooldown or disabled, until when.
+    pub resting_until: Option<Millis>,
 }
 
 /// One agent's store.
@@ -192,6 +217,8 @@ pub struct AgentReport {
     pub check: u8,
     /// Why the store could not be read.
     pub error: Option<String>,
+    /// Per provider the gateway's models need (default model and fallbacks), what it would use.
+    pub routes: Vec<Route>,
 }
 
 /// The whole `status` document.
@@ -212,8 +239,14 @@ pub struct StatusReport {
     pub claude_code: ClaudeReport,
     /// Agents, default first.
     pub agents: Vec<AgentReport>,
-    /// The gateway-compatible `--check` code for the main agent (0 ok, 1 expired/missing, 2 expiring).
+    /// authtray's `--check` code, from the verdict: 0 the gateway works, 2 it works but what
+    /// carries it runs out within the warning window, 1 it does not work.
     pub check: u8,
+    /// The gateway's own `models status --check` code for the main agent (0, 1, 2), which can
+    /// be stricter than what the gateway does (clawdbot counts profiles it would skip).
+    pub gateway_check: u8,
+    /// The one verdict every shell shows (filled by [`with_verdict`]).
+    pub verdict: Option<crate::verdict::Verdict>,
     /// The warning window used.
     pub warn_within_ms: Millis,
     /// When this was computed.
@@ -227,7 +260,7 @@ pub fn status(ctx: &Context, warn_within_ms: Millis) -> StatusReport {
     let install = &ctx.install;
     let env_providers = health::env_providers(&ctx.env);
     let agents: Vec<AgentReport> = install.agents.iter().map(|agent| agent_report(ctx, agent, &env_providers, warn_within_ms)).collect();
-    let check = agents.iter().find(|a| a.id == "main").or(agents.first()).map_or(1, |a| a.check);
+    let gateway_check = agents.iter().find(|a| a.id == "main").or(agents.first()).map_or(1, |a| a.check);
     StatusReport {
         generation: install.generation.map_or("none", Generation::name),
         generation_evidence: install.evidence.clone(),
@@ -236,7 +269,9 @@ pub fn status(ctx: &Context, warn_within_ms: Millis) -> StatusReport {
         config_path: install.config.path.clone(),
         claude_code: ClaudeReport::from_state(&ctx.login(), ctx.now),
         agents,
-        check,
+        check: gateway_check,
+        gateway_check,
+        verdict: None,
         warn_within_ms,
         now: ctx.now,
         gateway_process: crate::gateway::running::probe(install, &ctx.env),
@@ -256,6 +291,7 @@ fn agent_report(ctx: &Context, agent: &crate::gateway::Agent, env_providers: &[S
         effective_order: BTreeMap::new(),
         check: 1,
         error: None,
+        routes: Vec::new(),
     };
     let Some(generation) = install.generation else {
         report.error = Some("the gateway generation is unknown".into());
@@ -291,9 +327,23 @@ fn agent_report(ctx: &Context, agent: &crate::gateway::Agent, env_providers: &[S
                 token: redacted(p.credential.secret()),
                 used: health::is_used(&doc, &install.config, p),
                 reason: h.reason,
+                rank: None,
+                in_use: false,
             }
         })
         .collect();
+    report.routes = install
+        .config
+        .providers_in_use(generation.default_model())
+        .into_iter()
+        .map(|provider| route(generation, &doc, &install.config, env_providers, provider, ctx.now, warn))
+        .collect();
+    for r in &report.routes {
+        for p in report.profiles.iter_mut().filter(|p| p.provider == r.provider) {
+            p.rank = r.usable.iter().position(|id| id == &p.id).map(|i| i + 1);
+            p.in_use = r.profile.as_deref() == Some(p.id.as_str());
+        }
+    }
     report.order = doc.order();
     for p in &report.profiles {
         if !report.effective_order.contains_key(&p.provider) {
@@ -304,5 +354,52 @@ fn agent_report(ctx: &Context, agent: &crate::gateway::Agent, env_providers: &[S
         }
     }
     report.check = health::check_code(generation, &doc, &install.config, env_providers, ctx.now, warn);
+    report
+}
+
+/// What the gateway would use for `provider`: usable, unexpired profiles in its try order,
+/// the first one not resting (cooldown/disabled) in use.
+fn route(
+    generation: Generation,
+    doc: &crate::gateway::store::StoreDoc,
+    config: &crate::gateway::GatewayConfig,
+    env_providers: &[String],
+    provider: String,
+    now: Millis,
+    warn: Millis,
+) -> Route {
+    use crate::gateway::store::Credential;
+    let alive: Vec<(crate::gateway::store::Profile, Option<Millis>)> = health::try_order(generation, doc, config, &provider, now)
+        .into_iter()
+        .filter_map(|p| {
+            // The gateway refreshes an OAuth profile that has a refresh token itself.
+            if let Credential::OAuth { refresh: Some(_), .. } = &p.credential {
+                return Some((p, None));
+            }
+            let h = health::assess(generation, &p, now, warn);
+            (!matches!(h.status, Status::Expired | Status::Missing)).then_some((p, h.expires_at))
+        })
+        .collect();
+    let awake = alive.iter().find(|(p, _)| health::resting_until(doc, &p.id, now).is_none());
+    let resting_until = if awake.is_none() { alive.iter().filter_map(|(p, _)| health::resting_until(doc, &p.id, now)).min() } else { None };
+    let until = if alive.is_empty() || alive.iter().any(|(_, e)| e.is_none()) { None } else { alive.iter().filter_map(|(_, e)| *e).max() };
+    let env = env_providers.iter().any(|e| e == &provider);
+    Route {
+        works: env || awake.is_some(),
+        profile: awake.or(alive.first()).map(|(p, _)| p.id.clone()),
+        usable: alive.iter().map(|(p, _)| p.id.clone()).collect(),
+        env,
+        until,
+        resting_until,
+        provider,
+    }
+}
+
+/// The status report with its verdict, computed once for every shell.
+pub fn with_verdict(ctx: &Context, warn_within_ms: Millis, inputs: &crate::verdict::Inputs<'_>) -> StatusReport {
+    let mut report = status(ctx, warn_within_ms);
+    let verdict = crate::verdict::judge(&report, inputs);
+    report.check = verdict.check;
+    report.verdict = Some(verdict);
     report
 }

@@ -1,0 +1,804 @@
+//! The one verdict: will the gateway answer model calls now, and until when? Computed once
+//! from a status report (what the gateway would actually use: its try order, skipping expired,
+//! resting and filtered profiles), the last mirror run and the settings. The tray icon and
+//! menu, the window, the CLI's summary and `--check`, and the API all show it unchanged.
+//!
+//! Problems that do not stop the gateway (Claude Code's login expired while a setup-token
+//! carries it, a skipped expired profile) are *attention*, never *broken*; each problem carries
+//! its one remedy, in words for a window and, separately, as a command for a terminal.
+
+use serde::Serialize;
+
+use crate::clock::Millis;
+use crate::duration::{describe_expiry, humanize, local_time};
+use crate::health::Status;
+use crate::ops::status::{AgentReport, ProfileReport, Route, SourceStatus, StatusReport};
+use crate::ops::sync::SyncReport;
+use crate::settings::Settings;
+
+/// The state the icon shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Overall {
+    /// The gateway works and nothing needs doing.
+    Healthy,
+    /// The gateway works, but something needs doing (soon).
+    Attention,
+    /// The gateway cannot answer model calls (or there is no gateway to supply).
+    Broken,
+}
+
+/// What a remedy's button or menu entry does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum Action {
+    /// Open Paste with this provider and profile chosen.
+    #[serde(rename_all = "camelCase")]
+    Paste {
+        /// The agent.
+        agent: String,
+        /// The provider.
+        provider: String,
+        /// The profile to replace, when one is named.
+        profile_id: Option<String>,
+    },
+    /// Log in to Claude Code again (done in a terminal; shells show how).
+    LogInToClaude,
+    /// Choose the gateway's folder (and generation, when the disk cannot tell it).
+    ChooseGateway,
+    /// Run the mirror again.
+    SyncNow,
+}
+
+/// The one fix for a problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Remedy {
+    /// In plain words, for a window or a menu (never a CLI flag).
+    pub text: String,
+    /// The short label for a button or menu entry ("Replace token…").
+    pub label: Option<String>,
+    /// The same fix as a command line, for the CLI.
+    pub command: Option<String>,
+    /// What a button does, when a shell can do it.
+    pub action: Option<Action>,
+}
+
+/// One thing that is wrong, or will be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Problem {
+    /// How bad.
+    pub severity: Overall,
+    /// The agent it concerns, when one.
+    pub agent: Option<String>,
+    /// The profile it concerns, when one.
+    pub profile_id: Option<String>,
+    /// A sentence that starts with a capital.
+    pub text: String,
+    /// Its fix.
+    pub remedy: Option<Remedy>,
+    /// For ordering: sooner first among equals.
+    #[serde(skip)]
+    urgency: Millis,
+}
+
+/// One profile as the verdict sees it, in the order the gateway tries them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Row {
+    /// The agent.
+    pub agent: String,
+    /// The profile id.
+    pub profile_id: String,
+    /// How this profile stands, consistent with the verdict.
+    pub state: Overall,
+    /// Whether the gateway uses it now.
+    pub in_use: bool,
+    /// Whether the gateway would ever pick it.
+    pub used: bool,
+    /// Why it has this state, in words ("In use · expires in 5 h (today 22:17)").
+    pub note: String,
+}
+
+/// What first-run setup needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Setup {
+    /// The folder looked at.
+    pub state_dir: std::path::PathBuf,
+    /// Whether that folder exists (then only the generation is unknown).
+    pub found: bool,
+    /// What was looked for, in words.
+    pub looked_for: String,
+}
+
+/// The verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    /// The icon.
+    pub overall: Overall,
+    /// One sentence: "All credentials healthy", or the most pressing problem.
+    pub headline: String,
+    /// What carries the gateway and until when ("The gateway uses anthropic:manual, good until 7 Dec 2027.").
+    pub detail: String,
+    /// When the gateway stops working unless something changes; null when nothing runs out.
+    pub until: Option<Millis>,
+    /// The `--check` code: 1 broken, 2 what carries the gateway runs out within the warning
+    /// window, else 0.
+    pub check: u8,
+    /// Every problem, worst and soonest first.
+    pub problems: Vec<Problem>,
+    /// Every profile, per agent in the order the gateway tries them.
+    pub rows: Vec<Row>,
+    /// Present when there is no gateway to supply yet.
+    pub setup: Option<Setup>,
+}
+
+impl Verdict {
+    /// The problem the headline is about.
+    pub fn top(&self) -> Option<&Problem> {
+        self.problems.first()
+    }
+}
+
+/// What besides the status report the verdict depends on.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    /// The last mirror run.
+    pub sync: Option<&'a SyncReport>,
+    /// Why the last mirror run failed as a whole.
+    pub sync_error: Option<&'a str>,
+    /// Lead times, mirror settings.
+    pub settings: &'a Settings,
+    /// The time judged at.
+    pub now: Millis,
+}
+
+/// Computes the verdict.
+pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
+    let now = inputs.now;
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut rows = Vec::new();
+    if status.generation == "none" {
+        return first_run(status);
+    }
+    let cc = &status.claude_code;
+    let login_lasts = matches!(cc.status, SourceStatus::Ok | SourceStatus::Expiring);
+    let multi = status.agents.len() > 1;
+    let mut until: Option<Millis> = None;
+    let mut check = 0u8;
+    let mut carried = Vec::new(); // (agent, profile) pairs that carry a route
+    for agent in &status.agents {
+        let of = |text: String| if multi { format!("Agent {}: {text}", agent.id) } else { text };
+        if let Some(err) = &agent.error {
+            problems.push(problem(
+                Overall::Broken,
+                Some(&agent.id),
+                None,
+                of(format!("The auth store cannot be read: {err}")),
+                Some(remedy("Fix the file or restore its backup; authtray will not write to it until it can read it.", None, None, None)),
+                Millis::MIN,
+            ));
+            continue;
+        }
+        for route in &agent.routes {
+            let carrier = route.profile.as_deref().and_then(|id| agent.profiles.iter().find(|p| p.id == id));
+            if let Some(p) = carrier {
+                carried.push((agent.id.clone(), p.id.clone()));
+            }
+            let lead = |p: Option<&ProfileReport>| match p {
+                Some(p) if is_mirror(p, inputs) && login_lasts => inputs.settings.source_lead_ms,
+                _ => inputs.settings.expiry_leads_ms.iter().copied().max().unwrap_or(0),
+            };
+            if !route.works {
+                problems.push(no_route(agent, route, status, inputs, &of));
+                continue;
+            }
+            if route.env && carrier.is_none() {
+                continue;
+            }
+            // A mirror kept up from a live Claude Code login does not run out.
+            let renews = carrier.is_some_and(|p| is_mirror(p, inputs)) && login_lasts;
+            let route_until = if renews { None } else { route.until };
+            // Claude Code's own line says what to do; --check still says it runs out soon.
+            if renews && cc.expires_at.is_some_and(|e| e - now <= inputs.settings.source_lead_ms) {
+                check = check.max(2);
+            }
+            if let Some(end) = route_until {
+                until = Some(until.map_or(end, |u: Millis| u.min(end)));
+                let window =
+                    if carrier.is_some_and(|p| is_mirror(p, inputs)) { inputs.settings.source_lead_ms } else { status.warn_within_ms };
+                if end - now <= window {
+                    check = check.max(2);
+                }
+                if end - now <= lead(carrier) {
+                    let id = carrier.map(|p| p.id.clone()).unwrap_or_default();
+                    let last = route.usable.len() <= 1;
+                    let text = if last {
+                        of(format!("{id} {} — the gateway has nothing after it", describe_at(end, now)))
+                    } else {
+                        of(format!("The gateway's {} credentials run out {}", route.provider, local_time(end, now)))
+                    };
+                    let r = if carrier.is_some_and(|p| is_mirror(p, inputs)) {
+                        log_in_remedy()
+                    } else {
+                        paste_remedy(&agent.id, &route.provider, Some(&id), "Replace token…")
+                    };
+                    problems.push(problem(Overall::Attention, Some(&agent.id), Some(&id), text, Some(r), end));
+                }
+            }
+        }
+    }
+    // Profiles that are not carrying anything but need a word.
+    for agent in status.agents.iter().filter(|a| a.error.is_none()) {
+        let of = |text: String| if multi { format!("Agent {}: {text}", agent.id) } else { text };
+        let broken_providers: Vec<&str> = agent.routes.iter().filter(|r| !r.works).map(|r| r.provider.as_str()).collect();
+        for p in ordered(agent) {
+            let in_use = carried.iter().any(|(a, id)| a == &agent.id && id == &p.id);
+            let mirror = is_mirror(p, inputs);
+            let when = p.expires_at.map(|e| describe_at(e, now));
+            let provider_broken = broken_providers.contains(&p.provider.as_str());
+            let (state, note) = if !p.used {
+                (Overall::Healthy, "Not used: the gateway's config leaves it out".to_string())
+            } else if matches!(p.status, Status::Expired | Status::Missing) && p.rank.is_some() {
+                // Only an OAuth profile with a refresh token is usable past its expiry.
+                let head = if in_use { "In use · " } else { "" };
+                (Overall::Healthy, format!("{head}refreshed by the gateway when it is used"))
+            } else if matches!(p.status, Status::Expired | Status::Missing) {
+                let why = match (&when, &p.reason) {
+                    (Some(w), _) => w.clone(),
+                    (None, Some(r)) => r.clone(),
+                    (None, None) => "no usable secret".into(),
+                };
+                if provider_broken {
+                    (Overall::Broken, capitalise(&why))
+                } else {
+                    let skipped = format!("Skipped: {why}");
+                    if mirror {
+                        // Claude Code's own line says what to do.
+                        (Overall::Attention, format!("{skipped}; renewed when Claude Code logs in again"))
+                    } else {
+                        problems.push(problem(
+                            Overall::Attention,
+                            Some(&agent.id),
+                            Some(&p.id),
+                            of(format!("{} {why}; the gateway skips it", p.id)),
+                            Some(paste_remedy(&agent.id, &p.provider, Some(&p.id), "Replace token…")),
+                            p.expires_at.unwrap_or(Millis::MIN),
+                        ));
+                        (Overall::Attention, skipped)
+                    }
+                }
+            } else if mirror && login_lasts {
+                let tail = if in_use { "In use · renewed from Claude Code's login" } else { "Renewed from Claude Code's login" };
+                (Overall::Healthy, tail.to_string())
+            } else {
+                let long_lead = inputs.settings.expiry_leads_ms.iter().copied().max().unwrap_or(0);
+                let soon = p.expires_at.is_some_and(|e| e - now <= long_lead);
+                let what = when.unwrap_or_else(|| "does not expire".into());
+                let head = if in_use {
+                    "In use"
+                } else if p.rank.is_some() {
+                    "Next in line"
+                } else {
+                    "Waiting"
+                };
+                let state = if soon && !in_use {
+                    problems.push(problem(
+                        Overall::Attention,
+                        Some(&agent.id),
+                        Some(&p.id),
+                        of(format!("{} {what}", p.id)),
+                        Some(paste_remedy(&agent.id, &p.provider, Some(&p.id), "Replace token…")),
+                        p.expires_at.unwrap_or(Millis::MAX),
+                    ));
+                    Overall::Attention
+                } else if soon {
+                    Overall::Attention
+                } else {
+                    Overall::Healthy
+                };
+                (state, format!("{head} · {what}"))
+            };
+            rows.push(Row { agent: agent.id.clone(), profile_id: p.id.clone(), state, in_use, used: p.used, note });
+        }
+    }
+    claude_code_problems(status, inputs, &mut problems);
+    sync_problems(status, inputs, &mut problems);
+    let gw = &status.gateway_process;
+    let reload_failed = inputs.sync.and_then(|s| s.reload.as_ref()).is_some_and(|r| r.failed());
+    if gw.running && (!gw.reachable || reload_failed) {
+        problems.push(problem(
+            Overall::Attention,
+            None,
+            None,
+            "The gateway is running, but authtray cannot make it reload: it may use an old credential until it restarts".into(),
+            Some(remedy(
+                "Restart the gateway after a change, or give authtray the gateway's token (its .env or config).",
+                None,
+                Some("openclaw gateway restart"),
+                None,
+            )),
+            Millis::MIN,
+        ));
+    }
+    problems.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.urgency.cmp(&b.urgency)));
+    let overall = problems.first().map_or(Overall::Healthy, |p| p.severity);
+    if overall == Overall::Broken {
+        check = 1;
+        until = None;
+    }
+    let no_profiles = status.agents.iter().all(|a| a.error.is_none() && a.profiles.is_empty());
+    let headline = match problems.first() {
+        Some(p) => p.text.clone(),
+        None if no_profiles => "No credentials yet".into(),
+        None => "All credentials healthy".into(),
+    };
+    let detail = detail(status, &carried, until, overall, now);
+    Verdict { overall, headline, detail, until, check, problems, rows, setup: None }
+}
+
+/// The verdict when no gateway generation could be found.
+fn first_run(status: &StatusReport) -> Verdict {
+    let found = status.state_dir.is_dir();
+    let dir = status.state_dir.display().to_string();
+    let (headline, looked_for, r) = if found {
+        (
+            "Choose which gateway owns its folder".to_string(),
+            format!("{dir} exists, but nothing in it says which gateway version wrote it."),
+            remedy(
+                "Run the gateway once, or choose its version in the setup card.",
+                Some("Set up…"),
+                Some("authtray --generation openclaw-json status"),
+                Some(Action::ChooseGateway),
+            ),
+        )
+    } else {
+        (
+            "No gateway found".to_string(),
+            format!("authtray looked for the gateway's folder at {dir} (and ~/.clawdbot, ~/.moltbot) and found none."),
+            remedy(
+                "Install and run the gateway (openclaw), or choose the folder where it keeps its state.",
+                Some("Set up…"),
+                Some("authtray --state-dir DIR status"),
+                Some(Action::ChooseGateway),
+            ),
+        )
+    };
+    Verdict {
+        overall: Overall::Broken,
+        headline: headline.clone(),
+        detail: looked_for.clone(),
+        until: None,
+        check: 1,
+        problems: vec![problem(Overall::Broken, None, None, headline, Some(r), Millis::MIN)],
+        rows: Vec::new(),
+        setup: Some(Setup { state_dir: status.state_dir.clone(), found, looked_for }),
+    }
+}
+
+fn no_route(agent: &AgentReport, route: &Route, status: &StatusReport, inputs: &Inputs<'_>, of: &dyn Fn(String) -> String) -> Problem {
+    let now = inputs.now;
+    let provider = &route.provider;
+    if let Some(until) = route.resting_until {
+        return problem(
+            Overall::Broken,
+            Some(&agent.id),
+            route.profile.as_deref(),
+            of(format!("The gateway has put every {provider} profile aside until {} after failed requests", local_time(until, now))),
+            Some(paste_remedy(&agent.id, provider, None, "Paste a new token…")),
+            until,
+        );
+    }
+    // The first profile in its order that it skips says why best.
+    let first = ordered(agent).into_iter().find(|p| &p.provider == provider && p.used);
+    let cc_gone = !matches!(status.claude_code.status, SourceStatus::Ok | SourceStatus::Expiring);
+    match first {
+        Some(p) if is_mirror(p, inputs) && cc_gone => problem(
+            Overall::Broken,
+            Some(&agent.id),
+            Some(&p.id),
+            of(format!("Claude Code's login {} and the gateway has no other {provider} credential", gone(status, now))),
+            Some(log_in_remedy()),
+            Millis::MIN,
+        ),
+        Some(p) => {
+            let why = p.expires_at.map(|e| describe_at(e, now)).or_else(|| p.reason.clone()).unwrap_or_else(|| "cannot be used".into());
+            problem(
+                Overall::Broken,
+                Some(&agent.id),
+                Some(&p.id),
+                of(format!("{} {why} — the gateway has no working {provider} credential", p.id)),
+                Some(paste_remedy(&agent.id, provider, Some(&p.id), "Replace token…")),
+                p.expires_at.unwrap_or(Millis::MIN),
+            )
+        }
+        None => {
+            let hint = if provider == "anthropic" { " (run `claude setup-token` to get one)" } else { "" };
+            let name = provider_name(provider);
+            problem(
+                Overall::Broken,
+                Some(&agent.id),
+                None,
+                of(format!("The gateway's model needs {name} credential, and it has none")),
+                Some(Remedy {
+                    text: format!("Paste {name} token or key{hint}, or set the gateway's default model to a provider you have."),
+                    label: Some("Paste token…".into()),
+                    command: Some(format!("authtray paste-token --provider {provider}")),
+                    action: Some(Action::Paste { agent: agent.id.clone(), provider: provider.clone(), profile_id: None }),
+                }),
+                Millis::MIN,
+            )
+        }
+    }
+}
+
+fn claude_code_problems(status: &StatusReport, inputs: &Inputs<'_>, problems: &mut Vec<Problem>) {
+    let cc = &status.claude_code;
+    let now = inputs.now;
+    // Not being logged in matters once a mirror of the login exists; before, it is only said.
+    let mirrored = status.agents.iter().flat_map(|a| &a.profiles).any(|p| is_mirror(p, inputs));
+    let text = match cc.status {
+        SourceStatus::Ok => return,
+        SourceStatus::Expiring => match cc.expires_at {
+            Some(e) if e - now <= inputs.settings.source_lead_ms => {
+                format!("Claude Code's login {} unless Claude Code refreshes it", describe_at(e, now))
+            }
+            _ => return,
+        },
+        SourceStatus::Expired => format!("Claude Code's login {}", gone(status, now)),
+        SourceStatus::Missing if !mirrored => return,
+        SourceStatus::Missing => "Claude Code is not logged in, so there is nothing to mirror".into(),
+        SourceStatus::Malformed | SourceStatus::Unreadable => {
+            format!("Claude Code's login cannot be read: {}", cc.problem.clone().unwrap_or_else(|| cc.status.as_str().into()))
+        }
+        SourceStatus::Overridden => {
+            format!("Claude Code uses another credential: {}", cc.problem.clone().unwrap_or_default())
+        }
+    };
+    // Already the cause of a broken route: said there.
+    if problems.iter().any(|p| p.text.contains("Claude Code's login") && p.severity == Overall::Broken) {
+        return;
+    }
+    let carried_elsewhere = status.agents.iter().flat_map(|a| &a.routes).any(|r| r.works);
+    let text = if carried_elsewhere && cc.status == SourceStatus::Expired {
+        format!("{text}; the gateway still works on its other credentials")
+    } else {
+        text
+    };
+    problems.push(problem(Overall::Attention, None, None, text, Some(log_in_remedy()), cc.expires_at.unwrap_or(Millis::MIN)));
+}
+
+fn sync_problems(status: &StatusReport, inputs: &Inputs<'_>, problems: &mut Vec<Problem>) {
+    if let Some(s) = inputs.sync {
+        for a in s.agents.iter().filter(|a| a.error.is_some()) {
+            let err = a.error.clone().unwrap_or_default();
+            let multi = status.agents.len() > 1;
+            let text = if multi {
+                format!("Mirroring to agent {} failed: {err}", a.agent)
+            } else {
+                format!("Mirroring Claude Code's login failed: {err}")
+            };
+            problems.push(problem(
+                Overall::Attention,
+                Some(&a.agent),
+                Some(&a.profile_id),
+                text,
+                Some(remedy("Fix what the message says, then sync again.", Some("Sync now"), Some("authtray sync"), Some(Action::SyncNow))),
+                Millis::MIN,
+            ));
+        }
+    }
+    if let Some(err) = inputs.sync_error {
+        problems.push(problem(
+            Overall::Attention,
+            None,
+            None,
+            format!("Mirroring Claude Code's login failed: {err}"),
+            Some(remedy("Fix what the message says, then sync again.", Some("Sync now"), Some("authtray sync"), Some(Action::SyncNow))),
+            Millis::MIN,
+        ));
+    }
+}
+
+fn detail(status: &StatusReport, carried: &[(String, String)], until: Option<Millis>, overall: Overall, now: Millis) -> String {
+    if overall == Overall::Broken {
+        return "The gateway cannot answer model calls until this is fixed.".into();
+    }
+    let env_only = status.agents.iter().flat_map(|a| &a.routes).any(|r| r.env && r.profile.is_none());
+    let mut ids: Vec<&str> = carried.iter().map(|(_, id)| id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    let uses = match (ids.as_slice(), env_only) {
+        ([], true) => "The gateway uses a key from its environment".to_string(),
+        ([], false) => return String::new(),
+        ([one], _) => format!("The gateway uses {one}"),
+        (many, _) => format!("The gateway uses {}", many.join(", ")),
+    };
+    match until {
+        Some(u) => format!("{uses}, good until {} (in {}).", local_time(u, now), humanize(u - now)),
+        None => format!("{uses}; nothing it relies on runs out."),
+    }
+}
+
+/// Profiles in the order the gateway tries them: usable by rank, then the ones it skips, then
+/// the ones it never uses.
+fn ordered(agent: &AgentReport) -> Vec<&ProfileReport> {
+    let mut v: Vec<&ProfileReport> = agent.profiles.iter().collect();
+    let skip_pos = |p: &ProfileReport| {
+        agent.effective_order.get(&p.provider).and_then(|ids| ids.iter().position(|i| i == &p.id)).unwrap_or(usize::MAX)
+    };
+    v.sort_by_key(|p| (!p.used, p.rank.is_none(), p.rank.unwrap_or(usize::MAX), skip_pos(p)));
+    v
+}
+
+fn is_mirror(p: &ProfileReport, inputs: &Inputs<'_>) -> bool {
+    inputs.settings.mirror_profile_id.as_deref() == Some(p.id.as_str()) || crate::ops::sync::is_mirror_id(&p.id, inputs.sync)
+}
+
+fn gone(status: &StatusReport, now: Millis) -> String {
+    match (status.claude_code.status, status.claude_code.expires_at) {
+        (SourceStatus::Missing, _) => "is gone (not logged in)".into(),
+        (_, Some(e)) => describe_at(e, now),
+        _ => "cannot be used".into(),
+    }
+}
+
+fn describe_at(at: Millis, now: Millis) -> String {
+    format!("{} ({})", describe_expiry(at, now), local_time(at, now))
+}
+
+/// "an OpenAI", "an Anthropic", "a Mistral".
+fn provider_name(provider: &str) -> String {
+    let name = match provider {
+        "anthropic" => "Anthropic",
+        "openai" => "OpenAI",
+        "openrouter" => "OpenRouter",
+        other => other,
+    };
+    let article = if name.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {name}")
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+fn problem(
+    severity: Overall,
+    agent: Option<&str>,
+    profile: Option<&str>,
+    text: String,
+    remedy: Option<Remedy>,
+    urgency: Millis,
+) -> Problem {
+    Problem { severity, agent: agent.map(str::to_string), profile_id: profile.map(str::to_string), text, remedy, urgency }
+}
+
+fn remedy(text: &str, label: Option<&str>, command: Option<&str>, action: Option<Action>) -> Remedy {
+    Remedy { text: text.into(), label: label.map(str::to_string), command: command.map(str::to_string), action }
+}
+
+fn log_in_remedy() -> Remedy {
+    remedy(
+        "Run `claude` in a terminal and log in again; authtray mirrors the new login by itself.",
+        Some("How to log in…"),
+        Some("claude"),
+        Some(Action::LogInToClaude),
+    )
+}
+
+fn paste_remedy(agent: &str, provider: &str, profile: Option<&str>, label: &str) -> Remedy {
+    let get = if provider == "anthropic" { " Run `claude setup-token` for a token that lasts a year." } else { "" };
+    let command = match profile {
+        Some(id) => format!("authtray paste-token --provider {provider} --profile-id {id}"),
+        None => format!("authtray paste-token --provider {provider}"),
+    };
+    Remedy {
+        text: format!("Paste a new {provider} token.{get}"),
+        label: Some(label.into()),
+        command: Some(command),
+        action: Some(Action::Paste { agent: agent.into(), provider: provider.into(), profile_id: profile.map(str::to_string) }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::status::{ClaudeReport, SourceKind};
+
+    const T0: Millis = 1_800_000_000_000;
+    const MIN: Millis = 60_000;
+    const H: Millis = 60 * MIN;
+    const D: Millis = 24 * H;
+    const MIRROR: &str = "anthropic:claude-code";
+
+    /// A report with one agent and one Anthropic route, worked out from the profiles as
+    /// `status` does: usable ones (used, not expired or missing) in the given order.
+    fn report(profiles: &[(&str, Status, Option<Millis>, bool)], cc: SourceStatus, cc_exp: Option<Millis>) -> StatusReport {
+        let usable: Vec<String> = profiles
+            .iter()
+            .filter(|(_, st, _, used)| *used && !matches!(st, Status::Expired | Status::Missing))
+            .map(|(id, ..)| id.to_string())
+            .collect();
+        let lasts: Vec<Option<Millis>> = profiles.iter().filter(|(id, ..)| usable.iter().any(|u| u == id)).map(|(_, _, e, _)| *e).collect();
+        let route = Route {
+            provider: "anthropic".into(),
+            works: !usable.is_empty(),
+            profile: usable.first().cloned(),
+            usable: usable.clone(),
+            env: false,
+            until: if lasts.is_empty() || lasts.iter().any(Option::is_none) { None } else { lasts.iter().flatten().copied().max() },
+            resting_until: None,
+        };
+        StatusReport {
+            gateway_process: Default::default(),
+            generation: "openclaw-json",
+            generation_evidence: String::new(),
+            gateway_version: None,
+            state_dir: "/nonexistent/.openclaw".into(),
+            config_path: "/c".into(),
+            check: 0,
+            gateway_check: 0,
+            verdict: None,
+            warn_within_ms: crate::health::DEFAULT_WARN_MS,
+            now: T0,
+            claude_code: ClaudeReport {
+                source: if cc == SourceStatus::Missing { SourceKind::None } else { SourceKind::File },
+                path: None,
+                service: None,
+                status: cc,
+                expires_at: cc_exp,
+                token: None,
+                has_refresh_token: true,
+                subscription_type: None,
+                modified_at: None,
+                problem: None,
+            },
+            agents: vec![AgentReport {
+                id: "main".into(),
+                default: true,
+                dir: "/a".into(),
+                store: "/a/s".into(),
+                store_exists: true,
+                order: Default::default(),
+                effective_order: [("anthropic".to_string(), profiles.iter().filter(|p| p.3).map(|p| p.0.to_string()).collect())].into(),
+                check: 0,
+                error: None,
+                routes: vec![route],
+                profiles: profiles
+                    .iter()
+                    .map(|(id, status, expires_at, used)| ProfileReport {
+                        id: id.to_string(),
+                        provider: "anthropic".into(),
+                        kind: "token",
+                        status: *status,
+                        expires_at: *expires_at,
+                        token: None,
+                        used: *used,
+                        reason: None,
+                        rank: usable.iter().position(|u| u == id).map(|i| i + 1),
+                        in_use: usable.first().map(String::as_str) == Some(*id),
+                    })
+                    .collect(),
+            }],
+        }
+    }
+
+    fn verdict(r: &StatusReport) -> Verdict {
+        judge(r, &Inputs { sync: None, sync_error: None, settings: &Settings::default(), now: T0 })
+    }
+
+    fn row<'a>(v: &'a Verdict, id: &str) -> &'a Row {
+        v.rows.iter().find(|r| r.profile_id == id).unwrap_or_else(|| panic!("no row {id}: {v:?}"))
+    }
+
+    #[test]
+    fn a_setup_token_carries_the_gateway_while_claude_code_is_logged_out() {
+        let r = report(
+            &[("anthropic:manual", Status::Ok, Some(T0 + 300 * D), true), (MIRROR, Status::Expired, Some(T0 - 2 * H), true)],
+            SourceStatus::Missing,
+            None,
+        );
+        let v = verdict(&r);
+        assert_eq!((v.overall, v.check), (Overall::Attention, 0), "{v:?}");
+        assert_eq!(v.headline, "Claude Code is not logged in, so there is nothing to mirror");
+        assert_eq!(v.top().and_then(|p| p.remedy.as_ref()).and_then(|r| r.action.clone()), Some(Action::LogInToClaude));
+        assert!(row(&v, MIRROR).note.starts_with("Skipped: expired 2 h ago"), "{:?}", row(&v, MIRROR));
+        assert_eq!(row(&v, MIRROR).state, Overall::Attention);
+        assert!(row(&v, "anthropic:manual").in_use);
+        assert_eq!(v.rows[0].profile_id, "anthropic:manual", "rows in try order");
+        assert!(v.detail.starts_with("The gateway uses anthropic:manual, good until"), "{}", v.detail);
+    }
+
+    #[test]
+    fn a_mirror_kept_up_from_a_live_login_is_healthy_not_expiring() {
+        let r = report(&[(MIRROR, Status::Expiring, Some(T0 + 6 * H), true)], SourceStatus::Ok, Some(T0 + 6 * H));
+        let v = verdict(&r);
+        assert_eq!((v.overall, v.check, v.headline.as_str()), (Overall::Healthy, 0, "All credentials healthy"), "{v:?}");
+        assert_eq!(row(&v, MIRROR).state, Overall::Healthy);
+        assert_eq!(row(&v, MIRROR).note, "In use · renewed from Claude Code's login");
+        // Within the source lead the login itself needs attention (and --check says expiring).
+        let r = report(&[(MIRROR, Status::Expiring, Some(T0 + 20 * MIN), true)], SourceStatus::Expiring, Some(T0 + 20 * MIN));
+        let v = verdict(&r);
+        assert_eq!((v.overall, v.check), (Overall::Attention, 2), "{v:?}");
+    }
+
+    #[test]
+    fn the_mirror_alone_with_claude_code_logged_out_is_broken_with_the_login_fix() {
+        let r = report(&[(MIRROR, Status::Expired, Some(T0 - H), true)], SourceStatus::Expired, Some(T0 - H));
+        let v = verdict(&r);
+        assert_eq!((v.overall, v.check), (Overall::Broken, 1), "{v:?}");
+        assert!(v.headline.starts_with("Claude Code's login expired 1 h ago"), "{}", v.headline);
+        assert_eq!(v.top().and_then(|p| p.remedy.as_ref()).and_then(|r| r.action.clone()), Some(Action::LogInToClaude));
+        assert_eq!(v.problems.len(), 1, "the login is said once: {v:?}");
+    }
+
+    #[test]
+    fn pasted_tokens_warn_at_the_longest_lead_and_check_at_the_gateways_window() {
+        let v = verdict(&report(&[("anthropic:manual", Status::Ok, Some(T0 + 3 * D), true)], SourceStatus::Ok, Some(T0 + 5 * H)));
+        assert_eq!((v.overall, v.check), (Overall::Attention, 0));
+        assert!(v.headline.starts_with("anthropic:manual expires in 3 d ("), "{}", v.headline);
+        let fix = v.top().and_then(|p| p.remedy.clone()).expect("a remedy");
+        assert_eq!(fix.label.as_deref(), Some("Replace token…"));
+        assert_eq!(
+            fix.action,
+            Some(Action::Paste { agent: "main".into(), provider: "anthropic".into(), profile_id: Some("anthropic:manual".into()) })
+        );
+        assert!(!fix.text.contains("--"), "no CLI flags in GUI text: {}", fix.text);
+        let v = verdict(&report(&[("anthropic:manual", Status::Expiring, Some(T0 + 3 * H), true)], SourceStatus::Ok, Some(T0 + 5 * H)));
+        assert_eq!((v.overall, v.check), (Overall::Attention, 2));
+        let v = verdict(&report(&[("anthropic:manual", Status::Ok, Some(T0 + 30 * D), true)], SourceStatus::Ok, Some(T0 + 5 * H)));
+        assert_eq!((v.overall, v.check), (Overall::Healthy, 0));
+        assert_eq!(v.until, Some(T0 + 30 * D));
+        let v = verdict(&report(&[("anthropic:manual", Status::Expired, Some(T0 - H), true)], SourceStatus::Ok, Some(T0 + 5 * H)));
+        assert_eq!((v.overall, v.check), (Overall::Broken, 1));
+        assert!(v.headline.contains("the gateway has no working anthropic credential"), "{}", v.headline);
+    }
+
+    #[test]
+    fn a_skipped_expired_token_is_attention_and_an_unused_one_is_nothing() {
+        let profiles = [("anthropic:old", Status::Expired, Some(T0 - D), true), ("anthropic:new", Status::Static, None, true)];
+        let v = verdict(&report(&profiles, SourceStatus::Ok, Some(T0 + 5 * H)));
+        assert_eq!((v.overall, v.check), (Overall::Attention, 0));
+        assert!(v.headline.contains("the gateway skips it"), "{}", v.headline);
+        assert_eq!(v.rows.iter().map(|r| r.profile_id.as_str()).collect::<Vec<_>>(), ["anthropic:new", "anthropic:old"]);
+        let profiles = [("anthropic:old", Status::Expired, Some(T0 - D), false), ("anthropic:new", Status::Static, None, true)];
+        let v = verdict(&report(&profiles, SourceStatus::Ok, Some(T0 + 5 * H)));
+        assert_eq!((v.overall, v.headline.as_str()), (Overall::Healthy, "All credentials healthy"));
+        assert!(row(&v, "anthropic:old").note.starts_with("Not used"));
+    }
+
+    #[test]
+    fn a_model_whose_provider_has_no_credential_is_broken() {
+        let mut r = report(&[("anthropic:manual", Status::Static, None, true)], SourceStatus::Ok, Some(T0 + 5 * H));
+        r.agents[0].routes = vec![Route {
+            provider: "openai".into(),
+            works: false,
+            profile: None,
+            usable: vec![],
+            env: false,
+            until: None,
+            resting_until: None,
+        }];
+        let v = verdict(&r);
+        assert_eq!((v.overall, v.check), (Overall::Broken, 1));
+        assert_eq!(v.headline, "The gateway's model needs an OpenAI credential, and it has none");
+    }
+
+    #[test]
+    fn no_gateway_is_a_setup_card_not_a_store_error() {
+        let mut r = report(&[], SourceStatus::Missing, None);
+        r.generation = "none";
+        r.agents[0].error = Some("the gateway generation is unknown".into());
+        let v = verdict(&r);
+        assert_eq!((v.overall, v.check, v.headline.as_str()), (Overall::Broken, 1, "No gateway found"));
+        let setup = v.setup.expect("setup");
+        assert!(!setup.found);
+        assert_eq!(v.problems[0].remedy.as_ref().and_then(|r| r.action.clone()), Some(Action::ChooseGateway));
+        assert!(!v.problems[0].remedy.as_ref().is_some_and(|r| r.text.contains("--")));
+    }
+}
