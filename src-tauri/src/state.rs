@@ -27,12 +27,21 @@ pub struct Shared {
     pub live: Mutex<Option<Live>>,
     /// Until when the tray's Undo entry is offered.
     pub undo_until: Mutex<Option<Millis>>,
+    /// The Undo entry's label for the latest paste ("Undo paste to anthropic:manual").
+    pub undo_label: Mutex<Option<String>>,
 }
 
 impl AppState {
     /// New state; the live service is started separately (not in the mock-runtime tests).
     pub fn new(env: Env, options: Options, vault: Box<dyn Vault>) -> AppState {
-        AppState(Arc::new(Shared { env, options, vault, live: Mutex::new(None), undo_until: Mutex::new(None) }))
+        AppState(Arc::new(Shared {
+            env,
+            options,
+            vault,
+            live: Mutex::new(None),
+            undo_until: Mutex::new(None),
+            undo_label: Mutex::new(None),
+        }))
     }
 
     /// Loads the engine context now.

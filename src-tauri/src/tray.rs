@@ -11,6 +11,7 @@ use authtray_core::glance::{Glance, Overall};
 use authtray_core::live::Update;
 use authtray_core::ops::undo::UndoAction;
 use authtray_core::vault::UNDO_WINDOW_MS;
+use authtray_core::verdict::Action;
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
@@ -28,8 +29,11 @@ pub struct Handles<R: Runtime> {
     tray: TrayIcon<R>,
     menu: Menu<R>,
     headline: MenuItem<R>,
+    /// The headline problem's fix, right under it, when there is one.
+    fix: Option<(MenuItem<R>, Action)>,
     lines: Vec<MenuItem<R>>,
     source: MenuItem<R>,
+    synced: MenuItem<R>,
     undo: MenuItem<R>,
     autostart: CheckMenuItem<R>,
     shown: Option<Overall>,
@@ -62,6 +66,7 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
     let paste = MenuItem::with_id(app, "paste", "Paste token from clipboard", true, None::<&str>).map_err(e)?;
     let undo = MenuItem::with_id(app, "undo", "Undo last paste", false, None::<&str>).map_err(e)?;
     let sync = MenuItem::with_id(app, "sync", "Sync now", true, None::<&str>).map_err(e)?;
+    let synced = MenuItem::with_id(app, "synced", "Not synced yet", false, None::<&str>).map_err(e)?;
     let open = MenuItem::with_id(app, "open", "Open authtray…", true, None::<&str>).map_err(e)?;
     let autostart =
         CheckMenuItem::with_id(app, "autostart", "Start at login", true, crate::autostart::enabled(app), None::<&str>).map_err(e)?;
@@ -76,6 +81,7 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
             &paste,
             &undo,
             &sync,
+            &synced,
             &open,
             &PredefinedMenuItem::separator(app).map_err(e)?,
             &autostart,
@@ -94,7 +100,18 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
         .build(app)
         .map_err(e)?;
-    app.manage(TrayState(Mutex::new(Some(Handles { tray, menu, headline, lines: Vec::new(), source, undo, autostart, shown: None }))));
+    app.manage(TrayState(Mutex::new(Some(Handles {
+        tray,
+        menu,
+        headline,
+        fix: None,
+        lines: Vec::new(),
+        source,
+        synced,
+        undo,
+        autostart,
+        shown: None,
+    }))));
     Ok(())
 }
 
@@ -108,16 +125,28 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
             let app = app.clone();
             std::thread::spawn(move || undo_last(&app));
         }
-        "sync" => {
-            let app = app.clone();
-            std::thread::spawn(move || {
-                let state = app.state::<AppState>().inner().clone();
-                match state.with_live(|l| l.sync_now()) {
-                    Some(Err(e)) => crate::notify::send(&app, "Sync failed", &e.to_string(), Screen::Overview),
-                    Some(Ok(r)) if r.failed() => crate::notify::send(&app, "Sync failed", &failures(&r), Screen::Overview),
-                    _ => {}
+        "sync" => sync_now(app),
+        "fix" => {
+            let action = app
+                .try_state::<TrayState<R>>()
+                .and_then(|ts| ts.0.lock().ok().and_then(|g| g.as_ref().and_then(|h| h.fix.as_ref().map(|f| f.1.clone()))));
+            match action {
+                Some(Action::Paste { agent, provider, profile_id }) => {
+                    let prefill = serde_json::json!({ "agent": agent, "provider": provider, "profileId": profile_id });
+                    let notice = match &profile_id {
+                        Some(id) => format!("Paste the new token for {id}."),
+                        None => format!("Paste a {provider} token."),
+                    };
+                    crate::window::open_with(app, Screen::Paste, Some(&notice), Some(&prefill));
                 }
-            });
+                Some(Action::LogInToClaude) => crate::window::open(
+                    app,
+                    Screen::Overview,
+                    Some("Run `claude` in a terminal and log in again; authtray mirrors the new login by itself."),
+                ),
+                Some(Action::SyncNow) => sync_now(app),
+                Some(Action::ChooseGateway) | None => crate::window::open(app, Screen::Overview, None),
+            }
         }
         "open" => crate::window::open(app, Screen::Overview, None),
         "autostart" => {
@@ -129,6 +158,20 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
         "quit" => app.exit(0),
         _ => {}
     }
+}
+
+/// "Sync now": runs the mirror and always says how it went.
+fn sync_now<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    std::thread::spawn(move || {
+        let state = app.state::<AppState>().inner().clone();
+        match state.with_live(|l| l.sync_now()) {
+            Some(Err(e)) => crate::notify::send(&app, "Sync failed", &e.to_string(), Screen::Overview),
+            Some(Ok(r)) if r.failed() => crate::notify::send(&app, "Sync failed", &failures(&r), Screen::Overview),
+            Some(Ok(r)) => crate::notify::send(&app, "Sync done", &authtray_core::ops::sync::summary(&r), Screen::Overview),
+            None => {}
+        }
+    });
 }
 
 fn failures(r: &authtray_core::ops::sync::SyncReport) -> String {
@@ -158,9 +201,15 @@ fn with_handles<R: Runtime>(app: &AppHandle<R>, f: impl FnOnce(&mut Handles<R>) 
     });
 }
 
-/// Draws a new glance: icon, headline, one line per profile, the source line.
-pub fn draw<R: Runtime>(app: &AppHandle<R>, glance: Glance) {
+/// Draws a new glance: icon, headline and its fix, one line per profile, the source line, when
+/// the mirror last ran.
+pub fn draw<R: Runtime>(app: &AppHandle<R>, glance: Glance, last_sync_at: Option<i64>) {
     let app2 = app.clone();
+    let synced = match last_sync_at {
+        Some(at) => format!("Last synced {} ago", authtray_core::duration::humanize(now_ms() - at)),
+        None => "Not synced yet".into(),
+    };
+    let undo_label = app.state::<AppState>().0.undo_label.lock().ok().and_then(|g| g.clone());
     with_handles(app, move |h| {
         if h.shown != Some(glance.overall) {
             let (bytes, template) = icon(glance.overall);
@@ -171,6 +220,25 @@ pub fn draw<R: Runtime>(app: &AppHandle<R>, glance: Glance) {
             h.shown = Some(glance.overall);
         }
         let _ = h.headline.set_text(&glance.headline);
+        // The headline's fix sits right under it, labelled with what it does.
+        match (&glance.fix, h.fix.take()) {
+            (Some(f), Some((item, _))) => {
+                let _ = item.set_text(&f.label);
+                h.fix = Some((item, f.action.clone()));
+            }
+            (Some(f), None) => match MenuItem::with_id(&app2, "fix", &f.label, true, None::<&str>) {
+                Ok(item) => {
+                    let _ = h.menu.insert(&item, 1);
+                    h.fix = Some((item, f.action.clone()));
+                }
+                Err(e) => tracing::warn!("cannot add the fix entry: {e}"),
+            },
+            (None, Some((item, _))) => {
+                let _ = h.menu.remove(&item);
+            }
+            (None, None) => {}
+        }
+        let first_line = FIRST_LINE + usize::from(h.fix.is_some());
         let _ = h.tray.set_tooltip(Some(&format!("authtray: {}", glance.headline)));
         let _ = h.source.set_text(&glance.source);
         let texts: Vec<String> = glance.lines.iter().map(|l| format!("{} {}", mark(l.state), l.text)).collect();
@@ -186,15 +254,19 @@ pub fn draw<R: Runtime>(app: &AppHandle<R>, glance: Glance) {
             for (i, text) in texts.iter().enumerate() {
                 match MenuItem::with_id(&app2, format!("line-{i}"), text, false, None::<&str>) {
                     Ok(item) => {
-                        let _ = h.menu.insert(&item, FIRST_LINE + i);
+                        let _ = h.menu.insert(&item, first_line + i);
                         h.lines.push(item);
                     }
                     Err(e) => tracing::warn!("cannot add a menu line: {e}"),
                 }
             }
         }
+        let _ = h.synced.set_text(&synced);
         let undo_open = app2.state::<AppState>().0.undo_until.lock().ok().and_then(|g| *g).is_some_and(|u| now_ms() < u);
         let _ = h.undo.set_enabled(undo_open);
+        if let Some(label) = undo_label {
+            let _ = h.undo.set_text(&label);
+        }
     });
 }
 
@@ -209,7 +281,7 @@ fn mark(state: Overall) -> &'static str {
 
 /// The live service's callback: redraw, notify.
 pub fn on_update<R: Runtime>(app: &AppHandle<R>, u: &Update) {
-    draw(app, u.snapshot.glance.clone());
+    draw(app, u.snapshot.glance.clone(), u.snapshot.last_sync_at);
     for a in &u.alerts {
         tracing::info!(key = %a.key, "alert: {}", a.summary);
         crate::notify::send(app, &a.summary, &a.body, Screen::Overview);
@@ -248,8 +320,15 @@ fn paste_from_clipboard<R: Runtime>(app: &AppHandle<R>) {
         Ok(out) => {
             tracing::debug!(undo = out.undo_id.is_some(), "pasted from the clipboard");
             let r = &out.report;
-            let expiry = r.expires_at.map(|e| format!(", {}", authtray_core::duration::describe_expiry(e, now_ms()))).unwrap_or_default();
-            let undo = if out.undo_id.is_some() { "\nUndo is in the authtray menu for 5 minutes." } else { "" };
+            let expiry =
+                r.expires_at.map(|e| format!(", {}", authtray_core::duration::describe_expiry_at(e, now_ms()))).unwrap_or_default();
+            let replaced =
+                r.previous.as_ref().map(|p| format!("\nReplaced {}.", p.token.as_deref().unwrap_or(&p.kind))).unwrap_or_default();
+            let undo = if out.undo_id.is_some() {
+                format!("\n“Undo paste to {}” is in the authtray menu for 5 minutes.", r.profile_id)
+            } else {
+                String::new()
+            };
             let (title, reload) = match &r.reload {
                 rl if rl.failed() => ("Token saved, gateway not told", format!("\n{}", rl.detail.as_deref().unwrap_or_default())),
                 _ => ("Token saved", String::new()),
@@ -257,7 +336,7 @@ fn paste_from_clipboard<R: Runtime>(app: &AppHandle<R>) {
             crate::notify::send(
                 app,
                 title,
-                &format!("{} → {} (agent {}){expiry}{undo}{reload}", r.token, r.profile_id, r.agent),
+                &format!("{} → {} (agent {}){expiry}{replaced}{undo}{reload}", r.token, r.profile_id, r.agent),
                 Screen::Overview,
             );
             after_paste(app, &state, &out);
@@ -274,6 +353,9 @@ pub fn after_paste<R: Runtime>(app: &AppHandle<R>, state: &AppState, out: &api::
     if let Some(until) = out.undo_until {
         if let Ok(mut g) = state.0.undo_until.lock() {
             *g = Some(until);
+        }
+        if let Ok(mut g) = state.0.undo_label.lock() {
+            *g = Some(format!("Undo paste to {}", out.report.profile_id));
         }
         // When the window passes: grey the entry out and forget the replaced credential, unless
         // a later paste took its place.

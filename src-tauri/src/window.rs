@@ -26,26 +26,40 @@ impl Screen {
 
 /// Shows the window on `screen`, with an optional notice on top.
 pub fn open<R: Runtime>(app: &AppHandle<R>, screen: Screen, notice: Option<&str>) {
+    open_with(app, screen, notice, None);
+}
+
+/// Opens the window on `screen` with a notice and what Paste should preselect (a problem's fix:
+/// `{agent, provider, profileId}`).
+pub fn open_with<R: Runtime>(app: &AppHandle<R>, screen: Screen, notice: Option<&str>, prefill: Option<&serde_json::Value>) {
     if let Some(w) = app.get_webview_window(LABEL) {
         let notice = serde_json::to_string(&notice).unwrap_or_else(|_| "null".into());
+        let prefill = serde_json::to_string(&prefill).unwrap_or_else(|_| "null".into());
         let screen = format!("\"{}\"", screen.fragment());
-        let _ = w.eval(format!("globalThis.authtrayShow && globalThis.authtrayShow({screen}, {notice})"));
+        let _ = w.eval(format!("globalThis.authtrayShow && globalThis.authtrayShow({screen}, {notice}, {prefill})"));
         let _ = w.unminimize();
         let _ = w.show();
         let _ = w.set_focus();
         return;
     }
-    let mut url = String::from("index.html");
+    let mut query = Vec::new();
     if let Some(n) = notice {
-        url.push_str("?notice=");
-        url.push_str(&encode(n));
+        query.push(format!("notice={}", encode(n)));
+    }
+    if let Some(p) = prefill {
+        query.push(format!("prefill={}", encode(&p.to_string())));
+    }
+    let mut url = String::from("index.html");
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(&query.join("&"));
     }
     url.push('#');
     url.push_str(screen.fragment());
     let built = WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App(url.into()))
         .title("authtray")
         .inner_size(920.0, 720.0)
-        .min_inner_size(480.0, 400.0)
+        .min_inner_size(360.0, 400.0)
         .build();
     match built {
         Ok(w) => {

@@ -57,7 +57,10 @@ fn tray_menu_click_to_paste_undo_window_and_live_mirroring() {
     d.screenshot(&shots.join("tray-icon.png"));
     d.wait_for("the menu lines", Duration::from_secs(10), || {
         let log = d.app_log();
-        (log.contains("anthropic:manual — expires in 364 d") && log.contains("anthropic:claude-code — expires in")).then_some(())
+        // One line per profile in try order, each saying how it stands.
+        let manual = log.contains("anthropic:manual — In use · expires in 364 d")
+            || log.contains("anthropic:manual — Next in line · expires in 364 d");
+        (manual && log.contains("anthropic:claude-code — ") && log.contains("enewed from Claude Code's login")).then_some(())
     });
     assert!(d.app_window().is_none(), "a window opened although a tray host runs");
 
@@ -193,7 +196,7 @@ fn the_window_loads_the_ui_and_lists_profiles_through_webdriver() {
     assert_eq!(w.title(), "authtray");
     let rows = w.texts("#overview-agents tbody tr", Duration::from_secs(30));
     assert!(rows.iter().any(|r| r.contains("anthropic:manual") && r.contains("expires in 29 d")), "{rows:?}");
-    assert!(rows.iter().any(|r| r.contains("openai:default") && r.contains("static")), "{rows:?}");
+    assert!(rows.iter().any(|r| r.contains("openai:default") && r.contains("does not expire")), "{rows:?}");
     assert!(!rows.join(" ").contains(&setup_token('W')), "the window showed a full token");
 }
 
@@ -219,14 +222,15 @@ fn start_at_login_toggles_and_a_second_instance_hands_over_to_the_first() {
     d.start_app(s.home(), &[("OPENCLAW_STATE_DIR", &s.state_dir().to_string_lossy())]);
     d.tray_icon();
     assert!(d.app_window().is_none());
-    // "Start at login" (Paste, Sync now, Open, Start at login) writes the XDG autostart entry; again removes it.
+    // "Start at login" (the empty store's fix "Paste token…", Paste, Sync now, Open, Start at
+    // login) writes the XDG autostart entry; again removes it.
     let autostart = s.home().join(".config/autostart");
     let entry = || std::fs::read_dir(&autostart).ok().and_then(|mut d| d.next()).and_then(|e| e.ok()).map(|e| e.path());
-    d.menu_item(4, None);
+    d.menu_item(5, None);
     let file = d.wait_for("the autostart entry", Duration::from_secs(10), entry);
     let text = std::fs::read_to_string(&file).expect("autostart entry");
     assert!(text.contains("authtray-app"), "{text}");
-    d.menu_item(4, None);
+    d.menu_item(5, None);
     d.wait_for("the autostart entry to go", Duration::from_secs(10), || entry().is_none().then_some(()));
     let mut second = d
         .command(app)

@@ -80,9 +80,12 @@ fn the_ui_pastes_validates_and_orders_against_the_real_gateway() {
     assert_eq!(r["finalUrl"], serve.base(), "the secret must not stay in the address bar");
     assert_eq!(r["signOutShown"], true, "a browser session offers Sign out");
     let rows: Vec<String> = r["rows"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
-    assert!(rows.iter().any(|r| r.starts_with("anthropic:manual token") && r.contains("ok") && r.contains("expires in 364 d")), "{rows:?}");
-    assert!(rows.iter().any(|r| r.starts_with("anthropic:backup token") && r.contains("static")), "{rows:?}");
-    assert!(rows.iter().any(|r| r.starts_with("anthropic:extra token") && r.contains("not used by the gateway")), "{rows:?}");
+    // The verdict's rows, in the order the gateway tries them, each saying how it stands.
+    let at = |id: &str| rows.iter().position(|r| r.starts_with(id)).unwrap_or_else(|| panic!("no row {id}: {rows:?}"));
+    assert!(at("anthropic:manual") < at("anthropic:backup") && at("anthropic:backup") < at("anthropic:extra"), "{rows:?}");
+    assert!(rows[at("anthropic:manual")].contains("In use · expires in 364 d"), "{rows:?}");
+    assert!(rows[at("anthropic:backup")].contains("Next in line · does not expire"), "{rows:?}");
+    assert!(rows[at("anthropic:extra")].contains("Not used: the gateway's config leaves it out"), "{rows:?}");
     assert!(r["source"].as_str().unwrap().contains("not logged in"), "{r}");
     assert!(r["headline"].as_str().unwrap().ends_with("All credentials healthy"), "{r}");
 

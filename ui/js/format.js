@@ -22,6 +22,21 @@ export function countdown(expiresAt, now = Date.now()) {
   return expiresAt > now ? `expires in ${humanize(expiresAt - now)}` : `expired ${humanize(now - expiresAt)} ago`;
 }
 
+/** A moment in local time as people read it: `today 22:17`, `tomorrow 09:00`, `Mon 14:00`, `7 Dec 2027`. */
+export function localTime(at, now = Date.now()) {
+  const d = new Date(at);
+  const n = new Date(now);
+  const day = (x) => Date.UTC(x.getFullYear(), x.getMonth(), x.getDate()) / DAY;
+  const days = day(d) - day(n);
+  const clock = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  if (days === 0) return `today ${clock}`;
+  if (days === 1) return `tomorrow ${clock}`;
+  if (days === -1) return `yesterday ${clock}`;
+  if (days > 1 && days < 7) return `${d.toLocaleDateString([], { weekday: 'short' })} ${clock}`;
+  if (d.getFullYear() === n.getFullYear()) return `${d.toLocaleDateString([], { day: 'numeric', month: 'short' })} ${clock}`;
+  return d.toLocaleDateString([], { day: 'numeric', month: 'short', year: 'numeric' });
+}
+
 /** `3 min ago`. */
 export function ago(at, now = Date.now()) {
   return at == null ? 'unknown' : `${humanize(now - at)} ago`;

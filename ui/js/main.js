@@ -8,11 +8,14 @@ import * as order from './order.js';
 import * as settings from './settings.js';
 
 const screens = { overview, paste, order, settings };
+let shown = null;
 
 // The tray calls this on an already open window.
-globalThis.authtrayShow = (screen, notice) => {
+globalThis.authtrayShow = (screen, notice, prefill) => {
   if (notice) showNotice(notice);
+  if (prefill) app.prefill = prefill;
   if (location.hash !== `#${screen}`) location.hash = screen;
+  else render(false);
 };
 
 function current() {
@@ -22,6 +25,12 @@ function current() {
 
 function render(focus) {
   const name = current();
+  // Leaving a screen with unsaved changes asks first; staying puts the address back.
+  if (shown && shown !== name && screens[shown].canLeave && !screens[shown].canLeave()) {
+    history.replaceState(null, '', `#${shown}`);
+    return;
+  }
+  shown = name;
   for (const key of Object.keys(screens)) {
     document.getElementById(`screen-${key}`).hidden = key !== name;
     const link = document.getElementById(`nav-${key}`);
@@ -41,14 +50,30 @@ async function syncNow() {
   button.disabled = true;
   button.textContent = 'Syncing…';
   try {
-    await call('sync', {});
+    const r = await call('sync', {});
     await refresh();
+    const summary = syncSummary(r);
+    showNotice(summary, summary.startsWith('Sync failed') ? '' : 'good');
   } catch (e) {
     showError(e);
   } finally {
     button.disabled = false;
     button.textContent = 'Sync now';
   }
+}
+
+/** "Up to date · 2 agents" / "Updated main · up to date: work" / what failed. */
+function syncSummary(r) {
+  const failed = r.agents.filter((a) => a.error);
+  if (failed.length) return `Sync failed for ${failed.map((a) => a.agent).join(', ')}: ${failed[0].error}`;
+  const changed = r.agents.filter((a) => a.action === 'create' || a.action === 'update');
+  const skipped = r.agents.filter((a) => a.action === 'skip');
+  const n = r.agents.length;
+  if (!changed.length && !skipped.length) return `Sync done: up to date · ${n} agent${n === 1 ? '' : 's'}`;
+  const parts = [];
+  if (changed.length) parts.push(`updated ${changed.map((a) => a.agent).join(', ')}`);
+  if (skipped.length) parts.push(`skipped ${skipped.map((a) => `${a.agent} (${a.reason})`).join(', ')}`);
+  return `Sync done: ${parts.join(' · ')}`;
 }
 
 // A bug in a screen must show up as a message, never as a blank screen.
@@ -81,8 +106,14 @@ async function start() {
     }));
     for (const el of document.querySelectorAll('header nav, #sync-now, #sign-out')) el.hidden = true;
   });
+  const query = new URLSearchParams(location.search);
+  try {
+    app.prefill = query.get('prefill') ? JSON.parse(query.get('prefill')) : null;
+  } catch {
+    app.prefill = null;
+  }
   await refresh();
-  const notice = new URLSearchParams(location.search).get('notice');
+  const notice = query.get('notice');
   if (notice) showNotice(notice);
   // Countdowns move every half minute; the status is re-read every minute.
   setInterval(() => tickCountdowns(), 30_000);

@@ -2,20 +2,48 @@
 // (order set) or Reset to default (order clear). Rows the gateway would not use are marked.
 import { call } from './transport.js';
 import { badge, el } from './format.js';
-import { refresh, showError, clearError } from './shell.js';
+import { refresh, showError, clearError, waiting } from './shell.js';
 
 const $ = (id) => document.getElementById(id);
 let dragged = null;
+// The order as loaded, to tell unsaved changes from none.
+let loaded = '';
+
+function current() {
+  return [...$('order-list').children].map((li) => li.dataset.id).filter(Boolean).join(',');
+}
+
+/** Whether the list differs from what is saved. */
+export function dirty() {
+  return loaded !== '' && current() !== loaded;
+}
+
+/** Asked before the screen is left: unsaved changes need a yes. */
+export function canLeave() {
+  return !dirty() || window.confirm('The new order is not saved. Leave without saving it?');
+}
+
+function markChanged(text) {
+  const out = $('order-result');
+  if (dirty()) {
+    out.textContent = `${text ? text + ' ' : ''}Unsaved changes: Save to apply them.`;
+    out.className = 'unsaved';
+  } else {
+    out.textContent = text || '';
+    out.className = '';
+  }
+}
 
 export function init() {
   $('order-agent').addEventListener('change', () => { fillProviders(); fillList(); });
   $('order-provider').addEventListener('change', fillList);
+  window.addEventListener('beforeunload', (e) => { if (dirty()) e.preventDefault(); });
   $('order-save').addEventListener('click', save);
   $('order-reset').addEventListener('click', reset);
   const list = $('order-list');
   list.addEventListener('keydown', onKey);
   list.addEventListener('dragstart', (e) => { dragged = e.target.closest('li'); dragged?.classList.add('dragging'); });
-  list.addEventListener('dragend', () => { dragged?.classList.remove('dragging'); dragged = null; renumber(); });
+  list.addEventListener('dragend', () => { dragged?.classList.remove('dragging'); dragged = null; renumber(); markChanged(); });
   list.addEventListener('dragover', (e) => {
     e.preventDefault();
     const over = e.target.closest('li');
@@ -29,6 +57,8 @@ let state = null;
 
 export function render(app) {
   state = app.status;
+  // A reload must not throw away an order being arranged.
+  if (dirty()) return;
   const agentSel = $('order-agent');
   const keep = agentSel.value;
   const agents = state ? state.agents.filter((a) => !a.error) : [];
@@ -83,6 +113,9 @@ function fillList() {
     return li;
   }));
   renumber();
+  loaded = current();
+  $('order-result').textContent = '';
+  $('order-result').className = '';
 }
 
 function renumber() {
@@ -98,7 +131,7 @@ function move(li, by, focusAfter) {
   else if (by > 0 && li.nextElementSibling) list.insertBefore(li.nextElementSibling, li);
   renumber();
   (focusAfter || li).focus();
-  $('order-result').textContent = `${li.dataset.id} is now number ${[...list.children].indexOf(li) + 1}. Save to apply.`;
+  markChanged(`${li.dataset.id} is now number ${[...list.children].indexOf(li) + 1}.`);
 }
 
 function onKey(e) {
@@ -130,15 +163,19 @@ async function run(command, input, message) {
   const out = $('order-result');
   $('order-save').disabled = $('order-reset').disabled = true;
   out.textContent = 'Saving…';
+  out.className = '';
+  const stop = waiting($('order-wait'));
   try {
     const r = await call(command, input);
     clearError();
+    loaded = '';
     await refresh();
     out.textContent = message(r);
   } catch (e) {
     out.textContent = '';
     showError(e);
   } finally {
+    stop();
     $('order-save').disabled = $('order-reset').disabled = false;
   }
 }

@@ -1,5 +1,10 @@
-// Overview: every agent's profiles with live countdowns, Claude Code's login, the last sync.
-import { badge, countdown, ago, el } from './format.js';
+// Overview: the engine's verdict with each problem's fix, first-run setup, Claude Code's login,
+// the last sync, and every agent's profiles in the order the gateway tries them.
+import { call } from './transport.js';
+import { badge, countdown, ago, el, localTime } from './format.js';
+import { app as shared, refresh, showError } from './shell.js';
+
+const STATE_BADGE = { healthy: ['ok', 'healthy'], attention: ['expiring', 'needs attention'], broken: ['expired', 'not working'] };
 
 export function render(app) {
   const s = app.status;
@@ -7,32 +12,130 @@ export function render(app) {
   const source = document.getElementById('overview-source');
   const sync = document.getElementById('overview-sync');
   const agents = document.getElementById('overview-agents');
+  const problems = document.getElementById('overview-problems');
   if (!s) {
     headline.textContent = 'No status yet.';
-    source.replaceChildren();
+    for (const n of [problems, source, sync, agents]) n.replaceChildren();
+    return;
+  }
+  // The engine's one verdict, shown as it is (the tray's icon and headline are the same).
+  const v = s.verdict;
+  if (!v) {
+    headline.textContent = 'No verdict yet.';
+    return;
+  }
+  const [cls, word] = STATE_BADGE[v.overall];
+  headline.replaceChildren(badge(cls, word), ' ', v.headline);
+  problems.replaceChildren(...(v.setup ? [setupCard(v)] : []), ...problemList(v));
+  if (v.setup) {
+    source.replaceChildren(claudeCard(s.claudeCode));
     sync.replaceChildren();
     agents.replaceChildren();
     return;
   }
-  // The same verdict as the tray's icon and headline (the engine's, not recomputed here).
-  const g = app.glance;
-  headline.replaceChildren(g ? badge({ healthy: 'ok', attention: 'expiring', broken: 'expired' }[g.overall], g.overall) : '', ' ', g ? g.headline : '');
-
   source.replaceChildren(claudeCard(s.claudeCode));
   sync.replaceChildren(syncCard(app.lastSync));
-  agents.replaceChildren(...s.agents.map((a) => agentCard(a, s)));
+  agents.replaceChildren(...s.agents.map((a) => agentCard(a, s, v)));
+}
+
+/** What carries the gateway, then every problem with its fix. */
+function problemList(v) {
+  const out = [];
+  if (v.detail && !v.setup) out.push(el('p', { class: 'meta', id: 'overview-detail' }, v.detail));
+  const shown = v.problems.filter((p) => !(v.setup && p.remedy && p.remedy.action && p.remedy.action.kind === 'chooseGateway'));
+  if (!shown.length) return out;
+  out.push(el('ul', { class: 'problems', 'aria-label': 'What needs doing' }, shown.map((p) => el('li', { class: `problem ${p.severity}` },
+    el('p', {}, badge(STATE_BADGE[p.severity][0], p.severity === 'broken' ? 'not working' : 'attention'), ' ', p.text),
+    p.remedy ? remedy(p.remedy) : ''))));
+  return out;
+}
+
+/** A problem's fix: its words, and a button when the window can do it. */
+export function remedy(r) {
+  const a = r.action;
+  let button = '';
+  if (a && a.kind === 'paste') {
+    button = el('button', { type: 'button', class: 'small' }, r.label || 'Paste token…');
+    button.addEventListener('click', () => openPaste(a));
+  } else if (a && a.kind === 'syncNow') {
+    button = el('button', { type: 'button', class: 'small' }, 'Sync now');
+    button.addEventListener('click', () => document.getElementById('sync-now').click());
+  }
+  return el('p', { class: 'fix' }, el('span', {}, 'Fix: '), codeSpans(r.text), button ? [' ', button] : '');
+}
+
+/** Opens Paste with the provider, profile and agent chosen. */
+export function openPaste(a) {
+  shared.prefill = { agent: a.agent, provider: a.provider, profileId: a.profileId || '' };
+  location.hash = 'paste';
+}
+
+/** `text with `code` in it` → text nodes and <code>. */
+function codeSpans(text) {
+  return text.split(/(`[^`]+`)/).map((part) => (part.startsWith('`') && part.endsWith('`') ? el('code', {}, part.slice(1, -1)) : part));
+}
+
+/** First run: where authtray looked, and the folder (and version) to use instead. */
+function setupCard(v) {
+  const st = v.setup;
+  const dir = el('input', { id: 'setup-dir', type: 'text', spellcheck: 'false', autocomplete: 'off', placeholder: '~/.openclaw', value: st.found ? st.stateDir : '' });
+  const gen = el('select', { id: 'setup-generation' },
+    el('option', { value: '' }, 'Tell from the folder'),
+    el('option', { value: 'openclaw-sqlite' }, 'openclaw 2026.6 or later'),
+    el('option', { value: 'openclaw-json' }, 'openclaw up to 2026.5'),
+    el('option', { value: 'clawdbot' }, 'clawdbot or moltbot'));
+  const result = el('p', { id: 'setup-result', 'aria-live': 'polite' });
+  const save = el('button', { type: 'submit', class: 'primary', id: 'setup-save' }, 'Use this gateway');
+  const form = el('form', { id: 'setup-form', novalidate: true },
+    el('div', { class: 'field' }, el('label', { for: 'setup-dir' }, 'The gateway\'s folder'), dir,
+      el('p', { class: 'hint' }, 'Where the gateway keeps its state: usually ~/.openclaw (older installs: ~/.clawdbot or ~/.moltbot).')),
+    el('div', { class: 'field', hidden: !st.found }, el('label', { for: 'setup-generation' }, 'Gateway version'), gen),
+    el('div', { class: 'actions' }, save), result);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    save.disabled = true;
+    result.textContent = 'Saving…';
+    try {
+      const current = await call('settings');
+      await call('saveSettings', { ...current, gatewayDir: dir.value.trim() || null, generation: gen.value || null });
+      result.textContent = 'Saved. Looking for the gateway there…';
+      await refresh();
+    } catch (err) {
+      result.textContent = '';
+      showError(err);
+    } finally {
+      save.disabled = false;
+    }
+  });
+  return el('section', { class: 'card setup', 'aria-labelledby': 'h-setup' },
+    el('h2', { id: 'h-setup' }, 'Set up authtray'),
+    el('p', {}, st.lookedFor),
+    el('p', {}, 'Install and run the gateway once, or tell authtray where it keeps its state.'),
+    form);
 }
 
 function claudeCard(cc) {
   const where = cc.source === 'keychain' ? `macOS Keychain (${cc.service})` : cc.source === 'file' ? cc.path : 'not found';
-  return el('section', { class: 'card', 'aria-labelledby': 'h-claude' },
+  const state = {
+    ok: 'logged in', expiring: 'expires soon', expired: 'expired', missing: 'not logged in',
+    malformed: 'cannot be read', unreadable: 'cannot be read', overridden: 'uses another credential',
+  }[cc.status] || cc.status;
+  const when = cc.expiresAt != null ? el('span', { dataset: { expires: cc.expiresAt } }, countdown(cc.expiresAt)) : '';
+  const parts = [
     el('h2', { id: 'h-claude' }, 'Claude Code login'),
-    el('p', {}, badge(cc.status), ' ', cc.expiresAt != null ? el('span', { dataset: { expires: cc.expiresAt } }, countdown(cc.expiresAt)) : ''),
-    el('p', { class: 'meta' }, `Source: ${where}`,
-      cc.subscriptionType ? ` · subscription: ${cc.subscriptionType}` : '',
-      cc.modifiedAt != null ? ` · last changed ${ago(cc.modifiedAt)}` : '',
-      cc.token ? ' · token ' : '', cc.token ? el('code', {}, cc.token) : ''),
-    cc.problem ? el('p', {}, cc.problem) : '');
+    el('p', {}, badge(cc.status, state), ' ', when, cc.expiresAt != null ? ` (${localTime(cc.expiresAt)})` : ''),
+  ];
+  if (cc.status === 'missing' || cc.status === 'expired') {
+    parts.push(el('p', { class: 'fix' }, 'Fix: run ', el('code', {}, 'claude'), cc.status === 'expired'
+      ? ' in a terminal and log in again; authtray mirrors the new login by itself.'
+      : ' in a terminal and log in; authtray then mirrors the login into the gateway.'));
+  }
+  if (cc.problem && cc.status !== 'missing') parts.push(el('p', {}, cc.problem));
+  parts.push(el('p', { class: 'meta' }, `Source: ${where}`,
+    cc.subscriptionType ? ` · subscription: ${cc.subscriptionType}` : '',
+    cc.modifiedAt != null ? ` · last changed ${ago(cc.modifiedAt)}` : '',
+    cc.token ? ' · token ' : '', cc.token ? el('code', {}, cc.token) : ''));
+  return el('section', { class: 'card', 'aria-labelledby': 'h-claude' }, ...parts);
 }
 
 function syncCard(last) {
@@ -42,37 +145,39 @@ function syncCard(last) {
   } else if (last.error) {
     body.push(el('p', {}, badge('expired', 'failed'), ' ', last.error), el('p', { class: 'meta' }, `${ago(last.at)}`));
   } else {
-    body.push(el('p', { class: 'meta' }, ago(last.at)));
+    body.push(el('p', { class: 'meta' }, `Last synced ${ago(last.at)} (${localTime(last.at)})`));
+    const words = { create: 'Created', update: 'Updated', unchanged: 'Up to date', skip: 'Skipped' };
     body.push(el('ul', {}, last.report.agents.map((a) => el('li', {},
-      `${a.agent}: ${a.profileId} — ${a.action}`, a.error ? ` (failed: ${a.error})` : ` (${a.reason})`))));
+      `${a.agent}: ${a.profileId} — ${words[a.action] || a.action}`, a.error ? `: failed, ${a.error}` : `: ${a.reason}`))));
   }
   return el('section', { class: 'card', 'aria-labelledby': 'h-sync' }, el('h2', { id: 'h-sync' }, 'Last sync'), ...body);
 }
 
-function agentCard(a, s) {
+function agentCard(a, s, v) {
   const title = `Agent ${a.id}${a.default ? ' (default)' : ''}`;
   const id = `h-agent-${a.id.replace(/[^a-z0-9_-]/gi, '_')}`;
   const gp = s.gatewayProcess || {};
-  const running = !gp.running ? ' · not running' : gp.reachable ? ' · running' : '';
+  const running = !gp.running ? ' · not running' : gp.reachable ? ' · running' : ' · running, cannot be asked to reload';
   const parts = [el('h2', { id }, title), el('p', { class: 'meta' }, `Store: ${a.store} · gateway: ${s.generation}${s.gatewayVersion ? ' ' + s.gatewayVersion : ''}${running}`)];
-  // A gateway that runs but cannot be told to reload serves what it had before each change.
-  if (gp.running && !gp.reachable) {
-    parts.push(el('p', { class: 'warning' }, 'The gateway is running, but authtray cannot ask it to reload, so it may still use an old credential. Restart the gateway after a change, or give authtray its token. ', gp.problem || ''));
-  }
   if (a.error) {
     parts.push(el('p', {}, badge('unreadable', 'cannot read'), ' ', a.error));
   } else if (!a.profiles.length) {
     parts.push(el('p', { class: 'empty' }, a.storeExists ? 'No profiles in this store.' : 'No store yet: paste a token or sync to create it.'));
   } else {
-    const rows = a.profiles.map((p) => el('tr', {},
-      el('th', { scope: 'row' }, el('code', {}, p.id)),
-      el('td', {}, p.type),
-      el('td', {}, badge(p.status), p.used ? '' : [' ', badge('unused', 'not used by the gateway')]),
-      el('td', {}, p.expiresAt != null ? el('span', { dataset: { expires: p.expiresAt } }, countdown(p.expiresAt)) : (p.reason || 'does not expire')),
-      el('td', {}, p.token ? el('code', {}, p.token) : '—')));
-    parts.push(el('table', {},
-      el('caption', { class: 'meta', style: false }, `${a.profiles.length} profile${a.profiles.length > 1 ? 's' : ''}`),
-      el('thead', {}, el('tr', {}, ['Profile', 'Type', 'Status', 'Expiry', 'Token'].map((h) => el('th', { scope: 'col' }, h)))),
+    // The verdict's rows: the order the gateway tries them, each with its state and why.
+    const rows = v.rows.filter((r) => r.agent === a.id).map((r) => {
+      const p = a.profiles.find((x) => x.id === r.profileId);
+      const [cls] = r.used ? STATE_BADGE[r.state] : ['unused'];
+      const word = !r.used ? 'not used' : r.inUse ? 'in use' : { healthy: 'ok', attention: 'attention', broken: 'not working' }[r.state];
+      return el('tr', { class: r.inUse ? 'in-use' : '' },
+        el('th', { scope: 'row', 'data-label': 'Profile' }, el('code', {}, p.id)),
+        el('td', { 'data-label': 'State' }, badge(cls, word)),
+        el('td', { 'data-label': 'Status' }, r.note, el('span', { class: 'meta' }, ` · ${p.type}`)),
+        el('td', { 'data-label': 'Token' }, p.token ? el('code', { class: 'token' }, p.token) : '—'));
+    });
+    parts.push(el('table', { class: 'profiles' },
+      el('caption', { class: 'meta' }, `${a.profiles.length} profile${a.profiles.length > 1 ? 's' : ''}, in the order the gateway tries them`),
+      el('thead', {}, el('tr', {}, ['Profile', 'State', 'Status', 'Token'].map((h) => el('th', { scope: 'col' }, h)))),
       el('tbody', {}, rows)));
   }
   return el('section', { class: 'card', 'aria-labelledby': id }, ...parts);

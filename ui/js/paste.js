@@ -1,7 +1,7 @@
 // Paste token: validation as you type (by the engine's own rules), save, redacted confirmation, Undo.
 import { call } from './transport.js';
-import { countdown, el } from './format.js';
-import { refresh, showError, clearError } from './shell.js';
+import { countdown, el, humanize } from './format.js';
+import { app as shared, refresh, showError, clearError, waiting } from './shell.js';
 
 let checkTimer = null;
 let lastCheck = null;
@@ -13,16 +13,43 @@ export function init() {
   $('paste-token').addEventListener('input', scheduleCheck);
   $('paste-provider').addEventListener('change', () => { updatePlaceholder(); scheduleCheck(); });
   $('paste-expiry').addEventListener('change', () => { expiryTouched = true; });
+  $('paste-profile').addEventListener('input', showReplace);
+  $('paste-agent').addEventListener('change', showReplace);
   $('paste-form').addEventListener('submit', (e) => { e.preventDefault(); save(); });
 }
 
 export function render(app) {
   const select = $('paste-agent');
-  const agents = app.status ? app.status.agents : [];
-  const chosen = select.value;
+  const agents = app.status && !app.status.verdict?.setup ? app.status.agents : [];
+  const pre = app.prefill;
+  app.prefill = null;
+  const chosen = pre?.agent || select.value;
   select.replaceChildren(...agents.map((a) => el('option', { value: a.id, selected: chosen ? a.id === chosen : a.default }, `${a.id}${a.default ? ' (default)' : ''}`)));
   select.disabled = agents.length === 0;
+  // Opened from a problem's fix: that provider and profile, ready for the new token.
+  if (pre) {
+    $('paste-provider').value = ['anthropic', 'openai', 'openrouter'].includes(pre.provider) ? pre.provider : '';
+    $('paste-profile').value = pre.profileId || '';
+    $('paste-token').focus();
+  }
   updatePlaceholder();
+  showReplace();
+}
+
+/** Says, before Save, which stored credential a paste would replace and how it stands. */
+function showReplace() {
+  const out = $('paste-replace');
+  const agent = shared.status?.agents.find((a) => a.id === $('paste-agent').value);
+  const id = $('paste-profile').value.trim() || $('paste-profile').placeholder;
+  const p = agent?.profiles.find((x) => x.id === id);
+  if (!p) {
+    out.textContent = '';
+    return;
+  }
+  const healthy = p.status === 'ok' || p.status === 'static' || p.status === 'expiring';
+  const lasts = p.expiresAt == null ? 'does not expire' : p.expiresAt > Date.now() ? `ok for ${humanize(p.expiresAt - Date.now())}` : 'expired';
+  out.textContent = healthy ? `Will replace ${p.id} (${p.token || p.type}), which is ${lasts}.` : `Will replace ${p.id}, which has ${lasts === 'expired' ? 'expired' : 'no usable secret'}.`;
+  out.className = healthy ? 'check warning' : 'check';
 }
 
 function provider() {
@@ -31,6 +58,7 @@ function provider() {
 
 function updatePlaceholder() {
   $('paste-profile').placeholder = `${provider()}:manual`;
+  showReplace();
 }
 
 function scheduleCheck() {
@@ -53,7 +81,7 @@ async function check() {
     if ($('paste-token').value !== token) return null; // typed on meanwhile
     lastCheck = verdict;
     if (verdict.valid) {
-      out.textContent = `Looks like ${verdict.looksLike} for ${verdict.provider}: ${verdict.redacted}`;
+      out.textContent = `${verdict.extracted ? 'Found in the pasted text: ' : 'Looks like '}${verdict.looksLike} for ${verdict.provider}: ${verdict.redacted}`;
       out.className = 'check good';
       $('paste-token').setAttribute('aria-invalid', 'false');
       if (!expiryTouched) $('paste-expiry').value = verdict.suggestedExpiry || '';
@@ -86,6 +114,7 @@ async function save() {
   const button = $('paste-save');
   button.disabled = true;
   button.textContent = 'Saving…';
+  const stop = waiting($('paste-wait'));
   try {
     const out = await call('paste', {
       token: $('paste-token').value,
@@ -105,6 +134,7 @@ async function save() {
   } catch (e) {
     result.replaceChildren(el('div', { class: 'result bad', role: 'alert' }, e.message));
   } finally {
+    stop();
     button.disabled = false;
     button.textContent = 'Save token';
   }

@@ -2,8 +2,24 @@
 // The screens and main.js import this module; it imports none of them.
 import { call } from './transport.js';
 
-/** What every screen may read. */
-export const app = { status: null, info: null, lastSync: null, glance: null };
+/** What every screen may read (`prefill`: what a fix asks Paste to preselect). */
+export const app = { status: null, info: null, lastSync: null, glance: null, prefill: null };
+
+/**
+ * Says how long a write has been waiting, from the second second on: SQLite-era gateways are
+ * written through their own CLI, which takes seconds. Returns the function that stops it.
+ */
+export function waiting(node) {
+  const started = Date.now();
+  const slow = app.status?.generation === 'openclaw-sqlite';
+  const tick = () => {
+    const s = Math.round((Date.now() - started) / 1000);
+    if (s < 2) return;
+    node.textContent = slow ? `Waiting for openclaw (usually 8–20 s)… ${s} s` : `Waiting for the gateway's store… ${s} s`;
+  };
+  const timer = setInterval(tick, 1000);
+  return () => { clearInterval(timer); node.textContent = ''; };
+}
 
 const banner = () => document.getElementById('banner');
 
@@ -11,6 +27,8 @@ const banner = () => document.getElementById('banner');
 export function showError(e) {
   const b = banner();
   b.replaceChildren();
+  b.className = 'banner';
+  b.setAttribute('role', 'alert');
   const [what, ...rest] = String(e && e.message ? e.message : e).split(/(?<=[.;:]) (?=[A-Z])/);
   b.append(what);
   if (rest.length) {
@@ -22,10 +40,12 @@ export function showError(e) {
   b.hidden = false;
 }
 
-/** Shows a notice from the tray (why the window opened), e.g. an unusable clipboard. */
-export function showNotice(text) {
+/** Shows a notice: from the tray (why the window opened), or an outcome (`good`). */
+export function showNotice(text, kind = '') {
   const b = banner();
   b.replaceChildren(text);
+  b.className = `banner ${kind}`;
+  b.setAttribute('role', kind === 'good' ? 'status' : 'alert');
   b.hidden = false;
 }
 

@@ -171,7 +171,11 @@ pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
                     also,
                     AlertKind::CredentialExpiring,
                     format!("{} expires in {}", p.id, crate::duration::humanize(exp - now)),
-                    format!("{}{place} expires on {}. Run `claude setup-token` and paste the new token.", p.id, crate::clock::iso(exp)),
+                    format!(
+                        "{}{place} expires {}. Run `claude setup-token`, then paste the new token (authtray → Paste token).",
+                        p.id,
+                        crate::duration::local_time(exp, now)
+                    ),
                 );
             }
         }

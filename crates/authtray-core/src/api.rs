@@ -71,6 +71,8 @@ pub fn provider_for(token: &str, asked: Option<&str>) -> Result<String> {
 
 /// Validates, stores, and keeps the replaced credential in `vault` for Undo.
 pub fn paste(ctx: &Context, input: &PasteInput, vault: &dyn Vault) -> Result<PasteOutcome> {
+    let found = crate::token::find_in_text(&input.token)?;
+    let input = &PasteInput { token: found.to_string(), ..input.clone() };
     let provider = provider_for(&input.token, input.provider.as_deref())?;
     let expires_in = match input.expires_in.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
@@ -156,10 +158,29 @@ pub struct TokenCheck {
     pub redacted: Option<String>,
     /// The expiry to preselect (`365d` for setup-tokens).
     pub suggested_expiry: Option<&'static str>,
+    /// Whether the token was found inside longer pasted text (quotes, `export NAME=`, lines).
+    pub extracted: bool,
 }
 
 /// Checks a token without storing anything.
 pub fn check_token(input: &CheckInput) -> TokenCheck {
+    let token = match crate::token::find_in_text(&input.token) {
+        Ok(t) => t,
+        Err(e) => {
+            return TokenCheck {
+                valid: false,
+                provider: None,
+                looks_like: TokenShape::Unknown.describe(),
+                kind: None,
+                message: Some(e.to_string()),
+                redacted: None,
+                suggested_expiry: None,
+                extracted: false,
+            }
+        }
+    };
+    let extracted = token != input.token.trim();
+    let input = &CheckInput { token: token.to_string(), provider: input.provider.clone() };
     let shape = TokenShape::of(&input.token);
     let mut out = TokenCheck {
         valid: false,
@@ -169,6 +190,7 @@ pub fn check_token(input: &CheckInput) -> TokenCheck {
         message: None,
         redacted: None,
         suggested_expiry: None,
+        extracted,
     };
     let provider = match provider_for(&input.token, input.provider.as_deref()) {
         Ok(p) => p,

@@ -219,6 +219,14 @@ pub enum TokenError {
     /// Nothing but white space.
     #[error("the token is empty: paste the whole token (for Anthropic, the line `claude setup-token` printed)")]
     Empty,
+
+    /// Pasted text with words around it, none of which is a token.
+    #[error("no token found in the pasted text: copy just the token (for Anthropic it starts with sk-ant-)")]
+    NotFound,
+
+    /// Pasted text holding more than one token.
+    #[error("the pasted text holds {} tokens ({}): paste only the one to save", .0.len(), .0.join(", "))]
+    Several(Vec<String>),
     /// Several lines, or spaces inside.
     #[error("the token contains {what} at character {position}: paste it as one line, without spaces")]
     Whitespace {
@@ -282,6 +290,37 @@ pub enum TokenError {
 
 const MAX_TOKEN_LEN: usize = 8192;
 
+/// Finds the one token in pasted text: a terminal copy with the lines around it, quotes,
+/// `export ANTHROPIC_AUTH_TOKEN=…`, a JSON or .env line. Text that is a single word is returned
+/// as it is, so that [`validate`] can say exactly what is wrong with it.
+pub fn find_in_text(text: &str) -> Result<&str, TokenError> {
+    let t = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let is_token_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if t.is_empty() || t.chars().all(is_token_char) {
+        return Ok(t);
+    }
+    let mut found: Vec<&str> = Vec::new();
+    for word in t.split(|c: char| !is_token_char(c)) {
+        // The shortest real credential is far longer; `sk-` alone in prose is not one.
+        if word.starts_with("sk-") && word.len() >= 20 && !found.contains(&word) {
+            found.push(word);
+        }
+    }
+    match found.as_slice() {
+        [one] => Ok(one),
+        [] => {
+            // One word in quotes or with a stray character: let validation name the problem.
+            let words: Vec<&str> =
+                t.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`')).filter(|w| !w.is_empty()).collect();
+            match words.as_slice() {
+                [one] => Ok(one),
+                _ => Err(TokenError::NotFound),
+            }
+        }
+        many => Err(TokenError::Several(many.iter().map(|w| redact(w)).collect())),
+    }
+}
+
 /// Validates a pasted token for `provider`, the way the gateway's `paste-token` would and a
 /// little stricter, so that mistakes are caught with a useful message before anything is written.
 ///
@@ -344,6 +383,34 @@ pub fn validate(provider: &str, input: &str) -> Result<ValidToken, TokenError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_one_token_in_what_surrounds_it() {
+        let tok = format!("sk-ant-oat01-{}", "Ab12".repeat(20));
+        for text in [
+            tok.clone(),
+            format!("  {tok}\n"),
+            format!("\"{tok}\""),
+            format!("'{tok}'"),
+            format!("export ANTHROPIC_AUTH_TOKEN={tok}"),
+            format!("ANTHROPIC_OAUTH_TOKEN=\"{tok}\"\n"),
+            format!("$ claude setup-token\n✓ Long-lived authentication token created:\n\n{tok}\n\nStore this token securely.\n"),
+            format!("{{\"token\": \"{tok}\"}}"),
+            format!("{tok} {tok}"),
+        ] {
+            assert_eq!(find_in_text(&text), Ok(tok.as_str()), "{text:?}");
+        }
+        assert_eq!(find_in_text("hello there, no token here"), Err(TokenError::NotFound));
+        let other = format!("sk-ant-oat01-{}", "Zz99".repeat(20));
+        match find_in_text(&format!("A={tok}\nB={other}")) {
+            Err(TokenError::Several(list)) => assert_eq!(list, [redact(&tok), redact(&other)]),
+            r => panic!("{r:?}"),
+        }
+        // A single word goes to validation as it is, which says what is wrong with it.
+        assert_eq!(find_in_text("sk-ant-oat01-short"), Ok("sk-ant-oat01-short"));
+        assert_eq!(find_in_text("\"sk-ant-oat01-sh ort\""), Err(TokenError::NotFound));
+        assert_eq!(find_in_text("  "), Ok(""));
+    }
 
     fn oat(n: usize) -> String {
         format!("{ANTHROPIC_OAT_PREFIX}{}", "A".repeat(n))

@@ -81,6 +81,36 @@ impl SyncReport {
     }
 }
 
+/// A sync's outcome in one line: "Up to date · 2 agents", "Updated main · up to date: work",
+/// "Failed for work: …".
+pub fn summary(r: &SyncReport) -> String {
+    let names = |f: &dyn Fn(&AgentSync) -> bool| r.agents.iter().filter(|a| f(a)).map(|a| a.agent.as_str()).collect::<Vec<_>>();
+    let failed: Vec<&AgentSync> = r.agents.iter().filter(|a| a.error.is_some()).collect();
+    if let Some(first) = failed.first() {
+        let who: Vec<&str> = failed.iter().map(|a| a.agent.as_str()).collect();
+        return format!("Failed for {}: {}", who.join(", "), first.error.as_deref().unwrap_or_default());
+    }
+    let changed = names(&|a| matches!(a.action, Action::Create | Action::Update));
+    let skipped: Vec<String> =
+        r.agents.iter().filter(|a| a.action == Action::Skip).map(|a| format!("{} ({})", a.agent, a.reason)).collect();
+    let same = names(&|a| a.action == Action::Unchanged);
+    let n = r.agents.len();
+    if changed.is_empty() && skipped.is_empty() {
+        return format!("Up to date · {n} agent{}", if n == 1 { "" } else { "s" });
+    }
+    let mut parts = Vec::new();
+    if !changed.is_empty() {
+        parts.push(format!("Updated {}", changed.join(", ")));
+    }
+    if !skipped.is_empty() {
+        parts.push(format!("Skipped {}", skipped.join(", ")));
+    }
+    if !same.is_empty() {
+        parts.push(format!("up to date: {}", same.join(", ")));
+    }
+    parts.join(" · ")
+}
+
 /// Mirrors Claude Code's login. Errors before any agent is touched (no login, unknown
 /// generation) are returned; per-agent failures are in the report.
 pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
