@@ -5,17 +5,31 @@ use tauri::{AppHandle, Runtime};
 
 /// Shows a notification from its own thread (the server may be slow or absent).
 pub fn send<R: Runtime>(app: &AppHandle<R>, summary: &str, body: &str, screen: crate::window::Screen) {
+    send_with(app, summary, body, screen, false);
+}
+
+/// [`send`], with an "Undo" button where the platform has notification actions (the freedesktop
+/// servers on Linux); it undoes the latest paste as the menu's entry does.
+pub fn send_with<R: Runtime>(app: &AppHandle<R>, summary: &str, body: &str, screen: crate::window::Screen, undo: bool) {
     let (summary, body, app) = (summary.to_string(), body.to_string(), app.clone());
     let spawned = std::thread::Builder::new().name("authtray-notify".into()).spawn(move || {
         let mut n = notify_rust::Notification::new();
         n.appname("authtray").summary(&summary).body(&body).icon("dialog-password");
         #[cfg(all(unix, not(target_os = "macos")))]
         n.action("default", "Open authtray");
+        #[cfg(all(unix, not(target_os = "macos")))]
+        if undo {
+            n.action("undo", "Undo");
+        }
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        let _ = undo;
         match n.show() {
             #[cfg(all(unix, not(target_os = "macos")))]
             Ok(handle) => handle.wait_for_action(|action| {
                 if action == "default" {
                     crate::window::open(&app, screen, None);
+                } else if action == "undo" {
+                    crate::tray::undo_last(&app);
                 }
             }),
             #[cfg(not(all(unix, not(target_os = "macos"))))]

@@ -242,7 +242,7 @@ pub fn draw<R: Runtime>(app: &AppHandle<R>, glance: Glance, last_sync_at: Option
         let _ = h.tray.set_tooltip(Some(&format!("authtray: {}", glance.headline)));
         let _ = h.source.set_text(&glance.source);
         let texts: Vec<String> = glance.lines.iter().map(|l| format!("{} {}", mark(l.state), l.text)).collect();
-        tracing::debug!(icon = ?glance.overall, headline = %glance.headline, lines = ?texts, source = %glance.source, "tray menu");
+        tracing::debug!(icon = ?glance.overall, headline = %glance.headline, fix = ?glance.fix.as_ref().map(|f| &f.label), lines = ?texts, source = %glance.source, synced = %synced, "tray menu");
         if texts.len() == h.lines.len() {
             for (item, text) in h.lines.iter().zip(&texts) {
                 let _ = item.set_text(text);
@@ -333,11 +333,12 @@ fn paste_from_clipboard<R: Runtime>(app: &AppHandle<R>) {
                 rl if rl.failed() => ("Token saved, gateway not told", format!("\n{}", rl.detail.as_deref().unwrap_or_default())),
                 _ => ("Token saved", String::new()),
             };
-            crate::notify::send(
+            crate::notify::send_with(
                 app,
                 title,
                 &format!("{} → {} (agent {}){expiry}{replaced}{undo}{reload}", r.token, r.profile_id, r.agent),
                 Screen::Overview,
+                out.undo_id.is_some(),
             );
             after_paste(app, &state, &out);
         }
@@ -385,13 +386,17 @@ pub fn after_undo<R: Runtime>(app: &AppHandle<R>, state: &AppState) {
     if let Ok(mut g) = state.0.undo_until.lock() {
         *g = None;
     }
+    if let Ok(mut g) = state.0.undo_label.lock() {
+        *g = None;
+    }
     with_handles(app, |h| {
         let _ = h.undo.set_enabled(false);
+        let _ = h.undo.set_text("Undo last paste");
     });
     state.with_live(|l| l.refresh());
 }
 
-fn undo_last<R: Runtime>(app: &AppHandle<R>) {
+pub(crate) fn undo_last<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>().inner().clone();
     let r =
         state.context().and_then(|ctx| api::undo(&ctx, &api::UndoInput { id: None }, state.0.vault.as_ref()).map_err(api::ApiError::from));

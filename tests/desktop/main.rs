@@ -76,7 +76,10 @@ fn tray_menu_click_to_paste_undo_window_and_live_mirroring() {
     let saved = d.wait_for("the confirmation", Duration::from_secs(20), || d.notifications().into_iter().find(|n| n.1 == "Token saved"));
     assert_eq!(saved.0, "authtray");
     assert!(saved.2.starts_with("sk-ant-oat01-…CCCC → anthropic:manual (agent main)"), "{saved:?}");
-    assert!(saved.2.contains("Undo"), "{saved:?}");
+    // What it replaced, its expiry in local time, and the Undo entry by name.
+    assert!(saved.2.contains("Replaced sk-ant-oat01-…AAAA."), "{saved:?}");
+    assert!(saved.2.contains("Dec 2027)"), "{saved:?}");
+    assert!(saved.2.contains("“Undo paste to anthropic:manual”"), "{saved:?}");
 
     // Undo (the previous credential came back from the Secret Service).
     d.menu_item(2, None);
@@ -108,6 +111,12 @@ fn tray_menu_click_to_paste_undo_window_and_live_mirroring() {
     });
     std::thread::sleep(Duration::from_millis(1500));
     d.screenshot(&shots.join("window-open.png"));
+
+    // "Sync now" (Paste, Sync now) always says how it went.
+    d.menu_item(2, None);
+    let done = d.wait_for("the sync notification", Duration::from_secs(20), || d.notifications().into_iter().find(|n| n.1 == "Sync done"));
+    assert_eq!(done.2, "Up to date · 1 agent", "{done:?}");
+    d.wait_for("the last-synced line", Duration::from_secs(10), || d.app_log().contains("Last synced").then_some(()));
 
     // Claude Code replaces its credentials by rename: the store follows with no user action.
     let t = Instant::now();

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use authtray_e2e::serve::{artefacts, browser_tools, request, Serve};
-use authtray_e2e::{gateway_profile, oracle_bin, run, setup_token, Sandbox, OPENCLAW_JSON};
+use authtray_e2e::{gateway_profile, now_ms, oracle_bin, run, setup_token, Sandbox, OPENCLAW_JSON};
 use serde_json::Value;
 
 /// Runs one phase of ui.mjs and returns its report, failing on page errors, leaks and serious
@@ -307,4 +307,100 @@ fn a_login_link_opened_from_elsewhere_starts_a_session_and_nothing_else_does() {
         b"",
     );
     assert_eq!(a.status, 403, "{a:?}");
+}
+
+/// One situation's tour of every screen (see ui.mjs `tour`): returns its report after the
+/// checks every situation shares — no horizontal scroll at 420 or 360 px, the window's headline
+/// is the CLI's verdict.
+fn tour(tools: &(std::path::PathBuf, std::path::PathBuf), s: &Sandbox, situation: &str, vars: &[(&str, &str)]) -> Value {
+    let serve = Serve::start(s, &[]);
+    let mut all = vec![("SITUATION", situation)];
+    all.extend_from_slice(vars);
+    let r = phase(tools, s, &serve.url, "tour", &all);
+    assert_eq!(r["overflow"], serde_json::json!({}), "{situation}: wider than the window: {}", r["overflow"]);
+    let (code, stderr) = serve.interrupt();
+    assert_eq!(code, Some(0), "{stderr}");
+    r
+}
+
+#[test]
+fn every_screen_reads_right_in_each_situation_wide_and_narrow() {
+    let Some(bin) = oracle_bin(&OPENCLAW_JSON) else { return };
+    let Some(tools) = browser_tools() else { return };
+    let verdict = |s: &Sandbox| s.authtray(&["status", "--json"], None).json()["verdict"].clone();
+    let hour = 3_600_000;
+
+    // First run: no gateway where authtray looks; the setup card takes the folder it is in.
+    let s = Sandbox::new(OPENCLAW_JSON, bin.clone());
+    assert_eq!(s.gateway_paste(&setup_token('A'), "anthropic:manual", Some("365d")).code, 0);
+    let elsewhere = s.home().join("srv/gateway-state");
+    std::fs::create_dir_all(elsewhere.parent().unwrap()).unwrap();
+    std::fs::rename(s.state_dir(), &elsewhere).unwrap();
+    let dir = elsewhere.to_string_lossy().into_owned();
+    let r = tour(&tools, &s, "first-run", &[("ACTIONS", "setup"), ("SETUP_DIR", &dir)]);
+    assert_eq!(r["setupShown"], true, "{r}");
+    assert!(r["headline"].as_str().unwrap().ends_with("No gateway found"), "{r}");
+    assert!(!r.to_string().contains("--generation") && !r.to_string().contains("--state-dir"), "a CLI flag in the window: {r}");
+    assert!(r["afterSetup"].as_str().unwrap().ends_with("All credentials healthy"), "{r}");
+    let saved: Value = serde_json::from_slice(&std::fs::read(s.home().join(".config/authtray/settings.json")).unwrap()).unwrap();
+    assert_eq!(saved["gatewayDir"], dir.as_str());
+    // The CLI follows the same setting.
+    assert_eq!(verdict(&s)["headline"], "All credentials healthy");
+
+    // Healthy: Claude Code's login mirrored, a setup-token behind it. Paste finds a wrapped
+    // token; Sync says how it went; leaving an unsaved order asks first.
+    let s = Sandbox::new(OPENCLAW_JSON, bin.clone());
+    s.write_claude_login(&setup_token('L'), None, now_ms() + 6 * hour);
+    assert_eq!(s.gateway_paste(&setup_token('K'), "anthropic:keep", Some("365d")).code, 0);
+    assert_eq!(s.authtray(&["sync"], None).code, 0);
+    let tok = setup_token('W');
+    let wrapped = format!("$ claude setup-token\nexport ANTHROPIC_AUTH_TOKEN=\"{tok}\"\n");
+    let two = format!("A={tok}\nB={}", setup_token('V'));
+    let r = tour(&tools, &s, "healthy", &[("ACTIONS", "wrapped,sync,order"), ("WRAPPED", &wrapped), ("TWO", &two), ("SECRETS", &tok)]);
+    assert!(r["headline"].as_str().unwrap().ends_with("All credentials healthy"), "{r}");
+    assert!(r["wrapped"].as_str().unwrap().starts_with("Found in the pasted text: an Anthropic setup-token"), "{r}");
+    assert!(r["noToken"].as_str().unwrap().starts_with("no token found in the pasted text"), "{r}");
+    assert!(r["twoTokens"].as_str().unwrap().contains("holds 2 tokens"), "{r}");
+    assert!(r["syncBanner"].as_str().unwrap().starts_with("Sync done: up to date · 1 agent"), "{r}");
+    assert!(r["unsaved"].as_str().unwrap().contains("Unsaved changes"), "{r}");
+    assert!(r["leaveDialog"].as_str().is_some_and(|m| m.contains("not saved")), "{r}");
+    assert_eq!(r["stayedOn"], "#order", "{r}");
+    assert!(r["saved"].as_str().unwrap().starts_with("Saved"), "{r}");
+    let rows: Vec<&str> = r["rows"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(rows.iter().all(|row| !row.contains("attention") && !row.contains("not working")), "no row contradicts the verdict: {rows:?}");
+
+    // A setup-token carries the gateway; the mirror expired and Claude Code is logged out.
+    let s = Sandbox::new(OPENCLAW_JSON, bin.clone());
+    assert_eq!(s.gateway_paste(&setup_token('A'), "anthropic:manual", Some("365d")).code, 0);
+    assert_eq!(s.gateway_paste(&setup_token('M'), "anthropic:claude-code", Some("2s")).code, 0);
+    std::thread::sleep(Duration::from_millis(2_500));
+    let r = tour(&tools, &s, "logged-out", &[]);
+    let v = verdict(&s);
+    assert!(r["headline"].as_str().unwrap().ends_with(v["headline"].as_str().unwrap()), "{r} / {v}");
+    assert!(r["headline"].as_str().unwrap().contains("needs attention"), "{r}");
+    assert!(r["headlineFix"].as_str().unwrap().starts_with("Fix: Run claude in a terminal and log in"), "{r}");
+    assert!(r["rows"][1].as_str().unwrap().contains("Skipped: expired"), "the expired mirror says why it does not count: {r}");
+
+    // A pasted token expiring in 3 days: its fix opens Paste with the profile chosen and says
+    // what the paste will replace.
+    let s = Sandbox::new(OPENCLAW_JSON, bin.clone());
+    assert_eq!(s.gateway_paste(&setup_token('A'), "anthropic:manual", Some("3d")).code, 0);
+    let r = tour(&tools, &s, "expiring", &[("ACTIONS", "fix")]);
+    assert_eq!(r["fixButtons"][0], "Replace token…", "{r}");
+    assert_eq!(r["prefilled"], serde_json::json!({"provider": "anthropic", "profile": "anthropic:manual"}), "{r}");
+    assert!(
+        r["replaceNote"].as_str().unwrap().starts_with("Will replace anthropic:manual (sk-ant-oat01-…AAAA), which is ok for 2 d"),
+        "{r}"
+    );
+
+    // Broken: only the mirror, and Claude Code's login expired.
+    let s = Sandbox::new(OPENCLAW_JSON, bin);
+    assert_eq!(s.gateway_paste(&setup_token('M'), "anthropic:claude-code", Some("2s")).code, 0);
+    s.write_claude_login(&setup_token('M'), None, now_ms() - hour);
+    std::thread::sleep(Duration::from_millis(2_500));
+    let r = tour(&tools, &s, "broken", &[]);
+    assert!(r["headline"].as_str().unwrap().contains("not working"), "{r}");
+    assert!(r["headlineFix"].as_str().unwrap().starts_with("Fix: Run claude in a terminal and log in again"), "{r}");
+    assert_eq!(r["problems"], serde_json::json!([]), "the headline's problem is not repeated: {r}");
+    assert!(!r["claude"].as_str().unwrap().contains("Fix:"), "the login fix is said once: {r}");
 }

@@ -133,6 +133,113 @@ try {
     result.badMessage = await page.textContent('#settings-result');
     await shot('settings');
     await axe('settings');
+  } else if (phase === 'tour') {
+    // One situation: log in, act as its ACTIONS say, then every screen at 1280, 420 and 360 px
+    // in light and dark — screenshots, horizontal overflow, axe.
+    const situation = env('SITUATION');
+    const actions = env('ACTIONS', '').split(',').filter(Boolean);
+    const ready = async (screen) => {
+      await page.waitForSelector(`#screen-${screen}:not([hidden])`);
+      await page.waitForFunction(() => document.querySelector('#overview-headline').textContent.trim().length > 0
+        && !document.querySelector('#overview-headline').textContent.startsWith('No status'));
+    };
+    const visit = async (screen) => {
+      await page.evaluate((s) => { location.hash = s; }, screen);
+      await ready(screen);
+    };
+    await page.goto(url);
+    await ready('overview');
+    await context.storageState({ path: stateFile });
+    result.headline = (await page.textContent('#overview-headline')).trim();
+    result.problems = await page.$$eval('#overview-problems .problem', (li) => li.map((l) => l.innerText.replace(/\s+/g, ' ').trim()));
+    result.fixButtons = await page.$$eval('#overview-problems .fix button', (b) => b.map((x) => x.textContent));
+    result.setupShown = await page.isVisible('#setup-form');
+    result.headlineFix = await page.$eval('.headline-fix', (n) => n.innerText.replace(/\s+/g, ' ').trim()).catch(() => null);
+    result.rows = await page.$$eval('#overview-agents tbody tr', (rows) => rows.map((r) => r.innerText.replace(/\s+/g, ' ').trim()));
+    result.claude = (await page.textContent('#overview-source')).replace(/\s+/g, ' ').trim();
+    if (actions.includes('setup')) {
+      // The card as a new user first sees it, wide and narrow, light and dark.
+      for (const width of [1280, 420]) {
+        await page.setViewportSize({ width, height: 900 });
+        for (const scheme of ['light', 'dark']) {
+          await page.emulateMedia({ colorScheme: scheme });
+          await shot(`${situation}-setup-card-${width}-${scheme}`);
+        }
+      }
+      await page.emulateMedia({ colorScheme: 'light' });
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await axe('setup-card');
+      await page.fill('#setup-dir', env('SETUP_DIR'));
+      await page.click('#setup-save');
+      await page.waitForSelector('#overview-agents .card', { timeout: 30_000 });
+      result.afterSetup = (await page.textContent('#overview-headline')).trim();
+    }
+    if (actions.includes('fix')) {
+      // The first problem's button opens Paste with its profile chosen.
+      await page.click('#overview-problems .fix button');
+      await ready('paste');
+      result.prefilled = { provider: await page.inputValue('#paste-provider'), profile: await page.inputValue('#paste-profile') };
+      result.replaceNote = await page.textContent('#paste-replace');
+      await shot(`${situation}-fix-opens-paste`);
+      await visit('overview');
+    }
+    if (actions.includes('wrapped')) {
+      await visit('paste');
+      const checkOf = async (text) => {
+        await page.fill('#paste-token', '');
+        await page.waitForFunction(() => document.querySelector('#paste-check').textContent === '');
+        await page.fill('#paste-token', text);
+        await page.waitForFunction(() => document.querySelector('#paste-check').textContent.length > 0);
+        return page.textContent('#paste-check');
+      };
+      result.wrapped = await checkOf(env('WRAPPED'));
+      result.noToken = await checkOf('Copied from the terminal:\n\nsomething went wrong');
+      result.twoTokens = await checkOf(env('TWO'));
+      await page.fill('#paste-token', '');
+      await visit('overview');
+    }
+    if (actions.includes('sync')) {
+      await page.click('#sync-now');
+      await page.waitForFunction(() => !document.querySelector('#banner').hidden && document.querySelector('#banner').textContent.startsWith('Sync'));
+      result.syncBanner = await page.textContent('#banner');
+    }
+    if (actions.includes('order')) {
+      await visit('order');
+      await page.waitForSelector('#order-list li[data-id]');
+      await page.focus('#order-list li:first-child');
+      await page.keyboard.press('Alt+ArrowDown');
+      result.unsaved = await page.textContent('#order-result');
+      const dialogs = [];
+      page.once('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
+      await page.click('#nav-overview');
+      await page.waitForTimeout(300);
+      result.leaveDialog = dialogs[0] || null;
+      result.stayedOn = await page.evaluate(() => location.hash);
+      await page.click('#order-save');
+      await page.waitForFunction(() => document.querySelector('#order-result').textContent.startsWith('Saved'));
+      result.saved = await page.textContent('#order-result');
+      await page.click('#nav-overview');
+      await ready('overview');
+    }
+    result.overflow = {};
+    for (const screen of ['overview', 'paste', 'order', 'settings']) {
+      for (const width of [1280, 420, 360]) {
+        await page.setViewportSize({ width, height: 900 });
+        await visit(screen);
+        await page.waitForTimeout(100);
+        const over = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        if (over > 0) result.overflow[`${screen}@${width}`] = over;
+        if (width !== 360) {
+          for (const scheme of ['light', 'dark']) {
+            await page.emulateMedia({ colorScheme: scheme });
+            await shot(`${situation}-${screen}-${width}-${scheme}`);
+          }
+          await page.emulateMedia({ colorScheme: 'light' });
+        }
+        if (width === 1280) await axe(`${screen}`);
+      }
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
   } else {
     throw new Error(`unknown phase ${phase}`);
   }

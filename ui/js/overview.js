@@ -27,13 +27,17 @@ export function render(app) {
   const [cls, word] = STATE_BADGE[v.overall];
   headline.replaceChildren(badge(cls, word), ' ', v.headline);
   problems.replaceChildren(...(v.setup ? [setupCard(v)] : []), ...problemList(v));
+  // Nothing to sync into before setup.
+  document.getElementById('sync-now').disabled = Boolean(v.setup);
   if (v.setup) {
     source.replaceChildren(claudeCard(s.claudeCode));
     sync.replaceChildren();
     agents.replaceChildren();
     return;
   }
-  source.replaceChildren(claudeCard(s.claudeCode));
+  // Claude Code's card says how to log in unless a problem above already does.
+  const loginFixShown = v.problems.some((p) => p.remedy && p.remedy.action && p.remedy.action.kind === 'logInToClaude');
+  source.replaceChildren(claudeCard(s.claudeCode, !loginFixShown));
   sync.replaceChildren(syncCard(app.lastSync));
   agents.replaceChildren(...s.agents.map((a) => agentCard(a, s, v)));
 }
@@ -42,7 +46,12 @@ export function render(app) {
 function problemList(v) {
   const out = [];
   if (v.detail && !v.setup) out.push(el('p', { class: 'meta', id: 'overview-detail' }, v.detail));
-  const shown = v.problems.filter((p) => !(v.setup && p.remedy && p.remedy.action && p.remedy.action.kind === 'chooseGateway'));
+  let shown = v.problems.filter((p) => !(v.setup && p.remedy && p.remedy.action && p.remedy.action.kind === 'chooseGateway'));
+  // The headline is the first problem: its fix goes right under it, not the text again.
+  if (shown.length && shown[0].text === v.headline) {
+    if (shown[0].remedy) out.unshift(el('div', { class: 'headline-fix' }, remedy(shown[0].remedy)));
+    shown = shown.slice(1);
+  }
   if (!shown.length) return out;
   out.push(el('ul', { class: 'problems', 'aria-label': 'What needs doing' }, shown.map((p) => el('li', { class: `problem ${p.severity}` },
     el('p', {}, badge(STATE_BADGE[p.severity][0], p.severity === 'broken' ? 'not working' : 'attention'), ' ', p.text),
@@ -114,7 +123,7 @@ function setupCard(v) {
     form);
 }
 
-function claudeCard(cc) {
+function claudeCard(cc, withFix = true) {
   const where = cc.source === 'keychain' ? `macOS Keychain (${cc.service})` : cc.source === 'file' ? cc.path : 'not found';
   const state = {
     ok: 'logged in', expiring: 'expires soon', expired: 'expired', missing: 'not logged in',
@@ -125,7 +134,7 @@ function claudeCard(cc) {
     el('h2', { id: 'h-claude' }, 'Claude Code login'),
     el('p', {}, badge(cc.status, state), ' ', when, cc.expiresAt != null ? ` (${localTime(cc.expiresAt)})` : ''),
   ];
-  if (cc.status === 'missing' || cc.status === 'expired') {
+  if (withFix && (cc.status === 'missing' || cc.status === 'expired')) {
     parts.push(el('p', { class: 'fix' }, 'Fix: run ', el('code', {}, 'claude'), cc.status === 'expired'
       ? ' in a terminal and log in again; authtray mirrors the new login by itself.'
       : ' in a terminal and log in; authtray then mirrors the login into the gateway.'));
@@ -168,7 +177,7 @@ function agentCard(a, s, v) {
     const rows = v.rows.filter((r) => r.agent === a.id).map((r) => {
       const p = a.profiles.find((x) => x.id === r.profileId);
       const [cls] = r.used ? STATE_BADGE[r.state] : ['unused'];
-      const word = !r.used ? 'not used' : r.inUse ? 'in use' : { healthy: 'ok', attention: 'attention', broken: 'not working' }[r.state];
+      const word = !r.used ? 'not used' : { healthy: 'ok', attention: 'attention', broken: 'not working' }[r.state];
       return el('tr', { class: r.inUse ? 'in-use' : '' },
         el('th', { scope: 'row', 'data-label': 'Profile' }, el('code', {}, p.id)),
         el('td', { 'data-label': 'State' }, badge(cls, word)),

@@ -148,7 +148,7 @@ fn status_json_has_the_documented_shape() {
     let warn = h.run(&["status", "--check", "--warn-within", "3d"], None);
     assert_eq!(warn.status.code(), Some(2), "{}", text(&warn));
     assert!(text(&warn).contains("attention: anthropic:manual expires in 1 d 23 h ("), "{}", text(&warn));
-    assert!(text(&warn).contains("fix: Paste a new anthropic token"), "{}", text(&warn));
+    assert!(text(&warn).contains("fix: Paste a new Anthropic token"), "{}", text(&warn));
 }
 
 #[test]

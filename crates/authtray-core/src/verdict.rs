@@ -217,9 +217,9 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
                     let id = carrier.map(|p| p.id.clone()).unwrap_or_default();
                     let last = route.usable.len() <= 1;
                     let text = if last {
-                        of(format!("{id} {} — the gateway has nothing after it", describe_at(end, now)))
+                        of(format!("{id} {}; the gateway has no other {} credential", describe_at(end, now), display_name(&route.provider)))
                     } else {
-                        of(format!("The gateway's {} credentials run out {}", route.provider, local_time(end, now)))
+                        of(format!("The gateway's {} credentials run out {}", display_name(&route.provider), local_time(end, now)))
                     };
                     let r = if carrier.is_some_and(|p| is_mirror(p, inputs)) {
                         log_in_remedy()
@@ -400,7 +400,7 @@ fn no_route(agent: &AgentReport, route: &Route, status: &StatusReport, inputs: &
             Overall::Broken,
             Some(&agent.id),
             Some(&p.id),
-            of(format!("Claude Code's login {} and the gateway has no other {provider} credential", gone(status, now))),
+            of(format!("Claude Code's login {}, and the gateway has no other {} credential", gone(status, now), display_name(provider))),
             Some(log_in_remedy()),
             Millis::MIN,
         ),
@@ -410,7 +410,7 @@ fn no_route(agent: &AgentReport, route: &Route, status: &StatusReport, inputs: &
                 Overall::Broken,
                 Some(&agent.id),
                 Some(&p.id),
-                of(format!("{} {why} — the gateway has no working {provider} credential", p.id)),
+                of(format!("{} {why}, and the gateway has no other {} credential", p.id, display_name(provider))),
                 Some(paste_remedy(&agent.id, provider, Some(&p.id), "Replace token…")),
                 p.expires_at.unwrap_or(Millis::MIN),
             )
@@ -550,14 +550,19 @@ fn describe_at(at: Millis, now: Millis) -> String {
     format!("{} ({})", describe_expiry(at, now), local_time(at, now))
 }
 
-/// "an OpenAI", "an Anthropic", "a Mistral".
-fn provider_name(provider: &str) -> String {
-    let name = match provider {
+/// "Anthropic", "OpenAI", "OpenRouter", else the gateway's id.
+fn display_name(provider: &str) -> &str {
+    match provider {
         "anthropic" => "Anthropic",
         "openai" => "OpenAI",
         "openrouter" => "OpenRouter",
         other => other,
-    };
+    }
+}
+
+/// "an OpenAI", "an Anthropic", "a Mistral".
+fn provider_name(provider: &str) -> String {
+    let name = display_name(provider);
     let article = if name.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
     format!("{article} {name}")
 }
@@ -598,7 +603,7 @@ fn paste_remedy(agent: &str, provider: &str, profile: Option<&str>, label: &str)
         None => format!("authtray paste-token --provider {provider}"),
     };
     Remedy {
-        text: format!("Paste a new {provider} token.{get}"),
+        text: format!("Paste a new {} token.{get}", display_name(provider)),
         label: Some(label.into()),
         command: Some(command),
         action: Some(Action::Paste { agent: agent.into(), provider: provider.into(), profile_id: profile.map(str::to_string) }),
@@ -756,7 +761,7 @@ mod tests {
         assert_eq!(v.until, Some(T0 + 30 * D));
         let v = verdict(&report(&[("anthropic:manual", Status::Expired, Some(T0 - H), true)], SourceStatus::Ok, Some(T0 + 5 * H)));
         assert_eq!((v.overall, v.check), (Overall::Broken, 1));
-        assert!(v.headline.contains("the gateway has no working anthropic credential"), "{}", v.headline);
+        assert!(v.headline.contains("and the gateway has no other Anthropic credential"), "{}", v.headline);
     }
 
     #[test]
