@@ -361,11 +361,7 @@ pub fn generation_comes_from_the_cli_on_path(gw: Gateway) {
     let Some(mut s) = sandbox(gw) else { return };
     let refused = s.authtray(&["paste-token", "--provider", "anthropic"], Some(&setup_token('F')));
     assert_eq!(refused.code, 1);
-    assert!(
-        refused.stderr.contains("cannot tell which gateway generation") && refused.stderr.contains("--generation"),
-        "{}",
-        refused.stderr
-    );
+    assert!(refused.stderr.contains("cannot tell which gateway version") && refused.stderr.contains("--generation"), "{}", refused.stderr);
     assert!(!s.store_path().exists(), "nothing written when the generation is unknown");
 
     let bin = s.home().join("bin");

@@ -162,23 +162,28 @@ pub fn selected_profile(generation: Generation, doc: &StoreDoc, config: &Gateway
 pub fn try_order(generation: Generation, doc: &StoreDoc, config: &GatewayConfig, provider: &str, now: Millis) -> Vec<Profile> {
     let (ids, explicit) = candidates(doc, config, provider);
     let profiles = doc.profiles();
-    let mut usable: Vec<(usize, Profile)> = ids
+    let mut order: Vec<(usize, Profile)> = ids
         .iter()
         .filter_map(|id| profiles.iter().find(|p| &p.id == id && p.provider == provider))
         .filter(|p| usable(generation, p, config, now))
         .cloned()
         .enumerate()
         .collect();
+    // clawdbot and openclaw up to 2026.5 fall back to every profile of the provider when none its
+    // config lists can be used (measured: their `models status --check` is 0 then).
+    if order.is_empty() && !explicit && generation != Generation::OpenclawSqlite {
+        order = profiles.iter().filter(|p| p.provider == provider && usable(generation, p, config, now)).cloned().enumerate().collect();
+    }
     if !explicit {
         let stat =
             |p: &Profile, key: &str| doc.usage_stats(&p.id).and_then(|s| s.get(key)).and_then(serde_json::Value::as_i64).unwrap_or(0);
-        usable.sort_by_key(|(i, p)| {
+        order.sort_by_key(|(i, p)| {
             let resting = resting_until(doc, &p.id, now).is_some();
             let api_key = matches!(p.credential, Credential::ApiKey { .. });
             (resting, api_key, stat(p, "lastUsed"), *i)
         });
     }
-    usable.into_iter().map(|(_, p)| p).collect()
+    order.into_iter().map(|(_, p)| p).collect()
 }
 
 /// Until when the gateway has put a profile aside (cooldown after failures, or disabled),

@@ -342,6 +342,8 @@ fn agent_report(ctx: &Context, agent: &crate::gateway::Agent, env_providers: &[S
         for p in report.profiles.iter_mut().filter(|p| p.provider == r.provider) {
             p.rank = r.usable.iter().position(|id| id == &p.id).map(|i| i + 1);
             p.in_use = r.profile.as_deref() == Some(p.id.as_str());
+            // A profile the gateway falls back to is not hidden from it.
+            p.used |= p.rank.is_some();
         }
     }
     report.order = doc.order();
