@@ -309,12 +309,13 @@ pub fn find_in_text(text: &str) -> Result<&str, TokenError> {
     match found.as_slice() {
         [one] => Ok(one),
         [] => {
-            // One word in quotes or with a stray character: let validation name the problem.
-            let words: Vec<&str> =
-                t.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`')).filter(|w| !w.is_empty()).collect();
-            match words.as_slice() {
-                [one] => Ok(one),
-                _ => Err(TokenError::NotFound),
+            // One line that holds a broken `sk-` token (a space inside, cut off): validation
+            // names the problem; one quoted word likewise. Anything else holds no token.
+            let unquoted = t.trim_matches(|c: char| matches!(c, '"' | '\'' | '`'));
+            if !unquoted.contains('\n') && (unquoted.contains("sk-") || unquoted.chars().all(is_token_char)) {
+                Ok(unquoted)
+            } else {
+                Err(TokenError::NotFound)
             }
         }
         many => Err(TokenError::Several(many.iter().map(|w| redact(w)).collect())),
@@ -408,7 +409,9 @@ mod tests {
         }
         // A single word goes to validation as it is, which says what is wrong with it.
         assert_eq!(find_in_text("sk-ant-oat01-short"), Ok("sk-ant-oat01-short"));
-        assert_eq!(find_in_text("\"sk-ant-oat01-sh ort\""), Err(TokenError::NotFound));
+        assert_eq!(find_in_text("\"sk-ant-oat01-sh ort\""), Ok("sk-ant-oat01-sh ort"));
+        assert_eq!(find_in_text("'hello-there'"), Ok("hello-there"));
+        assert_eq!(find_in_text("line one\nsk-ant-oat01-short"), Err(TokenError::NotFound));
         assert_eq!(find_in_text("  "), Ok(""));
     }
 
