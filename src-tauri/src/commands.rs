@@ -107,6 +107,18 @@ pub async fn order_set(state: State<'_, AppState>, input: api::OrderInput) -> An
 }
 
 #[tauri::command]
+pub async fn cooldown_clear(state: State<'_, AppState>, input: api::CooldownInput) -> Answer<authtray_core::ops::cooldown::CooldownReport> {
+    let state = state.inner().clone();
+    let out = blocking({
+        let state = state.clone();
+        move || api::cooldown_clear(&state.context()?, &input).map_err(ApiError::from)
+    })
+    .await?;
+    state.with_live(|l| l.refresh());
+    Ok(out)
+}
+
+#[tauri::command]
 pub async fn order_clear(state: State<'_, AppState>, input: api::OrderInput) -> Answer<authtray_core::ops::order::OrderReport> {
     let state = state.inner().clone();
     let out = blocking({

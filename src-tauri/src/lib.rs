@@ -33,6 +33,7 @@ pub fn builder<R: Runtime>(b: tauri::Builder<R>, state: AppState) -> tauri::Buil
         commands::undo,
         commands::order_set,
         commands::order_clear,
+        commands::cooldown_clear,
         commands::sync,
         commands::last_sync,
         commands::glance,

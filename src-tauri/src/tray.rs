@@ -145,6 +145,21 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
                     Some("Run `claude` in a terminal and log in again; authtray mirrors the new login by itself."),
                 ),
                 Some(Action::SyncNow) => sync_now(app),
+                Some(Action::ClearCooldown { agent, provider, profile_id }) => {
+                    let app = app.clone();
+                    std::thread::spawn(move || {
+                        let state = app.state::<AppState>().inner().clone();
+                        let input = api::CooldownInput { agent: Some(agent), provider, profile_id };
+                        match state.context().and_then(|ctx| api::cooldown_clear(&ctx, &input).map_err(api::ApiError::from)) {
+                            Ok(r) if r.cleared.is_empty() => {
+                                crate::notify::send(&app, "Nothing to clear", "No profile is set aside any more.", Screen::Overview)
+                            }
+                            Ok(r) => crate::notify::send(&app, "Back in service", &r.cleared.join(", "), Screen::Overview),
+                            Err(e) => crate::notify::send(&app, "Cannot clear the cooldown", &e.error, Screen::Overview),
+                        }
+                        state.with_live(|l| l.refresh());
+                    });
+                }
                 Some(Action::ChooseGateway) | None => crate::window::open(app, Screen::Overview, None),
             }
         }

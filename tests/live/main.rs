@@ -88,6 +88,31 @@ fn suite(gw: Gateway) {
     }
     let c = c2;
 
+    // The gateway set the profile aside after a 401: `status` shows it; once the cause is fixed,
+    // `cooldown clear` puts it back in service and the very next chat uses it (JSON generations;
+    // openclaw 2026.9.6 keeps cooldowns in its database, and authtray says it cannot clear them).
+    fake.revoke(&c);
+    let refused = g.chat();
+    assert_ne!(refused.status, 200, "a revoked token answered: {refused:?}");
+    let st = s.authtray(&["--generation", s.gw.generation, "status", "--json"], None).json();
+    let manual = authtray_e2e::authtray_profile(&st, "anthropic:manual");
+    assert_eq!(manual["availability"]["state"], "cooldown", "{manual}");
+    assert!(manual["availability"]["until"].as_i64().is_some_and(|u| u > authtray_e2e::now_ms()), "{manual}");
+    eprintln!("  after a 401: {}; verdict: {}", manual["availability"], st["verdict"]["headline"]);
+    fake.restore(&c);
+    if gw.writes_through_cli {
+        let out = s.authtray(&["--generation", s.gw.generation, "cooldown", "clear", "--provider", "anthropic"], None);
+        assert_eq!(out.code, 1, "{}", out.stdout);
+        assert!(out.stderr.contains("keep cooldowns in their own database"), "{}", out.stderr);
+        std::thread::sleep(Duration::from_secs(31));
+    } else {
+        let v = write(&s, &["cooldown", "clear", "--json", "--provider", "anthropic"], None, reload);
+        assert_eq!(v["cleared"], serde_json::json!(["anthropic:manual"]), "{v}");
+        let st = s.authtray(&["--generation", s.gw.generation, "status", "--json"], None).json();
+        assert_eq!(authtray_e2e::authtray_profile(&st, "anthropic:manual")["availability"]["state"], "ready");
+        assert_eq!(short(&chat_token(&g, &fake, &s, "after cooldown clear")), short(&c), "the cleared profile was not used");
+    }
+
     // order set: a second profile first, the very next chat uses it.
     write(&s, &["paste-token", "--json", "--provider", "anthropic", "--profile-id", "anthropic:backup"], Some(&d), reload);
     write(&s, &["order", "set", "--json", "--provider", "anthropic", "anthropic:manual", "anthropic:backup"], None, reload);

@@ -45,6 +45,13 @@ impl FakeAnthropic {
         self.seen.lock().map(|v| v.clone()).unwrap_or_default()
     }
 
+    /// From now on, this token is answered again (the account's problem was fixed).
+    pub fn restore(&self, token: &str) {
+        if let Ok(mut r) = self.revoked.lock() {
+            r.remove(token);
+        }
+    }
+
     /// From now on, this token gets 401 (it was revoked).
     pub fn revoke(&self, token: &str) {
         if let Ok(mut r) = self.revoked.lock() {

@@ -2,7 +2,7 @@
 // the last sync, and every agent's profiles in the order the gateway tries them.
 import { call } from './transport.js';
 import { badge, countdown, ago, el, localTime } from './format.js';
-import { app as shared, refresh, showError } from './shell.js';
+import { app as shared, refresh, showError, showNotice } from './shell.js';
 
 const STATE_BADGE = { healthy: ['ok', 'healthy'], attention: ['expiring', 'needs attention'], broken: ['expired', 'not working'] };
 
@@ -37,7 +37,7 @@ export function render(app) {
   }
   // Claude Code's card says how to log in unless a problem above already does.
   const loginFixShown = v.problems.some((p) => p.remedy && p.remedy.action && p.remedy.action.kind === 'logInToClaude');
-  source.replaceChildren(claudeCard(s.claudeCode, !loginFixShown));
+  source.replaceChildren(claudeCard(s.claudeCode, !loginFixShown), ...(s.env && s.env.length ? [envCard(s.env)] : []));
   sync.replaceChildren(syncCard(app.lastSync));
   agents.replaceChildren(...s.agents.map((a) => agentCard(a, s, v)));
 }
@@ -66,6 +66,19 @@ export function remedy(r) {
   if (a && a.kind === 'paste') {
     button = el('button', { type: 'button', class: 'small' }, r.label || 'Paste token…');
     button.addEventListener('click', () => openPaste(a));
+  } else if (a && a.kind === 'clearCooldown') {
+    button = el('button', { type: 'button', class: 'small' }, r.label || 'Clear cooldown');
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        const out = await call('cooldownClear', { agent: a.agent, provider: a.provider, profileId: a.profileId || null });
+        await refresh();
+        showNotice(out.cleared.length ? `Back in service: ${out.cleared.join(', ')}` : 'Nothing was set aside any more.', 'good');
+      } catch (e) {
+        button.disabled = false;
+        showError(e);
+      }
+    });
   } else if (a && a.kind === 'syncNow') {
     button = el('button', { type: 'button', class: 'small' }, 'Sync now');
     button.addEventListener('click', () => document.getElementById('sync-now').click());
@@ -97,7 +110,7 @@ function setupCard(v) {
   const save = el('button', { type: 'submit', class: 'primary', id: 'setup-save' }, 'Use this gateway');
   const form = el('form', { id: 'setup-form', novalidate: true },
     el('div', { class: 'field' }, el('label', { for: 'setup-dir' }, 'The gateway\'s folder'), dir,
-      el('p', { class: 'hint' }, 'Where the gateway keeps its state: usually ~/.openclaw (older installs: ~/.clawdbot or ~/.moltbot).')),
+      el('p', { class: 'hint' }, 'Where the gateway keeps its state: usually ~/.openclaw (older installs: ~/.clawdbot, ~/.moltbot; renamed ones: ~/.clawdia, ~/.bot).')),
     el('div', { class: 'field', hidden: !st.found }, el('label', { for: 'setup-generation' }, 'Gateway version'), gen),
     el('div', { class: 'actions' }, save), result);
   form.addEventListener('submit', async (e) => {
@@ -145,6 +158,13 @@ function claudeCard(cc, withFix = true) {
     cc.modifiedAt != null ? ` · last changed ${ago(cc.modifiedAt)}` : '',
     cc.token ? ' · token ' : '', cc.token ? el('code', {}, cc.token) : ''));
   return el('section', { class: 'card', 'aria-labelledby': 'h-claude' }, ...parts);
+}
+
+/** Model keys the gateway takes from its environment or its .env (redacted). */
+function envCard(env) {
+  return el('section', { class: 'card', 'aria-labelledby': 'h-env' },
+    el('h2', { id: 'h-env' }, 'Keys from the environment'),
+    el('ul', {}, env.map((e) => el('li', {}, el('code', {}, e.name), ` for ${e.provider}, from ${e.source === '.env' ? 'the gateway\'s .env file' : 'the environment'}: `, el('code', { class: 'token' }, e.redacted)))));
 }
 
 function syncCard(last) {

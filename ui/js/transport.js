@@ -12,6 +12,7 @@ const HTTP = {
   undo: ['POST', '/api/undo'],
   orderSet: ['POST', '/api/order'],
   orderClear: ['POST', '/api/order/clear'],
+  cooldownClear: ['POST', '/api/cooldown/clear'],
   sync: ['POST', '/api/sync'],
   lastSync: ['GET', '/api/last-sync'],
   glance: ['GET', '/api/glance'],

@@ -129,6 +129,10 @@ pub enum Command {
     /// Read or change the order in which the gateway tries a provider's profiles.
     #[command(subcommand)]
     Order(OrderCommand),
+    /// Put profiles the gateway set aside after failed requests (cooldown, disabled) back in
+    /// service.
+    #[command(subcommand)]
+    Cooldown(CooldownCommand),
     /// Look for problems that make the gateway ignore or lose credentials, with fixes.
     Doctor {
         /// Print one JSON document.
@@ -167,6 +171,20 @@ pub enum OrderCommand {
     Clear {
         #[command(flatten)]
         common: OrderArgs,
+    },
+}
+
+/// `cooldown` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CooldownCommand {
+    /// Clear the cooldown and disabled state (and the failure counts behind them) of a
+    /// provider's profiles, or of one profile.
+    Clear {
+        #[command(flatten)]
+        common: OrderArgs,
+        /// Only this profile.
+        #[arg(long, value_name = "ID")]
+        profile_id: Option<String>,
     },
 }
 
@@ -212,6 +230,7 @@ impl Command {
                 *json
             }
             Command::Order(OrderCommand::Get { common } | OrderCommand::Set { common, .. } | OrderCommand::Clear { common }) => common.json,
+            Command::Cooldown(CooldownCommand::Clear { common, .. }) => common.json,
             Command::Watch { json } => *json,
             Command::Serve(_) => false,
         }

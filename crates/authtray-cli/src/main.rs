@@ -15,7 +15,7 @@ use authtray_core::env::Env;
 use authtray_core::ops::{self, Context};
 use clap::Parser;
 
-use cli::{Cli, Command, OrderCommand};
+use cli::{Cli, Command, CooldownCommand, OrderCommand};
 
 /// Exit codes: cargo-style, with 2 reserved for `--check`'s "expiring".
 mod exit {
@@ -168,6 +168,18 @@ fn run(cli: Cli) -> Result<u8, CliError> {
                 render::order(&report);
             }
             render::reload(report.reload.as_ref(), json);
+            Ok(exit::OK)
+        }
+        Command::Cooldown(CooldownCommand::Clear { common, profile_id }) => {
+            let report = ops::cooldown::clear(&ctx, common.agent.as_deref(), &common.provider, profile_id.as_deref())?;
+            if common.json {
+                render::json(&report);
+            } else if report.cleared.is_empty() {
+                println!("Nothing to clear: no {} profile of agent {} is set aside.", report.provider, report.agent);
+            } else {
+                println!("Back in service: {} (agent {}).", report.cleared.join(", "), report.agent);
+            }
+            render::reload(report.reload.as_ref(), common.json);
             Ok(exit::OK)
         }
         Command::Doctor { json } => {

@@ -38,6 +38,9 @@ pub fn status(r: &StatusReport) {
         None => format!("{} · {}", c.token.as_deref().unwrap_or(""), expiry(c.expires_at, r.now)),
     };
     println!("Claude Code  {} ({}) · {detail}", c.status.as_str(), src);
+    for e in &r.env {
+        println!("Environment  {} ({}, {}) · {}", e.name, e.provider, e.source, e.redacted);
+    }
     for a in &r.agents {
         println!();
         let default = if a.default { " (default)" } else { "" };
@@ -52,7 +55,15 @@ pub fn status(r: &StatusReport) {
         let w = a.profiles.iter().map(|p| p.id.len()).max().unwrap_or(0);
         for p in &a.profiles {
             let unused = if p.used { "" } else { "  (not used by the gateway)" };
-            println!("  {:<w$}  {:<10} {:<8} {:<9} {}{unused}", p.id, p.provider, p.kind, p.status.as_str(), expiry(p.expires_at, r.now),);
+            let rest = p.availability.describe(r.now).map(|d| format!("  ({d})")).unwrap_or_default();
+            println!(
+                "  {:<w$}  {:<10} {:<8} {:<9} {}{unused}{rest}",
+                p.id,
+                p.provider,
+                p.kind,
+                p.status.as_str(),
+                expiry(p.expires_at, r.now),
+            );
         }
         for (provider, ids) in &a.order {
             println!("  order {provider}: {}", ids.join(", "));

@@ -127,7 +127,7 @@ fn status_json_has_the_documented_shape() {
     let p = &agent["profiles"];
     assert_eq!(
         p[0],
-        json!({"id":"anthropic:claude-code","provider":"anthropic","type":"token","status":"ok","expiresAt":exp,"token":"sk-ant-oat01-…AAAA","used":true,"reason":null,"rank":1,"inUse":true})
+        json!({"id":"anthropic:claude-code","provider":"anthropic","type":"token","status":"ok","expiresAt":exp,"token":"sk-ant-oat01-…AAAA","used":true,"reason":null,"rank":1,"inUse":true,"availability":{"state":"ready","until":null,"reason":null}})
     );
     assert_eq!((p[1]["status"].as_str(), p[1]["expiresAt"].is_null()), (Some("static"), true));
     assert!(!text(&out).contains("CANARYA") && !text(&out).contains("CANARYKEY") && !text(&out).contains("CANARYL"));
@@ -605,4 +605,54 @@ fn fifos_where_files_belong_do_not_hang_authtray() {
             assert!(t.contains("FIFO") && t.contains("remove it"), "{t}");
         }
     }
+}
+
+#[test]
+fn cooldown_clear_puts_set_aside_profiles_back_and_keeps_the_rest() {
+    let h = Home::new().openclaw_json();
+    let later = now_ms() + HOUR;
+    std::fs::write(
+        h.store_path(),
+        json!({"version": 1,
+            "profiles": {
+                "anthropic:manual": {"type": "token", "provider": "anthropic", "token": canary('M')},
+                "anthropic:backup": {"type": "token", "provider": "anthropic", "token": canary('B')},
+                "openai:default": {"type": "api_key", "provider": "openai", "key": format!("sk-proj-{}", "k".repeat(40))}},
+            "usageStats": {
+                "anthropic:manual": {"lastUsed": 5, "cooldownUntil": later, "failureCounts": {"auth": 2}, "errorCount": 2},
+                "anthropic:backup": {"lastUsed": 6, "disabledUntil": later, "disabledReason": "billing"},
+                "openai:default": {"cooldownUntil": later}},
+            "lastGood": {"anthropic": "anthropic:backup"}})
+        .to_string(),
+    )
+    .expect("store");
+    let status = stdout_json(&h.run(&["status", "--json"], None));
+    let manual = &status["agents"][0]["profiles"][0];
+    assert_eq!((manual["availability"]["state"].as_str(), manual["availability"]["reason"].as_str()), (Some("cooldown"), Some("auth")));
+    let shown = text(&h.run(&["status"], None));
+    assert!(shown.contains("(on cooldown for 59 min (auth))") || shown.contains("(on cooldown for 1 h (auth))"), "{shown}");
+    // One profile only.
+    let out = h.run(&["cooldown", "clear", "--provider", "anthropic", "--profile-id", "anthropic:manual", "--json"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(stdout_json(&out)["cleared"], json!(["anthropic:manual"]));
+    let store: Value = serde_json::from_slice(&std::fs::read(h.store_path()).expect("store")).expect("json");
+    assert_eq!(store["usageStats"]["anthropic:manual"], json!({"lastUsed": 5}), "only the resting keys go");
+    assert_eq!(store["usageStats"]["anthropic:backup"]["disabledReason"], "billing");
+    // The provider: the disabled one too; the other provider's cooldown stays; nothing else moves.
+    let out = h.run(&["cooldown", "clear", "--provider", "anthropic"], None);
+    assert!(text(&out).contains("Back in service: anthropic:backup (agent main)."), "{}", text(&out));
+    let store: Value = serde_json::from_slice(&std::fs::read(h.store_path()).expect("store")).expect("json");
+    assert_eq!(store["usageStats"]["anthropic:backup"], json!({"lastUsed": 6}));
+    assert_eq!(store["usageStats"]["openai:default"]["cooldownUntil"], later);
+    assert_eq!(store["lastGood"]["anthropic"], "anthropic:backup");
+    assert!(!std::fs::read_to_string(h.store_path()).unwrap_or_default().is_empty());
+    // Nothing left: said so, nothing written.
+    let before = std::fs::read(h.store_path()).expect("store");
+    let out = h.run(&["cooldown", "clear", "--provider", "anthropic"], None);
+    assert!(text(&out).contains("Nothing to clear"), "{}", text(&out));
+    assert_eq!(std::fs::read(h.store_path()).expect("store"), before);
+    // An unknown profile is an error naming it.
+    let out = h.run(&["cooldown", "clear", "--provider", "anthropic", "--profile-id", "anthropic:nope"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("anthropic:nope"), "{}", text(&out));
 }

@@ -40,6 +40,8 @@ pub enum AlertKind {
     MirrorStale,
     /// The mirror was written, but the running gateway could not be told to take it up.
     ReloadFailed,
+    /// Every profile of a provider the gateway's model needs is on cooldown or disabled.
+    ProviderUnavailable,
 }
 
 /// One notification to show.
@@ -181,6 +183,25 @@ pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
         }
     }
 
+    // Every profile of a provider in use set aside: once per episode (its end names it).
+    for agent in &input.status.agents {
+        for route in agent.routes.iter().filter(|r| !r.works) {
+            let Some(until) = route.resting_until else { continue };
+            let place = if agent.default { String::new() } else { format!(" (agent {})", agent.id) };
+            raise(
+                &mut out,
+                format!("unavailable:{}:{}:{until}", agent.id, route.provider),
+                vec![],
+                AlertKind::ProviderUnavailable,
+                format!("The gateway has set every {} profile aside", route.provider),
+                format!(
+                    "After failed requests it refuses chats{place} until {}. Paste a new token, or clear the cooldown in authtray once the cause is fixed.",
+                    crate::duration::local_time(until, now)
+                ),
+            );
+        }
+    }
+
     // Claude Code's own login.
     let cc = &input.status.claude_code;
     match (cc.status, cc.expires_at) {
@@ -299,6 +320,7 @@ mod tests {
     fn report(profiles: Vec<(&str, &'static str, Option<Millis>)>, cc: ClaudeReport) -> StatusReport {
         StatusReport {
             gateway_process: Default::default(),
+            env: Vec::new(),
             generation: "openclaw-json",
             generation_evidence: String::new(),
             gateway_version: None,
@@ -334,6 +356,7 @@ mod tests {
                         reason: None,
                         rank: None,
                         in_use: false,
+                        availability: crate::health::Availability::READY,
                     })
                     .collect(),
             }],
@@ -401,6 +424,30 @@ mod tests {
         // Claude Code refreshed: a new episode, nothing due, old keys forgotten.
         let shown = run(|_| report(vec![], cc(SourceStatus::Ok, Some(T0 + 8 * H))), &[T0 + H], &mut state);
         assert!(shown.is_empty() && state.fired.is_empty());
+    }
+
+    #[test]
+    fn every_profile_set_aside_fires_once_per_episode() {
+        let resting = |until: Option<Millis>| {
+            let mut r = report(vec![("anthropic:manual", "token", None)], cc(SourceStatus::Ok, Some(T0 + 365 * D)));
+            r.agents[0].routes = vec![crate::ops::status::Route {
+                provider: "anthropic".into(),
+                works: until.is_none(),
+                profile: Some("anthropic:manual".into()),
+                usable: vec!["anthropic:manual".into()],
+                env: false,
+                until: None,
+                resting_until: until,
+            }];
+            r
+        };
+        let mut state = AlertState::default();
+        let first = run(|_| resting(Some(T0 + 30 * 60_000)), &[T0, T0 + 60_000, T0 + 120_000], &mut state);
+        assert_eq!(first, vec!["The gateway has set every anthropic profile aside".to_string()]);
+        // Back in service, then set aside again: a new episode.
+        run(|_| resting(None), &[T0 + 180_000], &mut state);
+        let again = run(|_| resting(Some(T0 + 40 * 60_000)), &[T0 + 240_000], &mut state);
+        assert_eq!(again.len(), 1, "{again:?}");
     }
 
     #[test]

@@ -243,6 +243,25 @@ pub fn order_clear(ctx: &Context, input: &OrderInput) -> Result<ops::order::Orde
     ops::order::order(ctx, input.agent.as_deref(), &input.provider, ops::order::OrderChange::Clear)
 }
 
+/// `cooldown-clear`'s input.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CooldownInput {
+    /// Agent (default agent when absent).
+    #[serde(default)]
+    pub agent: Option<String>,
+    /// Provider.
+    pub provider: String,
+    /// Only this profile.
+    #[serde(default)]
+    pub profile_id: Option<String>,
+}
+
+/// Puts a provider's (or one profile's) set-aside profiles back in service.
+pub fn cooldown_clear(ctx: &Context, input: &CooldownInput) -> Result<ops::cooldown::CooldownReport> {
+    ops::cooldown::clear(ctx, input.agent.as_deref(), &input.provider, input.profile_id.as_deref())
+}
+
 /// `sync`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

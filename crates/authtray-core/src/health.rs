@@ -134,17 +134,50 @@ pub fn is_used(doc: &StoreDoc, config: &GatewayConfig, profile: &Profile) -> boo
     candidates(doc, config, &profile.provider).0.iter().any(|id| id == &profile.id)
 }
 
-/// Providers that have auth from the environment (the gateway's env fallback).
-pub fn env_providers(env: &crate::env::Env) -> Vec<String> {
-    let mut out = Vec::new();
-    for (var, provider) in [
-        ("ANTHROPIC_API_KEY", "anthropic"),
-        ("ANTHROPIC_OAUTH_TOKEN", "anthropic"),
-        ("OPENAI_API_KEY", "openai"),
-        ("OPENROUTER_API_KEY", "openrouter"),
-    ] {
-        if env.get(var).is_some() && !out.iter().any(|p| p == provider) {
-            out.push(provider.to_string());
+/// The variables the gateway takes model keys from, and their provider.
+pub const ENV_KEYS: [(&str, &str); 4] = [
+    ("ANTHROPIC_API_KEY", "anthropic"),
+    ("ANTHROPIC_OAUTH_TOKEN", "anthropic"),
+    ("OPENAI_API_KEY", "openai"),
+    ("OPENROUTER_API_KEY", "openrouter"),
+];
+
+/// A model key the gateway takes from its environment rather than a store.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EnvCredential {
+    /// The variable.
+    pub name: String,
+    /// The provider it serves.
+    pub provider: String,
+    /// `.env` (the state dir's file the gateway service loads) or `environment` (this process's,
+    /// which a gateway started from the same shell shares).
+    pub source: &'static str,
+    /// The value, redacted.
+    pub redacted: String,
+}
+
+/// Model keys in the environment and in the state dir's `.env` (the environment wins, as it
+/// does for the gateway).
+pub fn env_credentials(env: &crate::env::Env, state_dir: &std::path::Path) -> Vec<EnvCredential> {
+    let dotenv = crate::gateway::dotenv::read(&state_dir.join(".env"));
+    ENV_KEYS
+        .iter()
+        .filter_map(|(name, provider)| {
+            let (value, source) = match env.get(name).filter(|v| !v.trim().is_empty()) {
+                Some(v) => (v.to_string(), "environment"),
+                None => (dotenv.iter().find(|(k, v)| k == name && !v.trim().is_empty())?.1.clone(), ".env"),
+            };
+            Some(EnvCredential { name: name.to_string(), provider: provider.to_string(), source, redacted: crate::token::redact(&value) })
+        })
+        .collect()
+}
+
+/// The providers these environment keys serve, once each.
+pub fn providers_of(creds: &[EnvCredential]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in creds {
+        if !out.contains(&c.provider) {
+            out.push(c.provider.clone());
         }
     }
     out
@@ -184,6 +217,72 @@ pub fn try_order(generation: Generation, doc: &StoreDoc, config: &GatewayConfig,
         });
     }
     order.into_iter().map(|(_, p)| p).collect()
+}
+
+/// Whether the gateway would use a profile now, as its usage stats say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AvailabilityState {
+    /// Nothing holds it back.
+    Ready,
+    /// Set aside for a while after failures (`cooldownUntil`).
+    Cooldown,
+    /// Set aside longer, e.g. for billing (`disabledUntil`).
+    Disabled,
+}
+
+/// A profile's availability: state, until when (ms), and the gateway's reason.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Availability {
+    /// Ready, on cooldown or disabled.
+    pub state: AvailabilityState,
+    /// When it ends.
+    pub until: Option<Millis>,
+    /// The gateway's word for why (`auth`, `rate_limit`, `billing` …).
+    pub reason: Option<String>,
+}
+
+impl Availability {
+    /// Nothing holds it back.
+    pub const READY: Availability = Availability { state: AvailabilityState::Ready, until: None, reason: None };
+
+    /// "on cooldown for 4 min (auth)", "disabled until 14:00 (billing)"; `None` when ready.
+    pub fn describe(&self, now: Millis) -> Option<String> {
+        let why = self.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+        let until = self.until?;
+        match self.state {
+            AvailabilityState::Ready => None,
+            AvailabilityState::Cooldown => Some(format!("on cooldown for {}{why}", crate::duration::humanize(until - now))),
+            AvailabilityState::Disabled => Some(format!("disabled until {}{why}", crate::duration::local_time(until, now))),
+        }
+    }
+}
+
+/// Reads a profile's availability from the gateway's usage stats (disabled wins over cooldown).
+pub fn availability(doc: &StoreDoc, id: &str, now: Millis) -> Availability {
+    let Some(stats) = doc.usage_stats(id) else { return Availability::READY };
+    let at = |key: &str| stats.get(key).and_then(serde_json::Value::as_i64).filter(|t| *t > now);
+    let text = |key: &str| stats.get(key).and_then(serde_json::Value::as_str).map(str::to_string);
+    // The reason behind a cooldown: its own field when the gateway writes one, else the failure
+    // counted most.
+    let most_failed = || {
+        stats
+            .get("failureCounts")
+            .and_then(serde_json::Value::as_object)
+            .and_then(|m| m.iter().filter_map(|(k, v)| v.as_i64().map(|n| (n, k.clone()))).max())
+            .map(|(_, k)| k)
+    };
+    if let Some(until) = at("disabledUntil") {
+        return Availability { state: AvailabilityState::Disabled, until: Some(until), reason: text("disabledReason") };
+    }
+    if let Some(until) = at("cooldownUntil") {
+        return Availability {
+            state: AvailabilityState::Cooldown,
+            until: Some(until),
+            reason: text("cooldownReason").or_else(most_failed),
+        };
+    }
+    Availability::READY
 }
 
 /// Until when the gateway has put a profile aside (cooldown after failures, or disabled),
@@ -342,6 +441,41 @@ mod tests {
         );
         assert_eq!(check_code(Generation::OpenclawJson, &doc(&two), &c, &[], NOW, DEFAULT_WARN_MS), 0);
         assert_eq!(check_code(Generation::Clawdbot, &doc(&two), &c, &[], NOW, DEFAULT_WARN_MS), 1);
+    }
+
+    #[test]
+    fn availability_comes_from_usage_stats() {
+        let stats = |u: &str| {
+            doc(&format!(
+                r#"{{"version":1,"profiles":{{"anthropic:t":{{"type":"token","provider":"anthropic","token":"t"}}}},"usageStats":{{"anthropic:t":{u}}}}}"#
+            ))
+        };
+        let a = availability(
+            &stats(&format!(r#"{{"cooldownUntil":{},"failureCounts":{{"auth":2,"rate_limit":1}}}}"#, NOW + 4 * 60_000)),
+            "anthropic:t",
+            NOW,
+        );
+        assert_eq!((a.state, a.until, a.reason.as_deref()), (AvailabilityState::Cooldown, Some(NOW + 4 * 60_000), Some("auth")));
+        assert_eq!(a.describe(NOW).as_deref(), Some("on cooldown for 4 min (auth)"));
+        let a = availability(
+            &stats(&format!(r#"{{"cooldownUntil":{},"disabledUntil":{},"disabledReason":"billing"}}"#, NOW + 1, NOW + 5 * H)),
+            "anthropic:t",
+            NOW,
+        );
+        assert_eq!((a.state, a.reason.as_deref()), (AvailabilityState::Disabled, Some("billing")));
+        assert!(a.describe(NOW).is_some_and(|d| d.starts_with("disabled until ") && d.ends_with(" (billing)")));
+        // Past times and no stats: ready.
+        assert_eq!(availability(&stats(&format!(r#"{{"cooldownUntil":{}}}"#, NOW - 1)), "anthropic:t", NOW), Availability::READY);
+        assert_eq!(availability(&stats("{}"), "anthropic:x", NOW), Availability::READY);
+        // clear_rest removes every resting key, keeps lastUsed.
+        let mut d = stats(&format!(
+            r#"{{"lastUsed":5,"cooldownUntil":{},"disabledUntil":{},"disabledReason":"billing","errorCount":3}}"#,
+            NOW + 1,
+            NOW + 1
+        ));
+        assert!(d.clear_rest("anthropic:t"));
+        assert_eq!(d.usage_stats("anthropic:t").map(|m| m.keys().cloned().collect::<Vec<_>>()), Some(vec!["lastUsed".to_string()]));
+        assert!(!d.clear_rest("anthropic:t"));
     }
 
     #[test]
@@ -544,10 +678,27 @@ mod tests {
 
     #[test]
     fn environment_keys_count_once_per_provider() {
+        let none = tempfile::tempdir().expect("temp dir");
+        let providers = |env: crate::env::Env| providers_of(&env_credentials(&env, none.path()));
         let env = crate::env::Env::from_pairs([("ANTHROPIC_API_KEY", "a"), ("ANTHROPIC_OAUTH_TOKEN", "b"), ("OPENROUTER_API_KEY", "c")]);
-        assert_eq!(env_providers(&env), vec!["anthropic".to_string(), "openrouter".to_string()]);
-        assert_eq!(env_providers(&crate::env::Env::from_pairs([("OPENAI_API_KEY", "x")])), vec!["openai".to_string()]);
-        assert!(env_providers(&crate::env::Env::from_pairs([("HOME", "/h")])).is_empty());
+        assert_eq!(providers(env), vec!["anthropic".to_string(), "openrouter".to_string()]);
+        assert_eq!(providers(crate::env::Env::from_pairs([("OPENAI_API_KEY", "x")])), vec!["openai".to_string()]);
+        assert!(providers(crate::env::Env::from_pairs([("HOME", "/h")])).is_empty());
+    }
+
+    #[test]
+    fn keys_in_the_gateways_dotenv_are_listed_redacted_and_the_environment_wins() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let key = format!("sk-ant-api03-{}Zz99", "K".repeat(90));
+        std::fs::write(dir.path().join(".env"), format!("# keys\nexport ANTHROPIC_API_KEY=\"{key}\"\nOPENAI_API_KEY=\nOTHER=1\n"))
+            .expect(".env");
+        let env = crate::env::Env::from_pairs([("OPENROUTER_API_KEY", "sk-or-v1-abcdefabcdefabcdef")]);
+        let found = env_credentials(&env, dir.path());
+        let names: Vec<(&str, &str, &str)> = found.iter().map(|c| (c.name.as_str(), c.provider.as_str(), c.source)).collect();
+        assert_eq!(names, [("ANTHROPIC_API_KEY", "anthropic", ".env"), ("OPENROUTER_API_KEY", "openrouter", "environment")]);
+        assert!(found[0].redacted.ends_with("Zz99") && !found[0].redacted.contains(&key));
+        let env = crate::env::Env::from_pairs([("ANTHROPIC_API_KEY", "from-env")]);
+        assert_eq!(env_credentials(&env, dir.path())[0].source, "environment");
     }
 
     #[test]

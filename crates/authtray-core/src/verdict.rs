@@ -48,6 +48,16 @@ pub enum Action {
     ChooseGateway,
     /// Run the mirror again.
     SyncNow,
+    /// Put profiles the gateway set aside back in service.
+    #[serde(rename_all = "camelCase")]
+    ClearCooldown {
+        /// The agent.
+        agent: String,
+        /// The provider.
+        provider: String,
+        /// Only this profile, when one is named.
+        profile_id: Option<String>,
+    },
 }
 
 /// The one fix for a problem.
@@ -302,6 +312,26 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
                 };
                 (state, format!("{head} · {what}"))
             };
+            // Set aside by the gateway after failed requests: said on the row, and as a problem
+            // while another profile stands in (when none does, the route's problem says it).
+            let (state, note) = match p.availability.describe(now) {
+                Some(rest) if p.used => {
+                    if !provider_broken {
+                        let stand_in = agent.routes.iter().find(|r| r.provider == p.provider).and_then(|r| r.profile.clone());
+                        let meanwhile = stand_in.map(|s| format!("; the gateway uses {s} meanwhile")).unwrap_or_default();
+                        problems.push(problem(
+                            Overall::Attention,
+                            Some(&agent.id),
+                            Some(&p.id),
+                            of(format!("{} is {rest}{meanwhile}", p.id)),
+                            Some(clear_remedy(status, &agent.id, &p.provider, Some(&p.id), p.availability.until, now)),
+                            p.availability.until.unwrap_or(Millis::MAX),
+                        ));
+                    }
+                    (state.max(Overall::Attention), format!("{note}; {rest}"))
+                }
+                _ => (state, note),
+            };
             rows.push(Row { agent: agent.id.clone(), profile_id: p.id.clone(), state, in_use, used: p.used, note });
         }
     }
@@ -358,7 +388,7 @@ fn first_run(status: &StatusReport) -> Verdict {
     } else {
         (
             "No gateway found".to_string(),
-            format!("authtray looked for the gateway's folder at {dir} (and ~/.clawdbot, ~/.moltbot) and found none."),
+            format!("authtray looked for the gateway's folder at {dir} (and ~/.clawdbot, ~/.moltbot, ~/.clawdia, ~/.bot) and found none."),
             remedy(
                 "Install and run the gateway (openclaw), or choose the folder where it keeps its state.",
                 Some("Set up…"),
@@ -387,8 +417,12 @@ fn no_route(agent: &AgentReport, route: &Route, status: &StatusReport, inputs: &
             Overall::Broken,
             Some(&agent.id),
             route.profile.as_deref(),
-            of(format!("The gateway has put every {provider} profile aside until {} after failed requests", local_time(until, now))),
-            Some(paste_remedy(&agent.id, provider, None, "Paste a new token…")),
+            of(format!(
+                "The gateway has set every {} profile aside until {} after failed requests",
+                display_name(provider),
+                local_time(until, now)
+            )),
+            Some(clear_remedy(status, &agent.id, provider, None, Some(until), now)),
             until,
         );
     }
@@ -596,6 +630,27 @@ fn log_in_remedy() -> Remedy {
     )
 }
 
+/// Clearing a cooldown: a button where authtray can write the gateway's usage stats (the JSON
+/// generations), else when it ends by itself.
+fn clear_remedy(status: &StatusReport, agent: &str, provider: &str, profile: Option<&str>, until: Option<Millis>, now: Millis) -> Remedy {
+    let ends = until.map(|u| format!(" It ends by itself {}.", local_time(u, now))).unwrap_or_default();
+    if status.generation == "openclaw-sqlite" {
+        return Remedy {
+            text: format!("Wait, or paste a new token if the old one was revoked.{ends}"),
+            label: None,
+            command: None,
+            action: None,
+        };
+    }
+    let only = profile.map(|id| format!(" --profile-id {id}")).unwrap_or_default();
+    Remedy {
+        text: format!("If the cause is fixed (a new token, a topped-up account), put it back in service now.{ends}"),
+        label: Some("Clear cooldown".into()),
+        command: Some(format!("authtray cooldown clear --provider {provider}{only}")),
+        action: Some(Action::ClearCooldown { agent: agent.into(), provider: provider.into(), profile_id: profile.map(str::to_string) }),
+    }
+}
+
 fn paste_remedy(agent: &str, provider: &str, profile: Option<&str>, label: &str) -> Remedy {
     let get = if provider == "anthropic" { " Run `claude setup-token` for a token that lasts a year." } else { "" };
     let command = match profile {
@@ -641,6 +696,7 @@ mod tests {
         };
         StatusReport {
             gateway_process: Default::default(),
+            env: Vec::new(),
             generation: "openclaw-json",
             generation_evidence: String::new(),
             gateway_version: None,
@@ -687,6 +743,7 @@ mod tests {
                         reason: None,
                         rank: usable.iter().position(|u| u == id).map(|i| i + 1),
                         in_use: usable.first().map(String::as_str) == Some(*id),
+                        availability: crate::health::Availability::READY,
                     })
                     .collect(),
             }],
@@ -792,6 +849,37 @@ mod tests {
         let v = verdict(&r);
         assert_eq!((v.overall, v.check), (Overall::Broken, 1));
         assert_eq!(v.headline, "The gateway's model needs an OpenAI credential, and it has none");
+    }
+
+    #[test]
+    fn a_profile_set_aside_is_said_with_its_stand_in_and_fix() {
+        let profiles = [("anthropic:manual", Status::Ok, Some(T0 + 300 * D), true), ("anthropic:backup", Status::Static, None, true)];
+        let mut r = report(&profiles, SourceStatus::Ok, Some(T0 + 5 * H));
+        let rest = crate::health::Availability {
+            state: crate::health::AvailabilityState::Cooldown,
+            until: Some(T0 + 4 * MIN),
+            reason: Some("auth".into()),
+        };
+        r.agents[0].profiles[0].availability = rest.clone();
+        r.agents[0].routes[0].profile = Some("anthropic:backup".into());
+        let v = verdict(&r);
+        assert_eq!((v.overall, v.check), (Overall::Attention, 0), "{v:?}");
+        assert_eq!(v.headline, "anthropic:manual is on cooldown for 4 min (auth); the gateway uses anthropic:backup meanwhile");
+        let fix = v.top().and_then(|p| p.remedy.clone()).expect("fix");
+        assert_eq!(fix.command.as_deref(), Some("authtray cooldown clear --provider anthropic --profile-id anthropic:manual"));
+        assert!(matches!(fix.action, Some(Action::ClearCooldown { .. })));
+        assert!(row(&v, "anthropic:manual").note.ends_with("; on cooldown for 4 min (auth)"), "{:?}", row(&v, "anthropic:manual"));
+        // Every profile set aside: the gateway cannot answer until the first comes back.
+        r.agents[0].routes[0].works = false;
+        r.agents[0].routes[0].resting_until = Some(T0 + 4 * MIN);
+        let v = verdict(&r);
+        assert_eq!((v.overall, v.check), (Overall::Broken, 1));
+        assert!(v.headline.starts_with("The gateway has set every Anthropic profile aside until today "), "{}", v.headline);
+        // SQLite era: no button, the time it ends.
+        r.generation = "openclaw-sqlite";
+        let fix = verdict(&r).top().and_then(|p| p.remedy.clone()).expect("fix");
+        assert_eq!((fix.action, fix.command), (None, None));
+        assert!(fix.text.contains("It ends by itself today "), "{}", fix.text);
     }
 
     #[test]

@@ -152,6 +152,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/api/undo", post(undo))
         .route("/api/order", post(order_set))
         .route("/api/order/clear", post(order_clear))
+        .route("/api/cooldown/clear", post(cooldown_clear))
         .route("/api/sync", post(sync))
         .route("/api/last-sync", get(last_sync))
         .route("/api/glance", get(glance))
@@ -285,6 +286,13 @@ async fn order_set(State(state): State<Arc<AppState>>, body: Bytes) -> Response 
 async fn order_clear(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     match parse::<api::OrderInput>(&body) {
         Ok(input) => blocking(&state, move |_, ctx| api::order_clear(ctx, &input).map_err(ApiError::from)).await,
+        Err(e) => error(e),
+    }
+}
+
+async fn cooldown_clear(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    match parse::<api::CooldownInput>(&body) {
+        Ok(input) => blocking(&state, move |_, ctx| api::cooldown_clear(ctx, &input).map_err(ApiError::from)).await,
         Err(e) => error(e),
     }
 }

@@ -30,6 +30,10 @@ enum Family {
     Openclaw,
     Clawdbot,
     Moltbot,
+    /// "Clawdia": the clawdbot layout under another name (`~/.clawdia`, `clawdia.json`, `clawdia`).
+    Clawdia,
+    /// The generic "bot": the clawdbot layout as `~/.bot`, `bot.json`, `bot`.
+    Bot,
 }
 
 impl Family {
@@ -38,12 +42,16 @@ impl Family {
             Family::Openclaw => "openclaw.json",
             Family::Clawdbot => "clawdbot.json",
             Family::Moltbot => "moltbot.json",
+            Family::Clawdia => "clawdia.json",
+            Family::Bot => "bot.json",
         }
     }
     fn clis(self) -> &'static [&'static str] {
         match self {
             Family::Openclaw => &["openclaw"],
             Family::Clawdbot | Family::Moltbot => &["clawdbot", "moltbot", "openclaw"],
+            Family::Clawdia => &["clawdia", "clawdbot"],
+            Family::Bot => &["bot", "clawdbot"],
         }
     }
 }
@@ -94,8 +102,13 @@ fn resolve_state_dir(env: &Env, opts: &DiscoverOptions) -> (PathBuf, Family) {
         (home.join(".clawdbot"), Family::Clawdbot),
         (openclaw_home.join(".moltbot"), Family::Moltbot),
         (home.join(".moltbot"), Family::Moltbot),
+        (home.join(".clawdia"), Family::Clawdia),
+        (home.join(".bot"), Family::Bot),
     ];
-    candidates.iter().find(|(d, _)| d.is_dir()).cloned().unwrap_or((openclaw_home.join(".openclaw"), Family::Openclaw))
+    // `~/.bot` is a common name: it counts only with the gateway's config or agents in it.
+    let looks_like_gateway =
+        |d: &Path, f: Family| d.is_dir() && (f != Family::Bot || d.join("bot.json").is_file() || d.join("agents").is_dir());
+    candidates.iter().find(|(d, f)| looks_like_gateway(d, *f)).cloned().unwrap_or((openclaw_home.join(".openclaw"), Family::Openclaw))
 }
 
 fn family_of_dir(dir: &Path) -> Family {
@@ -107,6 +120,10 @@ fn family_of_dir(dir: &Path) -> Family {
         Family::Clawdbot
     } else if has("moltbot.json") || name.starts_with(".moltbot") {
         Family::Moltbot
+    } else if has("clawdia.json") || name.starts_with(".clawdia") {
+        Family::Clawdia
+    } else if has("bot.json") || name == ".bot" {
+        Family::Bot
     } else {
         Family::Openclaw
     }
@@ -114,15 +131,16 @@ fn family_of_dir(dir: &Path) -> Family {
 
 fn resolve_config_path(env: &Env, state_dir: &Path, family: Family) -> PathBuf {
     let var = match family {
-        Family::Openclaw => "OPENCLAW_CONFIG_PATH",
-        Family::Clawdbot => "CLAWDBOT_CONFIG_PATH",
-        Family::Moltbot => "MOLTBOT_CONFIG_PATH",
+        Family::Openclaw => Some("OPENCLAW_CONFIG_PATH"),
+        Family::Clawdbot => Some("CLAWDBOT_CONFIG_PATH"),
+        Family::Moltbot => Some("MOLTBOT_CONFIG_PATH"),
+        Family::Clawdia | Family::Bot => None,
     };
-    if let Some(p) = env.path(var) {
+    if let Some(p) = var.and_then(|v| env.path(v)) {
         return p;
     }
     // openclaw reads clawdbot.json in a legacy dir: take whichever config exists.
-    ["openclaw.json", "clawdbot.json", "moltbot.json"]
+    ["openclaw.json", "clawdbot.json", "moltbot.json", "clawdia.json", "bot.json"]
         .iter()
         .map(|n| state_dir.join(n))
         .find(|p| p.is_file())
@@ -238,7 +256,7 @@ fn detect_generation(
     if has_store {
         let g = match family {
             Family::Openclaw => Generation::OpenclawJson,
-            Family::Clawdbot | Family::Moltbot => Generation::Clawdbot,
+            Family::Clawdbot | Family::Moltbot | Family::Clawdia | Family::Bot => Generation::Clawdbot,
         };
         return (Some(g), format!("auth-profiles.json in a {} state dir", family.config_name().trim_end_matches(".json")), None);
     }
@@ -298,6 +316,26 @@ mod tests {
         assert_eq!(i.generation, Some(Generation::Clawdbot));
         fs::create_dir_all(d.path().join(".openclaw")).unwrap();
         assert_eq!(discover(&env, &opts()).unwrap().state_dir, d.path().join(".openclaw"));
+    }
+
+    #[test]
+    fn the_rebrands_clawdia_and_bot_are_found_with_the_clawdbot_layout() {
+        for (dir, config) in [(".clawdia", "clawdia.json"), (".bot", "bot.json")] {
+            let d = tempfile::tempdir().unwrap();
+            let env = env_for(d.path());
+            let state = d.path().join(dir);
+            fs::create_dir_all(state.join("agents/main/agent")).unwrap();
+            fs::write(state.join(config), r#"{ agents: { defaults: { model: "anthropic/claude-opus-4-5" } } }"#).unwrap();
+            fs::write(state.join("agents/main/agent/auth-profiles.json"), r#"{"version":1,"profiles":{}}"#).unwrap();
+            let i = discover(&env, &opts()).unwrap();
+            assert_eq!((i.state_dir.as_path(), i.config.path.as_path()), (state.as_path(), state.join(config).as_path()), "{dir}");
+            assert_eq!(i.generation, Some(Generation::Clawdbot), "{dir}: {}", i.evidence);
+            assert_eq!(i.config.providers_in_use("openai/x"), ["anthropic"], "{dir}: its config is read");
+        }
+        // An unrelated ~/.bot (no config, no agents) is not a gateway.
+        let d = tempfile::tempdir().unwrap();
+        fs::create_dir_all(d.path().join(".bot/cache")).unwrap();
+        assert_eq!(discover(&env_for(d.path()), &opts()).unwrap().state_dir, d.path().join(".openclaw"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 pub mod discover;
+pub mod dotenv;
 pub mod json_store;
 pub mod lock;
 pub mod running;

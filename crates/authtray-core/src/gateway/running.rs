@@ -11,7 +11,6 @@
 
 use std::io::ErrorKind;
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -65,7 +64,7 @@ pub fn endpoint(install: &Install, env: &Env) -> Endpoint {
     .or_else(|| env.get("OPENCLAW_GATEWAY_PORT").and_then(|p| p.trim().parse().ok()))
     .filter(|p| *p != 0)
     .unwrap_or(DEFAULT_PORT);
-    let dotenv = read_dotenv(&install.state_dir.join(".env"));
+    let dotenv = super::dotenv::read(&install.state_dir.join(".env"));
     let from_env = |name: &str| env.get(name).map(|v| (v.to_string(), name.to_string()));
     let from_dotenv =
         |name: &str| dotenv.iter().find(|(k, _)| k == name).map(|(_, v)| (v.clone(), format!("{name} in the gateway's .env")));
@@ -100,28 +99,6 @@ pub fn endpoint(install: &Install, env: &Env) -> Endpoint {
 }
 
 /// `KEY=VALUE` lines of a dotenv file (quotes stripped, comments skipped); empty when absent.
-fn read_dotenv(path: &Path) -> Vec<(String, String)> {
-    let Ok(Some(bytes)) = crate::fsx::read_optional(path) else { return Vec::new() };
-    String::from_utf8_lossy(&bytes)
-        .lines()
-        .filter_map(|l| {
-            let l = l.trim();
-            let l = l.strip_prefix("export ").unwrap_or(l);
-            if l.starts_with('#') {
-                return None;
-            }
-            let (k, v) = l.split_once('=')?;
-            let v = v.trim();
-            let v = v
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .or_else(|| v.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
-                .unwrap_or(v);
-            Some((k.trim().to_string(), v.to_string()))
-        })
-        .collect()
-}
-
 /// What happened when authtray asked the running gateway to take up a write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -407,6 +384,7 @@ impl Drop for Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn install(config: Value, state_dir: &Path, generation: Generation) -> Install {
         Install {

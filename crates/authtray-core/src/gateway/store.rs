@@ -290,6 +290,30 @@ impl StoreDoc {
         cleared
     }
 
+    /// Puts a profile back in service: clears its cooldown and its disabled state (any reason)
+    /// with the failure counts behind them, wherever the usage stats live; `lastUsed` stays.
+    /// Returns whether anything was cleared.
+    pub fn clear_rest(&mut self, id: &str) -> bool {
+        const REST_KEYS: [&str; 8] = [
+            "cooldownUntil",
+            "cooldownReason",
+            "cooldownModel",
+            "disabledUntil",
+            "disabledReason",
+            "errorCount",
+            "failureCounts",
+            "lastFailureAt",
+        ];
+        let mut cleared = false;
+        for doc in [Some(&mut self.profiles_doc), self.state_doc.as_mut()].into_iter().flatten() {
+            let Some(stats) = doc.get_mut("usageStats").and_then(|u| u.get_mut(id)).and_then(Value::as_object_mut) else { continue };
+            for key in REST_KEYS {
+                cleared |= stats.shift_remove(key).is_some();
+            }
+        }
+        cleared
+    }
+
     /// Whether `auth-state.json` holds nothing but its version (the gateway deletes it then).
     pub fn state_is_empty(&self) -> bool {
         self.state_doc.as_ref().is_none_or(|s| s.keys().all(|k| k == "version"))

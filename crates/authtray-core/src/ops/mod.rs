@@ -1,6 +1,7 @@
 //! The operations every shell offers (status, sync, paste-token, order, doctor), each taking a
 //! [`Context`] and returning a serialisable report. Shells only format these reports.
 
+pub mod cooldown;
 pub mod doctor;
 pub mod order;
 pub mod paste;

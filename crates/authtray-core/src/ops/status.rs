@@ -170,6 +170,8 @@ pub struct ProfileReport {
     pub rank: Option<usize>,
     /// Whether this is the profile the gateway uses now for its provider.
     pub in_use: bool,
+    /// Whether the gateway has set it aside (cooldown after failures, disabled), until when, why.
+    pub availability: health::Availability,
 }
 
 /// How the gateway would answer model calls of one provider its models need.
@@ -253,12 +255,15 @@ pub struct StatusReport {
     pub now: Millis,
     /// Whether the gateway runs on this machine, and whether authtray can make it reload.
     pub gateway_process: crate::gateway::running::GatewayProcess,
+    /// Model keys the gateway takes from its environment or its `.env` (values redacted).
+    pub env: Vec<health::EnvCredential>,
 }
 
 /// Builds the status report. Unreadable stores are reported per agent, not fatal.
 pub fn status(ctx: &Context, warn_within_ms: Millis) -> StatusReport {
     let install = &ctx.install;
-    let env_providers = health::env_providers(&ctx.env);
+    let env = health::env_credentials(&ctx.env, &install.state_dir);
+    let env_providers = health::providers_of(&env);
     let agents: Vec<AgentReport> = install.agents.iter().map(|agent| agent_report(ctx, agent, &env_providers, warn_within_ms)).collect();
     let gateway_check = agents.iter().find(|a| a.id == "main").or(agents.first()).map_or(1, |a| a.check);
     StatusReport {
@@ -275,6 +280,7 @@ pub fn status(ctx: &Context, warn_within_ms: Millis) -> StatusReport {
         warn_within_ms,
         now: ctx.now,
         gateway_process: crate::gateway::running::probe(install, &ctx.env),
+        env,
     }
 }
 
@@ -329,6 +335,7 @@ fn agent_report(ctx: &Context, agent: &crate::gateway::Agent, env_providers: &[S
                 reason: h.reason,
                 rank: None,
                 in_use: false,
+                availability: health::availability(&doc, &p.id, ctx.now),
             }
         })
         .collect();

@@ -1,0 +1,68 @@
+//! `cooldown clear`: puts profiles the gateway set aside (cooldown after failed requests,
+//! disabled for billing) back in service, under the gateway's lock, then tells the running
+//! gateway. openclaw 2026.6+ keeps this state in SQLite that only the gateway writes, and its
+//! CLI has no command for it: authtray says so instead of writing there.
+
+use serde::Serialize;
+
+use super::Context;
+use crate::error::{Error, Result};
+use crate::gateway::config::normalize_provider;
+use crate::gateway::json_store::Written;
+use crate::gateway::Store;
+use crate::health::{availability, AvailabilityState};
+
+/// What was cleared.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CooldownReport {
+    /// The agent.
+    pub agent: String,
+    /// The provider.
+    pub provider: String,
+    /// Profiles that were set aside and are ready again.
+    pub cleared: Vec<String>,
+    /// Whether the running gateway took it up (absent when nothing was written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reload: Option<crate::gateway::running::Reload>,
+}
+
+/// Clears the cooldown and disabled state of `provider`'s profiles (or only `profile_id`).
+pub fn clear(ctx: &Context, agent: Option<&str>, provider: &str, profile_id: Option<&str>) -> Result<CooldownReport> {
+    let provider = normalize_provider(provider);
+    if provider.is_empty() {
+        return Err(Error::InvalidInput("--provider must name a provider (like anthropic)".into()));
+    }
+    let agent = ctx.agent(agent)?;
+    let store = ctx.store(agent)?;
+    let now = ctx.now;
+    let Store::Json(json) = &store else {
+        let doc = store.read()?;
+        let resting: Vec<String> = doc
+            .profiles()
+            .into_iter()
+            .filter(|p| p.provider == provider && availability(&doc, &p.id, now).state != AvailabilityState::Ready)
+            .map(|p| p.id)
+            .collect();
+        let until = resting.iter().filter_map(|id| availability(&doc, id, now).until).max();
+        let when = until.map(|u| format!(" It ends by itself {}.", crate::duration::local_time(u, now))).unwrap_or_default();
+        return Err(Error::NotWritable {
+            generation: "openclaw-sqlite",
+            reason: format!(
+                "openclaw 2026.6 and later keep cooldowns in their own database, and their CLI has no command to clear one.{when} Pasting a new token to the profile, or waiting, puts it back in service"
+            ),
+        });
+    };
+    let (cleared, written) = json.update(|doc| {
+        let ids: Vec<String> =
+            doc.profiles().into_iter().filter(|p| p.provider == provider && profile_id.is_none_or(|id| id == p.id)).map(|p| p.id).collect();
+        if let Some(id) = profile_id {
+            if ids.is_empty() {
+                return Err(Error::UnknownProfile { id: id.to_string(), agent_dir: agent.dir.clone() });
+            }
+        }
+        Ok(ids.into_iter().filter(|id| doc.clear_rest(id)).collect::<Vec<String>>())
+    })?;
+    let reload = (written == Written::Changed).then(|| ctx.reload_gateway(&[&agent.id]));
+    Ok(CooldownReport { agent: agent.id.clone(), provider, cleared, reload })
+}
