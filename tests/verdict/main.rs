@@ -159,3 +159,59 @@ fn every_shell_gives_the_same_verdict_in_each_situation() {
         eprintln!("{:<50} {:<10} {}", t.name, t.overall, t.headline);
     }
 }
+
+/// After an upgrade from openclaw 2026.5.28 to 2026.9.6: `doctor` names the stranded state and
+/// the one command that fixes it; after the gateway's own migration, authtray finds the SQLite
+/// generation, mirrors into it, and the new gateway reads what it wrote.
+#[test]
+fn after_a_gateway_upgrade_doctor_names_the_fix_and_sync_follows_the_migration() {
+    let Some(bin) = oracle_bin(&OPENCLAW_JSON) else { return };
+    let Some(new_bin) = oracle_bin(&authtray_e2e::OPENCLAW_SQLITE) else { return };
+    let mut s = Sandbox::new(OPENCLAW_JSON, bin);
+    assert_eq!(s.gateway_paste(&setup_token('A'), "anthropic:manual", Some("365d")).code, 0);
+    s.write_claude_login(&setup_token('L'), None, now_ms() + 6 * H);
+    assert_eq!(s.authtray(&["sync"], None).code, 0);
+    // The upgrade: 2026.9.6 is now the `openclaw` on PATH.
+    let path = s.home().join("bin");
+    std::fs::create_dir_all(&path).expect("bin");
+    let new_cli = new_bin.join(authtray_e2e::OPENCLAW_SQLITE.oracle);
+    std::os::unix::fs::symlink(&new_cli, path.join("openclaw")).expect("link");
+    s.path_prefix = Some(path);
+    let doctor = s.authtray(&["doctor", "--json"], None);
+    let findings = doctor.json()["findings"].clone();
+    let upgraded = findings.as_array().and_then(|f| f.iter().find(|x| x["code"] == "gateway-upgraded")).cloned();
+    let upgraded = upgraded.unwrap_or_else(|| panic!("no gateway-upgraded finding: {findings}"));
+    assert_eq!(doctor.code, 1);
+    assert!(upgraded["fix"].as_str().unwrap_or_default().contains("openclaw doctor --fix"), "{upgraded}");
+
+    // The gateway's own migration.
+    let mut migrate = std::process::Command::new(&new_cli);
+    migrate
+        .args(["doctor", "--fix", "--non-interactive"])
+        .env_clear()
+        .env("HOME", s.home())
+        .env("TMPDIR", s.home())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    let out = authtray_e2e::run(migrate, None, Duration::from_secs(240));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    let st = s.authtray(&["status", "--json"], None).json();
+    assert_eq!(st["generation"], "openclaw-sqlite", "{}", st["generationEvidence"]);
+    let doctor = s.authtray(&["doctor", "--json"], None).json();
+    assert!(!doctor["findings"].to_string().contains("gateway-upgraded"), "{doctor}");
+    // The mirror goes into the new store through the new gateway's CLI, which then reads it.
+    s.write_claude_login(&setup_token('N'), None, now_ms() + 7 * H);
+    let sync = s.authtray(&["sync", "--json"], None);
+    assert_eq!(sync.code, 0, "{}", sync.stderr);
+    let mut status = std::process::Command::new(&new_cli);
+    status
+        .args(["models", "status", "--json"])
+        .env_clear()
+        .env("HOME", s.home())
+        .env("TMPDIR", s.home())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    let theirs: Value = serde_json::from_str(&authtray_e2e::run(status, None, Duration::from_secs(120)).stdout).expect("models status");
+    let ids: Vec<&str> =
+        theirs["auth"]["oauth"]["profiles"].as_array().into_iter().flatten().filter_map(|p| p["profileId"].as_str()).collect();
+    assert!(ids.contains(&"anthropic:manual") && ids.contains(&"anthropic:claude-code"), "{ids:?}");
+}

@@ -262,6 +262,7 @@ impl Service {
             Ok(s) => (s, None),
             Err(e) => (Settings::default(), Some(e.to_string())),
         };
+        let generation_before = self.known_generation;
         let ctx = match self.load_context(cause, &settings) {
             Ok(c) => c,
             Err(e) => {
@@ -301,7 +302,13 @@ impl Service {
         self.rewatch(Some(&ctx));
         // Without a known generation there is nothing to mirror into: first-run setup says so,
         // not a failure notification.
-        let wanted = ctx.install.generation.is_some() && (cause == Cause::SyncNow || (mirror && settings.mirror_enabled));
+        // A gateway upgrade that moved the stores to a new generation (openclaw's doctor
+        // migrating to SQLite) gets Claude Code's login mirrored into the new store at once.
+        let upgraded = generation_before.is_some() && ctx.install.generation.is_some() && ctx.install.generation != generation_before;
+        if upgraded {
+            tracing::info!(from = ?generation_before, to = ?ctx.install.generation, "the gateway's store generation changed; mirroring again");
+        }
+        let wanted = ctx.install.generation.is_some() && (cause == Cause::SyncNow || ((mirror || upgraded) && settings.mirror_enabled));
         if wanted {
             let req = SyncRequest { targets: settings.sync_targets(), profile_id: settings.mirror_profile_id.clone(), dry_run: false };
             let result = crate::ops::sync::sync(&ctx, &req);

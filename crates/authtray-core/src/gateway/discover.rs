@@ -216,6 +216,14 @@ fn list_agents(env: &Env, state_dir: &Path, config: &GatewayConfig, generation: 
 
 /// The gateway CLIs to ask for a version, in order: the one named by the user, then the
 /// family's CLIs found on `PATH`.
+/// The openclaw CLI installed for this user (`AUTHTRAY_GATEWAY_CLI`, else `openclaw` on PATH)
+/// and the version it reports; `None` when there is none or it does not answer.
+pub fn installed_openclaw(env: &Env) -> Option<(PathBuf, Version)> {
+    let cli = env.path("AUTHTRAY_GATEWAY_CLI").or_else(|| env.which("openclaw"))?;
+    let version = cli_version(env, &cli)?;
+    Some((cli, version))
+}
+
 fn candidate_clis(env: &Env, family: Family, explicit: Option<&Path>) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = explicit.map(Path::to_path_buf).or_else(|| env.path("AUTHTRAY_GATEWAY_CLI")).into_iter().collect();
     out.extend(family.clis().iter().filter_map(|c| env.which(c)));

@@ -95,7 +95,27 @@ pub fn doctor(ctx: &Context) -> DoctorReport {
                 }
             }
         }
-        Some(_) => {}
+        Some(Generation::Clawdbot) => {}
+        Some(Generation::OpenclawJson) => {
+            // The installed gateway moved on to SQLite while these files are still the JSON
+            // era's: the new gateway refuses the old config until its doctor migrates them.
+            if let Some((cli, v)) = crate::gateway::discover::installed_openclaw(&ctx.env) {
+                if v.generation() == Generation::OpenclawSqlite {
+                    let written = install.version.as_ref().map(|w| format!(" (last written by {})", w.raw)).unwrap_or_default();
+                    add(
+                        Severity::Error,
+                        "gateway-upgraded",
+                        format!(
+                            "{} is openclaw {}, which keeps auth in SQLite, but {}{written} still holds the JSON stores: the gateway refuses that config and has no credentials until it migrates them",
+                            cli.display(),
+                            v.raw,
+                            install.state_dir.display()
+                        ),
+                        Some("run `openclaw doctor --fix`; authtray then mirrors Claude Code's login into the new store (run `authtray sync` if the tray is not running)".into()),
+                    );
+                }
+            }
+        }
     }
     if install.generation != Some(Generation::Clawdbot) {
         let gw = crate::gateway::running::probe(install, &ctx.env);
