@@ -111,6 +111,18 @@ fn suite(gw: Gateway) {
         let st = s.authtray(&["--generation", s.gw.generation, "status", "--json"], None).json();
         assert_eq!(authtray_e2e::authtray_profile(&st, "anthropic:manual")["availability"]["state"], "ready");
         assert_eq!(short(&chat_token(&g, &fake, &s, "after cooldown clear")), short(&c), "the cleared profile was not used");
+        // Out of credit: the gateway sets the profile aside for longer; the same clear.
+        fake.bill(&c);
+        let refused = g.chat();
+        assert_ne!(refused.status, 200, "an account out of credit answered: {refused:?}");
+        let st = s.authtray(&["--generation", s.gw.generation, "status", "--json"], None).json();
+        let manual = authtray_e2e::authtray_profile(&st, "anthropic:manual");
+        eprintln!("  after a 402: {}", manual["availability"]);
+        assert_ne!(manual["availability"]["state"], "ready", "{manual}");
+        fake.restore(&c);
+        let v = write(&s, &["cooldown", "clear", "--json", "--provider", "anthropic"], None, reload);
+        assert_eq!(v["cleared"], serde_json::json!(["anthropic:manual"]), "{v}");
+        assert_eq!(short(&chat_token(&g, &fake, &s, "after clearing a billing stop")), short(&c));
     }
 
     // order set: a second profile first, the very next chat uses it.

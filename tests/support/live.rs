@@ -21,6 +21,7 @@ pub struct FakeAnthropic {
     pub port: u16,
     seen: Arc<Mutex<Vec<String>>>,
     revoked: Arc<Mutex<HashSet<String>>>,
+    billed: Arc<Mutex<HashSet<String>>>,
 }
 
 impl FakeAnthropic {
@@ -30,14 +31,15 @@ impl FakeAnthropic {
         let port = listener.local_addr().expect("its address").port();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let revoked = Arc::new(Mutex::new(HashSet::new()));
-        let (s, r) = (Arc::clone(&seen), Arc::clone(&revoked));
+        let billed = Arc::new(Mutex::new(HashSet::new()));
+        let (s, r, b) = (Arc::clone(&seen), Arc::clone(&revoked), Arc::clone(&billed));
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
-                let (s, r) = (Arc::clone(&s), Arc::clone(&r));
-                std::thread::spawn(move || serve_connection(conn, &s, &r));
+                let (s, r, b) = (Arc::clone(&s), Arc::clone(&r), Arc::clone(&b));
+                std::thread::spawn(move || serve_connection(conn, &s, &r, &b));
             }
         });
-        FakeAnthropic { port, seen, revoked }
+        FakeAnthropic { port, seen, revoked, billed }
     }
 
     /// Every credential sent upstream so far, in order.
@@ -47,8 +49,17 @@ impl FakeAnthropic {
 
     /// From now on, this token is answered again (the account's problem was fixed).
     pub fn restore(&self, token: &str) {
-        if let Ok(mut r) = self.revoked.lock() {
-            r.remove(token);
+        for set in [&self.revoked, &self.billed] {
+            if let Ok(mut r) = set.lock() {
+                r.remove(token);
+            }
+        }
+    }
+
+    /// From now on, this token's account is out of credit (402, a billing error).
+    pub fn bill(&self, token: &str) {
+        if let Ok(mut r) = self.billed.lock() {
+            r.insert(token.to_string());
         }
     }
 
@@ -61,7 +72,7 @@ impl FakeAnthropic {
 }
 
 /// One keep-alive connection: requests until the peer closes.
-fn serve_connection(conn: TcpStream, seen: &Mutex<Vec<String>>, revoked: &Mutex<HashSet<String>>) {
+fn serve_connection(conn: TcpStream, seen: &Mutex<Vec<String>>, revoked: &Mutex<HashSet<String>>, billed: &Mutex<HashSet<String>>) {
     let _ = conn.set_read_timeout(Some(Duration::from_secs(300)));
     let Ok(mut writer) = conn.try_clone() else { return };
     let mut reader = BufReader::new(conn);
@@ -96,7 +107,14 @@ fn serve_connection(conn: TcpStream, seen: &Mutex<Vec<String>>, revoked: &Mutex<
             s.push(credential.clone());
         }
         let is_revoked = revoked.lock().map(|r| r.contains(&credential)).unwrap_or(false);
-        let (status, ctype, payload) = if is_revoked {
+        let is_billed = billed.lock().map(|r| r.contains(&credential)).unwrap_or(false);
+        let (status, ctype, payload) = if is_billed {
+            (
+                "402 Payment Required",
+                "application/json",
+                json!({"type": "error", "error": {"type": "billing_error", "message": "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits."}}).to_string(),
+            )
+        } else if is_revoked {
             (
                 "401 Unauthorized",
                 "application/json",
