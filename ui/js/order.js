@@ -1,7 +1,7 @@
 // Order: reorder an agent's profiles for a provider by drag and drop or Alt+↑/↓, then Save
 // (order set) or Reset to default (order clear). Rows the gateway would not use are marked.
 import { call } from './transport.js';
-import { badge, el } from './format.js';
+import { badge, el, localTime } from './format.js';
 import { refresh, showError, clearError, waiting } from './shell.js';
 
 const $ = (id) => document.getElementById(id);
@@ -99,11 +99,12 @@ function fillList() {
   $('order-kind').textContent = a.order[provider] ? 'This agent has its own order for this provider.' : 'No order of its own: the gateway\'s default order applies.';
   list.replaceChildren(...rows.map((p) => {
     const li = el('li', { tabindex: '0', draggable: 'true', dataset: { id: p.id }, class: p.used ? '' : 'unused',
-      'aria-label': `${p.id}, ${p.status}${p.used ? '' : ', not used by the gateway'}` },
+      'aria-label': `${p.id}, ${p.status}${p.used ? '' : ', not used by the gateway'}${p.availability && p.availability.state !== 'ready' ? `, ${p.availability.state}` : ''}` },
       el('span', { class: 'pos', 'aria-hidden': 'true' }),
       el('span', { class: 'name' }, el('code', {}, p.id)),
       badge(p.status),
       p.used ? '' : badge('unused', 'not used by the gateway'),
+      rest(p),
       el('button', { type: 'button', class: 'small', 'data-move': '-1', 'aria-label': `Move ${p.id} up` }, '↑'),
       el('button', { type: 'button', class: 'small', 'data-move': '1', 'aria-label': `Move ${p.id} down` }, '↓'));
     li.addEventListener('click', (e) => {
@@ -116,6 +117,14 @@ function fillList() {
   loaded = current();
   $('order-result').textContent = '';
   $('order-result').className = '';
+}
+
+/** "on cooldown until 10:02 (auth)" / "disabled until Fri 14:00 (billing)" when set aside. */
+function rest(p) {
+  const a = p.availability;
+  if (!a || a.state === 'ready') return '';
+  const why = a.reason ? ` (${a.reason})` : '';
+  return badge('expiring', `${a.state === 'cooldown' ? 'on cooldown' : 'disabled'} until ${localTime(a.until)}${why}`);
 }
 
 function renumber() {
