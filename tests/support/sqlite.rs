@@ -195,6 +195,12 @@ pub fn doctor_reports_a_stray_json_store() {
     assert_eq!(doc.code, 1);
     let findings = doc.json()["findings"].clone();
     assert!(findings.as_array().is_some_and(|f| f.iter().any(|x| x["code"] == "stray-json")), "{findings}");
+    // The verdict says so too (the gateway's own check fails): not working, with the one fix.
+    let out = s.authtray(&["status", "--json", "--check"], None);
+    let v = out.json()["verdict"].clone();
+    assert_eq!((out.code, v["overall"].as_str()), (1, Some("broken")), "{v}");
+    assert!(v["headline"].as_str().unwrap_or_default().contains("refuses to load its credentials"), "{v}");
+    assert_eq!(v["problems"][0]["remedy"]["command"], "openclaw doctor --fix");
 }
 
 /// `authtray status --check` gives the gateway's code as the store changes: expired,

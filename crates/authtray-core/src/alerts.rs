@@ -341,6 +341,7 @@ mod tests {
                 check: 0,
                 error: None,
                 routes: Vec::new(),
+                stray_json: Vec::new(),
                 order: Default::default(),
                 effective_order: Default::default(),
                 profiles: profiles

@@ -193,6 +193,24 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
             ));
             continue;
         }
+        if let Some(file) = agent.stray_json.first() {
+            problems.push(problem(
+                Overall::Broken,
+                Some(&agent.id),
+                None,
+                of(format!(
+                    "The gateway refuses to load its credentials: {} from before its upgrade is still there",
+                    file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+                )),
+                Some(remedy(
+                    "Run `openclaw doctor --fix` in a terminal: it imports the old file into the gateway's database.",
+                    None,
+                    Some("openclaw doctor --fix"),
+                    None,
+                )),
+                Millis::MIN,
+            ));
+        }
         for route in &agent.routes {
             let carrier = route.profile.as_deref().and_then(|id| agent.profiles.iter().find(|p| p.id == id));
             if let Some(p) = carrier {
@@ -730,6 +748,7 @@ mod tests {
                 check: 0,
                 error: None,
                 routes: vec![route],
+                stray_json: Vec::new(),
                 profiles: profiles
                     .iter()
                     .map(|(id, status, expires_at, used)| ProfileReport {

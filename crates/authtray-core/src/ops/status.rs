@@ -221,6 +221,9 @@ pub struct AgentReport {
     pub error: Option<String>,
     /// Per provider the gateway's models need (default model and fallbacks), what it would use.
     pub routes: Vec<Route>,
+    /// JSON-era store files left in a SQLite-era agent dir: the gateway refuses to load auth
+    /// while they are there (AUTH_PROFILE_MIGRATION_REQUIRED).
+    pub stray_json: Vec<PathBuf>,
 }
 
 /// The whole `status` document.
@@ -298,11 +301,19 @@ fn agent_report(ctx: &Context, agent: &crate::gateway::Agent, env_providers: &[S
         check: 1,
         error: None,
         routes: Vec::new(),
+        stray_json: Vec::new(),
     };
     let Some(generation) = install.generation else {
         report.error = Some("the gateway generation is unknown".into());
         return report;
     };
+    if generation == Generation::OpenclawSqlite {
+        report.stray_json = [crate::gateway::json_store::PROFILES_FILE, crate::gateway::json_store::STATE_FILE]
+            .iter()
+            .map(|n| agent.dir.join(n))
+            .filter(|p| p.exists())
+            .collect();
+    }
     let store = match ctx.store(agent) {
         Ok(s) => s,
         Err(e) => {
