@@ -165,6 +165,8 @@ function showSaved(out) {
 
 async function doUndo(id, button) {
   button.disabled = true;
+  button.textContent = 'Undoing…';
+  const stop = waiting($('paste-wait'));
   try {
     const r = await call('undo', { id });
     $('paste-result').replaceChildren(el('div', { class: 'result', role: 'status' },
@@ -172,6 +174,9 @@ async function doUndo(id, button) {
     await refresh();
   } catch (e) {
     button.disabled = false;
+    button.textContent = 'Undo';
     showError(e);
+  } finally {
+    stop();
   }
 }
