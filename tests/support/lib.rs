@@ -278,10 +278,15 @@ impl Sandbox {
 
     /// Runs the real gateway CLI.
     pub fn gateway(&self, args: &[&str], stdin: Option<&str>) -> Out {
+        self.gateway_within(args, stdin, self.gw.timeout)
+    }
+
+    /// [`Sandbox::gateway`] with its own deadline (for runs that contend with many writers).
+    pub fn gateway_within(&self, args: &[&str], stdin: Option<&str>, timeout: Duration) -> Out {
         let mut cmd = Command::new(self.bin.join(self.gw.oracle));
         cmd.args(args);
         self.base_env(&mut cmd);
-        run(cmd, stdin, self.gw.timeout)
+        run(cmd, stdin, timeout)
     }
 
     /// The gateway's `paste-token`, with the token piped as `TOKEN\r\n` (clawdbot only submits on `\r`).

@@ -85,7 +85,13 @@ pub fn concurrent_writers_lose_nothing(gw: Gateway) {
         let s = s.clone();
         handles.push(std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(300 * g));
-            let out = s.gateway(&["models", "auth", "order", "set", "--provider", "anthropic", "anthropic:keep"], None);
+            // The gateway's lock waits for every contending writer, and a loaded machine starts
+            // node slowly: its own deadline is the authtray writers' one.
+            let out = s.gateway_within(
+                &["models", "auth", "order", "set", "--provider", "anthropic", "anthropic:keep"],
+                None,
+                Duration::from_secs(120),
+            );
             ("gateway order set".to_string(), out)
         }));
     }
