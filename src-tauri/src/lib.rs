@@ -86,7 +86,9 @@ pub fn run() {
                     }
                 }
             }
-            let live = Live::start(LiveConfig::new(env.clone(), options()), {
+            // An installed `authtray service` mirrors; the tray then only shows and notifies.
+            let config = LiveConfig { defer_to_service: true, ..LiveConfig::new(env.clone(), options()) };
+            let live = Live::start(config, {
                 let handle = handle.clone();
                 move |u| tray::on_update(&handle, u)
             });

@@ -218,11 +218,12 @@ fn with_handles<R: Runtime>(app: &AppHandle<R>, f: impl FnOnce(&mut Handles<R>) 
 
 /// Draws a new glance: icon, headline and its fix, one line per profile, the source line, when
 /// the mirror last ran.
-pub fn draw<R: Runtime>(app: &AppHandle<R>, glance: Glance, last_sync_at: Option<i64>) {
+pub fn draw<R: Runtime>(app: &AppHandle<R>, glance: Glance, last_sync_at: Option<i64>, deferred: bool) {
     let app2 = app.clone();
-    let synced = match last_sync_at {
-        Some(at) => format!("Last synced {} ago", authtray_core::duration::humanize(now_ms() - at)),
-        None => "Not synced yet".into(),
+    let synced = match (deferred, last_sync_at) {
+        (true, _) => "Mirroring: by the authtray service".to_string(),
+        (false, Some(at)) => format!("Last synced {} ago", authtray_core::duration::humanize(now_ms() - at)),
+        (false, None) => "Not synced yet".into(),
     };
     let undo_label = app.state::<AppState>().0.undo_label.lock().ok().and_then(|g| g.clone());
     with_handles(app, move |h| {
@@ -296,7 +297,8 @@ fn mark(state: Overall) -> &'static str {
 
 /// The live service's callback: redraw, notify.
 pub fn on_update<R: Runtime>(app: &AppHandle<R>, u: &Update) {
-    draw(app, u.snapshot.glance.clone(), u.snapshot.last_sync_at);
+    let synced = if u.snapshot.mirror_deferred { None } else { u.snapshot.last_sync_at };
+    draw(app, u.snapshot.glance.clone(), synced, u.snapshot.mirror_deferred);
     for a in &u.alerts {
         tracing::info!(key = %a.key, "alert: {}", a.summary);
         crate::notify::send(app, &a.summary, &a.body, Screen::Overview);

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 /// Keep your AI gateway's credentials healthy: mirror Claude Code's login, paste tokens,
 /// order auth profiles, and check expiry.
 #[derive(Debug, Parser)]
-#[command(name = "authtray", version, about, propagate_version = true, max_term_width = 100)]
+#[command(name = "authtray", version = env!("AUTHTRAY_LONG_VERSION"), about, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -149,6 +149,44 @@ pub enum Command {
     /// Serve the web UI on this machine (for headless hosts: open it through an SSH tunnel).
     /// The first line printed is the URL to open; it works once.
     Serve(ServeArgs),
+    /// Print the shell completion script (for example `source <(authtray completions bash)`).
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual page (authtray.1) to stdout, or into a directory.
+    Man {
+        /// Write `authtray.1` into this directory instead.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
+    /// Run `authtray watch` as a user service (systemd on Linux, launchd on macOS), for gateway
+    /// hosts and headless machines.
+    #[command(subcommand)]
+    Service(ServiceCommand),
+}
+
+/// `service` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ServiceCommand {
+    /// Install the user service and start it.
+    Install {
+        /// Install only; start it later (or at the next login).
+        #[arg(long)]
+        no_start: bool,
+        /// Replace a service that is already installed.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Stop and remove the user service.
+    Uninstall,
+    /// Whether the service is installed and running.
+    Status {
+        /// Print one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `order` subcommands.
@@ -232,7 +270,8 @@ impl Command {
             Command::Order(OrderCommand::Get { common } | OrderCommand::Set { common, .. } | OrderCommand::Clear { common }) => common.json,
             Command::Cooldown(CooldownCommand::Clear { common, .. }) => common.json,
             Command::Watch { json } => *json,
-            Command::Serve(_) => false,
+            Command::Service(ServiceCommand::Status { json }) => *json,
+            Command::Serve(_) | Command::Completions { .. } | Command::Man { .. } | Command::Service(_) => false,
         }
     }
 }

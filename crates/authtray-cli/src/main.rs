@@ -15,7 +15,7 @@ use authtray_core::env::Env;
 use authtray_core::ops::{self, Context};
 use clap::Parser;
 
-use cli::{Cli, Command, CooldownCommand, OrderCommand};
+use cli::{Cli, Command, CooldownCommand, OrderCommand, ServiceCommand};
 
 /// Exit codes: cargo-style, with 2 reserved for `--check`'s "expiring".
 mod exit {
@@ -100,6 +100,13 @@ fn run(cli: Cli) -> Result<u8, CliError> {
     let opts = cli.global.options().map_err(CliError::Usage)?;
     // The long-running commands start without a gateway install and report it as they go.
     let command = match cli.command {
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "authtray", &mut std::io::stdout());
+            return Ok(exit::OK);
+        }
+        Command::Man { out_dir } => return man(out_dir.as_deref()).map(|()| exit::OK),
+        Command::Service(cmd) => return service(cmd),
         Command::Watch { json } => return live::watch(json, opts).map(|()| exit::OK).map_err(|e| CliError::Io(e.to_string())),
         Command::Serve(args) => return live::serve(args, opts).map(|()| exit::OK).map_err(|e| CliError::Io(e.to_string())),
         other => other,
@@ -109,7 +116,9 @@ fn run(cli: Cli) -> Result<u8, CliError> {
     let settings = authtray_core::settings::Settings::load(&authtray_core::settings::Settings::path_for(&env)).unwrap_or_default();
     let ctx = Context::load(env, &opts.with_settings(&settings))?;
     match command {
-        Command::Watch { .. } | Command::Serve(_) => Err(CliError::Usage("this command was handled above".into())),
+        Command::Watch { .. } | Command::Serve(_) | Command::Completions { .. } | Command::Man { .. } | Command::Service(_) => {
+            Err(CliError::Usage("this command was handled above".into()))
+        }
         Command::Status { json, check, warn_within } => {
             let warn = match warn_within {
                 Some(w) => authtray_core::duration::parse(&w).map_err(|e| CliError::Usage(e.to_string()))?,
@@ -244,4 +253,50 @@ fn read_token() -> Result<String, CliError> {
     // Bounded: a token is short; a huge stdin is a mistake, not a token.
     stdin.lock().take(64 * 1024).read_to_end(&mut buf).map_err(|e| CliError::Usage(format!("could not read the token from stdin: {e}")))?;
     String::from_utf8(buf).map_err(|_| CliError::Usage("the token on stdin is not UTF-8 text".into()))
+}
+
+/// `authtray man`: the manual page, generated from the same definitions as `--help`.
+fn man(out_dir: Option<&std::path::Path>) -> Result<(), CliError> {
+    let page = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+    let mut bytes = Vec::new();
+    page.render(&mut bytes).map_err(|e| CliError::Io(format!("cannot render the manual page: {e}")))?;
+    match out_dir {
+        None => {
+            use std::io::Write as _;
+            std::io::stdout().write_all(&bytes).map_err(|e| CliError::Io(e.to_string()))
+        }
+        Some(dir) => {
+            let path = dir.join("authtray.1");
+            std::fs::create_dir_all(dir)
+                .and_then(|()| std::fs::write(&path, &bytes))
+                .map_err(|e| CliError::Io(format!("cannot write {}: {e}", path.display())))?;
+            eprintln!("wrote {}", path.display());
+            Ok(())
+        }
+    }
+}
+
+/// `authtray service install|uninstall|status`.
+fn service(cmd: ServiceCommand) -> Result<u8, CliError> {
+    use authtray_core::service;
+    let env = Env::from_process();
+    match cmd {
+        ServiceCommand::Install { no_start, force } => {
+            let exe = std::env::current_exe().map_err(|e| CliError::Io(format!("cannot tell where authtray is installed: {e}")))?;
+            println!("{}", service::install(&env, &exe, no_start, force)?);
+            println!("The tray app leaves mirroring to this service while it is installed.");
+        }
+        ServiceCommand::Uninstall => println!("{}", service::uninstall(&env)?),
+        ServiceCommand::Status { json } => {
+            let st = service::status(&env);
+            if json {
+                render::json(&st);
+            } else if st.installed {
+                println!("installed at {} ({})", st.path.display(), st.state.as_deref().unwrap_or("state unknown"));
+            } else {
+                println!("not installed");
+            }
+        }
+    }
+    Ok(exit::OK)
 }

@@ -656,3 +656,80 @@ fn cooldown_clear_puts_set_aside_profiles_back_and_keeps_the_rest() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("anthropic:nope"), "{}", text(&out));
 }
+
+#[test]
+fn version_completions_and_man_page() {
+    let h = Home::new();
+    let v = text(&h.run(&["--version"], None));
+    assert!(v.starts_with(&format!("authtray {}", env!("CARGO_PKG_VERSION"))), "{v}");
+    // The bash completion script loads and registers itself.
+    let script = h.path().join("authtray.bash");
+    let out = h.run(&["completions", "bash"], None);
+    assert_eq!(out.status.code(), Some(0));
+    std::fs::write(&script, &out.stdout).expect("script");
+    let loaded =
+        Command::new("bash").arg("-c").arg(format!("source '{}' && complete -p authtray", script.display())).output().expect("bash");
+    assert!(String::from_utf8_lossy(&loaded.stdout).contains("authtray"), "{}", String::from_utf8_lossy(&loaded.stderr));
+    for shell in ["zsh", "fish"] {
+        let out = h.run(&["completions", shell], None);
+        assert!(out.status.code() == Some(0) && String::from_utf8_lossy(&out.stdout).contains("cooldown"), "{shell}");
+    }
+    let man = h.run(&["man"], None);
+    let page = String::from_utf8_lossy(&man.stdout);
+    assert!(page.starts_with(".ie") || page.contains(".TH authtray 1"), "{page}");
+    assert!(page.contains("paste\\-token"), "every command is in the page");
+    let dir = h.path().join("man1");
+    assert_eq!(h.run(&["man", "--out-dir", &dir.to_string_lossy()], None).status.code(), Some(0));
+    assert!(dir.join("authtray.1").is_file());
+}
+
+#[test]
+fn service_install_is_idempotent_refuses_a_second_and_uninstalls() {
+    let mut h = Home::new();
+    // A stand-in systemctl records what it is asked (the real user manager is never touched).
+    let bin = h.path().join("bin");
+    std::fs::create_dir_all(&bin).expect("bin");
+    let log = h.path().join("systemctl.log");
+    std::fs::write(
+        bin.join("systemctl"),
+        format!("#!/bin/sh\necho \"$@\" >> '{}'\n[ \"$2\" = is-active ] && echo inactive\nexit 0\n", log.display()),
+    )
+    .expect("stand-in");
+    std::fs::set_permissions(bin.join("systemctl"), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    h.path_prefix = Some(bin);
+    let unit = h.path().join(".config/systemd/user/authtray-watch.service");
+
+    let out = h.run(&["service", "install", "--no-start"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let contents = std::fs::read_to_string(&unit).expect("unit written");
+    assert!(contents.contains(&format!("ExecStart=\"{}\" watch", env!("CARGO_BIN_EXE_authtray"))), "{contents}");
+    assert!(contents.contains("Restart=on-failure") && contents.contains("Environment=\"PATH="), "{contents}");
+    assert!(
+        text(&out).contains("systemctl --user daemon-reload && systemctl --user enable --now authtray-watch.service"),
+        "{}",
+        text(&out)
+    );
+    assert!(!log.exists(), "--no-start asks the service manager nothing");
+    if Command::new("systemd-analyze").arg("--version").output().is_ok_and(|o| o.status.success()) {
+        let verify = Command::new("systemd-analyze").args(["verify", "--man=no"]).arg(&unit).output().expect("verify");
+        let said = String::from_utf8_lossy(&verify.stderr);
+        // Without a user manager here, only the unit's own lines matter.
+        assert!(!said.lines().any(|l| l.contains("authtray-watch.service:")), "{said}");
+    }
+    // A second install is refused, the unit untouched; --force replaces it.
+    let again = h.run(&["service", "install", "--no-start"], None);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again).contains("already installed"), "{}", text(&again));
+    assert_eq!(h.run(&["service", "install", "--no-start", "--force"], None).status.code(), Some(0));
+    let st = stdout_json(&h.run(&["service", "status", "--json"], None));
+    assert_eq!((st["installed"].as_bool(), st["state"].as_str()), (Some(true), Some("inactive")), "{st}");
+    // Install with start: reload and enable --now.
+    assert_eq!(h.run(&["service", "uninstall"], None).status.code(), Some(0));
+    assert!(!unit.exists());
+    assert_eq!(h.run(&["service", "install"], None).status.code(), Some(0));
+    let calls = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(calls.contains("--user daemon-reload") && calls.contains("--user enable --now authtray-watch.service"), "{calls}");
+    assert_eq!(h.run(&["service", "uninstall"], None).status.code(), Some(0));
+    assert!(std::fs::read_to_string(&log).unwrap_or_default().contains("--user disable --now authtray-watch.service"));
+    assert!(text(&h.run(&["service", "uninstall"], None)).contains("not installed"));
+}

@@ -27,6 +27,7 @@ pub mod mirror;
 pub mod ops;
 pub mod paths;
 pub mod process;
+pub mod service;
 pub mod settings;
 pub mod token;
 pub mod vault;

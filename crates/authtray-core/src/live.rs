@@ -42,6 +42,9 @@ pub struct LiveConfig {
     pub config_dir: Option<PathBuf>,
     /// Where alert state lives (default: [`crate::paths::data_dir`]).
     pub data_dir: Option<PathBuf>,
+    /// Leave live mirroring to an installed `authtray service` (the tray app sets this, so the
+    /// two never mirror at once; Sync now still runs here).
+    pub defer_to_service: bool,
 }
 
 impl LiveConfig {
@@ -55,6 +58,7 @@ impl LiveConfig {
             tick: Duration::from_secs(60),
             config_dir: None,
             data_dir: None,
+            defer_to_service: false,
         }
     }
 
@@ -85,6 +89,8 @@ pub struct Snapshot {
     pub problem: Option<String>,
     /// The settings in force.
     pub settings: Settings,
+    /// Whether live mirroring is left to an installed `authtray service`.
+    pub mirror_deferred: bool,
 }
 
 /// What the callback receives.
@@ -292,6 +298,7 @@ impl Service {
                         last_sync_error: None,
                         problem: Some(problem),
                         settings,
+                        mirror_deferred: false,
                     },
                     Vec::new(),
                     cause,
@@ -308,7 +315,9 @@ impl Service {
         if upgraded {
             tracing::info!(from = ?generation_before, to = ?ctx.install.generation, "the gateway's store generation changed; mirroring again");
         }
-        let wanted = ctx.install.generation.is_some() && (cause == Cause::SyncNow || ((mirror || upgraded) && settings.mirror_enabled));
+        let deferred = self.config.defer_to_service && crate::service::installed(&self.config.env);
+        let wanted =
+            ctx.install.generation.is_some() && (cause == Cause::SyncNow || ((mirror || upgraded) && settings.mirror_enabled && !deferred));
         if wanted {
             let req = SyncRequest { targets: settings.sync_targets(), profile_id: settings.mirror_profile_id.clone(), dry_run: false };
             let result = crate::ops::sync::sync(&ctx, &req);
@@ -362,6 +371,7 @@ impl Service {
             last_sync_error: self.last_sync_error.clone(),
             problem: settings_problem,
             settings,
+            mirror_deferred: deferred,
         };
         self.publish(snapshot, due, cause);
     }
