@@ -185,14 +185,13 @@ fn after_a_gateway_upgrade_doctor_names_the_fix_and_sync_follows_the_migration()
     assert!(upgraded["fix"].as_str().unwrap_or_default().contains("openclaw doctor --fix"), "{upgraded}");
 
     // The gateway's own migration.
-    let mut migrate = std::process::Command::new(&new_cli);
-    migrate
-        .args(["doctor", "--fix", "--non-interactive"])
-        .env_clear()
-        .env("HOME", s.home())
-        .env("TMPDIR", s.home())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    let out = authtray_e2e::run(migrate, None, Duration::from_secs(240));
+    // The new gateway's CLI in this HOME.
+    let new_gateway = |args: &[&str], within: u64| {
+        let mut cmd = std::process::Command::new(&new_cli);
+        cmd.args(args).env_clear().env("HOME", s.home()).env("TMPDIR", s.home()).env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        authtray_e2e::run(cmd, None, Duration::from_secs(within))
+    };
+    let out = new_gateway(&["doctor", "--fix", "--non-interactive"], 240);
     assert_eq!(out.code, 0, "{}", out.stderr);
 
     let st = s.authtray(&["status", "--json"], None).json();
@@ -203,14 +202,7 @@ fn after_a_gateway_upgrade_doctor_names_the_fix_and_sync_follows_the_migration()
     s.write_claude_login(&setup_token('N'), None, now_ms() + 7 * H);
     let sync = s.authtray(&["sync", "--json"], None);
     assert_eq!(sync.code, 0, "{}", sync.stderr);
-    let mut status = std::process::Command::new(&new_cli);
-    status
-        .args(["models", "status", "--json"])
-        .env_clear()
-        .env("HOME", s.home())
-        .env("TMPDIR", s.home())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    let theirs: Value = serde_json::from_str(&authtray_e2e::run(status, None, Duration::from_secs(120)).stdout).expect("models status");
+    let theirs: Value = serde_json::from_str(&new_gateway(&["models", "status", "--json"], 120).stdout).expect("models status");
     let ids: Vec<&str> =
         theirs["auth"]["oauth"]["profiles"].as_array().into_iter().flatten().filter_map(|p| p["profileId"].as_str()).collect();
     assert!(ids.contains(&"anthropic:manual") && ids.contains(&"anthropic:claude-code"), "{ids:?}");

@@ -296,72 +296,20 @@ pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
 mod tests {
     use super::*;
     use crate::health::Status;
-    use crate::ops::status::{AgentReport, ClaudeReport, ProfileReport, SourceKind};
+    use crate::ops::status::{fixture, ClaudeReport};
 
     const H: Millis = 3_600_000;
     const D: Millis = 24 * H;
     const T0: Millis = 1_800_000_000_000;
 
     fn cc(status: SourceStatus, expires_at: Option<Millis>) -> ClaudeReport {
-        ClaudeReport {
-            source: SourceKind::File,
-            path: None,
-            service: None,
-            status,
-            expires_at,
-            token: None,
-            has_refresh_token: true,
-            subscription_type: None,
-            modified_at: Some(T0 - 10 * H),
-            problem: None,
-        }
+        ClaudeReport { modified_at: Some(T0 - 10 * H), ..fixture::claude(status, expires_at) }
     }
 
     fn report(profiles: Vec<(&str, &'static str, Option<Millis>)>, cc: ClaudeReport) -> StatusReport {
-        StatusReport {
-            gateway_process: Default::default(),
-            env: Vec::new(),
-            generation: "openclaw-json",
-            generation_evidence: String::new(),
-            gateway_version: None,
-            state_dir: "/s".into(),
-            config_path: "/s/c".into(),
-            claude_code: cc,
-            check: 0,
-            gateway_check: 0,
-            verdict: None,
-            warn_within_ms: D,
-            now: T0,
-            agents: vec![AgentReport {
-                id: "main".into(),
-                default: true,
-                dir: "/a".into(),
-                store: "/a/s".into(),
-                store_exists: true,
-                check: 0,
-                error: None,
-                routes: Vec::new(),
-                stray_json: Vec::new(),
-                order: Default::default(),
-                effective_order: Default::default(),
-                profiles: profiles
-                    .into_iter()
-                    .map(|(id, kind, expires_at)| ProfileReport {
-                        id: id.into(),
-                        provider: "anthropic".into(),
-                        kind,
-                        status: Status::Ok,
-                        expires_at,
-                        token: None,
-                        used: true,
-                        reason: None,
-                        rank: None,
-                        in_use: false,
-                        availability: crate::health::Availability::READY,
-                    })
-                    .collect(),
-            }],
-        }
+        let profiles =
+            profiles.into_iter().map(|(id, kind, expires_at)| fixture::profile(id, kind, Status::Ok, expires_at, true)).collect();
+        StatusReport { warn_within_ms: D, ..fixture::report(T0, cc, profiles, Vec::new()) }
     }
 
     /// Runs the rules over a series of times, as the app does, returning the summaries shown.

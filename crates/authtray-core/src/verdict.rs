@@ -686,7 +686,7 @@ fn paste_remedy(agent: &str, provider: &str, profile: Option<&str>, label: &str)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ops::status::{ClaudeReport, SourceKind};
+    use crate::ops::status::fixture;
 
     const T0: Millis = 1_800_000_000_000;
     const MIN: Millis = 60_000;
@@ -712,61 +712,15 @@ mod tests {
             until: if lasts.is_empty() || lasts.iter().any(Option::is_none) { None } else { lasts.iter().flatten().copied().max() },
             resting_until: None,
         };
-        StatusReport {
-            gateway_process: Default::default(),
-            env: Vec::new(),
-            generation: "openclaw-json",
-            generation_evidence: String::new(),
-            gateway_version: None,
-            state_dir: "/nonexistent/.openclaw".into(),
-            config_path: "/c".into(),
-            check: 0,
-            gateway_check: 0,
-            verdict: None,
-            warn_within_ms: crate::health::DEFAULT_WARN_MS,
-            now: T0,
-            claude_code: ClaudeReport {
-                source: if cc == SourceStatus::Missing { SourceKind::None } else { SourceKind::File },
-                path: None,
-                service: None,
-                status: cc,
-                expires_at: cc_exp,
-                token: None,
-                has_refresh_token: true,
-                subscription_type: None,
-                modified_at: None,
-                problem: None,
-            },
-            agents: vec![AgentReport {
-                id: "main".into(),
-                default: true,
-                dir: "/a".into(),
-                store: "/a/s".into(),
-                store_exists: true,
-                order: Default::default(),
-                effective_order: [("anthropic".to_string(), profiles.iter().filter(|p| p.3).map(|p| p.0.to_string()).collect())].into(),
-                check: 0,
-                error: None,
-                routes: vec![route],
-                stray_json: Vec::new(),
-                profiles: profiles
-                    .iter()
-                    .map(|(id, status, expires_at, used)| ProfileReport {
-                        id: id.to_string(),
-                        provider: "anthropic".into(),
-                        kind: "token",
-                        status: *status,
-                        expires_at: *expires_at,
-                        token: None,
-                        used: *used,
-                        reason: None,
-                        rank: usable.iter().position(|u| u == id).map(|i| i + 1),
-                        in_use: usable.first().map(String::as_str) == Some(*id),
-                        availability: crate::health::Availability::READY,
-                    })
-                    .collect(),
-            }],
-        }
+        let profiles = profiles
+            .iter()
+            .map(|(id, status, expires_at, used)| ProfileReport {
+                rank: usable.iter().position(|u| u == id).map(|i| i + 1),
+                in_use: usable.first().map(String::as_str) == Some(*id),
+                ..fixture::profile(id, "token", *status, *expires_at, *used)
+            })
+            .collect();
+        fixture::report(T0, fixture::claude(cc, cc_exp), profiles, vec![route])
     }
 
     fn verdict(r: &StatusReport) -> Verdict {

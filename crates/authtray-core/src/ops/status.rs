@@ -423,3 +423,77 @@ pub fn with_verdict(ctx: &Context, warn_within_ms: Millis, inputs: &crate::verdi
     report.verdict = Some(verdict);
     report
 }
+
+/// Reports for the pure modules' tests (verdict, alerts): one agent `main`, an openclaw-json
+/// install, Claude Code's login from a file.
+#[cfg(test)]
+pub(crate) mod fixture {
+    use super::*;
+
+    /// Claude Code's login in `status`, expiring at `expires_at`.
+    pub(crate) fn claude(status: SourceStatus, expires_at: Option<Millis>) -> ClaudeReport {
+        ClaudeReport {
+            source: if status == SourceStatus::Missing { SourceKind::None } else { SourceKind::File },
+            path: None,
+            service: None,
+            status,
+            expires_at,
+            token: None,
+            has_refresh_token: true,
+            subscription_type: None,
+            modified_at: None,
+            problem: None,
+        }
+    }
+
+    /// An Anthropic profile.
+    pub(crate) fn profile(id: &str, kind: &'static str, status: Status, expires_at: Option<Millis>, used: bool) -> ProfileReport {
+        ProfileReport {
+            id: id.into(),
+            provider: "anthropic".into(),
+            kind,
+            status,
+            expires_at,
+            token: None,
+            used,
+            reason: None,
+            rank: None,
+            in_use: false,
+            availability: health::Availability::READY,
+        }
+    }
+
+    /// The report: agent `main` with these profiles and routes, judged at `now`.
+    pub(crate) fn report(now: Millis, claude_code: ClaudeReport, profiles: Vec<ProfileReport>, routes: Vec<Route>) -> StatusReport {
+        let effective = profiles.iter().filter(|p| p.used).map(|p| p.id.clone()).collect();
+        StatusReport {
+            gateway_process: Default::default(),
+            env: Vec::new(),
+            generation: "openclaw-json",
+            generation_evidence: String::new(),
+            gateway_version: None,
+            state_dir: "/nonexistent/.openclaw".into(),
+            config_path: "/nonexistent/.openclaw/openclaw.json".into(),
+            claude_code,
+            check: 0,
+            gateway_check: 0,
+            verdict: None,
+            warn_within_ms: health::DEFAULT_WARN_MS,
+            now,
+            agents: vec![AgentReport {
+                id: "main".into(),
+                default: true,
+                dir: "/a".into(),
+                store: "/a/s".into(),
+                store_exists: true,
+                check: 0,
+                error: None,
+                routes,
+                stray_json: Vec::new(),
+                order: Default::default(),
+                effective_order: [("anthropic".to_string(), effective)].into(),
+                profiles,
+            }],
+        }
+    }
+}
