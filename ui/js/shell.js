@@ -3,7 +3,7 @@
 import { call } from './transport.js';
 
 /** What every screen may read (`prefill`: what a fix asks Paste to preselect). */
-export const app = { status: null, info: null, lastSync: null, glance: null, prefill: null };
+export const app = { status: null, info: null, lastSync: null, prefill: null };
 
 /**
  * Says how long a write has been waiting, from the second second on: SQLite-era gateways are
@@ -63,10 +63,10 @@ export function onRefreshed(fn) {
 /** Reloads the status document and re-renders the current screen. */
 export async function refresh() {
   try {
-    const [status, lastSync, glance] = await Promise.all([call('status'), call('lastSync').catch(() => null), call('glance').catch(() => null)]);
+    // The status carries the verdict the tray shows: no second request for the glance.
+    const [status, lastSync] = await Promise.all([call('status'), call('lastSync').catch(() => null)]);
     app.status = status;
     app.lastSync = lastSync;
-    app.glance = glance;
     clearError();
   } catch (e) {
     showError(e);

@@ -8,7 +8,7 @@ use crate::clock::Millis;
 use crate::duration::{describe_expiry, local_time};
 use crate::ops::status::{SourceStatus, StatusReport};
 pub use crate::verdict::Overall;
-use crate::verdict::{Action, Verdict};
+use crate::verdict::{Action, Topic, Verdict};
 
 /// One line of the menu.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,10 +57,9 @@ pub fn glance(status: &StatusReport, verdict: &Verdict, now: Millis) -> Glance {
             Line { state: r.state, text: format!("{prefix}{} — {}", r.profile_id, r.note) }
         })
         .collect();
-    for p in verdict.problems.iter().filter(|p| p.profile_id.is_none() && !p.text.starts_with("Claude Code")) {
-        if verdict.setup.is_none() || p.severity != Overall::Broken {
-            lines.push(Line { state: p.severity, text: p.text.clone() });
-        }
+    // Problems about no profile get a line too; the login has its own, setup is the headline.
+    for p in verdict.problems.iter().filter(|p| p.profile_id.is_none() && !matches!(p.topic, Topic::Login | Topic::Setup)) {
+        lines.push(Line { state: p.severity, text: p.text.clone() });
     }
     let fix = verdict.top().and_then(|p| p.remedy.as_ref()).and_then(|r| Some(Fix { label: r.label.clone()?, action: r.action.clone()? }));
     Glance { overall: verdict.overall, headline: verdict.headline.clone(), fix, lines, source: source_line(status, now) }

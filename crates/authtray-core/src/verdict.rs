@@ -74,10 +74,32 @@ pub struct Remedy {
     pub action: Option<Action>,
 }
 
+/// What a problem is about, so shells can place it (the login has its own line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Topic {
+    /// No gateway to supply yet.
+    Setup,
+    /// An agent's store.
+    Store,
+    /// What the gateway would use for a provider.
+    Route,
+    /// One profile.
+    Profile,
+    /// Claude Code's login.
+    Login,
+    /// The mirror of that login.
+    Mirror,
+    /// The running gateway.
+    Gateway,
+}
+
 /// One thing that is wrong, or will be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Problem {
+    /// What it is about.
+    pub topic: Topic,
     /// How bad.
     pub severity: Overall,
     /// The agent it concerns, when one.
@@ -184,6 +206,7 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
         let of = |text: String| if multi { format!("Agent {}: {text}", agent.id) } else { text };
         if let Some(err) = &agent.error {
             problems.push(problem(
+                Topic::Store,
                 Overall::Broken,
                 Some(&agent.id),
                 None,
@@ -195,6 +218,7 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
         }
         if let Some(file) = agent.stray_json.first() {
             problems.push(problem(
+                Topic::Store,
                 Overall::Broken,
                 Some(&agent.id),
                 None,
@@ -229,7 +253,8 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
             }
             // A mirror kept up from a live Claude Code login does not run out.
             let renews = carrier.is_some_and(|p| is_mirror(p, inputs)) && login_lasts;
-            let route_until = if renews { None } else { route.until };
+            // A key in the environment carries the gateway after its profiles run out.
+            let route_until = if renews || route.env { None } else { route.until };
             // Claude Code's own line says what to do; --check still says it runs out soon.
             if renews && cc.expires_at.is_some_and(|e| e - now <= inputs.settings.source_lead_ms) {
                 check = check.max(2);
@@ -254,7 +279,7 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
                     } else {
                         paste_remedy(&agent.id, &route.provider, Some(&id), "Replace token…")
                     };
-                    problems.push(problem(Overall::Attention, Some(&agent.id), Some(&id), text, Some(r), end));
+                    problems.push(problem(Topic::Route, Overall::Attention, Some(&agent.id), Some(&id), text, Some(r), end));
                 }
             }
         }
@@ -289,6 +314,7 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
                         (Overall::Attention, format!("{skipped}; renewed when Claude Code logs in again"))
                     } else {
                         problems.push(problem(
+                            Topic::Profile,
                             Overall::Attention,
                             Some(&agent.id),
                             Some(&p.id),
@@ -304,7 +330,9 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
                 (Overall::Healthy, tail.to_string())
             } else {
                 let long_lead = inputs.settings.expiry_leads_ms.iter().copied().max().unwrap_or(0);
-                let soon = p.expires_at.is_some_and(|e| e - now <= long_lead);
+                // A key in the environment takes over when it runs out: nothing to do then.
+                let env_backed = agent.routes.iter().any(|r| r.provider == p.provider && r.env);
+                let soon = !env_backed && p.expires_at.is_some_and(|e| e - now <= long_lead);
                 let what = when.unwrap_or_else(|| "does not expire".into());
                 let head = if in_use {
                     "In use"
@@ -315,6 +343,7 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
                 };
                 let state = if soon && !in_use {
                     problems.push(problem(
+                        Topic::Profile,
                         Overall::Attention,
                         Some(&agent.id),
                         Some(&p.id),
@@ -338,6 +367,7 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
                         let stand_in = agent.routes.iter().find(|r| r.provider == p.provider).and_then(|r| r.profile.clone());
                         let meanwhile = stand_in.map(|s| format!("; the gateway uses {s} meanwhile")).unwrap_or_default();
                         problems.push(problem(
+                            Topic::Profile,
                             Overall::Attention,
                             Some(&agent.id),
                             Some(&p.id),
@@ -359,6 +389,7 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
     let reload_failed = inputs.sync.and_then(|s| s.reload.as_ref()).is_some_and(|r| r.failed());
     if gw.running && (!gw.reachable || reload_failed) {
         problems.push(problem(
+            Topic::Gateway,
             Overall::Attention,
             None,
             None,
@@ -421,7 +452,7 @@ fn first_run(status: &StatusReport) -> Verdict {
         detail: looked_for.clone(),
         until: None,
         check: 1,
-        problems: vec![problem(Overall::Broken, None, None, headline, Some(r), Millis::MIN)],
+        problems: vec![problem(Topic::Setup, Overall::Broken, None, None, headline, Some(r), Millis::MIN)],
         rows: Vec::new(),
         setup: Some(Setup { state_dir: status.state_dir.clone(), found, looked_for }),
     }
@@ -432,6 +463,7 @@ fn no_route(agent: &AgentReport, route: &Route, status: &StatusReport, inputs: &
     let provider = &route.provider;
     if let Some(until) = route.resting_until {
         return problem(
+            Topic::Route,
             Overall::Broken,
             Some(&agent.id),
             route.profile.as_deref(),
@@ -449,6 +481,7 @@ fn no_route(agent: &AgentReport, route: &Route, status: &StatusReport, inputs: &
     let cc_gone = !matches!(status.claude_code.status, SourceStatus::Ok | SourceStatus::Expiring);
     match first {
         Some(p) if is_mirror(p, inputs) && cc_gone => problem(
+            Topic::Login,
             Overall::Broken,
             Some(&agent.id),
             Some(&p.id),
@@ -459,6 +492,7 @@ fn no_route(agent: &AgentReport, route: &Route, status: &StatusReport, inputs: &
         Some(p) => {
             let why = p.expires_at.map(|e| describe_at(e, now)).or_else(|| p.reason.clone()).unwrap_or_else(|| "cannot be used".into());
             problem(
+                Topic::Route,
                 Overall::Broken,
                 Some(&agent.id),
                 Some(&p.id),
@@ -471,6 +505,7 @@ fn no_route(agent: &AgentReport, route: &Route, status: &StatusReport, inputs: &
             let hint = if provider == "anthropic" { " (run `claude setup-token` to get one)" } else { "" };
             let name = provider_name(provider);
             problem(
+                Topic::Route,
                 Overall::Broken,
                 Some(&agent.id),
                 None,
@@ -511,7 +546,7 @@ fn claude_code_problems(status: &StatusReport, inputs: &Inputs<'_>, problems: &m
         }
     };
     // Already the cause of a broken route: said there.
-    if problems.iter().any(|p| p.text.contains("Claude Code's login") && p.severity == Overall::Broken) {
+    if problems.iter().any(|p| p.topic == Topic::Login && p.severity == Overall::Broken) {
         return;
     }
     let carried_elsewhere = status.agents.iter().flat_map(|a| &a.routes).any(|r| r.works);
@@ -520,7 +555,7 @@ fn claude_code_problems(status: &StatusReport, inputs: &Inputs<'_>, problems: &m
     } else {
         text
     };
-    problems.push(problem(Overall::Attention, None, None, text, Some(log_in_remedy()), cc.expires_at.unwrap_or(Millis::MIN)));
+    problems.push(problem(Topic::Login, Overall::Attention, None, None, text, Some(log_in_remedy()), cc.expires_at.unwrap_or(Millis::MIN)));
 }
 
 fn sync_problems(status: &StatusReport, inputs: &Inputs<'_>, problems: &mut Vec<Problem>) {
@@ -534,6 +569,7 @@ fn sync_problems(status: &StatusReport, inputs: &Inputs<'_>, problems: &mut Vec<
                 format!("Mirroring Claude Code's login failed: {err}")
             };
             problems.push(problem(
+                Topic::Mirror,
                 Overall::Attention,
                 Some(&a.agent),
                 Some(&a.profile_id),
@@ -545,6 +581,7 @@ fn sync_problems(status: &StatusReport, inputs: &Inputs<'_>, problems: &mut Vec<
     }
     if let Some(err) = inputs.sync_error {
         problems.push(problem(
+            Topic::Mirror,
             Overall::Attention,
             None,
             None,
@@ -625,6 +662,7 @@ fn capitalise(s: &str) -> String {
 }
 
 fn problem(
+    topic: Topic,
     severity: Overall,
     agent: Option<&str>,
     profile: Option<&str>,
@@ -632,7 +670,7 @@ fn problem(
     remedy: Option<Remedy>,
     urgency: Millis,
 ) -> Problem {
-    Problem { severity, agent: agent.map(str::to_string), profile_id: profile.map(str::to_string), text, remedy, urgency }
+    Problem { topic, severity, agent: agent.map(str::to_string), profile_id: profile.map(str::to_string), text, remedy, urgency }
 }
 
 fn remedy(text: &str, label: Option<&str>, command: Option<&str>, action: Option<Action>) -> Remedy {
@@ -789,6 +827,12 @@ mod tests {
         let v = verdict(&report(&[("anthropic:manual", Status::Ok, Some(T0 + 30 * D), true)], SourceStatus::Ok, Some(T0 + 5 * H)));
         assert_eq!((v.overall, v.check), (Overall::Healthy, 0));
         assert_eq!(v.until, Some(T0 + 30 * D));
+        // With a key in the environment behind it, an expiring token is nothing to act on.
+        let mut r = report(&[("anthropic:manual", Status::Expiring, Some(T0 + 3 * H), true)], SourceStatus::Ok, Some(T0 + 5 * H));
+        r.agents[0].routes[0].env = true;
+        let v = verdict(&r);
+        assert_eq!((v.overall, v.check, v.until), (Overall::Healthy, 0, None), "{v:?}");
+        assert_eq!(v.rows[0].state, Overall::Healthy);
         let v = verdict(&report(&[("anthropic:manual", Status::Expired, Some(T0 - H), true)], SourceStatus::Ok, Some(T0 + 5 * H)));
         assert_eq!((v.overall, v.check), (Overall::Broken, 1));
         assert!(v.headline.contains("and the gateway has no other Anthropic credential"), "{}", v.headline);
