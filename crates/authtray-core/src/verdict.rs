@@ -192,7 +192,6 @@ pub struct Inputs<'a> {
 pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
     let now = inputs.now;
     let mut problems: Vec<Problem> = Vec::new();
-    let mut rows = Vec::new();
     if status.generation == "none" {
         return first_run(status);
     }
@@ -284,7 +283,50 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
             }
         }
     }
-    // Profiles that are not carrying anything but need a word.
+    let rows = profile_rows(status, inputs, &carried, &mut problems);
+    claude_code_problems(status, inputs, &mut problems);
+    sync_problems(status, inputs, &mut problems);
+    let gw = &status.gateway_process;
+    let reload_failed = inputs.sync.and_then(|s| s.reload.as_ref()).is_some_and(|r| r.failed());
+    if gw.running && (!gw.reachable || reload_failed) {
+        problems.push(problem(
+            Topic::Gateway,
+            Overall::Attention,
+            None,
+            None,
+            "The gateway is running, but authtray cannot make it reload: it may use an old credential until it restarts".into(),
+            Some(remedy(
+                "Restart the gateway after a change, or give authtray the gateway's token (its .env or config).",
+                None,
+                Some("openclaw gateway restart"),
+                None,
+            )),
+            Millis::MIN,
+        ));
+    }
+    problems.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.urgency.cmp(&b.urgency)));
+    let overall = problems.first().map_or(Overall::Healthy, |p| p.severity);
+    if overall == Overall::Broken {
+        check = 1;
+        until = None;
+    }
+    let no_profiles = status.agents.iter().all(|a| a.error.is_none() && a.profiles.is_empty());
+    let headline = match problems.first() {
+        Some(p) => p.text.clone(),
+        None if no_profiles => "No credentials yet".into(),
+        None => "All credentials healthy".into(),
+    };
+    let detail = detail(status, &carried, until, overall, now);
+    Verdict { overall, headline, detail, until, check, problems, rows, setup: None }
+}
+
+/// Every profile as a row, in the order the gateway tries them, with the problems of profiles
+/// that carry nothing (skipped expired tokens, backups about to expire, ones set aside).
+fn profile_rows(status: &StatusReport, inputs: &Inputs<'_>, carried: &[(String, String)], problems: &mut Vec<Problem>) -> Vec<Row> {
+    let now = inputs.now;
+    let multi = status.agents.len() > 1;
+    let login_lasts = matches!(status.claude_code.status, SourceStatus::Ok | SourceStatus::Expiring);
+    let mut rows = Vec::new();
     for agent in status.agents.iter().filter(|a| a.error.is_none()) {
         let of = |text: String| if multi { format!("Agent {}: {text}", agent.id) } else { text };
         let broken_providers: Vec<&str> = agent.routes.iter().filter(|r| !r.works).map(|r| r.provider.as_str()).collect();
@@ -383,40 +425,7 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
             rows.push(Row { agent: agent.id.clone(), profile_id: p.id.clone(), state, in_use, used: p.used, note });
         }
     }
-    claude_code_problems(status, inputs, &mut problems);
-    sync_problems(status, inputs, &mut problems);
-    let gw = &status.gateway_process;
-    let reload_failed = inputs.sync.and_then(|s| s.reload.as_ref()).is_some_and(|r| r.failed());
-    if gw.running && (!gw.reachable || reload_failed) {
-        problems.push(problem(
-            Topic::Gateway,
-            Overall::Attention,
-            None,
-            None,
-            "The gateway is running, but authtray cannot make it reload: it may use an old credential until it restarts".into(),
-            Some(remedy(
-                "Restart the gateway after a change, or give authtray the gateway's token (its .env or config).",
-                None,
-                Some("openclaw gateway restart"),
-                None,
-            )),
-            Millis::MIN,
-        ));
-    }
-    problems.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.urgency.cmp(&b.urgency)));
-    let overall = problems.first().map_or(Overall::Healthy, |p| p.severity);
-    if overall == Overall::Broken {
-        check = 1;
-        until = None;
-    }
-    let no_profiles = status.agents.iter().all(|a| a.error.is_none() && a.profiles.is_empty());
-    let headline = match problems.first() {
-        Some(p) => p.text.clone(),
-        None if no_profiles => "No credentials yet".into(),
-        None => "All credentials healthy".into(),
-    };
-    let detail = detail(status, &carried, until, overall, now);
-    Verdict { overall, headline, detail, until, check, problems, rows, setup: None }
+    rows
 }
 
 /// The verdict when no gateway generation could be found.
