@@ -17,7 +17,7 @@ if [ "$(cargo mutants --version 2>/dev/null)" != "cargo-mutants $version" ]; the
   echo "[mutants] installing cargo-mutants $version" >&2
   cargo install cargo-mutants --version "$version" --locked >&2
 fi
-files=(token duration mirror health glance alerts)
+files=(token duration mirror health glance verdict alerts)
 args=()
 for f in "${files[@]}"; do args+=(-f "crates/authtray-core/src/$f.rs"); done
 status=0
