@@ -17,6 +17,21 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Answer<T> + Send + 'sta
     })
 }
 
+/// A write through the engine off the async threads, then the live service re-reads the stores
+/// (the tray redraws at once instead of at the next file event).
+async fn write<T: Send + 'static>(
+    state: &AppState,
+    op: impl FnOnce(&authtray_core::ops::Context) -> authtray_core::Result<T> + Send + 'static,
+) -> Answer<T> {
+    let out = blocking({
+        let state = state.clone();
+        move || op(&state.context()?).map_err(ApiError::from)
+    })
+    .await?;
+    state.with_live(|l| l.refresh());
+    Ok(out)
+}
+
 /// What the UI needs to know about its shell.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -96,38 +111,17 @@ pub async fn undo<R: Runtime>(
 
 #[tauri::command]
 pub async fn order_set(state: State<'_, AppState>, input: api::OrderInput) -> Answer<authtray_core::ops::order::OrderReport> {
-    let state = state.inner().clone();
-    let out = blocking({
-        let state = state.clone();
-        move || api::order_set(&state.context()?, &input).map_err(ApiError::from)
-    })
-    .await?;
-    state.with_live(|l| l.refresh());
-    Ok(out)
+    write(state.inner(), move |ctx| api::order_set(ctx, &input)).await
 }
 
 #[tauri::command]
 pub async fn cooldown_clear(state: State<'_, AppState>, input: api::CooldownInput) -> Answer<authtray_core::ops::cooldown::CooldownReport> {
-    let state = state.inner().clone();
-    let out = blocking({
-        let state = state.clone();
-        move || api::cooldown_clear(&state.context()?, &input).map_err(ApiError::from)
-    })
-    .await?;
-    state.with_live(|l| l.refresh());
-    Ok(out)
+    write(state.inner(), move |ctx| api::cooldown_clear(ctx, &input)).await
 }
 
 #[tauri::command]
 pub async fn order_clear(state: State<'_, AppState>, input: api::OrderInput) -> Answer<authtray_core::ops::order::OrderReport> {
-    let state = state.inner().clone();
-    let out = blocking({
-        let state = state.clone();
-        move || api::order_clear(&state.context()?, &input).map_err(ApiError::from)
-    })
-    .await?;
-    state.with_live(|l| l.refresh());
-    Ok(out)
+    write(state.inner(), move |ctx| api::order_clear(ctx, &input)).await
 }
 
 #[tauri::command]
