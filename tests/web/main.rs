@@ -341,6 +341,7 @@ fn every_screen_reads_right_in_each_situation_wide_and_narrow() {
     assert_eq!(r["setupShown"], true, "{r}");
     assert!(r["headline"].as_str().unwrap().ends_with("No gateway found"), "{r}");
     assert!(!r.to_string().contains("--generation") && !r.to_string().contains("--state-dir"), "a CLI flag in the window: {r}");
+    assert!(r["pasteBeforeSetup"].as_str().unwrap().contains("Choose the gateway's folder on the Overview first"), "{r}");
     assert!(r["afterSetup"].as_str().unwrap().ends_with("All credentials healthy"), "{r}");
     let saved: Value = serde_json::from_slice(&std::fs::read(s.home().join(".config/authtray/settings.json")).unwrap()).unwrap();
     assert_eq!(saved["gatewayDir"], dir.as_str());

@@ -169,6 +169,15 @@ try {
       await page.emulateMedia({ colorScheme: 'light' });
       await page.setViewportSize({ width: 1280, height: 900 });
       await axe('setup-card');
+      // Paste before any gateway is chosen: what a new user who goes there first sees.
+      await visit('paste');
+      for (const width of [1280, 420]) {
+        await page.setViewportSize({ width, height: 900 });
+        await shot(`${situation}-paste-before-setup-${width}-light`);
+      }
+      await page.setViewportSize({ width: 1280, height: 900 });
+      result.pasteBeforeSetup = (await page.innerText('#screen-paste')).replace(/\s+/g, ' ').trim();
+      await visit('overview');
       await page.fill('#setup-dir', env('SETUP_DIR'));
       await page.click('#setup-save');
       await page.waitForSelector('#overview-agents .card', { timeout: 30_000 });

@@ -148,7 +148,7 @@ function claudeCard(cc, withFix = true) {
     el('p', {}, badge(cc.status, state), ' ', when, cc.expiresAt != null ? ` (${localTime(cc.expiresAt)})` : ''),
   ];
   if (withFix && (cc.status === 'missing' || cc.status === 'expired')) {
-    parts.push(el('p', { class: 'fix' }, 'Fix: run ', el('code', {}, 'claude'), cc.status === 'expired'
+    parts.push(el('p', { class: 'fix' }, 'Fix: Run ', el('code', {}, 'claude'), cc.status === 'expired'
       ? ' in a terminal and log in again; authtray mirrors the new login by itself.'
       : ' in a terminal and log in; authtray then mirrors the login into the gateway.'));
   }

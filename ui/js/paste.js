@@ -26,6 +26,7 @@ export function render(app) {
   const chosen = pre?.agent || select.value;
   select.replaceChildren(...agents.map((a) => el('option', { value: a.id, selected: chosen ? a.id === chosen : a.default }, `${a.id}${a.default ? ' (default)' : ''}`)));
   select.disabled = agents.length === 0;
+  $('paste-nogateway').hidden = !app.status?.verdict?.setup;
   // Opened from a problem's fix: that provider and profile, ready for the new token.
   if (pre) {
     $('paste-provider').value = ['anthropic', 'openai', 'openrouter'].includes(pre.provider) ? pre.provider : '';
@@ -100,6 +101,8 @@ async function check() {
 
 async function save() {
   clearTimeout(checkTimer);
+  // Nowhere to store it yet: the note above the form says what to do.
+  if (!$('paste-nogateway').hidden) return;
   const verdict = await check();
   const result = $('paste-result');
   if (!verdict || !verdict.valid) {

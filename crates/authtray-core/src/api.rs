@@ -334,8 +334,8 @@ pub fn status(
     ops::status::with_verdict(ctx, warn_within_ms, &inputs)
 }
 
-/// The tray's glance (icon state, headline, lines) for the window's headline, so the window and
-/// the tray never disagree.
+/// The tray's glance (icon state, headline, its fix, lines) as the menu shows it: for scripts and
+/// tests that check the tray and the window agree. The window itself reads `status().verdict`.
 pub fn glance(ctx: &Context, settings: &crate::settings::Settings, last: Option<&LastSync>) -> crate::glance::Glance {
     let status = status(ctx, settings, last, crate::health::DEFAULT_WARN_MS);
     let verdict = status.verdict.clone().unwrap_or_else(|| {

@@ -74,6 +74,12 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// The earliest warning before a long-lived credential expires (0 when none is set): what
+    /// counts as "expiring soon".
+    pub fn longest_lead(&self) -> Millis {
+        self.expiry_leads_ms.iter().copied().max().unwrap_or(0)
+    }
+
     /// The settings file under `config_dir`.
     pub fn path(config_dir: &Path) -> PathBuf {
         config_dir.join("settings.json")

@@ -241,7 +241,7 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
             }
             let lead = |p: Option<&ProfileReport>| match p {
                 Some(p) if is_mirror(p, inputs) && login_lasts => inputs.settings.source_lead_ms,
-                _ => inputs.settings.expiry_leads_ms.iter().copied().max().unwrap_or(0),
+                _ => inputs.settings.longest_lead(),
             };
             if !route.works {
                 problems.push(no_route(agent, route, status, inputs, &of));
@@ -355,15 +355,7 @@ fn profile_rows(status: &StatusReport, inputs: &Inputs<'_>, carried: &[(String, 
                         // Claude Code's own line says what to do.
                         (Overall::Attention, format!("{skipped}; renewed when Claude Code logs in again"))
                     } else {
-                        problems.push(problem(
-                            Topic::Profile,
-                            Overall::Attention,
-                            Some(&agent.id),
-                            Some(&p.id),
-                            of(format!("{} {why}; the gateway skips it", p.id)),
-                            Some(paste_remedy(&agent.id, &p.provider, Some(&p.id), "Replace token…")),
-                            p.expires_at.unwrap_or(Millis::MIN),
-                        ));
+                        problems.push(replace_problem(&agent.id, p, of(format!("{} {why}; the gateway skips it", p.id)), Millis::MIN));
                         (Overall::Attention, skipped)
                     }
                 }
@@ -371,10 +363,9 @@ fn profile_rows(status: &StatusReport, inputs: &Inputs<'_>, carried: &[(String, 
                 let tail = if in_use { "In use · renewed from Claude Code's login" } else { "Renewed from Claude Code's login" };
                 (Overall::Healthy, tail.to_string())
             } else {
-                let long_lead = inputs.settings.expiry_leads_ms.iter().copied().max().unwrap_or(0);
                 // A key in the environment takes over when it runs out: nothing to do then.
                 let env_backed = agent.routes.iter().any(|r| r.provider == p.provider && r.env);
-                let soon = !env_backed && p.expires_at.is_some_and(|e| e - now <= long_lead);
+                let soon = !env_backed && p.expires_at.is_some_and(|e| e - now <= inputs.settings.longest_lead());
                 let what = when.unwrap_or_else(|| "does not expire".into());
                 let head = if in_use {
                     "In use"
@@ -383,22 +374,11 @@ fn profile_rows(status: &StatusReport, inputs: &Inputs<'_>, carried: &[(String, 
                 } else {
                     "Waiting"
                 };
-                let state = if soon && !in_use {
-                    problems.push(problem(
-                        Topic::Profile,
-                        Overall::Attention,
-                        Some(&agent.id),
-                        Some(&p.id),
-                        of(format!("{} {what}", p.id)),
-                        Some(paste_remedy(&agent.id, &p.provider, Some(&p.id), "Replace token…")),
-                        p.expires_at.unwrap_or(Millis::MAX),
-                    ));
-                    Overall::Attention
-                } else if soon {
-                    Overall::Attention
-                } else {
-                    Overall::Healthy
-                };
+                // The one in use is the route's problem already; a backup about to go is its own.
+                if soon && !in_use {
+                    problems.push(replace_problem(&agent.id, p, of(format!("{} {what}", p.id)), Millis::MAX));
+                }
+                let state = if soon { Overall::Attention } else { Overall::Healthy };
                 (state, format!("{head} · {what}"))
             };
             // Set aside by the gateway after failed requests: said on the row, and as a problem
@@ -426,6 +406,20 @@ fn profile_rows(status: &StatusReport, inputs: &Inputs<'_>, carried: &[(String, 
         }
     }
     rows
+}
+
+/// "Replace token…" for a profile that is skipped or about to run out; `no_expiry` orders it
+/// among the problems when the profile has no expiry.
+fn replace_problem(agent: &str, p: &ProfileReport, text: String, no_expiry: Millis) -> Problem {
+    problem(
+        Topic::Profile,
+        Overall::Attention,
+        Some(agent),
+        Some(&p.id),
+        text,
+        Some(paste_remedy(agent, &p.provider, Some(&p.id), "Replace token…")),
+        p.expires_at.unwrap_or(no_expiry),
+    )
 }
 
 /// The verdict when no gateway generation could be found.
