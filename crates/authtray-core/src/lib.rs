@@ -29,6 +29,7 @@ pub mod paths;
 pub mod process;
 pub mod service;
 pub mod settings;
+pub mod target;
 pub mod token;
 pub mod vault;
 pub mod verdict;

@@ -4,6 +4,7 @@ pub mod cli;
 pub mod config;
 pub mod discover;
 pub mod dotenv;
+pub mod edit;
 pub mod json_store;
 pub mod lock;
 pub mod running;
@@ -15,6 +16,7 @@ use std::path::PathBuf;
 
 pub use config::GatewayConfig;
 pub use discover::{discover, DiscoverOptions};
+pub use edit::Edit;
 pub use json_store::JsonStore;
 pub use sqlite_store::SqliteStore;
 pub use store::{Credential, Expires, Profile, StoreDoc};

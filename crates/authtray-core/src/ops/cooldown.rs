@@ -8,8 +8,7 @@ use serde::Serialize;
 use super::Context;
 use crate::error::{Error, Result};
 use crate::gateway::config::normalize_provider;
-use crate::gateway::json_store::Written;
-use crate::gateway::Store;
+use crate::gateway::Edit;
 use crate::health::{availability, AvailabilityState};
 
 /// What was cleared.
@@ -36,7 +35,7 @@ pub fn clear(ctx: &Context, agent: Option<&str>, provider: &str, profile_id: Opt
     let agent = ctx.agent(agent)?;
     let store = ctx.store(agent)?;
     let now = ctx.now;
-    let Store::Json(json) = &store else {
+    if store.is_cli_backed() {
         let doc = store.read()?;
         let resting: Vec<String> = doc
             .profiles()
@@ -52,17 +51,29 @@ pub fn clear(ctx: &Context, agent: Option<&str>, provider: &str, profile_id: Opt
                 "openclaw 2026.6 and later keep cooldowns in their own database, and their CLI has no command to clear one.{when} Pasting a new token to the profile, or waiting, puts it back in service"
             ),
         });
-    };
-    let (cleared, written) = json.update(|doc| {
-        let ids: Vec<String> =
-            doc.profiles().into_iter().filter(|p| p.provider == provider && profile_id.is_none_or(|id| id == p.id)).map(|p| p.id).collect();
-        if let Some(id) = profile_id {
-            if ids.is_empty() {
-                return Err(Error::UnknownProfile { id: id.to_string(), agent_dir: agent.dir.clone() });
+    }
+    let (cleared, written) = store.edit(
+        || ctx.gateway_cli(),
+        super::cli_agent(&agent.id),
+        |doc| {
+            let ids: Vec<String> = doc
+                .profiles()
+                .into_iter()
+                .filter(|p| p.provider == provider && profile_id.is_none_or(|id| id == p.id))
+                .map(|p| p.id)
+                .collect();
+            if let Some(id) = profile_id {
+                if ids.is_empty() {
+                    return Err(Error::UnknownProfile { id: id.to_string(), agent_dir: agent.dir.clone() });
+                }
             }
-        }
-        Ok(ids.into_iter().filter(|id| doc.clear_rest(id)).collect::<Vec<String>>())
-    })?;
-    let reload = (written == Written::Changed).then(|| ctx.reload_gateway(&[&agent.id]));
+            // Only those with something to clear: a try on a copy tells.
+            let mut probe = doc.clone();
+            let cleared: Vec<String> = ids.into_iter().filter(|id| probe.clear_rest(id)).collect();
+            let edits = cleared.iter().map(|id| Edit::ClearRest { id: id.clone() }).collect();
+            Ok((cleared, edits))
+        },
+    )?;
+    let reload = written.then(|| ctx.reload_gateway(&[&agent.id]));
     Ok(CooldownReport { agent: agent.id.clone(), provider, cleared, reload })
 }

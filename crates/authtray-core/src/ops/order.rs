@@ -5,9 +5,8 @@ use serde::Serialize;
 use super::Context;
 use crate::error::{Error, Result};
 use crate::gateway::config::normalize_provider;
-use crate::gateway::json_store::Written;
 use crate::gateway::store::StoreDoc;
-use crate::gateway::Store;
+use crate::gateway::Edit;
 
 /// The order for one agent and provider.
 #[derive(Debug, Clone, Serialize)]
@@ -51,49 +50,26 @@ pub fn order(ctx: &Context, agent: Option<&str>, provider: &str, change: OrderCh
     let store = ctx.store(agent)?;
     let current = |doc: &StoreDoc| doc.order().get(&provider).cloned();
     let writes = !matches!(change, OrderChange::Get);
+    let cli = || ctx.gateway_cli();
+    let agent_flag = super::cli_agent(&agent.id);
     let (order, changed) = match change {
         OrderChange::Get => (current(&store.read()?), false),
         OrderChange::Set(ids) => {
             let clean = dedupe(&ids)?;
-            let check = |doc: &StoreDoc| check_ids(doc, &clean, &provider, &agent.dir);
-            let changed = match &store {
-                Store::Json(s) => {
-                    let (_, w) = s.update(|doc| {
-                        check(doc)?;
-                        doc.set_order(&provider, Some(clean.clone()), s.order_in_state_file);
-                        Ok(())
-                    })?;
-                    w == Written::Changed
-                }
-                Store::Sqlite(s) => {
-                    let doc = s.read()?;
-                    check(&doc)?;
-                    ctx.gateway_cli()?.order_set(&provider, super::cli_agent(&agent.id), &clean)?;
-                    current(&doc).as_ref() != Some(&clean)
-                }
-            };
+            let (changed, _) = store.edit(cli, agent_flag, |doc| {
+                check_ids(doc, &clean, &provider, &agent.dir)?;
+                Ok((current(doc).as_ref() != Some(&clean), vec![Edit::SetOrder { provider: provider.clone(), ids: clean.clone() }]))
+            })?;
             (Some(clean), changed)
         }
         OrderChange::Clear => {
-            let changed = match &store {
-                Store::Json(s) => {
-                    let (_, w) = s.update(|doc| {
-                        doc.set_order(&provider, None, s.order_in_state_file);
-                        Ok(())
-                    })?;
-                    w == Written::Changed
-                }
-                Store::Sqlite(s) => {
-                    let had = current(&s.read()?).is_some();
-                    ctx.gateway_cli()?.order_clear(&provider, super::cli_agent(&agent.id))?;
-                    had
-                }
-            };
+            let (changed, _) =
+                store.edit(cli, agent_flag, |doc| Ok((current(doc).is_some(), vec![Edit::ClearOrder { provider: provider.clone() }])))?;
             (None, changed)
         }
     };
     // The SQLite era's CLI writes even when nothing changed; so does its own refresh.
-    let wrote = changed || matches!(store, Store::Sqlite(_));
+    let wrote = changed || store.is_cli_backed();
     let reload = writes.then(|| if wrote { ctx.reload_gateway(&[&agent.id]) } else { crate::gateway::running::Reload::nothing_written() });
     Ok(OrderReport {
         reload,

@@ -7,10 +7,9 @@ use super::Context;
 use super::{cli_agent, validate_profile_id};
 use crate::clock::Millis;
 use crate::error::{Error, Result};
-use crate::gateway::json_store::Written;
 use crate::gateway::running::Reload;
 use crate::gateway::store::with_extras;
-use crate::gateway::{GatewayConfig, Generation, Store};
+use crate::gateway::{Edit, GatewayConfig, Generation};
 use crate::token::{self, CredentialKind, TokenShape};
 use crate::vault::ConfigEdit;
 
@@ -119,55 +118,50 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
         });
         (shown, doc.raw_profile(&profile_id).cloned())
     };
-    let mut config_edits = Vec::new();
-    let ((previous, previous_raw), changed, config_updated, expires_at) = match &store {
-        Store::Json(s) => {
-            let (previous, written) = s.update(|doc| {
-                let previous = previous_of(doc);
-                // Like the gateway: the whole credential is replaced; fields it does not know are kept.
-                let rec = with_extras(record.clone(), doc.raw_profile(&profile_id));
-                let replaced = doc.profile(&profile_id).and_then(|p| p.credential.secret().map(str::to_string));
-                doc.set_raw_profile(&profile_id, rec);
-                // A new secret starts clean: the old one's cooldown (after a 401, say) would
-                // otherwise make the gateway refuse it too until the cooldown ends.
-                if replaced.as_deref() != Some(valid.secret.expose()) {
-                    doc.clear_failures(&profile_id);
-                }
-                Ok(previous)
-            })?;
-            let watched = [path(&["auth", "profiles", &profile_id]), path(&["auth", "order", &provider])];
-            let mut edits = Vec::new();
-            let config_updated = GatewayConfig::update(&ctx.install.config.path, ctx.lock_timeout, |c| {
-                let before: Vec<Option<Value>> = watched.iter().map(|p| c.value_at(p).cloned()).collect();
-                let changed = c.register_profile(&profile_id, &provider, valid.kind.as_str());
-                for (p, before) in watched.iter().zip(before) {
-                    let after = c.value_at(p).cloned();
-                    if after != before {
-                        edits.push(ConfigEdit { path: p.clone(), before, after });
-                    }
-                }
-                changed
-            })?;
-            config_edits = edits;
-            (previous, written == Written::Changed, config_updated, expires_at)
-        }
-        Store::Sqlite(s) => {
-            if valid.kind == CredentialKind::ApiKey {
-                return Err(Error::NotWritable {
-                    generation: Generation::OpenclawSqlite.name(),
-                    reason: format!(
-                        "this gateway's paste-token stores tokens only; add {} with `openclaw configure`",
-                        valid.shape.describe()
-                    ),
-                });
+    let cli_backed = store.is_cli_backed();
+    if cli_backed && valid.kind == CredentialKind::ApiKey {
+        return Err(Error::NotWritable {
+            generation: Generation::OpenclawSqlite.name(),
+            reason: format!("this gateway's paste-token stores tokens only; add {} with `openclaw configure`", valid.shape.describe()),
+        });
+    }
+    let ((previous, previous_raw), changed) = store.edit(
+        || ctx.gateway_cli(),
+        cli_agent(&agent.id),
+        |doc| {
+            let previous = previous_of(doc);
+            // Like the gateway: the whole credential is replaced; fields it does not know are kept.
+            let rec = with_extras(record.clone(), doc.raw_profile(&profile_id));
+            let replaced = doc.profile(&profile_id).and_then(|p| p.credential.secret().map(str::to_string));
+            let mut edits = vec![Edit::PutProfile { id: profile_id.clone(), record: rec, hard_expiry: false }];
+            // A new secret starts clean: the old one's cooldown (after a 401, say) would
+            // otherwise make the gateway refuse it too until the cooldown ends.
+            if replaced.as_deref() != Some(valid.secret.expose()) {
+                edits.push(Edit::ClearFailures { id: profile_id.clone() });
             }
-            let previous = previous_of(&s.read()?);
-            let expires_in = expires_at.map(|e| e - ctx.now);
-            ctx.gateway_cli()?.paste_token(&provider, &profile_id, cli_agent(&agent.id), &valid.secret, expires_in)?;
-            // The gateway computed the expiry from its own clock: report what it stored.
-            let stored = s.read()?.profile(&profile_id).and_then(|p| p.credential.expires().ms()).or(expires_at);
-            (previous, true, super::newly_registered(ctx, &profile_id), stored)
-        }
+            Ok((previous, edits))
+        },
+    )?;
+    let (config_updated, config_edits, expires_at) = if cli_backed {
+        // The gateway's own paste-token registered the profile and computed the expiry from its
+        // own clock: report what it did.
+        let stored = store.read()?.profile(&profile_id).and_then(|p| p.credential.expires().ms()).or(expires_at);
+        (super::newly_registered(ctx, &profile_id), Vec::new(), stored)
+    } else {
+        let watched = [path(&["auth", "profiles", &profile_id]), path(&["auth", "order", &provider])];
+        let mut edits = Vec::new();
+        let config_updated = GatewayConfig::update(&ctx.install.config.path, ctx.lock_timeout, |c| {
+            let before: Vec<Option<Value>> = watched.iter().map(|p| c.value_at(p).cloned()).collect();
+            let changed = c.register_profile(&profile_id, &provider, valid.kind.as_str());
+            for (p, before) in watched.iter().zip(before) {
+                let after = c.value_at(p).cloned();
+                if after != before {
+                    edits.push(ConfigEdit { path: p.clone(), before, after });
+                }
+            }
+            changed
+        })?;
+        (config_updated, edits, expires_at)
     };
     let reload = if changed { ctx.reload_gateway(&[&agent.id]) } else { Reload::nothing_written() };
     let saved = crate::vault::SavedCredential {

@@ -9,7 +9,7 @@ use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::gateway::config::OrderPlacement;
 use crate::gateway::store::StoreDoc;
-use crate::gateway::{Agent, GatewayConfig, Generation, Store};
+use crate::gateway::{Agent, Edit, GatewayConfig, Generation, Store};
 use crate::mirror::{self, Action};
 
 /// Which agents to mirror into.
@@ -217,40 +217,27 @@ fn sync_agent(
         let order_needed = d.writes() && appended_order(&doc).is_some();
         return Ok((d, order_needed));
     }
-    match store {
-        Store::Json(s) => {
-            let ((d, order_updated), _) = s.update(|doc| {
-                let d = plan(doc);
-                let mut order_updated = false;
-                if let Some(record) = &d.record {
-                    doc.set_raw_profile(profile_id, record.clone());
-                    // The replaced token's cooldown must not hold back the new one.
-                    doc.clear_failures(profile_id);
-                    if let Some(order) = appended_order(doc) {
-                        doc.set_order("anthropic", Some(order), s.order_in_state_file);
-                        order_updated = true;
-                    }
-                }
-                Ok((d, order_updated))
-            })?;
-            Ok((d, order_updated))
-        }
-        Store::Sqlite(s) => {
-            let doc = s.read()?;
-            let d = plan(&doc);
+    let (outcome, _) = store.edit(
+        || ctx.gateway_cli(),
+        super::cli_agent(&agent.id),
+        |doc| {
+            let d = plan(doc);
+            let mut edits = Vec::new();
             let mut order_updated = false;
-            if d.writes() {
-                let cli = ctx.gateway_cli()?;
-                let agent_flag = super::cli_agent(&agent.id);
-                cli.paste_token_expiring_at("anthropic", profile_id, agent_flag, &login.access_token, login.expires_at)?;
-                if let Some(order) = appended_order(&doc) {
-                    cli.order_set("anthropic", agent_flag, &order)?;
+            if let Some(record) = &d.record {
+                // A login stops working at its expiry: never stored as lasting longer.
+                edits.push(Edit::PutProfile { id: profile_id.to_string(), record: record.clone(), hard_expiry: true });
+                // The replaced token's cooldown must not hold back the new one.
+                edits.push(Edit::ClearFailures { id: profile_id.to_string() });
+                if let Some(order) = appended_order(doc) {
+                    edits.push(Edit::SetOrder { provider: "anthropic".into(), ids: order });
                     order_updated = true;
                 }
             }
-            Ok((d, order_updated))
-        }
-    }
+            Ok(((d, order_updated), edits))
+        },
+    )?;
+    Ok(outcome)
 }
 
 /// When the config filters Anthropic profiles (`auth.profiles` lists some) or has an

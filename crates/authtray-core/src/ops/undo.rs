@@ -5,8 +5,7 @@ use serde::Serialize;
 
 use super::{cli_agent, Context};
 use crate::error::{Error, Result};
-use crate::gateway::{GatewayConfig, Generation, Store};
-use crate::token::Secret;
+use crate::gateway::{Edit, GatewayConfig};
 use crate::vault::{fingerprint, SavedCredential};
 
 /// What Undo did to the profile.
@@ -51,53 +50,40 @@ pub fn undo(ctx: &Context, saved: &SavedCredential) -> Result<UndoReport> {
     let token =
         saved.previous.as_ref().and_then(|r| r.get("token").or_else(|| r.get("key")).or_else(|| r.get("access"))).and_then(|v| v.as_str());
     let action = if saved.previous.is_some() { UndoAction::Restored } else { UndoAction::Removed };
-    let mut config_restored = false;
-    match &store {
-        Store::Json(s) => {
-            s.update(|doc| {
-                if !still_pasted(doc) {
-                    return Err(changed_since());
-                }
-                match &saved.previous {
-                    Some(rec) => doc.set_raw_profile(&saved.profile_id, rec.clone()),
-                    None => doc.remove_raw_profile(&saved.profile_id),
-                }
-                doc.clear_failures(&saved.profile_id);
-                Ok(())
-            })?;
-            // The registration the paste made goes too, where nobody changed it since.
-            config_restored = !saved.config_edits.is_empty()
-                && GatewayConfig::update(&ctx.install.config.path, ctx.lock_timeout, |c| {
-                    let mut changed = false;
-                    for edit in &saved.config_edits {
-                        if c.value_at(&edit.path) == edit.after.as_ref() {
-                            changed |= c.set_value_at(&edit.path, edit.before.clone());
-                        }
-                    }
-                    changed
-                })?;
-        }
-        Store::Sqlite(s) => {
-            if !still_pasted(&s.read()?) {
+    let cli_backed = store.is_cli_backed();
+    store.edit(
+        || ctx.gateway_cli(),
+        cli_agent(&agent.id),
+        |doc| {
+            if !still_pasted(doc) {
                 return Err(changed_since());
             }
-            let prev = saved.previous.as_ref();
-            let kind = prev.and_then(|r| r.get("type")).and_then(|v| v.as_str());
-            let (Some("token"), Some(tok)) = (kind, token) else {
-                return Err(Error::NotWritable {
-                    generation: Generation::OpenclawSqlite.name(),
-                    reason: "its CLI can only put a token back; remove or replace the profile with `openclaw models auth`".into(),
-                });
+            let expires = saved.previous.as_ref().and_then(|r| r.get("expires")).and_then(|v| v.as_i64());
+            // A JSON store takes the old record back as it was; the gateway's CLI cannot store a
+            // token that has already run out.
+            if cli_backed && expires.is_some_and(|e| e <= ctx.now) {
+                return Err(Error::UndoUnavailable("the previous token has expired since".into()));
+            }
+            let id = saved.profile_id.clone();
+            let put = match &saved.previous {
+                Some(rec) => Edit::PutProfile { id: id.clone(), record: rec.clone(), hard_expiry: true },
+                None => Edit::RemoveProfile { id: id.clone() },
             };
-            let cli = ctx.gateway_cli()?;
-            let (agent_flag, tok) = (cli_agent(&agent.id), Secret::new(tok));
-            match prev.and_then(|r| r.get("expires")).and_then(|v| v.as_i64()) {
-                Some(e) if e <= ctx.now => return Err(Error::UndoUnavailable("the previous token has expired since".into())),
-                Some(e) => cli.paste_token_expiring_at(&saved.provider, &saved.profile_id, agent_flag, &tok, e)?,
-                None => cli.paste_token(&saved.provider, &saved.profile_id, agent_flag, &tok, None)?,
-            };
-        }
-    }
+            Ok(((), vec![put, Edit::ClearFailures { id }]))
+        },
+    )?;
+    // The registration the paste made goes too, where nobody changed it since (the gateway's
+    // CLI made its own in the SQLite era, and authtray recorded none).
+    let config_restored = !saved.config_edits.is_empty()
+        && GatewayConfig::update(&ctx.install.config.path, ctx.lock_timeout, |c| {
+            let mut changed = false;
+            for edit in &saved.config_edits {
+                if c.value_at(&edit.path) == edit.after.as_ref() {
+                    changed |= c.set_value_at(&edit.path, edit.before.clone());
+                }
+            }
+            changed
+        })?;
     Ok(UndoReport {
         agent: agent.id.clone(),
         profile_id: saved.profile_id.clone(),
