@@ -35,9 +35,11 @@ case "$(uname -s)" in
       if [ $want_test -eq 1 ]; then
         # Headless desktop for the tray tests (X server, tray host, window manager, screenshots,
         # input), WebDriver for the app's webview, Secret Service, a notification server, and
-        # Chromium for the web UI tests. (`stalonetray` is not in Debian 12: trayer is.)
+        # Chromium for the web UI tests, and OpenSSH for the remote-target test (its sshd is
+        # started by that test on 127.0.0.1 only). (`stalonetray` is not in Debian 12: trayer is.)
         apt_install xvfb xauth trayer openbox imagemagick x11-utils xdotool webkit2gtk-driver \
-          gnome-keyring libsecret-tools dbus-x11 dunst libnotify-bin at-spi2-core xclip chromium
+          gnome-keyring libsecret-tools dbus-x11 dunst libnotify-bin at-spi2-core xclip chromium \
+          openssh-server openssh-client
       fi
     else
       log "not a Debian-style system: make sure gcc, git, curl and npm are installed"

@@ -39,6 +39,11 @@ pub struct Global {
     /// The gateway CLI that writes SQLite-era stores (default: $AUTHTRAY_GATEWAY_CLI, else `openclaw` on PATH).
     #[arg(long, global = true, value_name = "PATH")]
     pub gateway_cli: Option<PathBuf>,
+    /// A gateway on another host: a saved target's name or a URL (ssh://[user@]host[:port],
+    /// docker://CONTAINER, kubectl://[CONTEXT/]NAMESPACE/RESOURCE) for status, sync, paste-token
+    /// and order
+    #[arg(long, global = true, value_name = "NAME|URL")]
+    pub target: Option<String>,
 }
 
 impl Global {
@@ -106,6 +111,9 @@ pub enum Command {
         /// The profile id to mirror into (openclaw; default anthropic:claude-code).
         #[arg(long, value_name = "ID")]
         profile_id: Option<String>,
+        /// Also mirror to every saved target marked to mirror (the access token only).
+        #[arg(long)]
+        all_targets: bool,
     },
     /// Store a token read from stdin (e.g. the one `claude setup-token` printed).
     PasteToken {
@@ -165,6 +173,34 @@ pub enum Command {
     /// hosts and headless machines.
     #[command(subcommand)]
     Service(ServiceCommand),
+    /// Gateways on other hosts: add, list, remove (saved in the settings file, mode 0600)
+    #[command(subcommand)]
+    Target(TargetCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TargetCommand {
+    /// Save a target: `authtray target add vps ssh://gw@vps.example`
+    Add {
+        /// Its name (letters, digits, '.', '_', '-')
+        name: String,
+        /// Where it is: ssh://[user@]host[:port], docker://CONTAINER,
+        /// kubectl://[CONTEXT/]NAMESPACE/RESOURCE, each with optional ?cli=NAME&agent=ID
+        url: String,
+        /// Mirror Claude Code's login there (`sync --all-targets`, the live service)
+        #[arg(long)]
+        mirror: bool,
+    },
+    /// List the saved targets
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget a saved target (nothing on its host changes)
+    Remove {
+        /// Its name
+        name: String,
+    },
 }
 
 /// `service` subcommands.
@@ -271,7 +307,8 @@ impl Command {
             Command::Cooldown(CooldownCommand::Clear { common, .. }) => common.json,
             Command::Watch { json } => *json,
             Command::Service(ServiceCommand::Status { json }) => *json,
-            Command::Serve(_) | Command::Completions { .. } | Command::Man { .. } | Command::Service(_) => false,
+            Command::Target(TargetCommand::List { json }) => *json,
+            Command::Serve(_) | Command::Completions { .. } | Command::Man { .. } | Command::Service(_) | Command::Target(_) => false,
         }
     }
 }

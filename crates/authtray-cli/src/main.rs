@@ -6,6 +6,7 @@
 mod cli;
 mod live;
 mod progress;
+mod remote;
 mod render;
 
 use std::io::{IsTerminal, Read};
@@ -107,6 +108,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Command::Man { out_dir } => return man(out_dir.as_deref()).map(|()| exit::OK),
         Command::Service(cmd) => return service(cmd),
+        Command::Target(cmd) => return remote::target(cmd),
         Command::Watch { json } => return live::watch(json, opts).map(|()| exit::OK).map_err(|e| CliError::Io(e.to_string())),
         Command::Serve(args) => return live::serve(args, opts).map(|()| exit::OK).map_err(|e| CliError::Io(e.to_string())),
         other => other,
@@ -114,11 +116,17 @@ fn run(cli: Cli) -> Result<u8, CliError> {
     let env = Env::from_process();
     // The gateway folder and generation chosen in the app apply here too (flags win).
     let settings = authtray_core::settings::Settings::load(&authtray_core::settings::Settings::path_for(&env)).unwrap_or_default();
+    if let Some(target) = &cli.global.target {
+        return remote::run(&env, &settings, target, command);
+    }
     let ctx = Context::load(env, &opts.with_settings(&settings))?;
     match command {
-        Command::Watch { .. } | Command::Serve(_) | Command::Completions { .. } | Command::Man { .. } | Command::Service(_) => {
-            Err(CliError::Usage("this command was handled above".into()))
-        }
+        Command::Watch { .. }
+        | Command::Serve(_)
+        | Command::Completions { .. }
+        | Command::Man { .. }
+        | Command::Service(_)
+        | Command::Target(_) => Err(CliError::Usage("this command was handled above".into())),
         Command::Status { json, check, warn_within } => {
             let warn = match warn_within {
                 Some(w) => authtray_core::duration::parse(&w).map_err(|e| CliError::Usage(e.to_string()))?,
@@ -132,21 +140,44 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             }
             Ok(if check { report.check } else { exit::OK })
         }
-        Command::Sync { json, dry_run, agent, all_agents, profile_id } => {
+        Command::Sync { json, dry_run, agent, all_agents, profile_id, all_targets } => {
             let targets = match (all_agents, agent.is_empty()) {
                 (true, false) => return Err(CliError::Usage("use either --agent or --all-agents, not both".into())),
                 (true, true) => ops::sync::Targets::All,
                 (false, false) => ops::sync::Targets::Agents(agent),
                 (false, true) => ops::sync::Targets::Default,
             };
-            let report = ops::sync::sync(&ctx, &ops::sync::SyncRequest { targets, profile_id, dry_run })?;
+            let report = ops::sync::sync(&ctx, &ops::sync::SyncRequest { targets, profile_id: profile_id.clone(), dry_run })?;
+            // Then every target marked to mirror, each on its own: one dead host fails only itself.
+            let remote: Vec<serde_json::Value> = if all_targets && !dry_run {
+                settings
+                    .targets
+                    .iter()
+                    .filter(|t| t.mirror)
+                    .map(|t| {
+                        remote::mirror_one(&ctx.env, t, profile_id.as_deref()).unwrap_or_else(|e| {
+                            serde_json::json!({ "target": { "name": t.name, "url": t.url }, "error": e.to_string(), "summary": format!("Failed for {}: {e}", t.name) })
+                        })
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let remote_failed = remote.iter().any(|r| r.get("error").is_some());
             if json {
-                render::json(&report);
+                let mut v = serde_json::to_value(&report).unwrap_or_default();
+                if all_targets {
+                    v["targets"] = serde_json::Value::Array(remote);
+                }
+                render::json(&v);
             } else {
                 render::sync(&report);
+                for r in &remote {
+                    println!("{}", r["summary"].as_str().unwrap_or_default());
+                }
             }
             render::reload(report.reload.as_ref(), json);
-            Ok(if report.failed() { exit::FAILURE } else { exit::OK })
+            Ok(if report.failed() || remote_failed { exit::FAILURE } else { exit::OK })
         }
         Command::PasteToken { json, provider, profile_id, expires_in, agent } => {
             let expires_in = expires_in

@@ -152,6 +152,24 @@ pub enum Error {
         tried: String,
     },
 
+    /// A gateway on another host could not be reached.
+    #[error("cannot reach target {target}: {reason}")]
+    Unreachable {
+        /// The target's name.
+        target: String,
+        /// What the transport said (ssh, docker, kubectl), redacted.
+        reason: String,
+    },
+
+    /// No gateway CLI on the target's host.
+    #[error("no gateway CLI on target {target} (looked for {tried} on its PATH); name it with ?cli=NAME in the target URL")]
+    RemoteCliMissing {
+        /// The target's name.
+        target: String,
+        /// What was looked for.
+        tried: String,
+    },
+
     /// The gateway CLI ran and failed.
     #[error("`{command}` failed (exit {code}): {message}")]
     GatewayCliFailed {

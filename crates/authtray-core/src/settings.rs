@@ -51,6 +51,9 @@ pub struct Settings {
     /// The gateway generation (`clawdbot`, `openclaw-json`, `openclaw-sqlite`), when the disk
     /// cannot tell it. A `--generation` on the command line wins.
     pub generation: Option<String>,
+    /// Gateways on other hosts (`authtray target add`), in the order they were added.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<crate::target::TargetEntry>,
     /// Fields this version does not know, kept as they were.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -68,6 +71,7 @@ impl Default for Settings {
             notifications: true,
             gateway_dir: None,
             generation: None,
+            targets: Vec::new(),
             extra: Map::new(),
         }
     }
@@ -135,6 +139,12 @@ impl Settings {
                 )));
             }
         }
+        for (i, t) in self.targets.iter().enumerate() {
+            t.validate()?;
+            if self.targets[..i].iter().any(|o| o.name == t.name) {
+                return Err(Error::InvalidInput(format!("two targets are named {:?}", t.name)));
+            }
+        }
         if let MirrorAgents::List(l) = &self.mirror_agents {
             if l.is_empty() {
                 return Err(Error::InvalidInput("choose at least one agent to mirror into".into()));
@@ -149,6 +159,11 @@ impl Settings {
         let mut bytes = serde_json::to_vec_pretty(self).map_err(|e| Error::Internal(format!("cannot encode the settings: {e}")))?;
         bytes.push(b'\n');
         crate::fsx::write_atomic(path, &bytes)
+    }
+
+    /// The target named `name`.
+    pub fn target(&self, name: &str) -> Option<&crate::target::TargetEntry> {
+        self.targets.iter().find(|t| t.name == name)
     }
 
     /// The mirror targets as the sync operation takes them.

@@ -67,6 +67,41 @@ pub enum TargetKind {
     },
 }
 
+/// A gateway on another host, as saved in the settings.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetEntry {
+    /// What the user calls it (`vps`, `k8s-prod`).
+    pub name: String,
+    /// Where it is (`ssh://gw@vps.example`).
+    pub url: String,
+    /// Whether the live service mirrors Claude Code's login there.
+    #[serde(default)]
+    pub mirror: bool,
+}
+
+impl TargetEntry {
+    /// Checks the name and the URL.
+    pub fn validate(&self) -> Result<()> {
+        let ok = !self.name.is_empty()
+            && self.name.len() <= 64
+            && !self.name.starts_with(['-', '.'])
+            && self.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        if !ok || self.name == "local" {
+            return Err(Error::InvalidInput(format!(
+                "target name {:?}: use letters, digits, '.', '_' or '-' (and not \"local\", which is this machine's gateway)",
+                self.name
+            )));
+        }
+        parse(&self.url).map(|_| ())
+    }
+
+    /// The parsed URL.
+    pub fn kind(&self) -> Result<TargetKind> {
+        parse(&self.url)
+    }
+}
+
 /// Local programs and options the transports use.
 #[derive(Debug, Clone)]
 pub struct Tools {

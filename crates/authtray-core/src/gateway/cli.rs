@@ -50,6 +50,19 @@ pub struct GatewayCli {
     pub timeout: Duration,
     /// Where progress goes.
     pub progress: Option<ProgressFn>,
+    /// When set, `program` is the CLI's name on another host, reached through this.
+    pub remote: Option<Remote>,
+    /// openclaw up to 2026.5 takes `--agent` on the `models auth` group, not on the subcommand.
+    pub agent_on_group: bool,
+}
+
+/// How a CLI on another host is reached.
+#[derive(Debug, Clone)]
+pub struct Remote {
+    /// The transport.
+    pub transport: crate::target::Transport,
+    /// The local programs it uses.
+    pub tools: crate::target::Tools,
 }
 
 impl std::fmt::Debug for GatewayCli {
@@ -70,7 +83,62 @@ impl GatewayCli {
         if let Some(dir) = state_dir {
             extra.push(("OPENCLAW_STATE_DIR".to_string(), dir.as_os_str().to_owned()));
         }
-        Ok(GatewayCli { program, env: extra, timeout: DEFAULT_TIMEOUT, progress: None })
+        Ok(GatewayCli { program, env: extra, timeout: DEFAULT_TIMEOUT, progress: None, remote: None, agent_on_group: false })
+    }
+
+    /// The CLI named `program` on another host.
+    pub fn on_remote(program: &str, remote: Remote) -> GatewayCli {
+        GatewayCli {
+            program: program.into(),
+            env: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+            progress: None,
+            remote: Some(remote),
+            agent_on_group: false,
+        }
+    }
+
+    /// `models status --json [--agent A]`: what the gateway reports of its auth (secrets shown
+    /// only as its own redacted labels).
+    pub fn status_json(&self, agent: Option<&str>) -> Result<serde_json::Value> {
+        let mut args = vec!["models".to_string(), "status".into(), "--json".into()];
+        if let Some(a) = agent {
+            args.extend(["--agent".into(), a.into()]);
+        }
+        self.json(&args)
+    }
+
+    /// `models auth order get --provider P [--agent A] --json`.
+    pub fn order_get_json(&self, provider: &str, agent: Option<&str>) -> Result<serde_json::Value> {
+        let mut args = self.auth_args(agent);
+        args.extend(["order".into(), "get".into(), "--provider".into(), provider.into(), "--json".into()]);
+        self.json(&args)
+    }
+
+    fn json(&self, args: &[String]) -> Result<serde_json::Value> {
+        let (_, stdout) = self.run_capturing(args, None, &[])?;
+        let text = String::from_utf8_lossy(&stdout);
+        // clawdbot may print a log line before the JSON.
+        let start = if text.starts_with('{') { Some(0) } else { text.find("\n{").map(|i| i + 1) };
+        start.and_then(|i| serde_json::from_str(&text[i..]).ok()).ok_or_else(|| Error::GatewayCliFailed {
+            command: self.describe(args),
+            code: 0,
+            message: "its output was not the JSON it prints with --json".into(),
+        })
+    }
+
+    /// `models auth [--agent A]` (openclaw 2026.5 style) or `models auth` (the agent goes on
+    /// the subcommand then).
+    fn auth_args(&self, agent: Option<&str>) -> Vec<String> {
+        let mut args = vec!["models".to_string(), "auth".into()];
+        if let (true, Some(a)) = (self.agent_on_group, agent) {
+            args.extend(["--agent".into(), a.into()]);
+        }
+        args
+    }
+
+    fn sub_agent<'a>(&self, agent: Option<&'a str>) -> Option<&'a str> {
+        agent.filter(|_| !self.agent_on_group)
     }
 
     /// `models auth paste-token --provider P --profile-id ID [--agent A] [--expires-in Nms]`,
@@ -83,16 +151,9 @@ impl GatewayCli {
         token: &Secret,
         expires_in_ms: Option<i64>,
     ) -> Result<Duration> {
-        let mut args = vec![
-            "models".to_string(),
-            "auth".into(),
-            "paste-token".into(),
-            "--provider".into(),
-            provider.into(),
-            "--profile-id".into(),
-            profile_id.into(),
-        ];
-        if let Some(a) = agent {
+        let mut args = self.auth_args(agent);
+        args.extend(["paste-token".into(), "--provider".into(), provider.into(), "--profile-id".into(), profile_id.into()]);
+        if let Some(a) = self.sub_agent(agent) {
             args.extend(["--agent".into(), a.into()]);
         }
         if let Some(ms) = expires_in_ms {
@@ -129,8 +190,9 @@ impl GatewayCli {
 
     /// `models auth order set --provider P [--agent A] IDS…`.
     pub fn order_set(&self, provider: &str, agent: Option<&str>, ids: &[String]) -> Result<Duration> {
-        let mut args = vec!["models".to_string(), "auth".into(), "order".into(), "set".into(), "--provider".into(), provider.into()];
-        if let Some(a) = agent {
+        let mut args = self.auth_args(agent);
+        args.extend(["order".into(), "set".into(), "--provider".into(), provider.into()]);
+        if let Some(a) = self.sub_agent(agent) {
             args.extend(["--agent".into(), a.into()]);
         }
         // Everything after `--` is an id, even one that starts with a dash.
@@ -141,26 +203,55 @@ impl GatewayCli {
 
     /// `models auth order clear --provider P [--agent A]`.
     pub fn order_clear(&self, provider: &str, agent: Option<&str>) -> Result<Duration> {
-        let mut args = vec!["models".to_string(), "auth".into(), "order".into(), "clear".into(), "--provider".into(), provider.into()];
-        if let Some(a) = agent {
+        let mut args = self.auth_args(agent);
+        args.extend(["order".into(), "clear".into(), "--provider".into(), provider.into()]);
+        if let Some(a) = self.sub_agent(agent) {
             args.extend(["--agent".into(), a.into()]);
         }
         self.run(&args, None, &[])
     }
 
     fn run(&self, args: &[String], stdin: Option<&[u8]>, secrets: &[&str]) -> Result<Duration> {
+        self.run_capturing(args, stdin, secrets).map(|(elapsed, _)| elapsed)
+    }
+
+    /// The command for messages: the CLI's name and its first words, never a secret.
+    fn describe(&self, args: &[String]) -> String {
         let name = self.program.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "openclaw".into());
-        let command = format!("{name} {}", args.iter().take(5).cloned().collect::<Vec<_>>().join(" "));
-        let mut cmd = Command::new(&self.program);
-        cmd.args(args).env("NO_COLOR", "1");
-        for (k, v) in &self.env {
-            cmd.env(k, v);
+        let on = self.remote.as_ref().map(|r| format!(" on {}", r.transport.describe())).unwrap_or_default();
+        format!("{name} {}{on}", args.iter().take(5).cloned().collect::<Vec<_>>().join(" "))
+    }
+
+    /// The process to start: the CLI itself, or the transport that runs it on its host.
+    fn command(&self, args: &[String]) -> Command {
+        match &self.remote {
+            None => {
+                let mut cmd = Command::new(&self.program);
+                cmd.args(args).env("NO_COLOR", "1");
+                for (k, v) in &self.env {
+                    cmd.env(k, v);
+                }
+                cmd
+            }
+            Some(r) => {
+                let argv: Vec<String> = std::iter::once(self.program.to_string_lossy().into_owned()).chain(args.iter().cloned()).collect();
+                let mut env = vec![("NO_COLOR".to_string(), "1".to_string())];
+                env.extend(self.env.iter().map(|(k, v)| (k.clone(), v.to_string_lossy().into_owned())));
+                r.transport.command(&r.tools, &argv, &env)
+            }
         }
+    }
+
+    /// Runs the CLI; on success its run time and stdout (which may echo a pasted token: callers
+    /// only parse it, never show it).
+    fn run_capturing(&self, args: &[String], stdin: Option<&[u8]>, secrets: &[&str]) -> Result<(Duration, Vec<u8>)> {
+        let command = self.describe(args);
+        let cmd = self.command(args);
         if let Some(p) = &self.progress {
             p(&Progress::Started { command: command.clone() });
         }
         let out = process::run(cmd, stdin, self.timeout).map_err(|e| match e {
-            RunError::Spawn { source, .. } => Error::GatewayCliMissing { tried: format!("{} ({source})", self.program.display()) },
+            RunError::Spawn { source, program } => Error::GatewayCliMissing { tried: format!("{program} ({source})") },
             RunError::Timeout { timeout, .. } => Error::GatewayCliTimeout { command: command.clone(), secs: timeout.as_secs() },
         })?;
         if let Some(p) = &self.progress {
@@ -168,7 +259,7 @@ impl GatewayCli {
         }
         if out.code == Some(0) {
             surface_warnings(&command, &String::from_utf8_lossy(&out.stderr), secrets);
-            return Ok(out.elapsed);
+            return Ok((out.elapsed, out.stdout));
         }
         let stderr = String::from_utf8_lossy(&out.stderr);
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -219,7 +310,7 @@ mod tests {
         let p = dir.join("openclaw");
         std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-        GatewayCli { program: p, env: vec![], timeout: Duration::from_secs(5), progress: None }
+        GatewayCli { program: p, env: vec![], timeout: Duration::from_secs(5), progress: None, remote: None, agent_on_group: false }
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod cooldown;
 pub mod doctor;
 pub mod order;
 pub mod paste;
+pub mod remote;
 pub mod status;
 pub mod sync;
 pub mod undo;

@@ -1,0 +1,168 @@
+//! `--target` and `authtray target …`: gateways on other hosts.
+
+use authtray_core::clock::now_ms;
+use authtray_core::duration::describe_expiry_at;
+use authtray_core::env::Env;
+use authtray_core::ops::remote::{self, RemoteGateway};
+use authtray_core::settings::Settings;
+use authtray_core::target::TargetEntry;
+
+use crate::cli::{Command, OrderCommand, TargetCommand};
+use crate::{exit, read_token, render, CliError};
+
+/// `authtray target add|list|remove`.
+pub fn target(cmd: TargetCommand) -> Result<u8, CliError> {
+    let env = Env::from_process();
+    let path = Settings::path_for(&env);
+    let mut settings = Settings::load(&path)?;
+    match cmd {
+        TargetCommand::Add { name, url, mirror } => {
+            if settings.target(&name).is_some() {
+                return Err(CliError::Usage(format!("a target named {name:?} exists; remove it first (authtray target remove {name})")));
+            }
+            let entry = TargetEntry { name, url, mirror };
+            entry.validate()?;
+            settings.targets.push(entry.clone());
+            settings.save(&path)?;
+            let m = if entry.mirror { " (mirrors Claude Code's login)" } else { "" };
+            println!("Added target {}: {}{m}", entry.name, entry.url);
+        }
+        TargetCommand::List { json } => {
+            if json {
+                render::json(&settings.targets);
+            } else if settings.targets.is_empty() {
+                println!("No targets. Add one with: authtray target add NAME ssh://[user@]host");
+            } else {
+                for t in &settings.targets {
+                    println!("{:<16} {}{}", t.name, t.url, if t.mirror { "  · mirror" } else { "" });
+                }
+            }
+        }
+        TargetCommand::Remove { name } => {
+            let before = settings.targets.len();
+            settings.targets.retain(|t| t.name != name);
+            if settings.targets.len() == before {
+                return Err(CliError::Usage(format!("no target named {name:?} (see authtray target list)")));
+            }
+            settings.save(&path)?;
+            println!("Removed target {name}.");
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// A saved target's name, or a URL given as is (named after its host).
+pub fn resolve(settings: &Settings, name_or_url: &str) -> Result<TargetEntry, CliError> {
+    if let Some(t) = settings.target(name_or_url) {
+        return Ok(t.clone());
+    }
+    if !name_or_url.contains("://") {
+        return Err(CliError::Usage(format!("no target named {name_or_url:?} (see authtray target list), and it is not a URL")));
+    }
+    let entry = TargetEntry { name: "command-line".into(), url: name_or_url.to_string(), mirror: false };
+    entry.kind()?;
+    Ok(entry)
+}
+
+/// Runs `command` against a remote target.
+pub fn run(env: &Env, settings: &Settings, target: &str, command: Command) -> Result<u8, CliError> {
+    let entry = resolve(settings, target)?;
+    let connect = || -> Result<RemoteGateway, CliError> {
+        let progress = crate::progress::reporter();
+        if progress.is_some() {
+            eprintln!("… reaching {} (the gateway CLI there can take up to 20 s)", entry.name);
+        }
+        let mut g = remote::connect(env, &entry)?;
+        g.cli.progress = progress;
+        Ok(g)
+    };
+    match command {
+        Command::Status { json, .. } => {
+            let g = connect()?;
+            let s = remote::status(&g)?;
+            if json {
+                render::json(&s);
+            } else {
+                let now = now_ms();
+                println!("Target       {} · {} · {} ({})", s.target.name, s.reached, s.cli, s.generation);
+                if let Some(m) = &s.default_model {
+                    println!("Model        {m}");
+                }
+                for p in &s.profiles {
+                    let when = p.expires_at.map(|e| format!(" · {}", describe_expiry_at(e, now))).unwrap_or_default();
+                    let status = p.status.as_deref().unwrap_or("?");
+                    println!("  {:<28} {:<8} {}{when}", p.id, status, p.token.as_deref().unwrap_or(""));
+                }
+                if let Some(o) = &s.order {
+                    println!("Order        anthropic: {}", o.join(", "));
+                }
+                if !s.missing_providers.is_empty() {
+                    println!("attention: no usable credential for {}", s.missing_providers.join(", "));
+                }
+            }
+            Ok(exit::OK)
+        }
+        Command::PasteToken { json, provider, profile_id, expires_in, agent } => {
+            let expires_in = expires_in
+                .map(|d| authtray_core::duration::parse(&d))
+                .transpose()
+                .map_err(|e| CliError::Usage(format!("--expires-in: {e}")))?;
+            let token = authtray_core::token::Secret::new(read_token()?);
+            let g = connect()?;
+            let r = remote::paste(&g, &provider, profile_id.as_deref(), expires_in, agent.as_deref(), &token)?;
+            if json {
+                render::json(&r);
+            } else {
+                let when = r.expires_at.map(|e| format!(", {}", describe_expiry_at(e, now_ms()))).unwrap_or_default();
+                println!("Stored {} as {} on {}{when}.", r.token, r.profile_id, r.target.name);
+            }
+            Ok(exit::OK)
+        }
+        Command::Order(cmd) => {
+            let (common, ids) = match cmd {
+                OrderCommand::Get { common } => (common, None),
+                OrderCommand::Set { common, ids } => (common, Some(Some(ids))),
+                OrderCommand::Clear { common } => (common, Some(None)),
+            };
+            let g = connect()?;
+            let order = match ids {
+                None => {
+                    let v = g.cli.order_get_json(&common.provider, common.agent.as_deref().or(g.agent.as_deref()))?;
+                    v.get("order").and_then(|o| o.as_array()).map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                }
+                Some(ids) => remote::set_order(&g, &common.provider, common.agent.as_deref(), ids)?,
+            };
+            if common.json {
+                render::json(
+                    &serde_json::json!({ "target": { "name": entry.name, "url": entry.url }, "provider": common.provider, "order": order }),
+                );
+            } else {
+                match order {
+                    Some(o) => println!("{} order on {}: {}", common.provider, entry.name, o.join(", ")),
+                    None => println!("{} order on {}: none (the gateway's default)", common.provider, entry.name),
+                }
+            }
+            Ok(exit::OK)
+        }
+        Command::Sync { json, profile_id, .. } => {
+            let r = mirror_one(env, &entry, profile_id.as_deref())?;
+            if json {
+                render::json(&r);
+            } else {
+                println!("{}", r["summary"].as_str().unwrap_or_default());
+            }
+            Ok(exit::OK)
+        }
+        _ => Err(CliError::Usage("--target works with status, sync, paste-token and order".into())),
+    }
+}
+
+/// Mirrors Claude Code's login to one target; the outcome as JSON with a one-line summary.
+pub fn mirror_one(env: &Env, entry: &TargetEntry, profile_id: Option<&str>) -> Result<serde_json::Value, CliError> {
+    let state = authtray_core::claude::LoginLocator::new(env, None).read();
+    let login = state.login().ok_or_else(|| authtray_core::Error::NoLogin(state.problem().unwrap_or_default()))?;
+    let g = remote::connect(env, entry)?;
+    let (id, written) = remote::mirror(&g, login, profile_id)?;
+    let summary = if written { format!("Updated {id} on {}", entry.name) } else { format!("Up to date on {}", entry.name) };
+    Ok(serde_json::json!({ "target": { "name": entry.name, "url": entry.url }, "profileId": id, "written": written, "summary": summary }))
+}

@@ -1,0 +1,293 @@
+//! Operations on a gateway on another host, through its own CLI run there (see
+//! [`crate::target`]). Reads use the CLI's JSON output; writes go through the same
+//! [`Edit`] mapping as a local SQLite-era store ([`crate::gateway::edit::run`]). Tokens travel
+//! on stdin only; a refresh token is never sent anywhere.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::clock::Millis;
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::gateway::cli::{GatewayCli, Remote};
+use crate::gateway::edit::{run, CliWriter};
+use crate::gateway::{Edit, Generation};
+use crate::target::{TargetEntry, TargetKind, Tools, Transport};
+use crate::token::{self, CredentialKind, Secret, TokenShape};
+
+/// The CLIs looked for on the gateway host, first found wins.
+const CLI_NAMES: [&str; 3] = ["openclaw", "clawdbot", "moltbot"];
+
+/// A connected remote gateway: its CLI, and what it told about itself.
+pub struct RemoteGateway {
+    /// The target as saved (or as given on the command line).
+    pub target: TargetEntry,
+    /// The CLI there.
+    pub cli: GatewayCli,
+    /// The store generation, as the CLI's status shows it.
+    pub generation: Generation,
+    /// `?agent=`, the agent used when none is asked for.
+    pub agent: Option<String>,
+    /// Its `models status --json` for that agent, read when connecting.
+    pub status: Value,
+}
+
+/// `target` in reports: which one.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetRef {
+    /// Its name.
+    pub name: String,
+    /// Its URL.
+    pub url: String,
+}
+
+/// Reaches the gateway: finds its CLI (unless `?cli=` names it) and reads its status.
+pub fn connect(env: &Env, target: &TargetEntry) -> Result<RemoteGateway> {
+    let (transport, cli_name, agent) = match target.kind()? {
+        TargetKind::Gateway { transport, cli, agent } => (transport, cli, agent),
+        TargetKind::K8sSecret { .. } => {
+            return Err(Error::InvalidInput(format!(
+                "target {} is a Kubernetes Secret: it takes pasted tokens only, it has no gateway to ask",
+                target.name
+            )))
+        }
+    };
+    let tools = Tools::from_env(env);
+    let program = match cli_name {
+        Some(c) => c,
+        None => find_cli(&transport, &tools, &target.name)?,
+    };
+    let mut cli = GatewayCli::on_remote(&program, Remote { transport, tools });
+    let status = cli.status_json(agent.as_deref())?;
+    let generation = generation_of(&status);
+    cli.agent_on_group = generation == Generation::OpenclawJson;
+    Ok(RemoteGateway { target: target.clone(), cli, generation, agent, status })
+}
+
+/// The first gateway CLI on the host's PATH.
+fn find_cli(transport: &Transport, tools: &Tools, name: &str) -> Result<String> {
+    let script =
+        format!("for c in {}; do command -v \"$c\" >/dev/null 2>&1 && {{ echo \"$c\"; exit 0; }}; done; exit 127", CLI_NAMES.join(" "));
+    let cmd = transport.command(tools, &["sh".into(), "-c".into(), script], &[]);
+    let out = crate::process::run(cmd, None, std::time::Duration::from_secs(30))
+        .map_err(|e| Error::Unreachable { target: name.to_string(), reason: e.to_string() })?;
+    let found = String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or_default().trim().to_string();
+    match (out.code, CLI_NAMES.contains(&found.as_str())) {
+        (Some(0), true) => Ok(found),
+        (Some(127), _) if out.stderr.is_empty() => Err(Error::RemoteCliMissing { target: name.to_string(), tried: CLI_NAMES.join(", ") }),
+        _ => Err(Error::Unreachable { target: name.to_string(), reason: first_line(&out.stderr) }),
+    }
+}
+
+fn first_line(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let line = text.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap_or("no answer");
+    token::redact_text(line, &[])
+}
+
+/// The store generation from `models status --json`: SQLite stores in 2026.6+, the state file
+/// (`runtimeAuthRoutes`) in openclaw up to 2026.5, else clawdbot.
+pub fn generation_of(status: &Value) -> Generation {
+    let store = status.pointer("/auth/storePath").and_then(Value::as_str).unwrap_or_default();
+    if store.ends_with(".sqlite") {
+        Generation::OpenclawSqlite
+    } else if status.pointer("/auth/runtimeAuthRoutes").is_some() || store.contains("/.openclaw/") {
+        Generation::OpenclawJson
+    } else {
+        Generation::Clawdbot
+    }
+}
+
+/// One profile as the remote gateway reports it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteProfile {
+    /// The profile id.
+    pub id: String,
+    /// Its provider.
+    pub provider: String,
+    /// `token`, `oauth`, `api_key`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// The gateway's own status: ok, expiring, expired, missing, static.
+    pub status: Option<String>,
+    /// When it expires.
+    pub expires_at: Option<Millis>,
+    /// The secret as the gateway shows it (already shortened by the gateway).
+    pub token: Option<String>,
+}
+
+/// A remote gateway's status: what its CLI tells.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteStatus {
+    /// Which target.
+    pub target: TargetRef,
+    /// How it was reached (`gw@vps:2222`).
+    pub reached: String,
+    /// The CLI used there.
+    pub cli: String,
+    /// The store generation.
+    pub generation: &'static str,
+    /// Its default model.
+    pub default_model: Option<String>,
+    /// Profiles, as `models status --json` lists them.
+    pub profiles: Vec<RemoteProfile>,
+    /// The Anthropic order override, when one is set.
+    pub order: Option<Vec<String>>,
+    /// Providers its models need that have no usable credential.
+    pub missing_providers: Vec<String>,
+}
+
+/// Reads the remote gateway's status.
+pub fn status(g: &RemoteGateway) -> Result<RemoteStatus> {
+    let s = &g.status;
+    let labels: Vec<(String, String)> = s
+        .pointer("/auth/providers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .flat_map(|p| p.pointer("/profiles/labels").and_then(Value::as_array).cloned().unwrap_or_default())
+        .filter_map(|l| l.as_str().and_then(|l| l.split_once('=')).map(|(id, rest)| (id.to_string(), rest.to_string())))
+        .collect();
+    let profiles = s
+        .pointer("/auth/oauth/profiles")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let id = p.get("profileId").and_then(Value::as_str).unwrap_or_default().to_string();
+            let label = labels.iter().find(|(l, _)| *l == id).map(|(_, r)| r.clone());
+            RemoteProfile {
+                provider: p.get("provider").and_then(Value::as_str).unwrap_or_default().to_string(),
+                kind: p.get("type").and_then(Value::as_str).map(str::to_string),
+                status: p.get("status").and_then(Value::as_str).map(str::to_string),
+                expires_at: p.get("expiresAt").and_then(Value::as_i64),
+                token: label.and_then(|l| l.split_once(':').map(|(_, t)| t.to_string())),
+                id,
+            }
+        })
+        .collect();
+    let order = g.cli.order_get_json("anthropic", g.agent.as_deref())?;
+    Ok(RemoteStatus {
+        target: TargetRef { name: g.target.name.clone(), url: g.target.url.clone() },
+        reached: g.cli.remote.as_ref().map(|r| r.transport.describe()).unwrap_or_default(),
+        cli: g.cli.program.to_string_lossy().into_owned(),
+        generation: g.generation.name(),
+        default_model: s.get("resolvedDefault").or_else(|| s.get("defaultModel")).and_then(Value::as_str).map(str::to_string),
+        profiles,
+        order: order.get("order").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()),
+        missing_providers: s
+            .pointer("/auth/missingProvidersInUse")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .unwrap_or_default(),
+    })
+}
+
+/// What a paste to a remote gateway did.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemotePaste {
+    /// Which target.
+    pub target: TargetRef,
+    /// The profile written.
+    pub profile_id: String,
+    /// The provider.
+    pub provider: String,
+    /// The token, redacted.
+    pub token: String,
+    /// The expiry the gateway stored, as its status reads back.
+    pub expires_at: Option<Millis>,
+}
+
+/// Validates a token and stores it with the remote gateway's `paste-token` (token on stdin).
+pub fn paste(
+    g: &RemoteGateway,
+    provider: &str,
+    profile_id: Option<&str>,
+    expires_in: Option<Millis>,
+    agent: Option<&str>,
+    secret: &Secret,
+) -> Result<RemotePaste> {
+    let provider = crate::gateway::config::normalize_provider(provider);
+    let valid = token::validate(&provider, secret.expose())?;
+    if valid.kind == CredentialKind::ApiKey {
+        return Err(Error::NotWritable {
+            generation: g.generation.name(),
+            reason: format!("the gateway's paste-token stores tokens only; add {} there with `openclaw configure`", valid.shape.describe()),
+        });
+    }
+    let id = super::validate_profile_id(profile_id.unwrap_or(&format!("{provider}:manual")), &provider)?;
+    let now = crate::clock::now_ms();
+    let expires_at = match (expires_in, valid.shape) {
+        (Some(ms), _) => Some(now + ms),
+        (None, TokenShape::AnthropicSetupToken) => Some(now + super::paste::SETUP_TOKEN_LIFETIME_MS),
+        (None, _) => None,
+    };
+    let mut record = Map::new();
+    record.insert("type".into(), "token".into());
+    record.insert("provider".into(), provider.clone().into());
+    record.insert("token".into(), valid.secret.expose().into());
+    if let Some(e) = expires_at {
+        record.insert("expires".into(), e.into());
+    }
+    let agent = agent.or(g.agent.as_deref());
+    run(&CliWriter { cli: &g.cli, agent }, &[Edit::PutProfile { id: id.clone(), record, hard_expiry: false }])?;
+    let stored = g
+        .cli
+        .status_json(agent)
+        .ok()
+        .and_then(|s| {
+            s.pointer("/auth/oauth/profiles")?
+                .as_array()?
+                .iter()
+                .find(|p| p.get("profileId").and_then(Value::as_str) == Some(&id))?
+                .get("expiresAt")?
+                .as_i64()
+        })
+        .or(expires_at);
+    Ok(RemotePaste {
+        target: TargetRef { name: g.target.name.clone(), url: g.target.url.clone() },
+        profile_id: id,
+        provider,
+        token: valid.secret.redacted(),
+        expires_at: stored,
+    })
+}
+
+/// Sets (`Some`) or clears (`None`) the remote agent's order for a provider; returns the order
+/// the gateway reports afterwards.
+pub fn set_order(g: &RemoteGateway, provider: &str, agent: Option<&str>, ids: Option<Vec<String>>) -> Result<Option<Vec<String>>> {
+    let provider = crate::gateway::config::normalize_provider(provider);
+    let agent = agent.or(g.agent.as_deref());
+    let edit = match ids {
+        Some(ids) => Edit::SetOrder { provider: provider.clone(), ids },
+        None => Edit::ClearOrder { provider: provider.clone() },
+    };
+    run(&CliWriter { cli: &g.cli, agent }, &[edit])?;
+    let after = g.cli.order_get_json(&provider, agent)?;
+    Ok(after.get("order").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()))
+}
+
+/// Mirrors Claude Code's access token to the remote gateway as a `token` profile (never its
+/// refresh token: a second holder of it would log Claude Code out). Returns the profile id and
+/// whether anything was written (nothing when the gateway already shows this token).
+pub fn mirror(g: &RemoteGateway, login: &crate::claude::Login, profile_id: Option<&str>) -> Result<(String, bool)> {
+    let id = match profile_id {
+        Some(id) => super::validate_profile_id(id, "anthropic")?,
+        None => Generation::OpenclawJson.mirror_profile_id().to_string(),
+    };
+    let tail: String = login.access_token.expose().chars().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect();
+    let shown = status(g)?.profiles.into_iter().find(|p| p.id == id).and_then(|p| p.token);
+    if shown.is_some_and(|t| t.ends_with(&tail)) {
+        return Ok((id, false));
+    }
+    let mut record = Map::new();
+    record.insert("type".into(), "token".into());
+    record.insert("provider".into(), "anthropic".into());
+    record.insert("token".into(), login.access_token.expose().into());
+    record.insert("expires".into(), login.expires_at.into());
+    run(&CliWriter { cli: &g.cli, agent: g.agent.as_deref() }, &[Edit::PutProfile { id: id.clone(), record, hard_expiry: true }])?;
+    Ok((id, true))
+}
