@@ -82,6 +82,31 @@ pub struct PasteReport {
     pub saved: crate::vault::SavedCredential,
 }
 
+/// When a pasted credential expires: `expires_in` from `now`, else a setup-token's year
+/// (assumed: `true`), else never.
+pub(crate) fn expiry(now: Millis, expires_in: Option<Millis>, shape: TokenShape) -> (Option<Millis>, bool) {
+    match (expires_in, shape) {
+        (Some(ms), _) => (Some(now + ms), false),
+        (None, TokenShape::AnthropicSetupToken) => (Some(now + SETUP_TOKEN_LIFETIME_MS), true),
+        (None, _) => (None, false),
+    }
+}
+
+/// The credential object the gateway's own `paste-token` stores for a validated token.
+pub(crate) fn record(valid: &token::ValidToken, provider: &str, expires_at: Option<Millis>) -> Map<String, Value> {
+    let mut record = Map::new();
+    record.insert("type".into(), valid.kind.as_str().into());
+    record.insert("provider".into(), provider.into());
+    match valid.kind {
+        CredentialKind::ApiKey => record.insert("key".into(), valid.secret.expose().into()),
+        CredentialKind::Token => record.insert("token".into(), valid.secret.expose().into()),
+    };
+    if let Some(e) = expires_at {
+        record.insert("expires".into(), Value::from(e));
+    }
+    record
+}
+
 /// Validates and stores a token.
 pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
     let provider = crate::gateway::config::normalize_provider(&req.provider);
@@ -93,23 +118,10 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
     if valid.kind == CredentialKind::ApiKey && req.expires_in.is_some() {
         return Err(Error::InvalidInput(format!("{} does not expire; --expires-in applies to tokens only", valid.shape.describe())));
     }
-    let (expires_at, expiry_assumed) = match (req.expires_in, valid.shape) {
-        (Some(ms), _) => (Some(ctx.now + ms), false),
-        (None, TokenShape::AnthropicSetupToken) => (Some(ctx.now + SETUP_TOKEN_LIFETIME_MS), true),
-        (None, _) => (None, false),
-    };
+    let (expires_at, expiry_assumed) = expiry(ctx.now, req.expires_in, valid.shape);
     let agent = ctx.agent(req.agent.as_deref())?;
     let store = ctx.store(agent)?;
-    let mut record = Map::new();
-    record.insert("type".into(), valid.kind.as_str().into());
-    record.insert("provider".into(), provider.clone().into());
-    match valid.kind {
-        CredentialKind::ApiKey => record.insert("key".into(), valid.secret.expose().into()),
-        CredentialKind::Token => record.insert("token".into(), valid.secret.expose().into()),
-    };
-    if let Some(e) = expires_at {
-        record.insert("expires".into(), Value::from(e));
-    }
+    let record = record(&valid, &provider, expires_at);
     let previous_of = |doc: &crate::gateway::StoreDoc| {
         let shown = doc.profile(&profile_id).map(|p| Previous {
             kind: p.credential.type_name().into(),

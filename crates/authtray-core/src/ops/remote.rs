@@ -13,7 +13,7 @@ use crate::gateway::cli::{GatewayCli, Remote};
 use crate::gateway::edit::{run, CliWriter};
 use crate::gateway::{Edit, Generation};
 use crate::target::{TargetEntry, TargetKind, Tools, Transport};
-use crate::token::{self, CredentialKind, Secret, TokenShape};
+use crate::token::{self, CredentialKind, Secret};
 
 /// The CLIs looked for on the gateway host, first found wins.
 const CLI_NAMES: [&str; 3] = ["openclaw", "clawdbot", "moltbot"];
@@ -219,19 +219,8 @@ pub fn paste(
         });
     }
     let id = super::validate_profile_id(profile_id.unwrap_or(&format!("{provider}:manual")), &provider)?;
-    let now = crate::clock::now_ms();
-    let expires_at = match (expires_in, valid.shape) {
-        (Some(ms), _) => Some(now + ms),
-        (None, TokenShape::AnthropicSetupToken) => Some(now + super::paste::SETUP_TOKEN_LIFETIME_MS),
-        (None, _) => None,
-    };
-    let mut record = Map::new();
-    record.insert("type".into(), "token".into());
-    record.insert("provider".into(), provider.clone().into());
-    record.insert("token".into(), valid.secret.expose().into());
-    if let Some(e) = expires_at {
-        record.insert("expires".into(), e.into());
-    }
+    let (expires_at, _) = super::paste::expiry(crate::clock::now_ms(), expires_in, valid.shape);
+    let record = super::paste::record(&valid, &provider, expires_at);
     let agent = agent.or(g.agent.as_deref());
     run(&CliWriter { cli: &g.cli, agent }, &[Edit::PutProfile { id: id.clone(), record, hard_expiry: false }])?;
     let stored = g

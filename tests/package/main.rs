@@ -1,0 +1,86 @@
+//! The `.deb` that `scripts/package.sh` builds: what it holds, what it depends on, and that
+//! what it installs runs. Skipped visibly when no bundle was built (set
+//! `AUTHTRAY_REQUIRE_PACKAGE=1` to make that a failure, as the release workflow does).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use authtray_e2e::*;
+
+fn deb() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/bundle/deb");
+    let found =
+        std::fs::read_dir(&dir).into_iter().flatten().flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "deb"));
+    if found.is_none() {
+        if std::env::var("AUTHTRAY_REQUIRE_PACKAGE").as_deref() == Ok("1") {
+            panic!("no .deb in {}: run scripts/package.sh", dir.display());
+        }
+        eprintln!("skipped: no .deb in {} (run scripts/package.sh)", dir.display());
+    }
+    found
+}
+
+fn output(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_deb_holds_the_app_the_cli_its_manual_and_completions_and_they_run() {
+    let Some(deb) = deb() else { return };
+    let depends = output(Command::new("dpkg-deb").arg("-f").arg(&deb).arg("Depends"));
+    for lib in ["libwebkit2gtk-4.1-0", "libgtk-3-0", "libayatana-appindicator3-1"] {
+        assert!(depends.contains(lib), "Depends lacks {lib}: {depends}");
+    }
+    let contents = output(Command::new("dpkg-deb").arg("-c").arg(&deb));
+    for path in [
+        "./usr/bin/authtray\n",
+        "./usr/bin/authtray-app\n",
+        "./usr/share/applications/authtray.desktop",
+        "./usr/share/man/man1/authtray.1",
+        "./usr/share/bash-completion/completions/authtray\n",
+        "./usr/share/zsh/vendor-completions/_authtray",
+        "./usr/share/fish/vendor_completions.d/authtray.fish",
+        "./usr/share/icons/hicolor/",
+    ] {
+        assert!(contents.contains(path), "{} is not in the .deb:\n{contents}", path.trim());
+    }
+
+    // Installed into a scratch root, the CLI runs and knows its version and commit.
+    let root = tempfile::tempdir().unwrap();
+    output(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(root.path()));
+    let cli = root.path().join("usr/bin/authtray");
+    let version = output(Command::new(&cli).arg("--version"));
+    assert!(version.starts_with(&format!("authtray {}", env!("CARGO_PKG_VERSION"))), "{version}");
+    assert!(version.contains('('), "a release build names its commit: {version}");
+    for bin in [&cli, &root.path().join("usr/bin/authtray-app")] {
+        let libs = output(Command::new("ldd").arg(bin));
+        assert!(!libs.contains("not found"), "{} needs a library this system lacks:\n{libs}", bin.display());
+    }
+
+    // Against a gateway store, the packaged CLI reads it as the built one does.
+    let s = Sandbox::offline(OPENCLAW_JSON);
+    s.write_store(&format!(
+        r#"{{"version":1,"profiles":{{"anthropic:manual":{{"type":"token","provider":"anthropic","token":"{}","expires":{}}}}}}}"#,
+        setup_token('P'),
+        now_ms() + 30 * 86_400_000
+    ));
+    let mut packaged = Command::new(&cli);
+    packaged
+        .args(["status", "--json", "--generation", "openclaw-json"])
+        .env_clear()
+        .env("HOME", s.home())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    let out = run(packaged, None, std::time::Duration::from_secs(30));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_no_secret(&out, &setup_token('P'));
+    assert_eq!(authtray_profile(&out.json(), "anthropic:manual")["status"], "ok");
+
+    // The completions it installs load in bash.
+    let script = root.path().join("usr/share/bash-completion/completions/authtray");
+    let complete = output(Command::new("bash").arg("-c").arg(format!("source '{}' && complete -p authtray", script.display())));
+    assert!(complete.contains("authtray"), "{complete}");
+    let man = std::fs::read_to_string(root.path().join("usr/share/man/man1/authtray.1")).unwrap_or_default();
+    assert!(man.contains(".TH authtray"), "the manual page: {}", &man[..man.len().min(200)]);
+}
