@@ -33,18 +33,20 @@ fn the_deb_holds_the_app_the_cli_its_manual_and_completions_and_they_run() {
     for lib in ["libwebkit2gtk-4.1-0", "libgtk-3-0", "libayatana-appindicator3-1"] {
         assert!(depends.contains(lib), "Depends lacks {lib}: {depends}");
     }
-    let contents = output(Command::new("dpkg-deb").arg("-c").arg(&deb));
+    // `dpkg-deb -c` lists like `ls -l`; the path is the last field (no leading `./`).
+    let listing = output(Command::new("dpkg-deb").arg("-c").arg(&deb));
+    let paths: Vec<&str> = listing.lines().filter_map(|l| l.split_whitespace().last()).map(|p| p.trim_start_matches("./")).collect();
     for path in [
-        "./usr/bin/authtray\n",
-        "./usr/bin/authtray-app\n",
-        "./usr/share/applications/authtray.desktop",
-        "./usr/share/man/man1/authtray.1",
-        "./usr/share/bash-completion/completions/authtray\n",
-        "./usr/share/zsh/vendor-completions/_authtray",
-        "./usr/share/fish/vendor_completions.d/authtray.fish",
-        "./usr/share/icons/hicolor/",
+        "usr/bin/authtray",
+        "usr/bin/authtray-app",
+        "usr/share/applications/authtray.desktop",
+        "usr/share/man/man1/authtray.1",
+        "usr/share/bash-completion/completions/authtray",
+        "usr/share/zsh/vendor-completions/_authtray",
+        "usr/share/fish/vendor_completions.d/authtray.fish",
+        "usr/share/icons/hicolor/128x128/apps/authtray-app.png",
     ] {
-        assert!(contents.contains(path), "{} is not in the .deb:\n{contents}", path.trim());
+        assert!(paths.contains(&path), "{path} is not in the .deb:\n{listing}");
     }
 
     // Installed into a scratch root, the CLI runs and knows its version and commit.
@@ -76,6 +78,10 @@ fn the_deb_holds_the_app_the_cli_its_manual_and_completions_and_they_run() {
     assert_eq!(out.code, 0, "{out:?}");
     assert_no_secret(&out, &setup_token('P'));
     assert_eq!(authtray_profile(&out.json(), "anthropic:manual")["status"], "ok");
+
+    // The menu entry starts the tray app with one of the icons the package installs.
+    let entry = std::fs::read_to_string(root.path().join("usr/share/applications/authtray.desktop")).unwrap_or_default();
+    assert!(entry.lines().any(|l| l == "Exec=authtray-app") && entry.lines().any(|l| l == "Icon=authtray-app"), "{entry}");
 
     // The completions it installs load in bash.
     let script = root.path().join("usr/share/bash-completion/completions/authtray");
