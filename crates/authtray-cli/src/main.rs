@@ -117,7 +117,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
     // The gateway folder and generation chosen in the app apply here too (flags win).
     let settings = authtray_core::settings::Settings::load(&authtray_core::settings::Settings::path_for(&env)).unwrap_or_default();
     if let Some(target) = &cli.global.target {
-        return remote::run(&env, &settings, target, command);
+        return remote::run(&env, &settings, opts.claude_dir.as_deref(), target, command);
     }
     let ctx = Context::load(env, &opts.with_settings(&settings))?;
     match command {
@@ -150,12 +150,14 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             let report = ops::sync::sync(&ctx, &ops::sync::SyncRequest { targets, profile_id: profile_id.clone(), dry_run })?;
             // Then every target marked to mirror, each on its own: one dead host fails only itself.
             let remote: Vec<serde_json::Value> = if all_targets && !dry_run {
+                // The login this sync mirrored (--claude-dir applies), read once for all targets.
+                let login = ctx.login();
                 settings
                     .targets
                     .iter()
                     .filter(|t| t.mirror)
                     .map(|t| {
-                        remote::mirror_one(&ctx.env, t, profile_id.as_deref()).unwrap_or_else(|e| {
+                        remote::mirror_one(&ctx.env, &login, t, profile_id.as_deref()).unwrap_or_else(|e| {
                             serde_json::json!({ "target": { "name": t.name, "url": t.url }, "error": e.to_string(), "summary": format!("Failed for {}: {e}", t.name) })
                         })
                     })

@@ -65,7 +65,7 @@ pub fn resolve(settings: &Settings, name_or_url: &str) -> Result<TargetEntry, Cl
 }
 
 /// Runs `command` against a remote target.
-pub fn run(env: &Env, settings: &Settings, target: &str, command: Command) -> Result<u8, CliError> {
+pub fn run(env: &Env, settings: &Settings, claude_dir: Option<&std::path::Path>, target: &str, command: Command) -> Result<u8, CliError> {
     let entry = resolve(settings, target)?;
     let connect = || -> Result<RemoteGateway, CliError> {
         let progress = crate::progress::reporter();
@@ -126,10 +126,7 @@ pub fn run(env: &Env, settings: &Settings, target: &str, command: Command) -> Re
             };
             let g = connect()?;
             let order = match ids {
-                None => {
-                    let v = g.cli.order_get_json(&common.provider, common.agent.as_deref().or(g.agent.as_deref()))?;
-                    v.get("order").and_then(|o| o.as_array()).map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
-                }
+                None => remote::order(&g, &common.provider, common.agent.as_deref())?,
                 Some(ids) => remote::set_order(&g, &common.provider, common.agent.as_deref(), ids)?,
             };
             if common.json {
@@ -145,7 +142,8 @@ pub fn run(env: &Env, settings: &Settings, target: &str, command: Command) -> Re
             Ok(exit::OK)
         }
         Command::Sync { json, profile_id, .. } => {
-            let r = mirror_one(env, &entry, profile_id.as_deref())?;
+            let login = authtray_core::claude::LoginLocator::new(env, claude_dir).read();
+            let r = mirror_one(env, &login, &entry, profile_id.as_deref())?;
             if json {
                 render::json(&r);
             } else {
@@ -157,9 +155,14 @@ pub fn run(env: &Env, settings: &Settings, target: &str, command: Command) -> Re
     }
 }
 
-/// Mirrors Claude Code's login to one target; the outcome as JSON with a one-line summary.
-pub fn mirror_one(env: &Env, entry: &TargetEntry, profile_id: Option<&str>) -> Result<serde_json::Value, CliError> {
-    let state = authtray_core::claude::LoginLocator::new(env, None).read();
+/// Mirrors Claude Code's login (as read once by the caller) to one target; the outcome as JSON
+/// with a one-line summary.
+pub fn mirror_one(
+    env: &Env,
+    state: &authtray_core::claude::LoginState,
+    entry: &TargetEntry,
+    profile_id: Option<&str>,
+) -> Result<serde_json::Value, CliError> {
     let login = state.login().ok_or_else(|| authtray_core::Error::NoLogin(state.problem().unwrap_or_default()))?;
     let g = remote::connect(env, entry)?;
     let (id, written) = remote::mirror(&g, login, profile_id)?;

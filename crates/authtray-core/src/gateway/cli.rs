@@ -110,8 +110,8 @@ impl GatewayCli {
 
     /// `models auth order get --provider P [--agent A] --json`.
     pub fn order_get_json(&self, provider: &str, agent: Option<&str>) -> Result<serde_json::Value> {
-        let mut args = self.auth_args(agent);
-        args.extend(["order".into(), "get".into(), "--provider".into(), provider.into(), "--json".into()]);
+        let mut args = self.auth_args(&["order", "get", "--provider", provider], agent);
+        args.push("--json".into());
         self.json(&args)
     }
 
@@ -127,18 +127,19 @@ impl GatewayCli {
         })
     }
 
-    /// `models auth [--agent A]` (openclaw 2026.5 style) or `models auth` (the agent goes on
-    /// the subcommand then).
-    fn auth_args(&self, agent: Option<&str>) -> Vec<String> {
+    /// `models auth SUB… ` with the agent flag where this gateway takes it: on the `models auth`
+    /// group for openclaw up to 2026.5, after the subcommand otherwise. Callers append the rest.
+    fn auth_args(&self, sub: &[&str], agent: Option<&str>) -> Vec<String> {
         let mut args = vec!["models".to_string(), "auth".into()];
-        if let (true, Some(a)) = (self.agent_on_group, agent) {
-            args.extend(["--agent".into(), a.into()]);
+        let flag = agent.map(|a| ["--agent".to_string(), a.to_string()]);
+        if self.agent_on_group {
+            args.extend(flag.clone().into_iter().flatten());
+        }
+        args.extend(sub.iter().map(|s| s.to_string()));
+        if !self.agent_on_group {
+            args.extend(flag.into_iter().flatten());
         }
         args
-    }
-
-    fn sub_agent<'a>(&self, agent: Option<&'a str>) -> Option<&'a str> {
-        agent.filter(|_| !self.agent_on_group)
     }
 
     /// `models auth paste-token --provider P --profile-id ID [--agent A] [--expires-in Nms]`,
@@ -151,11 +152,7 @@ impl GatewayCli {
         token: &Secret,
         expires_in_ms: Option<i64>,
     ) -> Result<Duration> {
-        let mut args = self.auth_args(agent);
-        args.extend(["paste-token".into(), "--provider".into(), provider.into(), "--profile-id".into(), profile_id.into()]);
-        if let Some(a) = self.sub_agent(agent) {
-            args.extend(["--agent".into(), a.into()]);
-        }
+        let mut args = self.auth_args(&["paste-token", "--provider", provider, "--profile-id", profile_id], agent);
         if let Some(ms) = expires_in_ms {
             args.extend(["--expires-in".into(), format!("{}ms", ms.max(1000))]);
         }
@@ -190,11 +187,7 @@ impl GatewayCli {
 
     /// `models auth order set --provider P [--agent A] IDS…`.
     pub fn order_set(&self, provider: &str, agent: Option<&str>, ids: &[String]) -> Result<Duration> {
-        let mut args = self.auth_args(agent);
-        args.extend(["order".into(), "set".into(), "--provider".into(), provider.into()]);
-        if let Some(a) = self.sub_agent(agent) {
-            args.extend(["--agent".into(), a.into()]);
-        }
+        let mut args = self.auth_args(&["order", "set", "--provider", provider], agent);
         // Everything after `--` is an id, even one that starts with a dash.
         args.push("--".into());
         args.extend(ids.iter().cloned());
@@ -203,11 +196,7 @@ impl GatewayCli {
 
     /// `models auth order clear --provider P [--agent A]`.
     pub fn order_clear(&self, provider: &str, agent: Option<&str>) -> Result<Duration> {
-        let mut args = self.auth_args(agent);
-        args.extend(["order".into(), "clear".into(), "--provider".into(), provider.into()]);
-        if let Some(a) = self.sub_agent(agent) {
-            args.extend(["--agent".into(), a.into()]);
-        }
+        let args = self.auth_args(&["order", "clear", "--provider", provider], agent);
         self.run(&args, None, &[])
     }
 
@@ -324,6 +313,11 @@ mod tests {
         let (argv, stdin) = seen.split_once('\n').unwrap();
         assert_eq!(argv, "models auth paste-token --provider anthropic --profile-id anthropic:x --agent work --expires-in 3600000ms");
         assert_eq!(stdin, "sk-ant-oat01-SECRETSECRETSECRET\r\n");
+        // openclaw 2026.5 takes the agent on the `models auth` group only.
+        let group = GatewayCli { agent_on_group: true, ..cli };
+        group.order_set("anthropic", Some("work"), &["anthropic:x".into()]).unwrap();
+        let seen = std::fs::read_to_string(&log).unwrap();
+        assert_eq!(seen.lines().next(), Some("models auth --agent work order set --provider anthropic -- anthropic:x"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! on stdin only; a refresh token is never sent anywhere.
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::clock::Millis;
 use crate::env::Env;
@@ -139,10 +139,9 @@ pub struct RemoteStatus {
     pub missing_providers: Vec<String>,
 }
 
-/// Reads the remote gateway's status.
-pub fn status(g: &RemoteGateway) -> Result<RemoteStatus> {
-    let s = &g.status;
-    let labels: Vec<(String, String)> = s
+/// The profiles a `models status --json` document lists, with the gateway's redacted labels.
+fn profiles(status: &Value) -> Vec<RemoteProfile> {
+    let labels: Vec<(String, String)> = status
         .pointer("/auth/providers")
         .and_then(Value::as_array)
         .into_iter()
@@ -150,7 +149,7 @@ pub fn status(g: &RemoteGateway) -> Result<RemoteStatus> {
         .flat_map(|p| p.pointer("/profiles/labels").and_then(Value::as_array).cloned().unwrap_or_default())
         .filter_map(|l| l.as_str().and_then(|l| l.split_once('=')).map(|(id, rest)| (id.to_string(), rest.to_string())))
         .collect();
-    let profiles = s
+    status
         .pointer("/auth/oauth/profiles")
         .and_then(Value::as_array)
         .into_iter()
@@ -167,21 +166,32 @@ pub fn status(g: &RemoteGateway) -> Result<RemoteStatus> {
                 id,
             }
         })
-        .collect();
-    let order = g.cli.order_get_json("anthropic", g.agent.as_deref())?;
+        .collect()
+}
+
+/// A JSON array of strings, as the gateway prints lists.
+fn strings(v: Option<&Value>) -> Option<Vec<String>> {
+    v.and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+}
+
+/// The agent's order override for `provider` (`None`: the gateway's default order).
+pub fn order(g: &RemoteGateway, provider: &str, agent: Option<&str>) -> Result<Option<Vec<String>>> {
+    let provider = crate::gateway::config::normalize_provider(provider);
+    Ok(strings(g.cli.order_get_json(&provider, agent.or(g.agent.as_deref()))?.get("order")))
+}
+
+/// Reads the remote gateway's status (its profiles as read when connecting, and its order).
+pub fn status(g: &RemoteGateway) -> Result<RemoteStatus> {
+    let s = &g.status;
     Ok(RemoteStatus {
         target: TargetRef { name: g.target.name.clone(), url: g.target.url.clone() },
         reached: g.cli.remote.as_ref().map(|r| r.transport.describe()).unwrap_or_default(),
         cli: g.cli.program.to_string_lossy().into_owned(),
         generation: g.generation.name(),
         default_model: s.get("resolvedDefault").or_else(|| s.get("defaultModel")).and_then(Value::as_str).map(str::to_string),
-        profiles,
-        order: order.get("order").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()),
-        missing_providers: s
-            .pointer("/auth/missingProvidersInUse")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
-            .unwrap_or_default(),
+        profiles: profiles(s),
+        order: order(g, "anthropic", None)?,
+        missing_providers: strings(s.pointer("/auth/missingProvidersInUse")).unwrap_or_default(),
     })
 }
 
@@ -223,19 +233,9 @@ pub fn paste(
     let record = super::paste::record(&valid, &provider, expires_at);
     let agent = agent.or(g.agent.as_deref());
     run(&CliWriter { cli: &g.cli, agent }, &[Edit::PutProfile { id: id.clone(), record, hard_expiry: false }])?;
-    let stored = g
-        .cli
-        .status_json(agent)
-        .ok()
-        .and_then(|s| {
-            s.pointer("/auth/oauth/profiles")?
-                .as_array()?
-                .iter()
-                .find(|p| p.get("profileId").and_then(Value::as_str) == Some(&id))?
-                .get("expiresAt")?
-                .as_i64()
-        })
-        .or(expires_at);
+    // The gateway stamps the expiry with its own clock: report what it stored.
+    let stored =
+        g.cli.status_json(agent).ok().and_then(|s| profiles(&s).into_iter().find(|p| p.id == id)).and_then(|p| p.expires_at).or(expires_at);
     Ok(RemotePaste {
         target: TargetRef { name: g.target.name.clone(), url: g.target.url.clone() },
         profile_id: id,
@@ -255,8 +255,7 @@ pub fn set_order(g: &RemoteGateway, provider: &str, agent: Option<&str>, ids: Op
         None => Edit::ClearOrder { provider: provider.clone() },
     };
     run(&CliWriter { cli: &g.cli, agent }, &[edit])?;
-    let after = g.cli.order_get_json(&provider, agent)?;
-    Ok(after.get("order").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()))
+    order(g, &provider, agent)
 }
 
 /// Mirrors Claude Code's access token to the remote gateway as a `token` profile (never its
@@ -267,16 +266,15 @@ pub fn mirror(g: &RemoteGateway, login: &crate::claude::Login, profile_id: Optio
         Some(id) => super::validate_profile_id(id, "anthropic")?,
         None => Generation::OpenclawJson.mirror_profile_id().to_string(),
     };
-    let tail: String = login.access_token.expose().chars().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect();
-    let shown = status(g)?.profiles.into_iter().find(|p| p.id == id).and_then(|p| p.token);
-    if shown.is_some_and(|t| t.ends_with(&tail)) {
+    // The gateway shows a token by its last 8 characters: the same ones mean the same login.
+    let token = login.access_token.expose();
+    let tail = token.char_indices().rev().nth(7).map_or(token, |(i, _)| &token[i..]);
+    let shown = profiles(&g.status).into_iter().find(|p| p.id == id).and_then(|p| p.token);
+    if shown.is_some_and(|t| t.ends_with(tail)) {
         return Ok((id, false));
     }
-    let mut record = Map::new();
-    record.insert("type".into(), "token".into());
-    record.insert("provider".into(), "anthropic".into());
-    record.insert("token".into(), login.access_token.expose().into());
-    record.insert("expires".into(), login.expires_at.into());
+    // openclaw's mirror record: a `token` with its expiry, never the refresh token.
+    let record = crate::mirror::desired_record(Generation::OpenclawJson, login);
     run(&CliWriter { cli: &g.cli, agent: g.agent.as_deref() }, &[Edit::PutProfile { id: id.clone(), record, hard_expiry: true }])?;
     Ok((id, true))
 }
