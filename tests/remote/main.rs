@@ -219,8 +219,26 @@ fn a_gateway_over_ssh_is_read_and_written_through_its_own_cli() {
     let st = st.json();
     assert_eq!(st["target"]["name"], "gw");
     assert_eq!(st["generation"], "openclaw-json");
-    let mine = st["profiles"].as_array().unwrap().iter().find(|p| p["id"] == "anthropic:remote").cloned().expect("pasted profile");
+    let mine =
+        st["agents"][0]["profiles"].as_array().unwrap().iter().find(|p| p["id"] == "anthropic:remote").cloned().expect("pasted profile");
     assert_eq!(mine["expiresAt"], stored["expiresAt"]);
+    assert_eq!(mine["type"], "token");
+    assert!(mine["token"].as_str().is_some_and(|t| t.ends_with("RRRR")), "{mine} {}", theirs["auth"]["providers"]);
+    assert_eq!(st["agents"][0]["store"], theirs["auth"]["storePath"]);
+    assert!(st["verdict"]["headline"].is_string(), "one verdict for a target too");
+    assert!(st["gatewayProcess"].is_null(), "what the far CLI cannot tell is null");
+    // The local shape: the same keys at every level a script reads, plus `target`.
+    let local = authtray(&["paste-token", "--provider", "anthropic", "--json", "--generation", "openclaw-json"], Some(&setup_token('L')));
+    assert_eq!(local.code, 0, "{local:?}");
+    let local = authtray(&["status", "--json", "--generation", "openclaw-json"], None).json();
+    let keys =
+        |v: &serde_json::Value| v.as_object().map(|o| o.keys().cloned().collect::<std::collections::BTreeSet<_>>()).unwrap_or_default();
+    let mut remote_top = keys(&st);
+    assert!(remote_top.remove("target"));
+    assert_eq!(remote_top, keys(&local));
+    assert_eq!(keys(&st["agents"][0]), keys(&local["agents"][0]));
+    assert_eq!(keys(&mine), keys(&local["agents"][0]["profiles"][0]));
+    assert_eq!(keys(&st["agents"][0]["routes"][0]), keys(&local["agents"][0]["routes"][0]));
     // The same read by hand, for the figure.
     let started = Instant::now();
     let _ = remote_gateway("models status --json");

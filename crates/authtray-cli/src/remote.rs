@@ -77,30 +77,21 @@ pub fn run(env: &Env, settings: &Settings, claude_dir: Option<&std::path::Path>,
         Ok(g)
     };
     match command {
-        Command::Status { json, .. } => {
+        Command::Status { json, check, warn_within } => {
+            let warn = match warn_within {
+                Some(w) => authtray_core::duration::parse(&w).map_err(|e| CliError::Usage(e.to_string()))?,
+                None => authtray_core::health::DEFAULT_WARN_MS,
+            };
             let g = connect()?;
-            let s = remote::status(&g)?;
+            let login = authtray_core::claude::LoginLocator::new(env, claude_dir).read();
+            let r = remote::report(&g, &login, settings, now_ms(), warn)?;
             if json {
-                render::json(&s);
+                render::json(&r);
             } else {
-                let now = now_ms();
-                println!("Target       {} · {} · {} ({})", s.target.name, s.reached, s.cli, s.generation);
-                if let Some(m) = &s.default_model {
-                    println!("Model        {m}");
-                }
-                for p in &s.profiles {
-                    let when = p.expires_at.map(|e| format!(" · {}", describe_expiry_at(e, now))).unwrap_or_default();
-                    let status = p.status.as_deref().unwrap_or("?");
-                    println!("  {:<28} {:<8} {}{when}", p.id, status, p.token.as_deref().unwrap_or(""));
-                }
-                if let Some(o) = &s.order {
-                    println!("Order        anthropic: {}", o.join(", "));
-                }
-                if !s.missing_providers.is_empty() {
-                    println!("attention: no usable credential for {}", s.missing_providers.join(", "));
-                }
+                println!("Target       {} · {} · {}", r.target.name, r.reached, r.cli);
+                render::status(&r.report);
             }
-            Ok(exit::OK)
+            Ok(if check { r.report.check } else { exit::OK })
         }
         Command::PasteToken { json, provider, profile_id, expires_in, agent } => {
             let expires_in = expires_in

@@ -15,6 +15,10 @@ use crate::gateway::{Edit, Generation};
 use crate::target::{TargetEntry, TargetKind, Tools, Transport};
 use crate::token::{self, CredentialKind, Secret};
 
+mod report;
+
+pub use report::{report, seen_profiles, RemoteReport, SeenProfile};
+
 /// The CLIs looked for on the gateway host, first found wins.
 const CLI_NAMES: [&str; 3] = ["openclaw", "clawdbot", "moltbot"];
 
@@ -98,77 +102,6 @@ pub fn generation_of(status: &Value) -> Generation {
     }
 }
 
-/// One profile as the remote gateway reports it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RemoteProfile {
-    /// The profile id.
-    pub id: String,
-    /// Its provider.
-    pub provider: String,
-    /// `token`, `oauth`, `api_key`.
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    /// The gateway's own status: ok, expiring, expired, missing, static.
-    pub status: Option<String>,
-    /// When it expires.
-    pub expires_at: Option<Millis>,
-    /// The secret as the gateway shows it (already shortened by the gateway).
-    pub token: Option<String>,
-}
-
-/// A remote gateway's status: what its CLI tells.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RemoteStatus {
-    /// Which target.
-    pub target: TargetRef,
-    /// How it was reached (`gw@vps:2222`).
-    pub reached: String,
-    /// The CLI used there.
-    pub cli: String,
-    /// The store generation.
-    pub generation: &'static str,
-    /// Its default model.
-    pub default_model: Option<String>,
-    /// Profiles, as `models status --json` lists them.
-    pub profiles: Vec<RemoteProfile>,
-    /// The Anthropic order override, when one is set.
-    pub order: Option<Vec<String>>,
-    /// Providers its models need that have no usable credential.
-    pub missing_providers: Vec<String>,
-}
-
-/// The profiles a `models status --json` document lists, with the gateway's redacted labels.
-fn profiles(status: &Value) -> Vec<RemoteProfile> {
-    let labels: Vec<(String, String)> = status
-        .pointer("/auth/providers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .flat_map(|p| p.pointer("/profiles/labels").and_then(Value::as_array).cloned().unwrap_or_default())
-        .filter_map(|l| l.as_str().and_then(|l| l.split_once('=')).map(|(id, rest)| (id.to_string(), rest.to_string())))
-        .collect();
-    status
-        .pointer("/auth/oauth/profiles")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(|p| {
-            let id = p.get("profileId").and_then(Value::as_str).unwrap_or_default().to_string();
-            let label = labels.iter().find(|(l, _)| *l == id).map(|(_, r)| r.clone());
-            RemoteProfile {
-                provider: p.get("provider").and_then(Value::as_str).unwrap_or_default().to_string(),
-                kind: p.get("type").and_then(Value::as_str).map(str::to_string),
-                status: p.get("status").and_then(Value::as_str).map(str::to_string),
-                expires_at: p.get("expiresAt").and_then(Value::as_i64),
-                token: label.and_then(|l| l.split_once(':').map(|(_, t)| t.to_string())),
-                id,
-            }
-        })
-        .collect()
-}
-
 /// A JSON array of strings, as the gateway prints lists.
 fn strings(v: Option<&Value>) -> Option<Vec<String>> {
     v.and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
@@ -178,21 +111,6 @@ fn strings(v: Option<&Value>) -> Option<Vec<String>> {
 pub fn order(g: &RemoteGateway, provider: &str, agent: Option<&str>) -> Result<Option<Vec<String>>> {
     let provider = crate::gateway::config::normalize_provider(provider);
     Ok(strings(g.cli.order_get_json(&provider, agent.or(g.agent.as_deref()))?.get("order")))
-}
-
-/// Reads the remote gateway's status (its profiles as read when connecting, and its order).
-pub fn status(g: &RemoteGateway) -> Result<RemoteStatus> {
-    let s = &g.status;
-    Ok(RemoteStatus {
-        target: TargetRef { name: g.target.name.clone(), url: g.target.url.clone() },
-        reached: g.cli.remote.as_ref().map(|r| r.transport.describe()).unwrap_or_default(),
-        cli: g.cli.program.to_string_lossy().into_owned(),
-        generation: g.generation.name(),
-        default_model: s.get("resolvedDefault").or_else(|| s.get("defaultModel")).and_then(Value::as_str).map(str::to_string),
-        profiles: profiles(s),
-        order: order(g, "anthropic", None)?,
-        missing_providers: strings(s.pointer("/auth/missingProvidersInUse")).unwrap_or_default(),
-    })
 }
 
 /// What a paste to a remote gateway did.
@@ -234,8 +152,13 @@ pub fn paste(
     let agent = agent.or(g.agent.as_deref());
     run(&CliWriter { cli: &g.cli, agent }, &[Edit::PutProfile { id: id.clone(), record, hard_expiry: false }])?;
     // The gateway stamps the expiry with its own clock: report what it stored.
-    let stored =
-        g.cli.status_json(agent).ok().and_then(|s| profiles(&s).into_iter().find(|p| p.id == id)).and_then(|p| p.expires_at).or(expires_at);
+    let stored = g
+        .cli
+        .status_json(agent)
+        .ok()
+        .and_then(|s| seen_profiles(&s).into_iter().find(|p| p.id == id))
+        .and_then(|p| p.expires_at)
+        .or(expires_at);
     Ok(RemotePaste {
         target: TargetRef { name: g.target.name.clone(), url: g.target.url.clone() },
         profile_id: id,
@@ -269,7 +192,7 @@ pub fn mirror(g: &RemoteGateway, login: &crate::claude::Login, profile_id: Optio
     // The gateway shows a token by its last 8 characters: the same ones mean the same login.
     let token = login.access_token.expose();
     let tail = token.char_indices().rev().nth(7).map_or(token, |(i, _)| &token[i..]);
-    let shown = profiles(&g.status).into_iter().find(|p| p.id == id).and_then(|p| p.token);
+    let shown = seen_profiles(&g.status).into_iter().find(|p| p.id == id).and_then(|p| p.shown);
     if shown.is_some_and(|t| t.ends_with(tail)) {
         return Ok((id, false));
     }
