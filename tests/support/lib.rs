@@ -269,11 +269,18 @@ impl Sandbox {
     }
 
     fn base_env(&self, cmd: &mut Command) {
-        cmd.env_clear()
-            .env("HOME", self.home())
-            .env("TMPDIR", self.home())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("NO_COLOR", "1");
+        cmd.env_clear().env("HOME", self.home()).env("TMPDIR", self.home()).env("PATH", self.path()).env("NO_COLOR", "1");
+    }
+
+    /// PATH, with [`Sandbox::path_prefix`] first.
+    fn path(&self) -> std::ffi::OsString {
+        let mut path = std::ffi::OsString::new();
+        if let Some(p) = &self.path_prefix {
+            path.push(p);
+            path.push(":");
+        }
+        path.push(std::env::var_os("PATH").unwrap_or_default());
+        path
     }
 
     /// Runs the real gateway CLI.
@@ -331,12 +338,6 @@ impl Sandbox {
         self.base_env(&mut cmd);
         if self.gw.writes_through_cli {
             cmd.env("AUTHTRAY_GATEWAY_CLI", self.bin.join(self.gw.oracle));
-        }
-        if let Some(p) = &self.path_prefix {
-            let mut path = std::ffi::OsString::from(p);
-            path.push(":");
-            path.push(std::env::var_os("PATH").unwrap_or_default());
-            cmd.env("PATH", path);
         }
         run(cmd, stdin, Duration::from_secs(60))
     }

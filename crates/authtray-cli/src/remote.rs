@@ -67,6 +67,9 @@ pub fn resolve(settings: &Settings, name_or_url: &str) -> Result<TargetEntry, Cl
 /// Runs `command` against a remote target.
 pub fn run(env: &Env, settings: &Settings, claude_dir: Option<&std::path::Path>, target: &str, command: Command) -> Result<u8, CliError> {
     let entry = resolve(settings, target)?;
+    if let Some(secret) = remote::SecretTarget::of(env, &entry)? {
+        return run_secret(env, claude_dir, &secret, command);
+    }
     let connect = || -> Result<RemoteGateway, CliError> {
         let progress = crate::progress::reporter();
         if progress.is_some() {
@@ -146,6 +149,50 @@ pub fn run(env: &Env, settings: &Settings, claude_dir: Option<&std::path::Path>,
     }
 }
 
+/// A `k8s-secret://` target takes a value (pasted, or Claude Code's access token) and nothing else.
+fn run_secret(env: &Env, claude_dir: Option<&std::path::Path>, target: &remote::SecretTarget, command: Command) -> Result<u8, CliError> {
+    let (json, value) = match command {
+        Command::PasteToken { json, provider, profile_id, expires_in, agent } => {
+            if authtray_core::gateway::config::normalize_provider(&provider) != "anthropic"
+                || profile_id.is_some()
+                || expires_in.is_some()
+                || agent.is_some()
+            {
+                return Err(CliError::Usage(format!(
+                    "{} is a Kubernetes Secret: it takes an Anthropic token and its key comes from the URL (no --profile-id, --expires-in or --agent)",
+                    target.entry.name
+                )));
+            }
+            (json, authtray_core::token::Secret::new(read_token()?))
+        }
+        Command::Sync { json, .. } => {
+            let state = authtray_core::claude::LoginLocator::new(env, claude_dir).read();
+            let login = state.login().ok_or_else(|| authtray_core::Error::NoLogin(state.problem().unwrap_or_default()))?;
+            (json, login.access_token.clone())
+        }
+        _ => {
+            return Err(CliError::Usage(format!(
+                "{} is a Kubernetes Secret: it takes paste-token and sync only (authtray cannot ask the gateway behind it; add a kubectl:// target for that)",
+                target.entry.name
+            )))
+        }
+    };
+    progress_note(&format!("… updating {} (kubectl; a restart waits for the rollout)", target.entry.name));
+    let w = target.write(&value)?;
+    if json {
+        render::json(&w);
+    } else {
+        println!("{}", w.summary);
+    }
+    Ok(exit::OK)
+}
+
+fn progress_note(text: &str) {
+    if crate::progress::reporter().is_some() {
+        eprintln!("{text}");
+    }
+}
+
 /// Mirrors Claude Code's login (as read once by the caller) to one target; the outcome as JSON
 /// with a one-line summary.
 pub fn mirror_one(
@@ -155,6 +202,9 @@ pub fn mirror_one(
     profile_id: Option<&str>,
 ) -> Result<serde_json::Value, CliError> {
     let login = state.login().ok_or_else(|| authtray_core::Error::NoLogin(state.problem().unwrap_or_default()))?;
+    if let Some(secret) = remote::SecretTarget::of(env, entry)? {
+        return Ok(serde_json::to_value(secret.write(&login.access_token)?).unwrap_or_default());
+    }
     let g = remote::connect(env, entry)?;
     let (id, written) = remote::mirror(&g, login, profile_id)?;
     let summary = if written { format!("Updated {id} on {}", entry.name) } else { format!("Up to date on {}", entry.name) };

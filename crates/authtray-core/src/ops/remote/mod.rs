@@ -15,8 +15,10 @@ use crate::gateway::{Edit, Generation};
 use crate::target::{TargetEntry, TargetKind, Tools, Transport};
 use crate::token::{self, CredentialKind, Secret};
 
+mod k8s_secret;
 mod report;
 
+pub use k8s_secret::{is_session_key, SecretTarget, SecretWrite};
 pub use report::{report, seen_profiles, RemoteReport, SeenProfile};
 
 /// The CLIs looked for on the gateway host, first found wins.

@@ -1,0 +1,268 @@
+//! Docker, kubectl and Kubernetes Secret targets. No Docker daemon or cluster runs here, so
+//! `docker` and `kubectl` are stand-ins on PATH: shell scripts that check the argv authtray
+//! sends (and fail the way the real tools do on a wrong container or resource) and then run
+//! the command in a second HOME holding a real gateway (openclaw 2026.5.28), as `exec` would
+//! inside the container. The Secret stand-in keeps one file per key and applies the merge patch
+//! it reads on stdin. Every call's argv is logged; no token may appear there.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use authtray_e2e::*;
+
+/// The stand-ins and the "container": a second HOME with a real gateway.
+struct World {
+    laptop: Sandbox,
+    container: Sandbox,
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    fn new(bin: &Path) -> World {
+        let dir = tempfile::Builder::new().prefix("authtray-standins-").tempdir().expect("temp dir");
+        let gw_bin = dir.path().join("gw-bin");
+        std::fs::create_dir_all(&gw_bin).unwrap();
+        // The gateway's CLI as the container's PATH has it.
+        std::os::unix::fs::symlink(bin.join(OPENCLAW_JSON.oracle), gw_bin.join("openclaw")).unwrap();
+        let container = Sandbox::new(OPENCLAW_JSON, bin.to_path_buf());
+        let secrets = dir.path().join("secrets/openclaw-secrets");
+        std::fs::create_dir_all(&secrets).unwrap();
+        let standins = dir.path().join("standins");
+        std::fs::create_dir_all(&standins).unwrap();
+        let vars = format!(
+            "LOG='{log}'\nGW_HOME='{home}'\nGW_PATH='{gw_bin}:/usr/bin:/bin'\nSECRETS='{secrets}'\nSTATE='{state}'\n",
+            log = dir.path().join("argv.log").display(),
+            home = container.home().display(),
+            gw_bin = gw_bin.display(),
+            secrets = dir.path().join("secrets").display(),
+            state = dir.path().display(),
+        );
+        write_script(&standins.join("docker"), &format!("{vars}{DOCKER}"));
+        write_script(&standins.join("kubectl"), &format!("{vars}{KUBECTL}"));
+        let mut laptop = Sandbox::offline(OPENCLAW_JSON);
+        laptop.path_prefix = Some(standins);
+        World { laptop, container, dir }
+    }
+
+    fn authtray(&self, args: &[&str], stdin: Option<&str>) -> Out {
+        run(self.laptop.authtray_command(args), stdin, Duration::from_secs(120))
+    }
+
+    /// What the gateway in the container says of itself, asked directly.
+    fn gateway_status(&self) -> serde_json::Value {
+        let mut cmd = std::process::Command::new(self.container.bin.join(OPENCLAW_JSON.oracle));
+        cmd.args(["models", "status", "--json"]).env("HOME", self.container.home()).env("NO_COLOR", "1");
+        let out = run(cmd, None, Duration::from_secs(60));
+        let start = out.stdout.find('{').expect("JSON from the gateway");
+        serde_json::from_str(&out.stdout[start..]).expect("JSON")
+    }
+
+    fn argv_log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("argv.log")).unwrap_or_default()
+    }
+
+    fn secret_file(&self, key: &str) -> Option<String> {
+        std::fs::read_to_string(self.dir.path().join("secrets/openclaw-secrets").join(key)).ok()
+    }
+}
+
+fn write_script(path: &Path, body: &str) {
+    std::fs::write(path, format!("#!/bin/sh\n{body}")).unwrap();
+    let mut p = std::fs::metadata(path).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut p, 0o755);
+    std::fs::set_permissions(path, p).unwrap();
+}
+
+/// `docker exec -i [-e K=V]… CONTAINER argv…`, container `openclaw-gw`.
+const DOCKER: &str = r#"
+echo "docker $*" >> "$LOG"
+[ "$1" = exec ] && [ "$2" = -i ] || { echo "docker stand-in: unexpected argv: $*" >&2; exit 64; }
+shift 2
+while [ "$1" = -e ]; do export "$2"; shift 2; done
+[ "$1" = openclaw-gw ] || { echo "Error response from daemon: No such container: $1" >&2; exit 1; }
+shift
+cd "$GW_HOME" && HOME="$GW_HOME" PATH="$GW_PATH" exec "$@"
+"#;
+
+/// `kubectl [--context prod] -n gateways exec -i deploy/openclaw [-c gateway] -- env … argv…`,
+/// and the Secret calls: `get secret … -o go-template=…`, `patch secret … --type merge
+/// --patch-file /dev/stdin`, `rollout restart|status deployment/openclaw`.
+const KUBECTL: &str = r#"
+echo "kubectl $*" >> "$LOG"
+if [ "$1" = --context ]; then
+  [ "$2" = prod ] || { echo "error: context \"$2\" does not exist" >&2; exit 1; }
+  shift 2
+fi
+[ "$1" = -n ] && [ "$2" = gateways ] || { echo "kubectl stand-in: expected -n gateways: $*" >&2; exit 64; }
+shift 2
+case "$1 $2" in
+"exec -i")
+  [ "$3" = deploy/openclaw ] || { echo "Error from server (NotFound): deployments.apps \"${3#*/}\" not found" >&2; exit 1; }
+  shift 3
+  if [ "$1" = -c ]; then [ "$2" = gateway ] || { echo "error: container $2 not found" >&2; exit 1; }; shift 2; fi
+  [ "$1" = -- ] || { echo "kubectl stand-in: no -- before the command" >&2; exit 64; }
+  shift
+  cd "$GW_HOME" && HOME="$GW_HOME" PATH="$GW_PATH" exec "$@" ;;
+"get secret")
+  [ -d "$SECRETS/$3" ] || { echo "Error from server (NotFound): secrets \"$3\" not found" >&2; exit 1; }
+  key=$(printf '%s' "$5" | sed -n 's/^go-template={{with index \.data "\([A-Za-z0-9_.-]*\)"}}{{base64decode \.}}{{end}}$/\1/p')
+  [ "$4" = -o ] && [ -n "$key" ] || { echo "kubectl stand-in: unexpected get: $*" >&2; exit 64; }
+  [ -f "$SECRETS/$3/$key" ] && cat "$SECRETS/$3/$key"
+  exit 0 ;;
+"patch secret")
+  [ -d "$SECRETS/$3" ] || { echo "Error from server (NotFound): secrets \"$3\" not found" >&2; exit 1; }
+  [ "$4 $5 $6 $7" = "--type merge --patch-file /dev/stdin" ] || { echo "kubectl stand-in: unexpected patch argv: $*" >&2; exit 64; }
+  patch=$(cat)
+  # A merge patch naming exactly one key: the API server keeps every other key.
+  key=$(printf '%s' "$patch" | sed -n 's/^{"stringData":{"\([A-Za-z0-9_.-]*\)":"[^"\\]*"}}$/\1/p')
+  value=$(printf '%s' "$patch" | sed -n 's/^{"stringData":{"[A-Za-z0-9_.-]*":"\([^"\\]*\)"}}$/\1/p')
+  [ -n "$key" ] || { echo "kubectl stand-in: not a one-key stringData merge patch" >&2; exit 65; }
+  printf '%s' "$value" > "$SECRETS/$3/$key"
+  echo "secret/$3 patched" ;;
+"rollout restart")
+  echo "$3" >> "$STATE/restarts"
+  echo "$3 restarted" ;;
+"rollout status")
+  [ -f "$STATE/rollout-fails" ] && { echo "error: timed out waiting for the condition" >&2; exit 1; }
+  echo "$3 successfully rolled out" ;;
+*)
+  echo "kubectl stand-in: unexpected argv: $*" >&2; exit 64 ;;
+esac
+"#;
+
+fn oracle() -> Option<PathBuf> {
+    oracle_bin(&OPENCLAW_JSON)
+}
+
+fn profile<'a>(status: &'a serde_json::Value, id: &str) -> Option<&'a serde_json::Value> {
+    status["auth"]["oauth"]["profiles"].as_array()?.iter().find(|p| p["profileId"] == id)
+}
+
+#[test]
+fn a_gateway_in_docker_is_written_through_docker_exec() {
+    let Some(bin) = oracle() else { return };
+    let w = World::new(&bin);
+    assert_eq!(w.authtray(&["target", "add", "box", "docker://openclaw-gw", "--mirror"], None).code, 0);
+    let token = setup_token('D');
+    let paste = w.authtray(&["--target", "box", "paste-token", "--provider", "anthropic", "--json"], Some(&token));
+    assert_eq!(paste.code, 0, "{paste:?}");
+    assert_no_secret(&paste, &token);
+    assert_eq!(paste.json()["profileId"], "anthropic:manual");
+    let theirs = w.gateway_status();
+    assert_eq!(profile(&theirs, "anthropic:manual").expect("pasted profile")["type"], "token");
+
+    let st = w.authtray(&["--target", "box", "status", "--json"], None);
+    assert_eq!(st.code, 0, "{st:?}");
+    let st = st.json();
+    assert_eq!(st["target"]["reached"], "container openclaw-gw");
+    assert!(st["agents"][0]["profiles"].as_array().unwrap().iter().any(|p| p["id"] == "anthropic:manual"), "{st}");
+    assert_eq!(st["verdict"]["overall"], "healthy", "{}", st["verdict"]);
+
+    // Mirror: the access token only.
+    let access = format!("sk-ant-oat01-{}", "M".repeat(90));
+    w.laptop.write_claude_login(&access, Some("sk-ant-ort01-REFRESH-never-sent"), now_ms() + 8 * 3_600_000);
+    let sync = w.authtray(&["sync", "--all-targets", "--json", "--generation", "openclaw-json"], None);
+    assert_no_secret(&sync, &access);
+    assert_eq!(sync.json()["targets"][0]["written"], true, "{sync:?}");
+    let raw = std::fs::read_to_string(w.container.store_path()).unwrap();
+    assert!(raw.contains(&access) && !raw.contains("REFRESH-never-sent"));
+
+    // A container that is not there.
+    let gone = w.authtray(&["--target", "docker://not-there", "status"], None);
+    assert_eq!(gone.code, 1, "{gone:?}");
+    assert!(gone.stderr.contains("No such container: not-there"), "{}", gone.stderr);
+
+    let log = w.argv_log();
+    assert!(log.lines().all(|l| l.starts_with("docker exec -i ")), "{log}");
+    assert!(!log.contains(&token) && !log.contains(&access) && !log.contains("REFRESH"), "a token reached docker's argv");
+}
+
+#[test]
+fn a_gateway_in_kubernetes_is_written_through_kubectl_exec() {
+    let Some(bin) = oracle() else { return };
+    let w = World::new(&bin);
+    let url = "kubectl://prod/gateways/deploy/openclaw?container=gateway";
+    assert_eq!(w.authtray(&["target", "add", "k", url], None).code, 0);
+    let token = setup_token('K');
+    let paste = w.authtray(&["--target", "k", "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:k8s"], Some(&token));
+    assert_eq!(paste.code, 0, "{paste:?}");
+    assert_no_secret(&paste, &token);
+    assert!(profile(&w.gateway_status(), "anthropic:k8s").is_some());
+    let set = w.authtray(&["--target", "k", "order", "set", "--provider", "anthropic", "anthropic:k8s", "--json"], None);
+    assert_eq!(set.code, 0, "{set:?}");
+    assert_eq!(set.json()["order"], serde_json::json!(["anthropic:k8s"]));
+    let st = w.authtray(&["--target", "k", "status", "--json"], None).json();
+    assert_eq!(st["agents"][0]["order"]["anthropic"], serde_json::json!(["anthropic:k8s"]));
+
+    let wrong = w.authtray(&["--target", "kubectl://gateways/deploy/nope", "status"], None);
+    assert_eq!(wrong.code, 1);
+    assert!(wrong.stderr.contains("NotFound"), "{}", wrong.stderr);
+
+    let log = w.argv_log();
+    for line in log.lines().filter(|l| l.contains("deploy/openclaw")) {
+        assert!(line.starts_with("kubectl --context prod -n gateways exec -i deploy/openclaw -c gateway -- env "), "{line}");
+    }
+    assert!(!log.contains(&token), "a token reached kubectl's argv");
+}
+
+#[test]
+fn a_kubernetes_secret_gets_one_key_and_the_gateway_restarts() {
+    let Some(bin) = oracle() else { return };
+    let w = World::new(&bin);
+    std::fs::write(w.dir.path().join("secrets/openclaw-secrets/OPENAI_API_KEY"), "sk-keep-me").unwrap();
+    let url = "k8s-secret://prod/gateways/openclaw-secrets?restart=deployment/openclaw";
+    assert_eq!(w.authtray(&["target", "add", "cluster", url, "--mirror"], None).code, 0);
+
+    let token = setup_token('S');
+    let paste = w.authtray(&["--target", "cluster", "paste-token", "--provider", "anthropic", "--json"], Some(&token));
+    assert_eq!(paste.code, 0, "{paste:?}");
+    assert_no_secret(&paste, &token);
+    let p = paste.json();
+    assert_eq!(p["key"], "ANTHROPIC_OAUTH_TOKEN");
+    assert_eq!(p["written"], true);
+    assert_eq!(p["restarted"], "deployment/openclaw");
+    assert_eq!(w.secret_file("ANTHROPIC_OAUTH_TOKEN").as_deref(), Some(token.as_str()));
+    assert_eq!(w.secret_file("OPENAI_API_KEY").as_deref(), Some("sk-keep-me"), "other keys are kept");
+    let restarts = || std::fs::read_to_string(w.dir.path().join("restarts")).unwrap_or_default().lines().count();
+    assert_eq!(restarts(), 1);
+
+    // The same value again: nothing patched, nothing restarted.
+    let again = w.authtray(&["--target", "cluster", "paste-token", "--provider", "anthropic", "--json"], Some(&token));
+    assert_eq!(again.json()["written"], false, "{again:?}");
+    assert_eq!(restarts(), 1);
+
+    // A claude.ai session key goes to its own key, as in the original workflow.
+    let session = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhdXRodHJheSJ9.c2lnbmF0dXJlLXNlc3Npb24";
+    let sk = w.authtray(&["--target", "cluster", "paste-token", "--provider", "anthropic", "--json"], Some(session));
+    assert_eq!(sk.code, 0, "{sk:?}");
+    assert_eq!(sk.json()["key"], "CLAUDE_AI_SESSION_KEY");
+    assert_eq!(w.secret_file("CLAUDE_AI_SESSION_KEY").as_deref(), Some(session));
+    assert_no_secret(&sk, session);
+
+    // Mirror (sync): Claude Code's access token, never its refresh token.
+    let access = format!("sk-ant-oat01-{}", "A".repeat(90));
+    w.laptop.write_claude_login(&access, Some("sk-ant-ort01-REFRESH-never-sent"), now_ms() + 8 * 3_600_000);
+    let sync = w.authtray(&["--target", "cluster", "sync", "--json"], None);
+    assert_eq!(sync.code, 0, "{sync:?}");
+    assert_no_secret(&sync, &access);
+    assert_eq!(w.secret_file("ANTHROPIC_OAUTH_TOKEN").as_deref(), Some(access.as_str()));
+
+    // A rollout that does not finish: the Secret is updated, the error says so.
+    std::fs::write(w.dir.path().join("rollout-fails"), "").unwrap();
+    let stuck = w.authtray(&["--target", "cluster", "paste-token", "--provider", "anthropic"], Some(&setup_token('T')));
+    assert_eq!(stuck.code, 1, "{stuck:?}");
+    assert!(stuck.stderr.contains("was updated, but deployment/openclaw did not finish restarting"), "{}", stuck.stderr);
+
+    // What a Secret target cannot do, and bad input, are refused before kubectl runs.
+    let status = w.authtray(&["--target", "cluster", "status"], None);
+    assert_eq!(status.code, 64, "{status:?}");
+    assert!(status.stderr.contains("Kubernetes Secret"), "{}", status.stderr);
+    let junk = w.authtray(&["--target", "cluster", "paste-token", "--provider", "anthropic"], Some("not a token"));
+    assert_ne!(junk.code, 0);
+
+    let log = w.argv_log();
+    for secret in [token.as_str(), session, access.as_str(), "REFRESH"] {
+        assert!(!log.contains(secret), "a secret reached kubectl's argv");
+    }
+    assert!(log.contains("kubectl --context prod -n gateways patch secret openclaw-secrets --type merge --patch-file /dev/stdin"), "{log}");
+}
