@@ -105,6 +105,7 @@ case "$1 $2" in
   cd "$GW_HOME" && HOME="$GW_HOME" PATH="$GW_PATH" exec "$@" ;;
 "get secret")
   [ -d "$SECRETS/$3" ] || { echo "Error from server (NotFound): secrets \"$3\" not found" >&2; exit 1; }
+  [ "$4 $5" = "-o name" ] && { echo "secret/$3"; exit 0; }
   key=$(printf '%s' "$5" | sed -n 's/^go-template={{with index \.data "\([A-Za-z0-9_.-]*\)"}}{{base64decode \.}}{{end}}$/\1/p')
   [ "$4" = -o ] && [ -n "$key" ] || { echo "kubectl stand-in: unexpected get: $*" >&2; exit 64; }
   [ -f "$SECRETS/$3/$key" ] && cat "$SECRETS/$3/$key"
@@ -265,4 +266,75 @@ fn a_kubernetes_secret_gets_one_key_and_the_gateway_restarts() {
         assert!(!log.contains(secret), "a secret reached kubectl's argv");
     }
     assert!(log.contains("kubectl --context prod -n gateways patch secret openclaw-secrets --type merge --patch-file /dev/stdin"), "{log}");
+}
+
+/// The final judge for a remote write: a real gateway running in the "container" answers the
+/// very next chat with the token pasted through `docker exec` (its CLI there asks it to reload).
+#[test]
+fn the_running_gateway_in_the_container_answers_with_the_pasted_token() {
+    use authtray_e2e::live::{FakeAnthropic, LiveGateway};
+    let Some(bin) = oracle() else { return };
+    let w = World::new(&bin);
+    let fake = FakeAnthropic::start();
+    let paste = |token: &str| {
+        let out = w.authtray(&["--target", "docker://openclaw-gw", "paste-token", "--provider", "anthropic", "--json"], Some(token));
+        assert_eq!(out.code, 0, "{out:?}");
+        out.json()
+    };
+    let (a, b) = (setup_token('A'), setup_token('B'));
+    // Without a gateway token its CLI cannot ask any gateway: said, not hidden.
+    let blind = paste(&setup_token('Z'));
+    assert_eq!(blind["reload"]["state"], "failed", "{blind}");
+    assert!(blind["reload"]["detail"].as_str().unwrap().contains("no gateway token"), "{blind}");
+    // An installed gateway has its token in its config (onboarding writes it); none runs yet.
+    let mut config = w.container.config();
+    config["gateway"] =
+        serde_json::json!({ "mode": "local", "port": authtray_e2e::live::free_port(), "auth": { "mode": "token", "token": "t0k" } });
+    w.container.write_config(&config);
+    let before = paste(&a);
+    assert_eq!(before["reload"]["state"], "no-gateway-running", "{before}");
+    let g = LiveGateway::start(&w.container, &fake, &[("anthropic:manual", "token")]);
+    let chat = |what: &str| {
+        let n = fake.seen().len();
+        let answer = g.chat();
+        assert_eq!(answer.status, 200, "{what}: {answer:?}\n{}", g.log(&w.container));
+        fake.seen().get(n).cloned().unwrap_or_default()
+    };
+    assert!(chat("first chat").ends_with("AAAA"));
+    let after = paste(&b);
+    assert_eq!(after["reload"]["state"], "done", "{after}");
+    assert!(chat("the chat after the remote paste").ends_with("BBBB"), "the running gateway answered with the old token");
+}
+
+#[test]
+fn doctor_examines_a_target_and_says_how_to_fix_it() {
+    let Some(bin) = oracle() else { return };
+    let w = World::new(&bin);
+    let ok = w.authtray(&["--target", "docker://openclaw-gw", "doctor", "--json"], None);
+    let d = ok.json();
+    assert_eq!(d["target"]["url"], "docker://openclaw-gw");
+    assert_eq!(d["generation"], "openclaw-json", "{d}");
+    let codes: Vec<&str> = d["findings"].as_array().unwrap().iter().filter_map(|f| f["code"].as_str()).collect();
+    // No credential there yet: the verdict's problem, with the fix aimed at the target.
+    assert!(codes.contains(&"verdict"), "{d}");
+    assert!(codes.contains(&"gateway-unreachable"), "its CLI has no gateway token: {d}");
+    assert_eq!(ok.code, 1, "the gateway there has no credential: an error");
+    let fixes = d["findings"].as_array().unwrap().iter().filter_map(|f| f["fix"].as_str()).collect::<Vec<_>>().join("\n");
+    assert!(fixes.contains("authtray --target docker://openclaw-gw paste-token"), "fixes name the target: {fixes}");
+
+    let gone = w.authtray(&["--target", "docker://elsewhere", "doctor"], None);
+    assert_eq!(gone.code, 1);
+    assert!(gone.stdout.contains("No such container") && gone.stdout.contains("docker exec elsewhere true"), "{}", gone.stdout);
+
+    std::fs::write(w.dir.path().join("secrets/openclaw-secrets/X"), "x").unwrap();
+    let secret = w.authtray(&["--target", "k8s-secret://prod/gateways/openclaw-secrets", "doctor", "--json"], None);
+    assert_eq!(secret.code, 0, "{secret:?}");
+    assert_eq!(secret.json()["findings"][0]["code"], "secret-reachable");
+    let missing = w.authtray(&["--target", "k8s-secret://prod/gateways/nope", "doctor"], None);
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing.stdout.contains("NotFound") && missing.stdout.contains("kubectl --context prod -n gateways get secret nope"),
+        "{}",
+        missing.stdout
+    );
 }

@@ -40,8 +40,8 @@ pub struct Global {
     #[arg(long, global = true, value_name = "PATH")]
     pub gateway_cli: Option<PathBuf>,
     /// A gateway on another host: a saved target's name or a URL (ssh://[user@]host[:port],
-    /// docker://CONTAINER, kubectl://[CONTEXT/]NAMESPACE/RESOURCE) for status, sync, paste-token
-    /// and order
+    /// docker://CONTAINER, kubectl://[CONTEXT/]NAMESPACE/RESOURCE, k8s-secret://NAMESPACE/SECRET)
+    /// for status, sync, paste-token, order and doctor
     #[arg(long, global = true, value_name = "NAME|URL")]
     pub target: Option<String>,
 }

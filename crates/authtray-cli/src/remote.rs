@@ -59,7 +59,8 @@ pub fn resolve(settings: &Settings, name_or_url: &str) -> Result<TargetEntry, Cl
     if !name_or_url.contains("://") {
         return Err(CliError::Usage(format!("no target named {name_or_url:?} (see authtray target list), and it is not a URL")));
     }
-    let entry = TargetEntry { name: "command-line".into(), url: name_or_url.to_string(), mirror: false };
+    // Named by its URL, so messages and suggested commands show what was typed.
+    let entry = TargetEntry { name: name_or_url.to_string(), url: name_or_url.to_string(), mirror: false };
     entry.kind()?;
     Ok(entry)
 }
@@ -67,6 +68,18 @@ pub fn resolve(settings: &Settings, name_or_url: &str) -> Result<TargetEntry, Cl
 /// Runs `command` against a remote target.
 pub fn run(env: &Env, settings: &Settings, claude_dir: Option<&std::path::Path>, target: &str, command: Command) -> Result<u8, CliError> {
     let entry = resolve(settings, target)?;
+    if let Command::Doctor { json } = command {
+        progress_note(&format!("… examining {}", entry.name));
+        let locator = authtray_core::claude::LoginLocator::new(env, claude_dir);
+        let d = remote::doctor(env, &entry, &locator.read(), locator.file(), settings);
+        if json {
+            render::json(&d);
+        } else {
+            println!("Target       {} · {}", d.target.name, d.target.url);
+            render::doctor(&d.report);
+        }
+        return Ok(if d.report.has_errors() { exit::FAILURE } else { exit::OK });
+    }
     if let Some(secret) = remote::SecretTarget::of(env, &entry)? {
         return run_secret(env, claude_dir, &secret, command);
     }
@@ -110,6 +123,7 @@ pub fn run(env: &Env, settings: &Settings, claude_dir: Option<&std::path::Path>,
                 let when = r.expires_at.map(|e| format!(", {}", describe_expiry_at(e, now_ms()))).unwrap_or_default();
                 println!("Stored {} as {} on {}{when}.", r.token, r.profile_id, r.target.name);
             }
+            render::reload(Some(&r.reload), json);
             Ok(exit::OK)
         }
         Command::Order(cmd) => {
@@ -119,20 +133,24 @@ pub fn run(env: &Env, settings: &Settings, claude_dir: Option<&std::path::Path>,
                 OrderCommand::Clear { common } => (common, Some(None)),
             };
             let g = connect()?;
-            let order = match ids {
-                None => remote::order(&g, &common.provider, common.agent.as_deref())?,
-                Some(ids) => remote::set_order(&g, &common.provider, common.agent.as_deref(), ids)?,
+            let (order, reload) = match ids {
+                None => (remote::order(&g, &common.provider, common.agent.as_deref())?, None),
+                Some(ids) => {
+                    let (order, reload) = remote::set_order(&g, &common.provider, common.agent.as_deref(), ids)?;
+                    (order, Some(reload))
+                }
             };
             if common.json {
-                render::json(
-                    &serde_json::json!({ "target": { "name": entry.name, "url": entry.url }, "provider": common.provider, "order": order }),
-                );
+                render::json(&serde_json::json!({
+                    "target": { "name": entry.name, "url": entry.url }, "provider": common.provider, "order": order, "reload": reload,
+                }));
             } else {
                 match order {
                     Some(o) => println!("{} order on {}: {}", common.provider, entry.name, o.join(", ")),
                     None => println!("{} order on {}: none (the gateway's default)", common.provider, entry.name),
                 }
             }
+            render::reload(reload.as_ref(), common.json);
             Ok(exit::OK)
         }
         Command::Sync { json, profile_id, .. } => {
@@ -145,7 +163,7 @@ pub fn run(env: &Env, settings: &Settings, claude_dir: Option<&std::path::Path>,
             }
             Ok(exit::OK)
         }
-        _ => Err(CliError::Usage("--target works with status, sync, paste-token and order".into())),
+        _ => Err(CliError::Usage("--target works with status, sync, paste-token, order and doctor".into())),
     }
 }
 
@@ -206,7 +224,15 @@ pub fn mirror_one(
         return Ok(serde_json::to_value(secret.write(&login.access_token)?).unwrap_or_default());
     }
     let g = remote::connect(env, entry)?;
-    let (id, written) = remote::mirror(&g, login, profile_id)?;
-    let summary = if written { format!("Updated {id} on {}", entry.name) } else { format!("Up to date on {}", entry.name) };
-    Ok(serde_json::json!({ "target": { "name": entry.name, "url": entry.url }, "profileId": id, "written": written, "summary": summary }))
+    let (id, reload) = remote::mirror(&g, login, profile_id)?;
+    let summary = match &reload {
+        Some(r) if r.failed() => {
+            format!("Updated {id} on {}, but its running gateway did not reload: {}", entry.name, r.detail.as_deref().unwrap_or_default())
+        }
+        Some(_) => format!("Updated {id} on {}", entry.name),
+        None => format!("Up to date on {}", entry.name),
+    };
+    Ok(serde_json::json!({
+        "target": { "name": entry.name, "url": entry.url }, "profileId": id, "written": reload.is_some(), "reload": reload, "summary": summary,
+    }))
 }

@@ -176,8 +176,12 @@ pub fn order(r: &OrderReport) {
 
 /// `doctor` as text.
 pub fn doctor(r: &DoctorReport) {
-    println!("Gateway      {} · {} ({})", r.generation, r.state_dir.display(), r.generation_evidence);
-    println!("Config       {}", r.config_path.display());
+    if r.state_dir.as_os_str().is_empty() {
+        println!("Gateway      not reached");
+    } else {
+        println!("Gateway      {} · {} ({})", r.generation, r.state_dir.display(), r.generation_evidence);
+        println!("Config       {}", r.config_path.display());
+    }
     println!("Claude Code  {}", r.claude_credentials.display());
     if r.findings.is_empty() {
         println!("\nNo problems found.");

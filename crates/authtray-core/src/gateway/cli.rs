@@ -115,6 +115,14 @@ impl GatewayCli {
         self.json(&args)
     }
 
+    /// `gateway call secrets.reload --json`: asks the gateway this CLI belongs to (with the
+    /// token in its own config) to renew its auth snapshot. Used for gateways on other hosts,
+    /// where authtray cannot reach the gateway's port itself.
+    pub fn reload_secrets(&self) -> Result<Duration> {
+        let args: Vec<String> = ["gateway", "call", "secrets.reload", "--json"].iter().map(|s| s.to_string()).collect();
+        self.run(&args, None, &[])
+    }
+
     fn json(&self, args: &[String]) -> Result<serde_json::Value> {
         let (_, stdout) = self.run_capturing(args, None, &[])?;
         let text = String::from_utf8_lossy(&stdout);

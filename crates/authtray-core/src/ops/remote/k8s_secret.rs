@@ -92,6 +92,28 @@ impl SecretTarget {
         Err(Error::Unreachable { target: self.entry.name.clone(), reason: token::redact_text(line, secrets) })
     }
 
+    /// `namespace/secret` (with its context), for messages.
+    pub fn describe(&self) -> String {
+        let c = self.context.as_ref().map(|c| format!("{c}/")).unwrap_or_default();
+        format!("Secret {c}{}/{}", self.namespace, self.secret)
+    }
+
+    /// How to check access by hand.
+    pub fn hint(&self) -> String {
+        let c = self.context.as_ref().map(|c| format!("--context {c} ")).unwrap_or_default();
+        format!(
+            "check that `kubectl {c}-n {} get secret {}` works (context, namespace, name, and your rights to it)",
+            self.namespace, self.secret
+        )
+    }
+
+    /// Whether the Secret is there and readable (its name only; no value is read).
+    pub fn check(&self) -> Result<()> {
+        let mut c = self.kubectl();
+        c.args(["get", "secret"]).arg(&self.secret).args(["-o", "name"]);
+        self.call(c, None, CALL_TIMEOUT, &[]).map(|_| ())
+    }
+
     /// The key a value goes to: a session key to its own key, else the URL's `#KEY`, else the
     /// default for its kind.
     pub fn key_for(&self, value: &str) -> Result<String> {

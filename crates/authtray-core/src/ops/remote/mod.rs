@@ -11,13 +11,16 @@ use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::gateway::cli::{GatewayCli, Remote};
 use crate::gateway::edit::{run, CliWriter};
+use crate::gateway::running::{Reload, ReloadState};
 use crate::gateway::{Edit, Generation};
 use crate::target::{TargetEntry, TargetKind, Tools, Transport};
 use crate::token::{self, CredentialKind, Secret};
 
+mod doctor;
 mod k8s_secret;
 mod report;
 
+pub use doctor::{doctor, RemoteDoctor};
 pub use k8s_secret::{is_session_key, SecretTarget, SecretWrite};
 pub use report::{report, seen_profiles, RemoteReport, SeenProfile};
 
@@ -115,6 +118,44 @@ pub fn order(g: &RemoteGateway, provider: &str, agent: Option<&str>) -> Result<O
     Ok(strings(g.cli.order_get_json(&provider, agent.or(g.agent.as_deref()))?.get("order")))
 }
 
+/// Asks the running gateway on the target to take up a write: its own CLI there runs
+/// `gateway call secrets.reload` (clawdbot reads its store on every request).
+pub fn reload(g: &RemoteGateway) -> Reload {
+    if g.generation == Generation::Clawdbot {
+        return Reload {
+            state: ReloadState::NotNeeded,
+            method: None,
+            detail: Some("clawdbot reads its auth store on every request".into()),
+        };
+    }
+    let method = Some(format!("{} gateway call secrets.reload on {}", g.cli.program.to_string_lossy(), g.target.name));
+    match g.cli.reload_secrets() {
+        Ok(took) => {
+            Reload { state: ReloadState::Done, method, detail: Some(format!("the gateway took up the change in {} ms", took.as_millis())) }
+        }
+        Err(Error::GatewayCliFailed { message, .. }) if message.contains("gateway closed") || message.contains("ECONNREFUSED") => Reload {
+            state: ReloadState::NoGatewayRunning,
+            method,
+            detail: Some(format!("no gateway answered on {}; it reads the new credential when it starts", g.target.name)),
+        },
+        Err(e) => {
+            let why = match &e {
+                Error::GatewayCliFailed { message, .. } if message.contains("CredentialsRequired") => {
+                    "the gateway CLI there has no gateway token (gateway.auth.token in its config, or OPENCLAW_GATEWAY_TOKEN), so it cannot ask a running gateway to reload".to_string()
+                }
+                other => other.to_string(),
+            };
+            Reload {
+                state: ReloadState::Failed,
+                method,
+                detail: Some(format!(
+                    "{why}. The store there is right; if a gateway runs there, it keeps using the old credential until it reloads or restarts"
+                )),
+            }
+        }
+    }
+}
+
 /// What a paste to a remote gateway did.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -129,6 +170,8 @@ pub struct RemotePaste {
     pub token: String,
     /// The expiry the gateway stored, as its status reads back.
     pub expires_at: Option<Millis>,
+    /// Whether the running gateway there took it up.
+    pub reload: Reload,
 }
 
 /// Validates a token and stores it with the remote gateway's `paste-token` (token on stdin).
@@ -167,12 +210,18 @@ pub fn paste(
         provider,
         token: valid.secret.redacted(),
         expires_at: stored,
+        reload: reload(g),
     })
 }
 
 /// Sets (`Some`) or clears (`None`) the remote agent's order for a provider; returns the order
-/// the gateway reports afterwards.
-pub fn set_order(g: &RemoteGateway, provider: &str, agent: Option<&str>, ids: Option<Vec<String>>) -> Result<Option<Vec<String>>> {
+/// the gateway reports afterwards, and the running gateway's reload.
+pub fn set_order(
+    g: &RemoteGateway,
+    provider: &str,
+    agent: Option<&str>,
+    ids: Option<Vec<String>>,
+) -> Result<(Option<Vec<String>>, Reload)> {
     let provider = crate::gateway::config::normalize_provider(provider);
     let agent = agent.or(g.agent.as_deref());
     let edit = match ids {
@@ -180,13 +229,14 @@ pub fn set_order(g: &RemoteGateway, provider: &str, agent: Option<&str>, ids: Op
         None => Edit::ClearOrder { provider: provider.clone() },
     };
     run(&CliWriter { cli: &g.cli, agent }, &[edit])?;
-    order(g, &provider, agent)
+    Ok((order(g, &provider, agent)?, reload(g)))
 }
 
 /// Mirrors Claude Code's access token to the remote gateway as a `token` profile (never its
-/// refresh token: a second holder of it would log Claude Code out). Returns the profile id and
-/// whether anything was written (nothing when the gateway already shows this token).
-pub fn mirror(g: &RemoteGateway, login: &crate::claude::Login, profile_id: Option<&str>) -> Result<(String, bool)> {
+/// refresh token: a second holder of it would log Claude Code out). Returns the profile id and,
+/// when something was written, the running gateway's reload (nothing is written when the
+/// gateway already shows this token).
+pub fn mirror(g: &RemoteGateway, login: &crate::claude::Login, profile_id: Option<&str>) -> Result<(String, Option<Reload>)> {
     let id = match profile_id {
         Some(id) => super::validate_profile_id(id, "anthropic")?,
         None => Generation::OpenclawJson.mirror_profile_id().to_string(),
@@ -196,10 +246,10 @@ pub fn mirror(g: &RemoteGateway, login: &crate::claude::Login, profile_id: Optio
     let tail = token.char_indices().rev().nth(7).map_or(token, |(i, _)| &token[i..]);
     let shown = seen_profiles(&g.status).into_iter().find(|p| p.id == id).and_then(|p| p.shown);
     if shown.is_some_and(|t| t.ends_with(tail)) {
-        return Ok((id, false));
+        return Ok((id, None));
     }
     // openclaw's mirror record: a `token` with its expiry, never the refresh token.
     let record = crate::mirror::desired_record(Generation::OpenclawJson, login);
     run(&CliWriter { cli: &g.cli, agent: g.agent.as_deref() }, &[Edit::PutProfile { id: id.clone(), record, hard_expiry: true }])?;
-    Ok((id, true))
+    Ok((id, Some(reload(g))))
 }
