@@ -102,7 +102,7 @@ pub fn doctor(env: &Env, entry: &TargetEntry, login: &LoginState, claude_file: s
             }
         },
     }
-    report.findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    report.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     RemoteDoctor { target, report }
 }
 
