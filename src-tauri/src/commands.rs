@@ -157,15 +157,21 @@ pub fn last_sync(state: State<'_, AppState>) -> Option<api::LastSync> {
     last_of(&state)
 }
 
-/// The live service's last mirror run, as the window shows it.
+/// The live service's last mirror run and the targets it checked, as the window shows them.
 fn last_of(state: &AppState) -> Option<api::LastSync> {
     let snap = state.with_live(|l| l.snapshot()).flatten()?;
-    let at = snap.last_sync_at?;
     // A run that found no login to mirror is not a sync to report.
-    if snap.last_sync.is_none() && snap.last_sync_error.is_none() {
+    let ran = snap.last_sync.is_some() || snap.last_sync_error.is_some();
+    let at = snap.last_sync_at.filter(|_| ran);
+    if at.is_none() && snap.targets.is_empty() {
         return None;
     }
-    Some(api::LastSync { at, report: snap.last_sync.clone(), error: snap.last_sync_error.clone() })
+    Some(api::LastSync {
+        at: at.unwrap_or_default(),
+        report: if ran { snap.last_sync.clone() } else { None },
+        error: if ran { snap.last_sync_error.clone() } else { None },
+        targets: snap.targets.clone(),
+    })
 }
 
 /// `setAutostart`'s input.

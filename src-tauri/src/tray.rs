@@ -257,7 +257,12 @@ pub fn draw<R: Runtime>(app: &AppHandle<R>, glance: Glance, last_sync_at: Option
         let first_line = FIRST_LINE + usize::from(h.fix.is_some());
         let _ = h.tray.set_tooltip(Some(&format!("authtray: {}", glance.headline)));
         let _ = h.source.set_text(&glance.source);
-        let texts: Vec<String> = glance.lines.iter().map(|l| format!("{} {}", mark(l.state), l.text)).collect();
+        let mut texts: Vec<String> = glance.lines.iter().map(|l| format!("{} {}", mark(l.state), l.text)).collect();
+        // Gateways on other hosts: a section of their own, one line each.
+        if !glance.targets.is_empty() {
+            texts.push("Other hosts:".into());
+            texts.extend(glance.targets.iter().map(|l| format!("{} {}", mark(l.state), l.text)));
+        }
         tracing::debug!(icon = ?glance.overall, headline = %glance.headline, fix = ?glance.fix.as_ref().map(|f| &f.label), lines = ?texts, source = %glance.source, synced = %synced, "tray menu");
         if texts.len() == h.lines.len() {
             for (item, text) in h.lines.iter().zip(&texts) {

@@ -90,6 +90,8 @@ cd "$GW_HOME" && HOME="$GW_HOME" PATH="$GW_PATH" exec "$@"
 const KUBECTL: &str = r#"
 echo "kubectl $*" >> "$LOG"
 if [ "$1" = --context ]; then
+  # A host that hangs: answers nothing for longer than any test waits.
+  [ "$2" = slow ] && { echo $$ > "$STATE/stuck.pid"; sleep 120 & wait; exit 1; }
   [ "$2" = prod ] || { echo "error: context \"$2\" does not exist" >&2; exit 1; }
   shift 2
 fi
@@ -337,4 +339,90 @@ fn doctor_examines_a_target_and_says_how_to_fix_it() {
         "{}",
         missing.stdout
     );
+}
+
+/// The live service (`watch`, the same engine as the tray) with three targets: a gateway in a
+/// container it mirrors Claude Code's login to, a cluster that is not there, and a host that
+/// hangs. The local mirror and the reachable target are not held up by the other two; each
+/// target gets its own line and the unreachable one an alert.
+#[test]
+fn the_live_service_mirrors_to_targets_and_a_dead_one_blocks_nothing() {
+    use std::io::BufRead;
+    let Some(bin) = oracle() else { return };
+    let w = World::new(&bin);
+    for (name, url, mirror) in [
+        ("box", "docker://openclaw-gw", true),
+        ("gone", "kubectl://nowhere/gateways/deploy/openclaw", false),
+        ("stuck", "kubectl://slow/gateways/deploy/openclaw", true),
+    ] {
+        let mut args = vec!["target", "add", name, url];
+        if mirror {
+            args.push("--mirror");
+        }
+        assert_eq!(w.authtray(&args, None).code, 0);
+    }
+    let access = format!("sk-ant-oat01-{}", "W".repeat(90));
+    w.laptop.write_claude_login(&access, Some("sk-ant-ort01-REFRESH-never-sent"), now_ms() + 8 * 3_600_000);
+    let mut cmd = w.laptop.authtray_command(&["--generation", "openclaw-json", "watch", "--json"]);
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let mut watch = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("watch");
+    let out = watch.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel::<serde_json::Value>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str(&line) {
+                let _ = tx.send(v);
+            }
+        }
+    });
+    let started = std::time::Instant::now();
+    let first = rx.recv_timeout(Duration::from_secs(60)).expect("watch reports its start");
+    assert_eq!(first["cause"], "start");
+    let start_took = started.elapsed();
+    assert!(
+        first["snapshot"]["lastSync"]["agents"][0]["action"] == "create",
+        "the local mirror ran at once: {}",
+        first["snapshot"]["lastSync"]
+    );
+    // Wait until the reachable target is mirrored and checked, and the dead one reported.
+    let mut alerts = Vec::new();
+    let settled = loop {
+        let v = rx.recv_timeout(Duration::from_secs(90)).expect("target updates");
+        alerts.extend(v["alerts"].as_array().cloned().unwrap_or_default());
+        let targets = v["snapshot"]["targets"].as_array().cloned().unwrap_or_default();
+        let of = |n: &str| targets.iter().find(|t| t["name"] == n).cloned().unwrap_or_default();
+        if of("box")["reached"] == true && of("gone")["reached"] == false {
+            break v;
+        }
+    };
+    let _ = unsafe { libc::kill(-(watch.id() as i32), libc::SIGTERM) };
+    let _ = watch.wait();
+    // The hanging stand-in runs in its own process group (authtray starts every tool so).
+    if let Some(pid) = std::fs::read_to_string(w.dir.path().join("stuck.pid")).ok().and_then(|p| p.trim().parse::<i32>().ok()) {
+        let _ = unsafe { libc::kill(-pid, libc::SIGKILL) };
+    }
+    let raw = std::fs::read_to_string(w.container.store_path()).expect("the container's store");
+    assert!(raw.contains(&access) && !raw.contains("REFRESH-never-sent"), "the target got the access token only");
+    let targets = settled["snapshot"]["targets"].as_array().unwrap();
+    assert_eq!(targets.iter().map(|t| t["name"].as_str().unwrap()).collect::<Vec<_>>(), vec!["box", "gone", "stuck"]);
+    assert_eq!(targets[0]["overall"], "healthy", "{}", targets[0]);
+    assert!(targets[0]["mirroredAt"].is_i64());
+    assert_ne!(targets[2]["reached"], true, "{}", targets[2]);
+    let lines: Vec<&str> =
+        settled["snapshot"]["glance"]["targets"].as_array().unwrap().iter().map(|l| l["text"].as_str().unwrap()).collect();
+    assert!(lines[0].starts_with("box — "), "{lines:?}");
+    assert!(lines[1].starts_with("gone — cannot be reached since "), "{lines:?}");
+    assert!(lines[2] == "stuck — checking…" || lines[2].starts_with("stuck — cannot be reached"), "{lines:?}");
+    // One verdict: the unreachable target is on the headline's list and raised the icon.
+    assert_eq!(settled["snapshot"]["glance"]["overall"], "attention", "{}", settled["snapshot"]["glance"]);
+    assert!(
+        alerts.iter().any(|a| a["kind"] == "target-unreachable" && a["summary"].as_str().unwrap().starts_with("gone unreachable since")),
+        "{alerts:?}"
+    );
+    eprintln!("figures: watch with 3 targets (one hanging) reported its start in {:.2} s", start_took.as_secs_f64());
 }

@@ -13,6 +13,9 @@ export function render(app) {
   const sync = document.getElementById('overview-sync');
   const agents = document.getElementById('overview-agents');
   const problems = document.getElementById('overview-problems');
+  const targets = document.getElementById('overview-targets');
+  const saved = (app.lastSync && app.lastSync.targets) || [];
+  targets.replaceChildren(...(saved.length ? [targetsCard(saved)] : []));
   if (!s) {
     headline.textContent = 'No status yet.';
     for (const n of [problems, source, sync, agents]) n.replaceChildren();
@@ -180,6 +183,36 @@ function syncCard(last) {
       `${a.agent}: ${a.profileId} — ${words[a.action] || a.action}`, a.error ? `: failed, ${a.error}` : `: ${a.reason}`))));
   }
   return el('section', { class: 'card', 'aria-labelledby': 'h-sync' }, el('h2', { id: 'h-sync' }, 'Last sync'), ...body);
+}
+
+/** Gateways on other hosts: each one's state, what it needs, when it was last checked. */
+function targetsCard(targets) {
+  const items = targets.map((t) => {
+    let state;
+    let text;
+    if (t.reached === null || t.reached === undefined) {
+      state = ['unknown', 'checking'];
+      text = 'Checking…';
+    } else if (!t.reached) {
+      state = STATE_BADGE.attention;
+      text = `Cannot be reached since ${localTime(t.unreachableSince)}.`;
+    } else {
+      state = STATE_BADGE[t.overall];
+      text = t.headline;
+    }
+    const facts = [];
+    if (t.checkedAt) facts.push(`checked ${ago(t.checkedAt)}`);
+    if (t.mirror) facts.push(t.mirroredAt ? `Claude Code's login copied there ${ago(t.mirroredAt)}` : 'receives Claude Code\'s login');
+    if (t.reload && t.reload.state === 'failed') facts.push('its running gateway did not reload');
+    return el('li', { class: `target ${t.reached === false ? 'attention' : t.overall}` },
+      el('p', {}, badge(state[0], state[1]), ' ', el('strong', {}, t.name), ' — ', text),
+      t.reached === false ? el('p', { class: 'meta' }, t.headline) : '',
+      t.fix && t.overall !== 'healthy' ? el('p', { class: 'fix' }, el('span', {}, 'Fix: '), t.fix) : '',
+      el('p', { class: 'meta' }, [t.url, ...facts].join(' · ')));
+  });
+  return el('section', { class: 'card', 'aria-labelledby': 'h-targets', id: 'targets-card' },
+    el('h2', { id: 'h-targets' }, 'Gateways on other hosts'),
+    el('ul', { class: 'targets' }, items));
 }
 
 function agentCard(a, s, v) {

@@ -67,6 +67,9 @@ fn print_update(u: &Update, json: bool) {
         if let Some(p) = &u.snapshot.problem {
             parts.push(p.clone());
         }
+        if u.cause == authtray_core::live::Cause::Targets {
+            parts.extend(u.snapshot.glance.targets.iter().map(|l| l.text.clone()));
+        }
         let _ = writeln!(out, "{time} {cause}: {}", parts.join(" · "));
         for a in &u.alerts {
             let _ = writeln!(out, "{time} alert: {} — {}", a.summary, a.body);

@@ -42,6 +42,10 @@ pub enum AlertKind {
     ReloadFailed,
     /// Every profile of a provider the gateway's model needs is on cooldown or disabled.
     ProviderUnavailable,
+    /// A saved target (gateway on another host) cannot be reached.
+    TargetUnreachable,
+    /// A saved target's gateway has a problem of its own.
+    TargetProblem,
 }
 
 /// One notification to show.
@@ -125,6 +129,8 @@ pub struct Inputs<'a> {
     pub settings: &'a Settings,
     /// The time the rules judge at (a fixed clock in tests).
     pub now: Millis,
+    /// The saved targets (gateways on other hosts) as last checked.
+    pub targets: &'a [crate::target_pool::TargetState],
 }
 
 /// Decides which alerts are due given what already fired.
@@ -289,6 +295,32 @@ pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
             }
         }
     }
+    // Gateways on other hosts: once per episode (unreachable since a time; a headline).
+    for t in input.targets {
+        match (t.reached, t.unreachable_since) {
+            (Some(false), Some(since)) => raise(
+                &mut out,
+                format!("target-unreachable:{}:{since}", t.name),
+                vec![],
+                AlertKind::TargetUnreachable,
+                format!("{} unreachable since {}", t.name, crate::duration::local_time(since, now)),
+                format!(
+                    "authtray cannot reach {}: {}. Its gateway keeps the credential it has; authtray tries again every few minutes.",
+                    t.name,
+                    t.reason()
+                ),
+            ),
+            (Some(true), _) if t.overall != crate::verdict::Overall::Healthy => raise(
+                &mut out,
+                format!("target-problem:{}:{}", t.name, t.headline),
+                vec![],
+                AlertKind::TargetProblem,
+                format!("{}: {}", t.name, t.headline),
+                t.fix.clone().unwrap_or_else(|| format!("Open authtray to see what {} needs.", t.name)),
+            ),
+            _ => {}
+        }
+    }
     out
 }
 
@@ -318,7 +350,7 @@ mod tests {
         let mut shown = Vec::new();
         for &now in times {
             let status = status_at(now);
-            let o = evaluate(&Inputs { status: &status, sync: None, sync_error: None, settings: &settings, now }, state);
+            let o = evaluate(&Inputs { targets: &[], status: &status, sync: None, sync_error: None, settings: &settings, now }, state);
             shown.extend(o.due.iter().map(|a| a.summary.clone()));
             state.apply(&o, now);
         }
@@ -425,14 +457,18 @@ mod tests {
         let failed = mk_sync(Some("the store lock /x is held by pid 1"));
         let mut count = 0;
         for i in 0..3 {
-            let o = evaluate(&Inputs { status: &status, sync: Some(&failed), sync_error: None, settings: &settings, now: T0 + i }, &state);
+            let o = evaluate(
+                &Inputs { targets: &[], status: &status, sync: Some(&failed), sync_error: None, settings: &settings, now: T0 + i },
+                &state,
+            );
             count += o.due.iter().filter(|a| a.kind == AlertKind::MirrorFailed).count();
             state.apply(&o, T0 + i);
         }
         assert_eq!(count, 1);
         // Recovered, but the store still holds the older token: stale, once.
         let ok = mk_sync(None);
-        let o = evaluate(&Inputs { status: &status, sync: Some(&ok), sync_error: None, settings: &settings, now: T0 }, &state);
+        let o =
+            evaluate(&Inputs { targets: &[], status: &status, sync: Some(&ok), sync_error: None, settings: &settings, now: T0 }, &state);
         assert_eq!(o.due.iter().map(|a| a.kind).collect::<Vec<_>>(), vec![AlertKind::MirrorStale]);
         state.apply(&o, T0);
         assert!(!state.fired.keys().any(|k| k.starts_with("mirror-failed")), "ended episode forgotten");
@@ -440,7 +476,14 @@ mod tests {
         let mut fired = 0;
         for i in 0..2 {
             let o = evaluate(
-                &Inputs { status: &status, sync: Some(&ok), sync_error: Some("cannot parse the config"), settings: &settings, now: T0 + i },
+                &Inputs {
+                    targets: &[],
+                    status: &status,
+                    sync: Some(&ok),
+                    sync_error: Some("cannot parse the config"),
+                    settings: &settings,
+                    now: T0 + i,
+                },
                 &state,
             );
             fired += o.due.iter().filter(|a| a.key == "mirror-failed:all").count();
@@ -474,7 +517,7 @@ mod tests {
 
     fn kinds(status: &StatusReport, sync: Option<&crate::ops::sync::SyncReport>, now: Millis) -> Vec<AlertKind> {
         let settings = Settings::default();
-        evaluate(&Inputs { status, sync, sync_error: None, settings: &settings, now }, &AlertState::default())
+        evaluate(&Inputs { targets: &[], status, sync, sync_error: None, settings: &settings, now }, &AlertState::default())
             .due
             .iter()
             .map(|a| a.kind)
@@ -500,7 +543,7 @@ mod tests {
         let status = report(vec![("anthropic:manual", "token", Some(exp))], cc(SourceStatus::Ok, Some(T0 + D)));
         let settings = Settings::default();
         let mut state = AlertState::default();
-        let o = evaluate(&Inputs { status: &status, sync: None, sync_error: None, settings: &settings, now: T0 }, &state);
+        let o = evaluate(&Inputs { targets: &[], status: &status, sync: None, sync_error: None, settings: &settings, now: T0 }, &state);
         state.apply(&o, T0);
         let keys: std::collections::BTreeSet<&String> = state.fired.keys().collect();
         let key = |l: Millis| format!("expiry:main:anthropic:manual:{exp}:{l}");
@@ -522,7 +565,7 @@ mod tests {
             c.problem = Some("the Keychain refused".into());
             let settings = Settings::default();
             let o = evaluate(
-                &Inputs { status: &report(vec![], c), sync: None, sync_error: None, settings: &settings, now: T0 },
+                &Inputs { targets: &[], status: &report(vec![], c), sync: None, sync_error: None, settings: &settings, now: T0 },
                 &AlertState::default(),
             );
             assert_eq!(o.due.len(), 1, "{s:?}");
@@ -569,7 +612,8 @@ mod tests {
         for (i, r) in [&failed, &failed, &done, &failed].into_iter().enumerate() {
             let sync = sync_of("anthropic:claude-code", c.clone(), Some(r.clone()));
             let now = T0 + i as Millis;
-            let o = evaluate(&Inputs { status: &status, sync: Some(&sync), sync_error: None, settings: &settings, now }, &state);
+            let o =
+                evaluate(&Inputs { targets: &[], status: &status, sync: Some(&sync), sync_error: None, settings: &settings, now }, &state);
             shown.extend(o.due.iter().filter(|a| a.kind == AlertKind::ReloadFailed).map(|a| a.body.clone()));
             state.apply(&o, now);
         }

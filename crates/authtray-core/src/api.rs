@@ -303,16 +303,18 @@ pub struct LastSync {
     pub report: Option<ops::sync::SyncReport>,
     /// Why it could not run at all.
     pub error: Option<String>,
+    /// The saved targets (gateways on other hosts) as the live service last found them.
+    pub targets: Vec<crate::target_pool::TargetState>,
 }
 
 impl LastSync {
     /// Records a sync's outcome.
     pub fn of(at: Millis, result: &Result<ops::sync::SyncReport>) -> LastSync {
         match result {
-            Ok(r) => LastSync { at, report: Some(r.clone()), error: None },
+            Ok(r) => LastSync { at, report: Some(r.clone()), error: None, targets: Vec::new() },
             // Not being logged in is the source's state, not a failed mirror.
-            Err(Error::NoLogin(_)) => LastSync { at, report: None, error: None },
-            Err(e) => LastSync { at, report: None, error: Some(e.to_string()) },
+            Err(Error::NoLogin(_)) => LastSync { at, report: None, error: None, targets: Vec::new() },
+            Err(e) => LastSync { at, report: None, error: Some(e.to_string()), targets: Vec::new() },
         }
     }
 }
@@ -330,6 +332,7 @@ pub fn status(
         sync_error: last.and_then(|l| l.error.as_deref()),
         settings,
         now: ctx.now,
+        targets: last.map_or(&[], |l| l.targets.as_slice()),
     };
     ops::status::with_verdict(ctx, warn_within_ms, &inputs)
 }
@@ -338,10 +341,11 @@ pub fn status(
 /// tests that check the tray and the window agree. The window itself reads `status().verdict`.
 pub fn glance(ctx: &Context, settings: &crate::settings::Settings, last: Option<&LastSync>) -> crate::glance::Glance {
     let status = status(ctx, settings, last, crate::health::DEFAULT_WARN_MS);
+    let targets = last.map_or(&[][..], |l| l.targets.as_slice());
     let verdict = status.verdict.clone().unwrap_or_else(|| {
-        crate::verdict::judge(&status, &crate::verdict::Inputs { sync: None, sync_error: None, settings, now: ctx.now })
+        crate::verdict::judge(&status, &crate::verdict::Inputs { sync: None, sync_error: None, settings, now: ctx.now, targets })
     });
-    crate::glance::glance(&status, &verdict, ctx.now)
+    crate::glance::glance(&status, &verdict, targets, ctx.now)
 }
 
 /// An error as the UI and the HTTP API show it.

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::clock::Millis;
 use crate::duration::{describe_expiry, local_time};
 use crate::ops::status::{SourceStatus, StatusReport};
+use crate::target_pool::TargetState;
 pub use crate::verdict::Overall;
 use crate::verdict::{Action, Topic, Verdict};
 
@@ -44,10 +45,12 @@ pub struct Glance {
     pub lines: Vec<Line>,
     /// Claude Code's login, as one line.
     pub source: String,
+    /// One line per saved target (gateways on other hosts), in the settings' order.
+    pub targets: Vec<Line>,
 }
 
-/// Computes the glance from a status report and its verdict.
-pub fn glance(status: &StatusReport, verdict: &Verdict, now: Millis) -> Glance {
+/// Computes the glance from a status report, its verdict and the targets' states.
+pub fn glance(status: &StatusReport, verdict: &Verdict, targets: &[TargetState], now: Millis) -> Glance {
     let multi = status.agents.len() > 1;
     let mut lines: Vec<Line> = verdict
         .rows
@@ -57,12 +60,37 @@ pub fn glance(status: &StatusReport, verdict: &Verdict, now: Millis) -> Glance {
             Line { state: r.state, text: format!("{prefix}{} — {}", r.profile_id, r.note) }
         })
         .collect();
-    // Problems about no profile get a line too; the login has its own, setup is the headline.
-    for p in verdict.problems.iter().filter(|p| p.profile_id.is_none() && !matches!(p.topic, Topic::Login | Topic::Setup)) {
+    // Problems about no profile get a line too; the login has its own, setup is the headline,
+    // targets have their section.
+    for p in verdict.problems.iter().filter(|p| p.profile_id.is_none() && !matches!(p.topic, Topic::Login | Topic::Setup | Topic::Target)) {
         lines.push(Line { state: p.severity, text: p.text.clone() });
     }
     let fix = verdict.top().and_then(|p| p.remedy.as_ref()).and_then(|r| Some(Fix { label: r.label.clone()?, action: r.action.clone()? }));
-    Glance { overall: verdict.overall, headline: verdict.headline.clone(), fix, lines, source: source_line(status, now) }
+    let targets = targets.iter().map(|t| target_line(t, now)).collect();
+    Glance { overall: verdict.overall, headline: verdict.headline.clone(), fix, lines, source: source_line(status, now), targets }
+}
+
+/// The glance when this machine has no gateway and the saved targets are all there is: the
+/// worst target decides the icon and the headline.
+pub fn targets_only(targets: &[TargetState], now: Millis) -> Glance {
+    let lines: Vec<Line> = targets.iter().map(|t| target_line(t, now)).collect();
+    let worst = lines.iter().zip(targets).max_by_key(|(l, _)| l.state);
+    let (overall, headline) = match worst {
+        Some((l, _)) if l.state != Overall::Healthy => (l.state, l.text.replacen(" — ", ": ", 1)),
+        _ => (Overall::Healthy, "All gateways healthy".to_string()),
+    };
+    Glance { overall, headline, fix: None, lines: Vec::new(), source: String::new(), targets: lines }
+}
+
+/// A target in one line: "vps — All credentials healthy", "vps — cannot be reached since 10:02".
+pub fn target_line(t: &TargetState, now: Millis) -> Line {
+    match (t.reached, t.unreachable_since) {
+        (Some(false), Some(since)) => {
+            Line { state: Overall::Attention, text: format!("{} — cannot be reached since {}", t.name, local_time(since, now)) }
+        }
+        (None, _) => Line { state: Overall::Healthy, text: format!("{} — checking…", t.name) },
+        _ => Line { state: t.overall, text: format!("{} — {}", t.name, t.headline) },
+    }
 }
 
 /// Claude Code's login in a menu line, with what to do when it is gone.

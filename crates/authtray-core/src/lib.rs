@@ -30,6 +30,7 @@ pub mod process;
 pub mod service;
 pub mod settings;
 pub mod target;
+pub mod target_pool;
 pub mod token;
 pub mod vault;
 pub mod verdict;

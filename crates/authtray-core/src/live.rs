@@ -45,6 +45,9 @@ pub struct LiveConfig {
     /// Leave live mirroring to an installed `authtray service` (the tray app sets this, so the
     /// two never mirror at once; Sync now still runs here).
     pub defer_to_service: bool,
+    /// How often saved targets (gateways on other hosts) are checked again, and mirrored to
+    /// when marked so, without a change here (a host that was down gets the login it missed).
+    pub targets_every: Duration,
 }
 
 impl LiveConfig {
@@ -59,6 +62,7 @@ impl LiveConfig {
             config_dir: None,
             data_dir: None,
             defer_to_service: false,
+            targets_every: Duration::from_secs(300),
         }
     }
 
@@ -91,6 +95,8 @@ pub struct Snapshot {
     pub settings: Settings,
     /// Whether live mirroring is left to an installed `authtray service`.
     pub mirror_deferred: bool,
+    /// The saved targets (gateways on other hosts) as last checked, in the settings' order.
+    pub targets: Vec<crate::target_pool::TargetState>,
 }
 
 /// What the callback receives.
@@ -122,10 +128,13 @@ pub enum Cause {
     Refresh,
     /// The minute tick.
     Tick,
+    /// A target (gateway on another host) was checked or written.
+    Targets,
 }
 
 enum Cmd {
     Changed(BTreeSet<Changed>),
+    Targets,
     SyncNow(Option<Sender<Result<SyncReport>>>),
     Refresh,
     Stop,
@@ -150,6 +159,12 @@ impl Live {
         let current = Arc::new(Mutex::new(None));
         let shared = Arc::clone(&current);
         let watch_tx = tx.clone();
+        let targets_tx = Mutex::new(tx.clone());
+        let pool = crate::target_pool::TargetPool::new(config.env.clone(), move || {
+            if let Ok(tx) = targets_tx.lock() {
+                let _ = tx.send(Cmd::Targets);
+            }
+        });
         let spawned = std::thread::Builder::new().name("authtray-live".into()).spawn(move || {
             let mut svc = Service {
                 config,
@@ -164,6 +179,8 @@ impl Live {
                 last_sync_error: None,
                 known_generation: None,
                 login: None,
+                targets: pool,
+                targets_kicked: None,
             };
             svc.alerts = AlertState::load(&svc.config.alerts_path()).unwrap_or_else(|e| {
                 tracing::warn!("{e}; starting with no alert history");
@@ -186,6 +203,7 @@ impl Live {
                     }
                     Ok(Cmd::SyncNow(reply)) => svc.cycle(Cause::SyncNow, true, reply),
                     Ok(Cmd::Refresh) => svc.cycle(Cause::Refresh, false, None),
+                    Ok(Cmd::Targets) => svc.cycle(Cause::Targets, false, None),
                     Err(RecvTimeoutError::Timeout) => {
                         svc.cycle(Cause::Tick, false, None);
                         next_tick = Instant::now() + svc.config.tick;
@@ -233,6 +251,10 @@ struct Service {
     /// Claude Code's login as last read: read again only when it changed (or on start and an
     /// explicit sync), so a Keychain secret is not read every minute.
     login: Option<crate::claude::LoginState>,
+    /// The saved targets' workers.
+    targets: crate::target_pool::TargetPool,
+    /// When the targets were last handed a job.
+    targets_kicked: Option<Instant>,
 }
 
 impl Service {
@@ -269,8 +291,41 @@ impl Service {
             Err(e) => (Settings::default(), Some(e.to_string())),
         };
         let generation_before = self.known_generation;
-        let ctx = match self.load_context(cause, &settings) {
+        self.targets.reconcile(&settings.targets);
+        let loaded = self.load_context(cause, &settings);
+        let login = match &loaded {
+            Ok(ctx) => ctx.login(),
+            Err(_) => crate::claude::LoginLocator::new(&self.config.env, self.config.options.claude_dir.as_deref()).read(),
+        };
+        let deferred = self.config.defer_to_service && crate::service::installed(&self.config.env);
+        self.kick_targets(cause, &settings, login, deferred);
+        let ctx = match loaded {
             Ok(c) => c,
+            Err(e) if !settings.targets.is_empty() && matches!(e, Error::NoInstall { .. }) => {
+                // No gateway here, only on other hosts: they are the whole glance.
+                if let Some(r) = reply {
+                    let _ = r.send(Err(e));
+                }
+                self.rewatch(None);
+                let targets = self.targets.states();
+                let glance = crate::glance::targets_only(&targets, crate::clock::now_ms());
+                self.publish(
+                    Snapshot {
+                        status: None,
+                        glance,
+                        last_sync: None,
+                        last_sync_at: None,
+                        last_sync_error: None,
+                        problem: None,
+                        settings,
+                        mirror_deferred: deferred,
+                        targets,
+                    },
+                    Vec::new(),
+                    cause,
+                );
+                return;
+            }
             Err(e) => {
                 let problem = e.to_string();
                 let headline = match e {
@@ -288,6 +343,7 @@ impl Service {
                     fix: None,
                     lines: vec![crate::glance::Line { state: Overall::Broken, text: short }],
                     source: String::new(),
+                    targets: Vec::new(),
                 };
                 self.publish(
                     Snapshot {
@@ -299,6 +355,7 @@ impl Service {
                         problem: Some(problem),
                         settings,
                         mirror_deferred: false,
+                        targets: self.targets.states(),
                     },
                     Vec::new(),
                     cause,
@@ -315,7 +372,6 @@ impl Service {
         if upgraded {
             tracing::info!(from = ?generation_before, to = ?ctx.install.generation, "the gateway's store generation changed; mirroring again");
         }
-        let deferred = self.config.defer_to_service && crate::service::installed(&self.config.env);
         let wanted =
             ctx.install.generation.is_some() && (cause == Cause::SyncNow || ((mirror || upgraded) && settings.mirror_enabled && !deferred));
         if wanted {
@@ -339,11 +395,17 @@ impl Service {
             }
         }
         let now = crate::clock::now_ms();
-        let inputs =
-            crate::verdict::Inputs { sync: self.last_sync.as_ref(), sync_error: self.last_sync_error.as_deref(), settings: &settings, now };
+        let targets = self.targets.states();
+        let inputs = crate::verdict::Inputs {
+            sync: self.last_sync.as_ref(),
+            sync_error: self.last_sync_error.as_deref(),
+            settings: &settings,
+            now,
+            targets: &targets,
+        };
         let status = crate::ops::status::with_verdict(&ctx, crate::health::DEFAULT_WARN_MS, &inputs);
         let verdict = status.verdict.clone().unwrap_or_else(|| crate::verdict::judge(&status, &inputs));
-        let glance = crate::glance::glance(&status, &verdict, now);
+        let glance = crate::glance::glance(&status, &verdict, &targets, now);
         let outcome = alerts::evaluate(
             &alerts::Inputs {
                 status: &status,
@@ -351,6 +413,7 @@ impl Service {
                 sync_error: self.last_sync_error.as_deref(),
                 settings: &settings,
                 now,
+                targets: &targets,
             },
             &self.alerts,
         );
@@ -372,8 +435,29 @@ impl Service {
             problem: settings_problem,
             settings,
             mirror_deferred: deferred,
+            targets,
         };
         self.publish(snapshot, due, cause);
+    }
+
+    /// Hands the targets a round of work when something they depend on changed, when asked,
+    /// and every [`LiveConfig::targets_every`]. Mirroring there follows the local rule (enabled,
+    /// not left to the service; Sync now always); writing an unchanged login is skipped there.
+    fn kick_targets(&mut self, cause: Cause, settings: &Settings, login: crate::claude::LoginState, deferred: bool) {
+        if self.targets.is_empty() {
+            return;
+        }
+        let due = match cause {
+            Cause::Start | Cause::LoginChanged | Cause::SettingsChanged | Cause::SyncNow => true,
+            Cause::Tick => self.targets_kicked.is_none_or(|t| t.elapsed() >= self.config.targets_every),
+            Cause::StoreChanged | Cause::Refresh | Cause::Targets => false,
+        };
+        if !due {
+            return;
+        }
+        self.targets_kicked = Some(Instant::now());
+        let mirror = cause == Cause::SyncNow || (settings.mirror_enabled && !deferred);
+        self.targets.kick(&crate::target_pool::Job { login, mirror, settings: settings.clone() });
     }
 
     fn publish(&mut self, snapshot: Snapshot, alerts: Vec<Alert>, cause: Cause) {

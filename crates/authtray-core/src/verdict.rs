@@ -92,6 +92,8 @@ pub enum Topic {
     Mirror,
     /// The running gateway.
     Gateway,
+    /// A gateway on another host (a saved target).
+    Target,
 }
 
 /// One thing that is wrong, or will be.
@@ -186,6 +188,8 @@ pub struct Inputs<'a> {
     pub settings: &'a Settings,
     /// The time judged at.
     pub now: Millis,
+    /// What the live service last learned of the saved targets (gateways on other hosts).
+    pub targets: &'a [crate::target_pool::TargetState],
 }
 
 /// Computes the verdict.
@@ -304,6 +308,7 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
             Millis::MIN,
         ));
     }
+    problems.extend(target_problems(inputs.targets, now));
     problems.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.urgency.cmp(&b.urgency)));
     let overall = problems.first().map_or(Overall::Healthy, |p| p.severity);
     if overall == Overall::Broken {
@@ -318,6 +323,39 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
     };
     let detail = detail(status, &carried, until, overall, now);
     Verdict { overall, headline, detail, until, check, problems, rows, setup: None }
+}
+
+/// A problem per target that cannot be reached or whose own verdict is not healthy. They rank
+/// after this machine's problems of the same severity.
+fn target_problems(targets: &[crate::target_pool::TargetState], now: Millis) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for t in targets {
+        match (t.reached, t.unreachable_since) {
+            (Some(false), Some(since)) => {
+                let reason = t.reason();
+                out.push(problem(
+                    Topic::Target,
+                    Overall::Attention,
+                    None,
+                    None,
+                    format!("{} cannot be reached since {}: {reason}", t.name, local_time(since, now)),
+                    t.fix.as_deref().map(|f| remedy(f, Some("Try again"), None, Some(Action::SyncNow))),
+                    Millis::MAX,
+                ));
+            }
+            (Some(true), _) if t.overall != Overall::Healthy => out.push(problem(
+                Topic::Target,
+                t.overall,
+                None,
+                None,
+                format!("{}: {}", t.name, t.headline),
+                t.fix.as_deref().map(|f| remedy(f, None, None, None)),
+                Millis::MAX,
+            )),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Every profile as a row, in the order the gateway tries them, with the problems of profiles
@@ -765,7 +803,7 @@ mod tests {
     }
 
     fn verdict(r: &StatusReport) -> Verdict {
-        judge(r, &Inputs { sync: None, sync_error: None, settings: &Settings::default(), now: T0 })
+        judge(r, &Inputs { sync: None, sync_error: None, settings: &Settings::default(), now: T0, targets: &[] })
     }
 
     fn row<'a>(v: &'a Verdict, id: &str) -> &'a Row {

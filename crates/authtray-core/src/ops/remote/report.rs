@@ -165,7 +165,8 @@ pub fn report(g: &RemoteGateway, login: &LoginState, settings: &Settings, now: M
     if g.target.mirror && settings.mirror_profile_id.is_none() {
         settings.mirror_profile_id = Some(crate::gateway::Generation::OpenclawJson.mirror_profile_id().to_string());
     }
-    let verdict = crate::verdict::judge(&report, &crate::verdict::Inputs { sync: None, sync_error: None, settings: &settings, now });
+    let verdict =
+        crate::verdict::judge(&report, &crate::verdict::Inputs { sync: None, sync_error: None, settings: &settings, now, targets: &[] });
     report.check = verdict.check;
     report.verdict = Some(verdict);
     Ok(RemoteReport {

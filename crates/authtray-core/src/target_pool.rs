@@ -1,0 +1,284 @@
+//! The saved targets, checked and mirrored to in the background for the live service. Each
+//! target has its own thread and its transport's own deadlines, so a slow or dead host never
+//! holds up the menu, the local mirror or the other targets. Results land in a shared table the
+//! service reads when it publishes; the pool pokes it after each change.
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+
+use crate::claude::LoginState;
+use crate::clock::{now_ms, Millis};
+use crate::env::Env;
+use crate::gateway::running::Reload;
+use crate::ops::remote::{self, SecretTarget};
+use crate::settings::Settings;
+use crate::target::TargetEntry;
+use crate::verdict::Overall;
+
+/// What authtray last learned of one target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetState {
+    /// Its name.
+    pub name: String,
+    /// Its URL.
+    pub url: String,
+    /// Whether Claude Code's login is mirrored there.
+    pub mirror: bool,
+    /// Whether it was reached the last time it was tried (`None`: not tried yet).
+    pub reached: Option<bool>,
+    /// Its verdict's severity; attention while it cannot be reached.
+    pub overall: Overall,
+    /// Its verdict's headline, or why it cannot be reached.
+    pub headline: String,
+    /// The fix for the headline, in plain words.
+    pub fix: Option<String>,
+    /// Since when it has failed to answer (the first failure of the current run of them).
+    pub unreachable_since: Option<Millis>,
+    /// When it last answered.
+    pub checked_at: Option<Millis>,
+    /// When authtray last wrote Claude Code's login there.
+    pub mirrored_at: Option<Millis>,
+    /// Whether its running gateway took up the last mirror write.
+    pub reload: Option<Reload>,
+}
+
+impl TargetState {
+    /// Why it cannot be reached, without the "cannot reach target NAME: " the error starts with.
+    pub fn reason(&self) -> &str {
+        let prefix = format!("cannot reach target {}: ", self.name);
+        self.headline.strip_prefix(prefix.as_str()).unwrap_or(&self.headline)
+    }
+
+    fn new(entry: &TargetEntry) -> TargetState {
+        TargetState {
+            name: entry.name.clone(),
+            url: entry.url.clone(),
+            mirror: entry.mirror,
+            reached: None,
+            overall: Overall::Healthy,
+            headline: "Not checked yet".into(),
+            fix: None,
+            unreachable_since: None,
+            checked_at: None,
+            mirrored_at: None,
+            reload: None,
+        }
+    }
+}
+
+/// One round of work for every target.
+#[derive(Clone)]
+pub struct Job {
+    /// Claude Code's login as read now (mirrored to targets marked so, when usable).
+    pub login: LoginState,
+    /// Whether to mirror (login changed, start, Sync now) or only look.
+    pub mirror: bool,
+    /// The settings in force (lead times for the verdict).
+    pub settings: Settings,
+}
+
+struct Worker {
+    entry: TargetEntry,
+    tx: Sender<Job>,
+}
+
+/// The running pool.
+pub struct TargetPool {
+    env: Env,
+    workers: Vec<Worker>,
+    states: Arc<Mutex<BTreeMap<String, TargetState>>>,
+    changed: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl TargetPool {
+    /// An empty pool; `changed` runs (on a worker's thread) after any target's state changed.
+    pub fn new(env: Env, changed: impl Fn() + Send + Sync + 'static) -> TargetPool {
+        TargetPool { env, workers: Vec::new(), states: Arc::default(), changed: Arc::new(changed) }
+    }
+
+    /// Starts workers for new targets and stops those of targets that are gone or changed.
+    pub fn reconcile(&mut self, targets: &[TargetEntry]) {
+        self.workers.retain(|w| targets.contains(&w.entry));
+        if let Ok(mut s) = self.states.lock() {
+            s.retain(|name, st| targets.iter().any(|t| &t.name == name && t.url == st.url && t.mirror == st.mirror));
+        }
+        for t in targets {
+            if self.workers.iter().any(|w| &w.entry == t) {
+                continue;
+            }
+            let (tx, rx) = mpsc::channel();
+            if let Ok(mut s) = self.states.lock() {
+                s.insert(t.name.clone(), TargetState::new(t));
+            }
+            let (env, entry, states, changed) = (self.env.clone(), t.clone(), Arc::clone(&self.states), Arc::clone(&self.changed));
+            let spawned = std::thread::Builder::new()
+                .name(format!("authtray-target-{}", t.name))
+                .spawn(move || work(&env, &entry, &rx, &states, changed.as_ref()));
+            match spawned {
+                Ok(_) => self.workers.push(Worker { entry: t.clone(), tx }),
+                Err(e) => tracing::error!("cannot start the worker for target {}: {e}", t.name),
+            }
+        }
+    }
+
+    /// Hands every target a job; returns at once.
+    pub fn kick(&self, job: &Job) {
+        for w in &self.workers {
+            let _ = w.tx.send(job.clone());
+        }
+    }
+
+    /// Every target's state, in the order given to [`TargetPool::reconcile`].
+    pub fn states(&self) -> Vec<TargetState> {
+        let Ok(s) = self.states.lock() else { return Vec::new() };
+        self.workers.iter().filter_map(|w| s.get(&w.entry.name).cloned()).collect()
+    }
+
+    /// Whether there are targets.
+    pub fn is_empty(&self) -> bool {
+        self.workers.is_empty()
+    }
+}
+
+/// A worker: one job at a time; jobs that piled up meanwhile are merged into one (a mirror
+/// if any asked for it, with the newest login). Ends when the pool drops its sender.
+fn work(
+    env: &Env,
+    entry: &TargetEntry,
+    rx: &Receiver<Job>,
+    states: &Mutex<BTreeMap<String, TargetState>>,
+    changed: &(dyn Fn() + Send + Sync),
+) {
+    while let Ok(mut job) = rx.recv() {
+        for later in rx.try_iter() {
+            let mirror = job.mirror || later.mirror;
+            job = later;
+            job.mirror = mirror;
+        }
+        let before = states.lock().ok().and_then(|s| s.get(&entry.name).cloned()).unwrap_or_else(|| TargetState::new(entry));
+        let after = run_job(env, entry, &job, before.clone(), now_ms());
+        if after != before {
+            if let Ok(mut s) = states.lock() {
+                // Removed meanwhile: do not bring it back.
+                if s.contains_key(&entry.name) {
+                    s.insert(entry.name.clone(), after);
+                }
+            }
+            changed();
+        }
+    }
+}
+
+/// Does one job against one target and returns its new state.
+pub fn run_job(env: &Env, entry: &TargetEntry, job: &Job, mut st: TargetState, now: Millis) -> TargetState {
+    let login = job.login.login().filter(|l| l.expires_at > now);
+    let result: crate::error::Result<()> = (|| {
+        if let Some(secret) = SecretTarget::of(env, entry)? {
+            match (job.mirror && entry.mirror, login) {
+                (true, Some(l)) => {
+                    if secret.write(&l.access_token)?.written {
+                        st.mirrored_at = Some(now);
+                    }
+                }
+                _ => secret.check()?,
+            }
+            st.overall = Overall::Healthy;
+            st.headline = format!("{} is reachable", secret.describe());
+            st.fix = None;
+            return Ok(());
+        }
+        let mut g = remote::connect(env, entry)?;
+        if let (true, Some(l)) = (job.mirror && entry.mirror, login) {
+            if let (_, Some(reload)) = remote::mirror(&g, l, job.settings.mirror_profile_id.as_deref())? {
+                st.mirrored_at = Some(now);
+                st.reload = Some(reload);
+                // What the verdict reads must include what was just written.
+                g.status = g.cli.status_json(g.agent.as_deref())?;
+            }
+        }
+        let r = remote::report(&g, &job.login, &job.settings, now, crate::health::DEFAULT_WARN_MS)?;
+        let verdict = r.report.verdict.unwrap_or_else(|| unreachable!("report() always judges"));
+        st.overall = verdict.overall;
+        st.headline = verdict.headline.clone();
+        st.fix = verdict.top().and_then(|p| p.remedy.as_ref()).map(|r| r.text.clone());
+        Ok(())
+    })();
+    match result {
+        Ok(()) => {
+            st.reached = Some(true);
+            st.unreachable_since = None;
+            st.checked_at = Some(now);
+        }
+        Err(e) => {
+            st.reached = Some(false);
+            st.unreachable_since = st.unreachable_since.or(Some(now));
+            st.overall = Overall::Attention;
+            st.headline = e.to_string();
+            st.fix = Some(format!(
+                "Check that {} is up and that this computer can reach it; authtray tries again every few minutes, and its gateway keeps the credential it has.",
+                entry.name
+            ));
+        }
+    }
+    st
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job() -> Job {
+        Job { login: LoginState::Missing { tried: Vec::new() }, mirror: true, settings: Settings::default() }
+    }
+
+    #[test]
+    fn an_unreachable_target_says_since_when_and_keeps_that_time() {
+        let entry = TargetEntry { name: "gw".into(), url: "docker://gw".into(), mirror: true };
+        let env = Env::from_pairs([("PATH", "/nonexistent".to_string()), ("AUTHTRAY_DOCKER", "/nonexistent/docker".to_string())]);
+        let first = run_job(&env, &entry, &job(), TargetState::new(&entry), 1_000);
+        assert_eq!(first.reached, Some(false));
+        assert_eq!(first.unreachable_since, Some(1_000));
+        assert_eq!(first.overall, Overall::Attention);
+        assert!(first.fix.as_deref().unwrap().contains("Check that gw is up"));
+        let again = run_job(&env, &entry, &job(), first, 5_000);
+        assert_eq!(again.unreachable_since, Some(1_000), "the first failure is when it became unreachable");
+    }
+
+    #[test]
+    fn a_slow_target_does_not_hold_up_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let slow = dir.path().join("docker");
+        std::fs::write(&slow, "#!/bin/sh\nsleep 5\n").unwrap();
+        let mut p = std::fs::metadata(&slow).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut p, 0o755);
+        std::fs::set_permissions(&slow, p).unwrap();
+        let env = Env::from_pairs([
+            ("PATH", "/usr/bin:/bin".to_string()),
+            ("AUTHTRAY_DOCKER", slow.to_string_lossy().into_owned()),
+            ("AUTHTRAY_KUBECTL", "/nonexistent/kubectl".to_string()),
+        ]);
+        let (tx, rx) = mpsc::channel();
+        let mut pool = TargetPool::new(env, move || {
+            let _ = tx.send(());
+        });
+        let targets = vec![
+            TargetEntry { name: "slow".into(), url: "docker://slow".into(), mirror: false },
+            TargetEntry { name: "dead".into(), url: "kubectl://ns/deploy/gw".into(), mirror: false },
+        ];
+        pool.reconcile(&targets);
+        let started = std::time::Instant::now();
+        pool.kick(&job());
+        rx.recv_timeout(std::time::Duration::from_secs(3)).expect("the dead target reported while the slow one hangs");
+        assert!(started.elapsed() < std::time::Duration::from_secs(3));
+        let states = pool.states();
+        assert_eq!(states.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), vec!["slow", "dead"]);
+        assert_eq!(states[1].reached, Some(false));
+        assert_eq!(states[0].reached, None, "still busy");
+        pool.reconcile(&targets[1..]);
+        assert_eq!(pool.states().len(), 1);
+    }
+}
