@@ -261,7 +261,13 @@ pub fn draw<R: Runtime>(app: &AppHandle<R>, glance: Glance, last_sync_at: Option
         // Gateways on other hosts: a section of their own, one line each.
         if !glance.targets.is_empty() {
             texts.push("Other hosts:".into());
-            texts.extend(glance.targets.iter().map(|l| format!("{} {}", mark(l.state), l.text)));
+            texts.extend(glance.targets.iter().map(|l| {
+                if l.pending {
+                    format!("… {}", l.text)
+                } else {
+                    format!("{} {}", mark(l.state), l.text)
+                }
+            }));
         }
         tracing::debug!(icon = ?glance.overall, headline = %glance.headline, fix = ?glance.fix.as_ref().map(|f| &f.label), lines = ?texts, source = %glance.source, synced = %synced, "tray menu");
         if texts.len() == h.lines.len() {

@@ -165,6 +165,62 @@ fn an_expiring_pasted_token_notifies_once_and_not_again_after_a_restart() {
     assert_eq!(expiring(&d), 1, "the alert fired again after a restart: {:?}", d.notifications());
 }
 
+/// Gateways on other hosts in the tray: a container reached through the docker stand-in (a
+/// real gateway there), a cluster that is not there, a host that hangs. The menu gets an
+/// "Other hosts" section, the icon and headline follow the one verdict, the dead target is
+/// notified once, and the headline's fix ("Try again") runs a sync that mirrors there.
+#[test]
+fn the_tray_shows_every_target_and_a_dead_one_blocks_nothing() {
+    let _one = serial();
+    let Some(_) = desktop_tools() else { return };
+    let Some(bin) = oracle_bin(&OPENCLAW_JSON) else { return };
+    let w = authtray_e2e::standins::World::new(&bin);
+    assert_eq!(w.container.gateway_paste(&setup_token('C'), "anthropic:manual", Some("365d")).code, 0);
+    let local = w.laptop.authtray(&["--generation", "openclaw-json", "paste-token", "--provider", "anthropic"], Some(&setup_token('H')));
+    assert_eq!(local.code, 0, "{local:?}");
+    for (name, url) in [
+        ("vps-box", "docker://openclaw-gw --mirror"),
+        ("cluster", "kubectl://nowhere/gateways/deploy/openclaw"),
+        ("stuck", "kubectl://slow/gateways/deploy/openclaw"),
+    ] {
+        let mut args = vec!["target", "add", name];
+        args.extend(url.split(' '));
+        assert_eq!(w.authtray(&args, None).code, 0);
+    }
+    let access = setup_token('Q');
+    write_login(w.laptop.home(), &access, now_ms() + 8 * 3_600_000, false);
+    let path = format!("{}:{}", w.dir.path().join("standins").display(), std::env::var("PATH").unwrap_or_default());
+    let mut d = Desktop::start(&w.laptop.home().join("desktop"), Parts::FULL);
+    d.start_app(w.laptop.home(), &[("PATH", &path)]);
+    d.tray_icon();
+    d.wait_for("the targets' lines", Duration::from_secs(60), || {
+        let log = d.app_log();
+        (log.contains("Other hosts:")
+            && log.contains("vps-box — All credentials healthy")
+            && log.contains("cluster — cannot be reached since"))
+        .then_some(())
+    });
+    let unreachable = d.wait_for("the unreachable notification", Duration::from_secs(20), || {
+        d.notifications().into_iter().find(|n| n.1.starts_with("cluster unreachable since"))
+    });
+    assert!(unreachable.2.contains("context \"nowhere\" does not exist"), "{unreachable:?}");
+    let raw = std::fs::read_to_string(w.container.store_path()).expect("the container's store");
+    assert!(raw.contains(&access), "the login was mirrored to the container");
+    let rss = d.app_pid().and_then(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok()).and_then(|st| {
+        st.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<u64>().ok())
+    });
+    eprintln!("figures: tray app with 3 targets (one hanging): {} MB resident", rss.unwrap_or(0) / 1024);
+    // The headline's fix is "Try again": a sync, told by a notification.
+    d.menu_item(1, Some(&artefacts("desktop").join("tray-menu-targets.png")));
+    d.wait_for("the sync notification", Duration::from_secs(30), || d.notifications().into_iter().find(|n| n.1 == "Sync done"));
+    assert_eq!(d.notifications().iter().filter(|n| n.1.starts_with("cluster unreachable")).count(), 1, "notified once");
+    assert!(d.app_alive());
+    assert!(!d.app_log().contains(&access), "the app log carried a full token");
+    if let Some(pid) = std::fs::read_to_string(w.dir.path().join("stuck.pid")).ok().and_then(|p| p.trim().parse::<i32>().ok()) {
+        let _ = unsafe { libc::kill(-pid, libc::SIGKILL) };
+    }
+}
+
 #[test]
 fn starts_and_stays_up_without_tray_host_notification_server_or_secret_service() {
     let _one = serial();

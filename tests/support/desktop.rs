@@ -210,6 +210,11 @@ impl Desktop {
         self.dir.join(format!("app-{}.log", self.app_runs))
     }
 
+    /// The running app's pid.
+    pub fn app_pid(&self) -> Option<u32> {
+        self.app.as_ref().map(Child::id)
+    }
+
     /// The current run's log.
     pub fn app_log(&self) -> String {
         std::fs::read_to_string(self.app_log_path()).unwrap_or_default()

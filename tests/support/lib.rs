@@ -17,6 +17,7 @@ pub mod reliability;
 pub mod scenarios;
 pub mod serve;
 pub mod sqlite;
+pub mod standins;
 
 /// Declares one `#[test]` per compatibility scenario for a gateway generation, so every
 /// generation runs the same suite.

@@ -394,6 +394,21 @@ fn every_screen_reads_right_in_each_situation_wide_and_narrow() {
         "{r}"
     );
 
+    // Gateways on other hosts: one healthy in a container, a cluster that is not there. The
+    // window's headline is the one verdict (the unreachable target), each target has its line.
+    let w = authtray_e2e::standins::World::new(&bin);
+    assert_eq!(w.container.gateway_paste(&setup_token('C'), "anthropic:manual", Some("365d")).code, 0);
+    let local = w.laptop.authtray(&["--generation", "openclaw-json", "paste-token", "--provider", "anthropic"], Some(&setup_token('H')));
+    assert_eq!(local.code, 0, "{local:?}");
+    assert_eq!(w.authtray(&["target", "add", "vps-box", "docker://openclaw-gw"], None).code, 0);
+    assert_eq!(w.authtray(&["target", "add", "cluster", "kubectl://nowhere/gateways/deploy/openclaw"], None).code, 0);
+    let r = tour(&tools, &w.laptop, "targets", &[("ACTIONS", "targets")]);
+    let targets: Vec<&str> = r["targets"].as_array().expect("the targets card").iter().filter_map(Value::as_str).collect();
+    assert!(targets[0].contains("vps-box — All credentials healthy"), "{targets:?}");
+    assert!(targets[1].contains("cluster — Cannot be reached since"), "{targets:?}");
+    assert!(r["headline"].as_str().unwrap().contains("cluster cannot be reached since"), "{r}");
+    assert!(!r.to_string().contains("--target"), "a CLI flag in the window: {r}");
+
     // Broken: only the mirror, and Claude Code's login expired.
     let s = Sandbox::new(OPENCLAW_JSON, bin);
     assert_eq!(s.gateway_paste(&setup_token('M'), "anthropic:claude-code", Some("2s")).code, 0);

@@ -150,6 +150,17 @@ try {
     await page.goto(url);
     await ready('overview');
     await context.storageState({ path: stateFile });
+    if (actions.includes('targets')) {
+      // The targets are checked in the background: look again until none is still being checked.
+      for (let i = 0; i < 60; i += 1) {
+        const text = await page.textContent('#overview-targets');
+        if (text && text.length && !text.includes('Checking')) break;
+        await page.waitForTimeout(1000);
+        await page.reload();
+        await ready('overview');
+      }
+      result.targets = await page.$$eval('#overview-targets li', (li) => li.map((l) => l.innerText.replace(/\s+/g, ' ').trim()));
+    }
     result.headline = (await page.textContent('#overview-headline')).trim();
     result.problems = await page.$$eval('#overview-problems .problem', (li) => li.map((l) => l.innerText.replace(/\s+/g, ' ').trim()));
     result.fixButtons = await page.$$eval('#overview-problems .fix button', (b) => b.map((x) => x.textContent));

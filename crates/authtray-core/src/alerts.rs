@@ -306,8 +306,7 @@ pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
                 format!("{} unreachable since {}", t.name, crate::duration::local_time(since, now)),
                 format!(
                     "authtray cannot reach {}: {}. Its gateway keeps the credential it has; authtray tries again every few minutes.",
-                    t.name,
-                    t.reason()
+                    t.name, t.headline
                 ),
             ),
             (Some(true), _) if t.overall != crate::verdict::Overall::Healthy => raise(

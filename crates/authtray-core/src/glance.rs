@@ -19,6 +19,9 @@ pub struct Line {
     pub state: Overall,
     /// The text.
     pub text: String,
+    /// Not known yet (a target still being checked): shells show no state mark.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
 }
 
 /// The fix for the headline's problem, as a menu entry.
@@ -57,13 +60,13 @@ pub fn glance(status: &StatusReport, verdict: &Verdict, targets: &[TargetState],
         .iter()
         .map(|r| {
             let prefix = if multi { format!("{}: ", r.agent) } else { String::new() };
-            Line { state: r.state, text: format!("{prefix}{} — {}", r.profile_id, r.note) }
+            Line { state: r.state, text: format!("{prefix}{} — {}", r.profile_id, r.note), pending: false }
         })
         .collect();
     // Problems about no profile get a line too; the login has its own, setup is the headline,
     // targets have their section.
     for p in verdict.problems.iter().filter(|p| p.profile_id.is_none() && !matches!(p.topic, Topic::Login | Topic::Setup | Topic::Target)) {
-        lines.push(Line { state: p.severity, text: p.text.clone() });
+        lines.push(Line { state: p.severity, text: p.text.clone(), pending: false });
     }
     let fix = verdict.top().and_then(|p| p.remedy.as_ref()).and_then(|r| Some(Fix { label: r.label.clone()?, action: r.action.clone()? }));
     let targets = targets.iter().map(|t| target_line(t, now)).collect();
@@ -85,11 +88,13 @@ pub fn targets_only(targets: &[TargetState], now: Millis) -> Glance {
 /// A target in one line: "vps — All credentials healthy", "vps — cannot be reached since 10:02".
 pub fn target_line(t: &TargetState, now: Millis) -> Line {
     match (t.reached, t.unreachable_since) {
-        (Some(false), Some(since)) => {
-            Line { state: Overall::Attention, text: format!("{} — cannot be reached since {}", t.name, local_time(since, now)) }
-        }
-        (None, _) => Line { state: Overall::Healthy, text: format!("{} — checking…", t.name) },
-        _ => Line { state: t.overall, text: format!("{} — {}", t.name, t.headline) },
+        (Some(false), Some(since)) => Line {
+            state: Overall::Attention,
+            text: format!("{} — cannot be reached since {}", t.name, local_time(since, now)),
+            pending: false,
+        },
+        (None, _) => Line { state: Overall::Healthy, text: format!("{} — checking…", t.name), pending: true },
+        _ => Line { state: t.overall, text: format!("{} — {}", t.name, t.headline), pending: false },
     }
 }
 

@@ -341,7 +341,7 @@ impl Service {
                     overall: Overall::Broken,
                     headline: headline.into(),
                     fix: None,
-                    lines: vec![crate::glance::Line { state: Overall::Broken, text: short }],
+                    lines: vec![crate::glance::Line { state: Overall::Broken, text: short, pending: false }],
                     source: String::new(),
                     targets: Vec::new(),
                 };

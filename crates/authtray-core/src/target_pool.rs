@@ -32,7 +32,7 @@ pub struct TargetState {
     pub reached: Option<bool>,
     /// Its verdict's severity; attention while it cannot be reached.
     pub overall: Overall,
-    /// Its verdict's headline, or why it cannot be reached.
+    /// Its verdict's headline, or why it cannot be reached (what the transport said).
     pub headline: String,
     /// The fix for the headline, in plain words.
     pub fix: Option<String>,
@@ -47,12 +47,6 @@ pub struct TargetState {
 }
 
 impl TargetState {
-    /// Why it cannot be reached, without the "cannot reach target NAME: " the error starts with.
-    pub fn reason(&self) -> &str {
-        let prefix = format!("cannot reach target {}: ", self.name);
-        self.headline.strip_prefix(prefix.as_str()).unwrap_or(&self.headline)
-    }
-
     fn new(entry: &TargetEntry) -> TargetState {
         TargetState {
             name: entry.name.clone(),
@@ -217,7 +211,9 @@ pub fn run_job(env: &Env, entry: &TargetEntry, job: &Job, mut st: TargetState, n
             st.reached = Some(false);
             st.unreachable_since = st.unreachable_since.or(Some(now));
             st.overall = Overall::Attention;
-            st.headline = e.to_string();
+            // "cannot reach target NAME: " is said by where this is shown.
+            let text = e.to_string();
+            st.headline = text.strip_prefix(&format!("cannot reach target {}: ", entry.name)).unwrap_or(&text).to_string();
             st.fix = Some(format!(
                 "Check that {} is up and that this computer can reach it; authtray tries again every few minutes, and its gateway keeps the credential it has.",
                 entry.name

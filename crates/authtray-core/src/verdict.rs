@@ -332,7 +332,7 @@ fn target_problems(targets: &[crate::target_pool::TargetState], now: Millis) -> 
     for t in targets {
         match (t.reached, t.unreachable_since) {
             (Some(false), Some(since)) => {
-                let reason = t.reason();
+                let reason = &t.headline;
                 out.push(problem(
                     Topic::Target,
                     Overall::Attention,

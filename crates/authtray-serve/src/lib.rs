@@ -14,12 +14,13 @@ mod guard;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use authtray_core::api::{self, ApiError};
 use authtray_core::env::Env;
 use authtray_core::ops::{Context, Options};
 use authtray_core::settings::Settings;
+use authtray_core::target_pool::{Job, TargetPool};
 use authtray_core::vault::MemoryVault;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -61,6 +62,9 @@ pub struct AppState {
     vault: MemoryVault,
     /// The latest sync run through this server, for the overview.
     last_sync: Mutex<Option<api::LastSync>>,
+    /// The saved targets (gateways on other hosts), checked in the background when the overview
+    /// asks (at most every [`TARGETS_EVERY`]) and mirrored to on Sync now.
+    targets: Mutex<(TargetPool, Option<Instant>)>,
     /// `Host` values accepted (`127.0.0.1:8080`, `localhost:8080` …).
     hosts: Vec<String>,
     cookie: String,
@@ -109,6 +113,7 @@ pub async fn bind(config: ServeConfig) -> std::io::Result<Bound> {
     let hosts = accepted_hosts(local);
     let secret = authtray_core::vault::random_id().map_err(|e| std::io::Error::other(e.to_string()))?;
     let url = format!("http://{host}/?secret={secret}");
+    let pool = TargetPool::new(config.env.clone(), || {});
     let state = Arc::new(AppState {
         options: config.options,
         env: config.env,
@@ -116,6 +121,7 @@ pub async fn bind(config: ServeConfig) -> std::io::Result<Bound> {
         sessions: guard::Sessions::new(config.session_idle),
         vault: MemoryVault::default(),
         last_sync: Mutex::new(None),
+        targets: Mutex::new((pool, None)),
         hosts,
         cookie: format!("authtray_session_{port}"),
     });
@@ -227,7 +233,7 @@ async fn status(State(state): State<Arc<AppState>>, Query(q): Query<StatusQuery>
     };
     blocking(&state, move |s, ctx| {
         let settings = Settings::load(&settings_path(s)).map_err(ApiError::from)?;
-        let last = s.last_sync.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let last = s.last_with_targets(&settings, false);
         Ok(api::status(ctx, &settings, last.as_ref(), warn))
     })
     .await
@@ -312,6 +318,7 @@ async fn sync(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
         if !input.dry_run {
             let entry = api::LastSync::of(ctx.now, &result);
             *s.last_sync.lock().unwrap_or_else(|p| p.into_inner()) = Some(entry);
+            s.last_with_targets(&settings, true);
         }
         result.map_err(ApiError::from)
     })
@@ -321,15 +328,49 @@ async fn sync(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
 async fn glance(State(state): State<Arc<AppState>>) -> Response {
     blocking(&state, |s, ctx| {
         let settings = Settings::load(&settings_path(s)).map_err(ApiError::from)?;
-        let last = s.last_sync.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let last = s.last_with_targets(&settings, false);
         Ok(api::glance(ctx, &settings, last.as_ref()))
     })
     .await
 }
 
 async fn last_sync(State(state): State<Arc<AppState>>) -> Response {
-    let last = state.last_sync.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    // Without a gateway here there is still the targets' part: no engine context needed.
+    let s = Arc::clone(&state);
+    let last = tokio::task::spawn_blocking(move || {
+        let settings = Settings::load(&settings_path(&s)).unwrap_or_default();
+        s.last_with_targets(&settings, false)
+    })
+    .await
+    .unwrap_or_default();
     json(StatusCode::OK, &last)
+}
+
+/// How often the overview's requests may start a new round of target checks.
+const TARGETS_EVERY: Duration = Duration::from_secs(300);
+
+impl AppState {
+    /// The latest sync with the targets as last checked. Starts a round of checks (never
+    /// waited for) when none ran for [`TARGETS_EVERY`], or with a mirror after Sync now.
+    fn last_with_targets(&self, settings: &Settings, mirror: bool) -> Option<api::LastSync> {
+        let targets = {
+            let mut guard = self.targets.lock().unwrap_or_else(|p| p.into_inner());
+            let (pool, kicked) = &mut *guard;
+            pool.reconcile(&settings.targets);
+            if mirror || kicked.is_none_or(|k| k.elapsed() >= TARGETS_EVERY) {
+                *kicked = Some(Instant::now());
+                let login = authtray_core::claude::LoginLocator::new(&self.env, self.options.claude_dir.as_deref()).read();
+                pool.kick(&Job { login, mirror, settings: settings.clone() });
+            }
+            pool.states()
+        };
+        let last = self.last_sync.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        match (last, targets.is_empty()) {
+            (None, true) => None,
+            (Some(l), _) => Some(api::LastSync { targets, ..l }),
+            (None, false) => Some(api::LastSync { at: 0, report: None, error: None, targets }),
+        }
+    }
 }
 
 /// Sign out: forgets this session and tells the browser to drop the cookie.
