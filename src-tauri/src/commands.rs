@@ -111,7 +111,12 @@ pub async fn undo<R: Runtime>(
 
 #[tauri::command]
 pub async fn order_set(state: State<'_, AppState>, input: api::OrderInput) -> Answer<authtray_core::ops::order::OrderReport> {
-    write(state.inner(), move |ctx| api::order_set(ctx, &input)).await
+    let on_target = input.target.is_some();
+    let out = write(state.inner(), move |ctx| api::order_set(ctx, &input)).await;
+    if on_target {
+        state.with_live(|l| l.check_targets());
+    }
+    out
 }
 
 #[tauri::command]
@@ -121,7 +126,12 @@ pub async fn cooldown_clear(state: State<'_, AppState>, input: api::CooldownInpu
 
 #[tauri::command]
 pub async fn order_clear(state: State<'_, AppState>, input: api::OrderInput) -> Answer<authtray_core::ops::order::OrderReport> {
-    write(state.inner(), move |ctx| api::order_clear(ctx, &input)).await
+    let on_target = input.target.is_some();
+    let out = write(state.inner(), move |ctx| api::order_clear(ctx, &input)).await;
+    if on_target {
+        state.with_live(|l| l.check_targets());
+    }
+    out
 }
 
 #[tauri::command]

@@ -398,11 +398,21 @@ fn every_screen_reads_right_in_each_situation_wide_and_narrow() {
     // window's headline is the one verdict (the unreachable target), each target has its line.
     let w = authtray_e2e::standins::World::new(&bin);
     assert_eq!(w.container.gateway_paste(&setup_token('C'), "anthropic:manual", Some("365d")).code, 0);
+    assert_eq!(w.container.gateway_paste(&setup_token('D'), "anthropic:backup", Some("365d")).code, 0);
     let local = w.laptop.authtray(&["--generation", "openclaw-json", "paste-token", "--provider", "anthropic"], Some(&setup_token('H')));
     assert_eq!(local.code, 0, "{local:?}");
     assert_eq!(w.authtray(&["target", "add", "vps-box", "docker://openclaw-gw"], None).code, 0);
     assert_eq!(w.authtray(&["target", "add", "cluster", "kubectl://nowhere/gateways/deploy/openclaw"], None).code, 0);
-    let r = tour(&tools, &w.laptop, "targets", &[("ACTIONS", "targets")]);
+    let r = tour(&tools, &w.laptop, "targets", &[("ACTIONS", "targets,targetorder"), ("TARGET", "vps-box")]);
+    // The order screen reordered the container's gateway through its own CLI.
+    let rows: Vec<String> = serde_json::from_value(r["targetRows"].clone()).expect("the target's rows");
+    assert_eq!(rows.len(), 2, "{r}");
+    assert!(r["targetSaved"].as_str().unwrap().starts_with("Saved: the gateway now tries"), "{r}");
+    let theirs = w.container.gateway(&["models", "auth", "order", "get", "--provider", "anthropic", "--json"], None);
+    let start = theirs.stdout.find('{').expect("JSON");
+    let theirs: Value = serde_json::from_str(&theirs.stdout[start..]).expect("JSON");
+    assert_eq!(theirs["order"], serde_json::json!([rows[1], rows[0]]), "{r}");
+    assert_eq!(r["targetRowsAfter"], serde_json::json!([rows[1], rows[0]]), "the screen shows the saved order: {r}");
     let targets: Vec<&str> = r["targets"].as_array().expect("the targets card").iter().filter_map(Value::as_str).collect();
     assert!(targets[0].contains("vps-box — All credentials healthy"), "{targets:?}");
     assert!(targets[1].contains("cluster — Cannot be reached since"), "{targets:?}");

@@ -223,6 +223,28 @@ try {
       await page.waitForFunction(() => !document.querySelector('#banner').hidden && document.querySelector('#banner').textContent.startsWith('Sync'));
       result.syncBanner = await page.textContent('#banner');
     }
+    if (actions.includes('targetorder')) {
+      // A gateway on another host: its profiles, reordered and saved through its own CLI.
+      await visit('order');
+      await page.selectOption('#order-agent', `target:${env('TARGET')}`);
+      await page.waitForSelector('#order-list li[data-id]');
+      result.targetRows = await page.$$eval('#order-list li[data-id]', (li) => li.map((l) => l.dataset.id));
+      await page.focus('#order-list li:first-child');
+      await page.keyboard.press('Alt+ArrowDown');
+      await page.click('#order-save');
+      await page.waitForFunction(() => {
+        const t = document.querySelector('#order-result').textContent;
+        return t.startsWith('Saved') && !t.includes('Updating');
+      }, null, { timeout: 90_000 });
+      result.targetSaved = await page.textContent('#order-result');
+      result.targetRowsAfter = await page.$$eval('#order-list li[data-id]', (li) => li.map((l) => l.dataset.id));
+      for (const width of [1280, 420]) {
+        await page.setViewportSize({ width, height: 900 });
+        await shot(`${situation}-order-target-${width}-light`);
+      }
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await visit('overview');
+    }
     if (actions.includes('order')) {
       await visit('order');
       await page.waitForSelector('#order-list li[data-id]');

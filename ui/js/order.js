@@ -54,21 +54,34 @@ export function init() {
 }
 
 let state = null;
+// Gateways on other hosts that answered, each with its agent as it last reported it.
+let targets = [];
+const TARGET = 'target:';
 
 export function render(app) {
   state = app.status;
+  targets = ((app.lastSync && app.lastSync.targets) || []).filter((t) => t.reached && t.agent);
   // A reload must not throw away an order being arranged.
   if (dirty()) return;
   const agentSel = $('order-agent');
   const keep = agentSel.value;
   const agents = state ? state.agents.filter((a) => !a.error) : [];
-  agentSel.replaceChildren(...agents.map((a) => el('option', { value: a.id, selected: keep ? a.id === keep : a.default }, a.id)));
+  agentSel.replaceChildren(
+    ...agents.map((a) => el('option', { value: a.id, selected: keep ? a.id === keep : a.default }, a.id)),
+    ...targets.map((t) => el('option', { value: TARGET + t.name, selected: keep === TARGET + t.name }, `${t.name} (another host)`)));
   fillProviders();
   fillList();
 }
 
+/** The saved target chosen, when one is. */
+function target() {
+  const v = $('order-agent').value;
+  return v.startsWith(TARGET) ? targets.find((t) => TARGET + t.name === v) : null;
+}
+
 function agent() {
-  return state?.agents.find((a) => a.id === $('order-agent').value);
+  const t = target();
+  return t ? t.agent : state?.agents.find((a) => a.id === $('order-agent').value);
 }
 
 function fillProviders() {
@@ -96,7 +109,8 @@ function fillList() {
     ...effective.map((id) => profiles.find((p) => p.id === id)).filter(Boolean),
     ...profiles.filter((p) => !effective.includes(p.id)),
   ];
-  $('order-kind').textContent = a.order[provider] ? 'This agent has its own order for this provider.' : 'No order of its own: the gateway\'s default order applies.';
+  const who = target() ? `The gateway on ${target().name}` : 'This agent';
+  $('order-kind').textContent = a.order[provider] ? `${who} has its own order for this provider.` : 'No order of its own: the gateway\'s default order applies.';
   list.replaceChildren(...rows.map((p) => {
     const li = el('li', { tabindex: '0', draggable: 'true', dataset: { id: p.id }, class: p.used ? '' : 'unused',
       'aria-label': `${p.id}, ${p.status}${p.used ? '' : ', not used by the gateway'}${p.availability && p.availability.state !== 'ready' ? `, ${p.availability.state}` : ''}` },
@@ -158,14 +172,32 @@ function onKey(e) {
   }
 }
 
+/** Whom the change is for: a local agent, or a saved target (its default agent). */
+function whom() {
+  const t = target();
+  return t ? { target: t.name } : { agent: $('order-agent').value };
+}
+
 async function save() {
   // Only the profiles the gateway uses: Save changes their order, never which ones are used.
   const ids = [...$('order-list').children].filter((li) => !li.classList.contains('unused')).map((li) => li.dataset.id).filter(Boolean);
-  await run('orderSet', { agent: $('order-agent').value, provider: $('order-provider').value, ids }, (r) => `Saved: the gateway now tries ${r.order.join(', ')} in that order.`);
+  await run('orderSet', { ...whom(), provider: $('order-provider').value, ids }, (r) => `Saved: the gateway now tries ${r.order.join(', ')} in that order.`);
 }
 
 async function reset() {
-  await run('orderClear', { agent: $('order-agent').value, provider: $('order-provider').value }, () => 'Reset: the gateway\'s default order applies again.');
+  await run('orderClear', { ...whom(), provider: $('order-provider').value }, () => 'Reset: the gateway\'s default order applies again.');
+}
+
+/** After a change on another host, its state is checked again in the background: look again
+ * until it shows the order saved (or give up after half a minute). */
+async function untilTargetShows(name, provider, order) {
+  const want = JSON.stringify(order || null);
+  for (let i = 0; i < 15; i += 1) {
+    await new Promise((r) => { setTimeout(r, 2000); });
+    await refresh();
+    const t = targets.find((x) => x.name === name);
+    if (t && JSON.stringify((t.agent.order || {})[provider] || null) === want) return;
+  }
 }
 
 async function run(command, input, message) {
@@ -178,7 +210,12 @@ async function run(command, input, message) {
     const r = await call(command, input);
     clearError();
     loaded = '';
-    await refresh();
+    if (input.target) {
+      out.textContent = `${message(r)} Updating the view…`;
+      await untilTargetShows(input.target, r.provider, r.order);
+    } else {
+      await refresh();
+    }
     out.textContent = message(r);
   } catch (e) {
     out.textContent = '';

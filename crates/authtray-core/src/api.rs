@@ -224,6 +224,9 @@ pub struct OrderInput {
     /// The new order; absent for `order-clear` and `order-get`.
     #[serde(default)]
     pub ids: Option<Vec<String>>,
+    /// A saved target (gateway on another host) instead of the local gateway.
+    #[serde(default)]
+    pub target: Option<String>,
 }
 
 /// Sets (with `ids`) or reads (without) an agent's order for a provider.
@@ -235,11 +238,35 @@ pub fn order_set(ctx: &Context, input: &OrderInput) -> Result<ops::order::OrderR
     if ids.is_empty() {
         return Err(Error::InvalidInput("ids: an empty order would disable the provider; use Reset to default instead".into()));
     }
+    if let Some(name) = &input.target {
+        return order_on_target(ctx, name, input, Some(ids));
+    }
     ops::order::order(ctx, input.agent.as_deref(), &input.provider, ops::order::OrderChange::Set(ids))
+}
+
+/// Sets or clears the order on a saved target through its gateway's CLI there.
+fn order_on_target(ctx: &Context, name: &str, input: &OrderInput, ids: Option<Vec<String>>) -> Result<ops::order::OrderReport> {
+    let settings = crate::settings::Settings::load(&crate::settings::Settings::path_for(&ctx.env))?;
+    let entry = settings.target(name).ok_or_else(|| Error::InvalidInput(format!("no saved target named {name:?}")))?;
+    let g = ops::remote::connect(&ctx.env, entry)?;
+    let (order, reload) = ops::remote::set_order(&g, &input.provider, input.agent.as_deref(), ids)?;
+    let text = |k: &str| g.status.get(k).and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
+    Ok(ops::order::OrderReport {
+        agent_id: input.agent.clone().unwrap_or_else(|| "main".into()),
+        agent_dir: text("agentDir").into(),
+        provider: crate::gateway::config::normalize_provider(&input.provider),
+        store_path: g.status.pointer("/auth/storePath").and_then(serde_json::Value::as_str).unwrap_or_default().into(),
+        order,
+        changed: true,
+        reload: Some(reload),
+    })
 }
 
 /// Clears an agent's order for a provider (back to the gateway's default).
 pub fn order_clear(ctx: &Context, input: &OrderInput) -> Result<ops::order::OrderReport> {
+    if let Some(name) = &input.target {
+        return order_on_target(ctx, name, input, None);
+    }
     ops::order::order(ctx, input.agent.as_deref(), &input.provider, ops::order::OrderChange::Clear)
 }
 

@@ -130,11 +130,14 @@ pub enum Cause {
     Tick,
     /// A target (gateway on another host) was checked or written.
     Targets,
+    /// The user changed a target through this process: check them again.
+    CheckTargets,
 }
 
 enum Cmd {
     Changed(BTreeSet<Changed>),
     Targets,
+    CheckTargets,
     SyncNow(Option<Sender<Result<SyncReport>>>),
     Refresh,
     Stop,
@@ -204,6 +207,7 @@ impl Live {
                     Ok(Cmd::SyncNow(reply)) => svc.cycle(Cause::SyncNow, true, reply),
                     Ok(Cmd::Refresh) => svc.cycle(Cause::Refresh, false, None),
                     Ok(Cmd::Targets) => svc.cycle(Cause::Targets, false, None),
+                    Ok(Cmd::CheckTargets) => svc.cycle(Cause::CheckTargets, false, None),
                     Err(RecvTimeoutError::Timeout) => {
                         svc.cycle(Cause::Tick, false, None);
                         next_tick = Instant::now() + svc.config.tick;
@@ -232,6 +236,11 @@ impl Live {
     /// Asks for a new snapshot (settings or a store changed through this process).
     pub fn refresh(&self) {
         let _ = self.tx.send(Cmd::Refresh);
+    }
+
+    /// Checks the saved targets again now (one was changed through this process).
+    pub fn check_targets(&self) {
+        let _ = self.tx.send(Cmd::CheckTargets);
     }
 }
 
@@ -448,7 +457,7 @@ impl Service {
             return;
         }
         let due = match cause {
-            Cause::Start | Cause::LoginChanged | Cause::SettingsChanged | Cause::SyncNow => true,
+            Cause::Start | Cause::LoginChanged | Cause::SettingsChanged | Cause::SyncNow | Cause::CheckTargets => true,
             Cause::Tick => self.targets_kicked.is_none_or(|t| t.elapsed() >= self.config.targets_every),
             Cause::StoreChanged | Cause::Refresh | Cause::Targets => false,
         };
@@ -456,7 +465,7 @@ impl Service {
             return;
         }
         self.targets_kicked = Some(Instant::now());
-        let mirror = cause == Cause::SyncNow || (settings.mirror_enabled && !deferred);
+        let mirror = cause == Cause::SyncNow || (cause != Cause::CheckTargets && settings.mirror_enabled && !deferred);
         self.targets.kick(&crate::target_pool::Job { login, mirror, settings: settings.clone() });
     }
 

@@ -44,6 +44,8 @@ pub struct TargetState {
     pub mirrored_at: Option<Millis>,
     /// Whether its running gateway took up the last mirror write.
     pub reload: Option<Reload>,
+    /// Its agent's profiles and order as it last reported them (for the order screen).
+    pub agent: Option<crate::ops::status::AgentReport>,
 }
 
 impl TargetState {
@@ -60,6 +62,7 @@ impl TargetState {
             checked_at: None,
             mirrored_at: None,
             reload: None,
+            agent: None,
         }
     }
 }
@@ -195,6 +198,7 @@ pub fn run_job(env: &Env, entry: &TargetEntry, job: &Job, mut st: TargetState, n
             }
         }
         let r = remote::report(&g, &job.login, &job.settings, now, crate::health::DEFAULT_WARN_MS)?;
+        st.agent = r.report.agents.first().cloned();
         let verdict = r.report.verdict.unwrap_or_else(|| unreachable!("report() always judges"));
         st.overall = verdict.overall;
         st.headline = verdict.headline.clone();

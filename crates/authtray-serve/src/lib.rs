@@ -284,14 +284,28 @@ async fn undo(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
 
 async fn order_set(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     match parse::<api::OrderInput>(&body) {
-        Ok(input) => blocking(&state, move |_, ctx| api::order_set(ctx, &input).map_err(ApiError::from)).await,
+        Ok(input) => {
+            blocking(&state, move |s, ctx| {
+                let out = api::order_set(ctx, &input).map_err(ApiError::from)?;
+                s.recheck_targets(input.target.is_some());
+                Ok(out)
+            })
+            .await
+        }
         Err(e) => error(e),
     }
 }
 
 async fn order_clear(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     match parse::<api::OrderInput>(&body) {
-        Ok(input) => blocking(&state, move |_, ctx| api::order_clear(ctx, &input).map_err(ApiError::from)).await,
+        Ok(input) => {
+            blocking(&state, move |s, ctx| {
+                let out = api::order_clear(ctx, &input).map_err(ApiError::from)?;
+                s.recheck_targets(input.target.is_some());
+                Ok(out)
+            })
+            .await
+        }
         Err(e) => error(e),
     }
 }
@@ -350,6 +364,13 @@ async fn last_sync(State(state): State<Arc<AppState>>) -> Response {
 const TARGETS_EVERY: Duration = Duration::from_secs(300);
 
 impl AppState {
+    /// After a change made on a target: the next overview request checks them again.
+    fn recheck_targets(&self, changed: bool) {
+        if changed {
+            self.targets.lock().unwrap_or_else(|p| p.into_inner()).1 = None;
+        }
+    }
+
     /// The latest sync with the targets as last checked. Starts a round of checks (never
     /// waited for) when none ran for [`TARGETS_EVERY`], or with a mirror after Sync now.
     fn last_with_targets(&self, settings: &Settings, mirror: bool) -> Option<api::LastSync> {

@@ -145,7 +145,7 @@ impl ClaudeReport {
 }
 
 /// One profile's line.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProfileReport {
     /// The profile id (`anthropic:manual`).
@@ -175,7 +175,7 @@ pub struct ProfileReport {
 }
 
 /// How the gateway would answer model calls of one provider its models need.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Route {
     /// The provider (`anthropic`).
@@ -195,7 +195,7 @@ pub struct Route {
 }
 
 /// One agent's store.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentReport {
     /// The agent id, normalised as the gateway does.
