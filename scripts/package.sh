@@ -38,6 +38,8 @@ mkdir -p "$out/bin" "$out/man" "$out/completions"
 cp target/release/authtray "$out/bin/authtray-$triple"
 # The man page and completions come from the CLI itself (clap), so they never drift from it.
 target/release/authtray man --out-dir "$out/man" >/dev/null
+# Debian policy: manual pages are gzipped (-n: no name or time stamp, so rebuilds are identical).
+gzip -9nf "$out/man/authtray.1"
 target/release/authtray completions bash >"$out/completions/authtray.bash"
 target/release/authtray completions zsh >"$out/completions/_authtray"
 target/release/authtray completions fish >"$out/completions/authtray.fish"

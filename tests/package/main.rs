@@ -4,7 +4,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
+use authtray_e2e::desktop::{desktop_tools, Desktop, Parts};
+use authtray_e2e::serve::artefacts;
 use authtray_e2e::*;
 
 fn deb() -> Option<PathBuf> {
@@ -40,7 +43,7 @@ fn the_deb_holds_the_app_the_cli_its_manual_and_completions_and_they_run() {
         "usr/bin/authtray",
         "usr/bin/authtray-app",
         "usr/share/applications/authtray.desktop",
-        "usr/share/man/man1/authtray.1",
+        "usr/share/man/man1/authtray.1.gz",
         "usr/share/bash-completion/completions/authtray",
         "usr/share/zsh/vendor-completions/_authtray",
         "usr/share/fish/vendor_completions.d/authtray.fish",
@@ -74,7 +77,7 @@ fn the_deb_holds_the_app_the_cli_its_manual_and_completions_and_they_run() {
         .env_clear()
         .env("HOME", s.home())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    let out = run(packaged, None, std::time::Duration::from_secs(30));
+    let out = run(packaged, None, Duration::from_secs(30));
     assert_eq!(out.code, 0, "{out:?}");
     assert_no_secret(&out, &setup_token('P'));
     assert_eq!(authtray_profile(&out.json(), "anthropic:manual")["status"], "ok");
@@ -87,6 +90,16 @@ fn the_deb_holds_the_app_the_cli_its_manual_and_completions_and_they_run() {
     let script = root.path().join("usr/share/bash-completion/completions/authtray");
     let complete = output(Command::new("bash").arg("-c").arg(format!("source '{}' && complete -p authtray", script.display())));
     assert!(complete.contains("authtray"), "{complete}");
-    let man = std::fs::read_to_string(root.path().join("usr/share/man/man1/authtray.1")).unwrap_or_default();
+    let man = output(Command::new("gzip").arg("-dc").arg(root.path().join("usr/share/man/man1/authtray.1.gz")));
     assert!(man.contains(".TH authtray"), "the manual page: {}", &man[..man.len().min(200)]);
+
+    // The packaged tray app, under Xvfb with a tray host: its icon shows and it stays up.
+    if desktop_tools().is_some() {
+        let mut d = Desktop::start(&s.home().join("desktop"), Parts::FULL);
+        d.start_app_from(&root.path().join("usr/bin/authtray-app"), s.home(), &[("OPENCLAW_STATE_DIR", &s.state_dir().to_string_lossy())]);
+        d.tray_icon();
+        d.wait_for("the packaged app's menu", Duration::from_secs(30), || d.app_log().contains("tray menu").then_some(()));
+        assert!(d.app_alive(), "the packaged app died:\n{}", d.app_log());
+        d.screenshot(&artefacts("package").join("packaged-tray.png"));
+    }
 }

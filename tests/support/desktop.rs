@@ -195,10 +195,15 @@ impl Desktop {
 
     /// Starts the tray app with this HOME; its log goes to `app-<n>.log`.
     pub fn start_app(&mut self, home: &Path, extra_env: &[(&str, &str)]) {
+        self.start_app_from(&app_bin(), home, extra_env);
+    }
+
+    /// [`Desktop::start_app`] with another build of the app (the packaged one, say).
+    pub fn start_app_from(&mut self, bin: &Path, home: &Path, extra_env: &[(&str, &str)]) {
         self.stop_app();
         self.app_runs += 1;
         let log = std::fs::File::create(self.app_log_path()).expect("app log");
-        let mut c = self.command(app_bin());
+        let mut c = self.command(bin);
         c.env("HOME", home).env("AUTHTRAY_LOG", "authtray_app=debug,authtray_core=info").env("NO_AT_BRIDGE", "1");
         for (k, v) in extra_env {
             c.env(k, v);
