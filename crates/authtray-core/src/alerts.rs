@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::ops::status::{SourceStatus, StatusReport};
 use crate::ops::sync::SyncReport;
 use crate::settings::Settings;
+use crate::target_pool::TargetState;
 
 /// What an alert is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -130,7 +131,7 @@ pub struct Inputs<'a> {
     /// The time the rules judge at (a fixed clock in tests).
     pub now: Millis,
     /// The saved targets (gateways on other hosts) as last checked.
-    pub targets: &'a [crate::target_pool::TargetState],
+    pub targets: &'a [TargetState],
 }
 
 /// Decides which alerts are due given what already fired.
@@ -295,13 +296,34 @@ pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
             }
         }
     }
-    // Gateways on other hosts: once per episode (unreachable since a time; a headline).
-    for t in input.targets {
+    target_rules(input.targets, now, &mut raise_into(&mut out, state));
+    out
+}
+
+/// The alerts about the saved targets alone (when this machine has no gateway of its own).
+pub fn evaluate_targets(targets: &[TargetState], now: Millis, state: &AlertState) -> Outcome {
+    let mut out = Outcome::default();
+    target_rules(targets, now, &mut raise_into(&mut out, state));
+    out
+}
+
+/// A `raise` that records into `out`, due unless already fired.
+fn raise_into<'a>(out: &'a mut Outcome, state: &'a AlertState) -> impl FnMut(String, AlertKind, String, String) + 'a {
+    move |key, kind, summary, body| {
+        out.active.push(key.clone());
+        if !state.fired.contains_key(&key) {
+            out.due.push(Alert { key: key.clone(), kind, summary, body });
+        }
+        out.settle.push(key);
+    }
+}
+
+/// Gateways on other hosts: once per episode (unreachable since a time; a headline).
+fn target_rules(targets: &[TargetState], now: Millis, raise: &mut impl FnMut(String, AlertKind, String, String)) {
+    for t in targets {
         match (t.reached, t.unreachable_since) {
             (Some(false), Some(since)) => raise(
-                &mut out,
                 format!("target-unreachable:{}:{since}", t.name),
-                vec![],
                 AlertKind::TargetUnreachable,
                 format!("{} unreachable since {}", t.name, crate::duration::local_time(since, now)),
                 format!(
@@ -310,9 +332,7 @@ pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
                 ),
             ),
             (Some(true), _) if t.overall != crate::verdict::Overall::Healthy => raise(
-                &mut out,
                 format!("target-problem:{}:{}", t.name, t.headline),
-                vec![],
                 AlertKind::TargetProblem,
                 format!("{}: {}", t.name, t.headline),
                 t.fix.clone().unwrap_or_else(|| format!("Open authtray to see what {} needs.", t.name)),
@@ -320,7 +340,6 @@ pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
             _ => {}
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -617,5 +636,31 @@ mod tests {
             state.apply(&o, now);
         }
         assert_eq!(shown, vec!["refused".to_string(), "refused".into()], "once, and again after it had worked in between");
+    }
+
+    #[test]
+    fn an_unreachable_target_is_told_once_per_outage() {
+        let entry = crate::target::TargetEntry { name: "vps".into(), url: "docker://gw".into(), mirror: false };
+        let mut t = TargetState::new(&entry);
+        t.reached = Some(false);
+        t.unreachable_since = Some(T0);
+        t.headline = "Connection refused".into();
+        let mut state = AlertState::default();
+        let mut fired = Vec::new();
+        for i in 0..3 {
+            let o = evaluate_targets(std::slice::from_ref(&t), T0 + i * 60_000, &state);
+            fired.extend(o.due.iter().map(|a| a.summary.clone()));
+            state.apply(&o, T0 + i * 60_000);
+        }
+        assert_eq!(fired.len(), 1, "{fired:?}");
+        assert!(fired[0].starts_with("vps unreachable since"), "{fired:?}");
+        // Reached again, then lost again: a new outage, told again.
+        t.reached = Some(true);
+        t.unreachable_since = None;
+        t.overall = crate::verdict::Overall::Healthy;
+        state.apply(&evaluate_targets(std::slice::from_ref(&t), T0 + 300_000, &state), T0 + 300_000);
+        t.reached = Some(false);
+        t.unreachable_since = Some(T0 + 400_000);
+        assert_eq!(evaluate_targets(std::slice::from_ref(&t), T0 + 400_000, &state).due.len(), 1);
     }
 }

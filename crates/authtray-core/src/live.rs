@@ -310,65 +310,50 @@ impl Service {
         self.kick_targets(cause, &settings, login, deferred);
         let ctx = match loaded {
             Ok(c) => c,
-            Err(e) if !settings.targets.is_empty() && matches!(e, Error::NoInstall { .. }) => {
-                // No gateway here, only on other hosts: they are the whole glance.
-                if let Some(r) = reply {
-                    let _ = r.send(Err(e));
-                }
-                self.rewatch(None);
-                let targets = self.targets.states();
-                let glance = crate::glance::targets_only(&targets, crate::clock::now_ms());
-                self.publish(
-                    Snapshot {
-                        status: None,
-                        glance,
-                        last_sync: None,
-                        last_sync_at: None,
-                        last_sync_error: None,
-                        problem: None,
-                        settings,
-                        mirror_deferred: deferred,
-                        targets,
-                    },
-                    Vec::new(),
-                    cause,
-                );
-                return;
-            }
             Err(e) => {
+                self.rewatch(None);
                 let problem = e.to_string();
-                let headline = match e {
-                    Error::NoInstall { .. } => "No gateway found",
-                    _ => "Cannot read the gateway's files",
+                let targets = self.targets.states();
+                let now = crate::clock::now_ms();
+                // No gateway here, only on other hosts: they are the whole glance.
+                let (glance, due) = if !targets.is_empty() && matches!(e, Error::NoInstall { .. }) {
+                    (
+                        crate::glance::targets_only(&targets, now),
+                        self.alerts_for(alerts::evaluate_targets(&targets, now, &self.alerts), &settings, now),
+                    )
+                } else {
+                    let headline =
+                        if matches!(e, Error::NoInstall { .. }) { "No gateway found" } else { "Cannot read the gateway's files" };
+                    let short: String = problem.chars().take(120).collect();
+                    let line = crate::glance::Line { state: Overall::Broken, text: short, pending: false };
+                    let lines = targets.iter().map(|t| crate::glance::target_line(t, now)).collect();
+                    (
+                        Glance {
+                            overall: Overall::Broken,
+                            headline: headline.into(),
+                            fix: None,
+                            lines: vec![line],
+                            source: String::new(),
+                            targets: lines,
+                        },
+                        Vec::new(),
+                    )
                 };
                 if let Some(r) = reply {
                     let _ = r.send(Err(e));
                 }
-                self.rewatch(None);
-                let short: String = problem.chars().take(120).collect();
-                let glance = Glance {
-                    overall: Overall::Broken,
-                    headline: headline.into(),
-                    fix: None,
-                    lines: vec![crate::glance::Line { state: Overall::Broken, text: short, pending: false }],
-                    source: String::new(),
-                    targets: Vec::new(),
+                let snapshot = Snapshot {
+                    status: None,
+                    glance,
+                    last_sync: None,
+                    last_sync_at: None,
+                    last_sync_error: None,
+                    problem: Some(problem),
+                    settings,
+                    mirror_deferred: deferred,
+                    targets,
                 };
-                self.publish(
-                    Snapshot {
-                        status: None,
-                        glance,
-                        last_sync: None,
-                        last_sync_at: None,
-                        last_sync_error: None,
-                        problem: Some(problem),
-                        settings,
-                        mirror_deferred: false,
-                        targets: self.targets.states(),
-                    },
-                    Vec::new(),
-                    cause,
-                );
+                self.publish(snapshot, due, cause);
                 return;
             }
         };
@@ -426,15 +411,7 @@ impl Service {
             },
             &self.alerts,
         );
-        let mut due = outcome.due.clone();
-        if self.alerts.apply(&outcome, now) {
-            if let Err(e) = self.alerts.save(&self.config.alerts_path()) {
-                tracing::warn!("cannot save alert state: {e}");
-            }
-        }
-        if !settings.notifications {
-            due.clear();
-        }
+        let due = self.alerts_for(outcome, &settings, now);
         let snapshot = Snapshot {
             status: Some(status),
             glance,
@@ -467,6 +444,20 @@ impl Service {
         self.targets_kicked = Some(Instant::now());
         let mirror = cause == Cause::SyncNow || (cause != Cause::CheckTargets && settings.mirror_enabled && !deferred);
         self.targets.kick(&crate::target_pool::Job { login, mirror, settings: settings.clone() });
+    }
+
+    /// Records what fired (so it fires once) and returns the alerts to show.
+    fn alerts_for(&mut self, outcome: alerts::Outcome, settings: &Settings, now: Millis) -> Vec<Alert> {
+        if self.alerts.apply(&outcome, now) {
+            if let Err(e) = self.alerts.save(&self.config.alerts_path()) {
+                tracing::warn!("cannot save alert state: {e}");
+            }
+        }
+        if settings.notifications {
+            outcome.due
+        } else {
+            Vec::new()
+        }
     }
 
     fn publish(&mut self, snapshot: Snapshot, alerts: Vec<Alert>, cause: Cause) {

@@ -49,7 +49,8 @@ pub struct TargetState {
 }
 
 impl TargetState {
-    fn new(entry: &TargetEntry) -> TargetState {
+    /// A target not checked yet.
+    pub fn new(entry: &TargetEntry) -> TargetState {
         TargetState {
             name: entry.name.clone(),
             url: entry.url.clone(),

@@ -283,24 +283,23 @@ async fn undo(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
 }
 
 async fn order_set(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
-    match parse::<api::OrderInput>(&body) {
-        Ok(input) => {
-            blocking(&state, move |s, ctx| {
-                let out = api::order_set(ctx, &input).map_err(ApiError::from)?;
-                s.recheck_targets(input.target.is_some());
-                Ok(out)
-            })
-            .await
-        }
-        Err(e) => error(e),
-    }
+    order_change(state, &body, api::order_set).await
 }
 
 async fn order_clear(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
-    match parse::<api::OrderInput>(&body) {
+    order_change(state, &body, api::order_clear).await
+}
+
+/// Set or clear; a change made on a target has the targets checked again.
+async fn order_change(
+    state: Arc<AppState>,
+    body: &Bytes,
+    op: fn(&Context, &api::OrderInput) -> authtray_core::Result<authtray_core::ops::order::OrderReport>,
+) -> Response {
+    match parse::<api::OrderInput>(body) {
         Ok(input) => {
             blocking(&state, move |s, ctx| {
-                let out = api::order_clear(ctx, &input).map_err(ApiError::from)?;
+                let out = op(ctx, &input).map_err(ApiError::from)?;
                 s.recheck_targets(input.target.is_some());
                 Ok(out)
             })
