@@ -63,6 +63,7 @@ fn tray_menu_click_to_paste_undo_window_and_live_mirroring() {
         (manual && log.contains("anthropic:claude-code — ") && log.contains("enewed from Claude Code's login")).then_some(())
     });
     assert!(d.app_window().is_none(), "a window opened although a tray host runs");
+    eprintln!("figures: tray app without targets: {} MB resident", d.app_rss_mb().unwrap_or(0));
 
     // Paste from a valid clipboard: saved (the gateway reads it), confirmed by a notification
     // with the redacted token only.
@@ -206,10 +207,7 @@ fn the_tray_shows_every_target_and_a_dead_one_blocks_nothing() {
     assert!(unreachable.2.contains("context \"nowhere\" does not exist"), "{unreachable:?}");
     let raw = std::fs::read_to_string(w.container.store_path()).expect("the container's store");
     assert!(raw.contains(&access), "the login was mirrored to the container");
-    let rss = d.app_pid().and_then(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok()).and_then(|st| {
-        st.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<u64>().ok())
-    });
-    eprintln!("figures: tray app with 3 targets (one hanging): {} MB resident", rss.unwrap_or(0) / 1024);
+    eprintln!("figures: tray app with 3 targets (one hanging): {} MB resident", d.app_rss_mb().unwrap_or(0));
     // The headline's fix is "Try again": a sync, told by a notification.
     d.menu_item(1, Some(&artefacts("desktop").join("tray-menu-targets.png")));
     d.wait_for("the sync notification", Duration::from_secs(30), || d.notifications().into_iter().find(|n| n.1 == "Sync done"));

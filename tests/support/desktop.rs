@@ -215,9 +215,12 @@ impl Desktop {
         self.dir.join(format!("app-{}.log", self.app_runs))
     }
 
-    /// The running app's pid.
-    pub fn app_pid(&self) -> Option<u32> {
-        self.app.as_ref().map(Child::id)
+    /// The running app's resident memory in MB (VmRSS), for the figures.
+    pub fn app_rss_mb(&self) -> Option<u64> {
+        let pid = self.app.as_ref().map(Child::id)?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let kb = status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse::<u64>().ok()?;
+        Some(kb / 1024)
     }
 
     /// The current run's log.
