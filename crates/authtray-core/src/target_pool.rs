@@ -161,8 +161,9 @@ fn work(
         let after = run_job(env, entry, &job, before.clone(), now_ms());
         if after != before {
             if let Ok(mut s) = states.lock() {
-                // Removed meanwhile: do not bring it back.
-                if s.contains_key(&entry.name) {
+                // Removed or changed meanwhile (a new URL under the same name has its own
+                // worker): this result is not its state.
+                if s.get(&entry.name).is_some_and(|cur| cur.url == entry.url && cur.mirror == entry.mirror) {
                     s.insert(entry.name.clone(), after);
                 }
             }

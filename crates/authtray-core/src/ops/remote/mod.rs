@@ -39,6 +39,9 @@ pub struct RemoteGateway {
     pub agent: Option<String>,
     /// Its `models status --json` for that agent, read when connecting.
     pub status: Value,
+    /// The Anthropic order override as read beside the status when connecting (`None`: not
+    /// read then; ask [`order`]).
+    pub anthropic_order: Option<Option<Vec<String>>>,
 }
 
 /// `target` in reports: which one.
@@ -67,10 +70,22 @@ pub fn connect(env: &Env, target: &TargetEntry) -> Result<RemoteGateway> {
         None => find_cli(&transport, &tools, &target.name)?,
     };
     let mut cli = GatewayCli::on_remote(&program, Remote { transport, tools });
-    let status = cli.status_json(agent.as_deref())?;
+    // Each CLI run costs seconds of start-up on the host: the status and the order (which
+    // `status` shows) are read side by side. With an agent the order's flag placement depends
+    // on the generation the status tells, so it waits.
+    let (status, anthropic_order) = if agent.is_none() {
+        std::thread::scope(|s| {
+            let order = s.spawn(|| cli.order_get_json("anthropic", None).ok().map(|v| strings(v.get("order"))));
+            let status = cli.status_json(None);
+            (status, order.join().ok().flatten())
+        })
+    } else {
+        (cli.status_json(agent.as_deref()), None)
+    };
+    let status = status?;
     let generation = generation_of(&status);
     cli.agent_on_group = generation == Generation::OpenclawJson;
-    Ok(RemoteGateway { target: target.clone(), cli, generation, agent, status })
+    Ok(RemoteGateway { target: target.clone(), cli, generation, agent, status, anthropic_order })
 }
 
 /// The first gateway CLI on the host's PATH.
@@ -196,21 +211,26 @@ pub fn paste(
     let record = super::paste::record(&valid, &provider, expires_at);
     let agent = agent.or(g.agent.as_deref());
     run(&CliWriter { cli: &g.cli, agent }, &[Edit::PutProfile { id: id.clone(), record, hard_expiry: false }])?;
-    // The gateway stamps the expiry with its own clock: report what it stored.
-    let stored = g
-        .cli
-        .status_json(agent)
-        .ok()
-        .and_then(|s| seen_profiles(&s).into_iter().find(|p| p.id == id))
-        .and_then(|p| p.expires_at)
-        .or(expires_at);
+    // The gateway stamps the expiry with its own clock: report what it stored, read while its
+    // running gateway is asked to reload (two CLI runs side by side).
+    let (stored, reload) = std::thread::scope(|s| {
+        let reloaded = s.spawn(|| reload(g));
+        let stored =
+            g.cli.status_json(agent).ok().and_then(|s| seen_profiles(&s).into_iter().find(|p| p.id == id)).and_then(|p| p.expires_at);
+        (stored.or(expires_at), reloaded.join())
+    });
+    let reload = reload.unwrap_or_else(|_| Reload {
+        state: ReloadState::Failed,
+        method: None,
+        detail: Some("asking the gateway to reload stopped unexpectedly".into()),
+    });
     Ok(RemotePaste {
         target: TargetRef { name: g.target.name.clone(), url: g.target.url.clone() },
         profile_id: id,
         provider,
         token: valid.secret.redacted(),
         expires_at: stored,
-        reload: reload(g),
+        reload,
     })
 }
 

@@ -135,7 +135,10 @@ impl serde::Serialize for RemoteReport {
 /// Code login: the source `sync` would mirror to the target.
 pub fn report(g: &RemoteGateway, login: &LoginState, settings: &Settings, now: Millis, warn: Millis) -> Result<RemoteReport> {
     let s = &g.status;
-    let order = super::order(g, "anthropic", None)?;
+    let order = match &g.anthropic_order {
+        Some(o) => o.clone(),
+        None => super::order(g, "anthropic", None)?,
+    };
     let agent = agent_report(g, order, now, warn);
     let gateway_check = gateway_check(s);
     let config_path = PathBuf::from(text(s.get("configPath")).unwrap_or_default());
