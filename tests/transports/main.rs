@@ -125,6 +125,15 @@ fn a_kubernetes_secret_gets_one_key_and_the_gateway_restarts() {
     assert_no_secret(&sync, &access);
     assert_eq!(w.secret_file("ANTHROPIC_OAUTH_TOKEN").as_deref(), Some(access.as_str()));
 
+    // An expired login is never handed on (nor a restart for it).
+    w.laptop.write_claude_login(&format!("sk-ant-oat01-{}", "E".repeat(90)), None, now_ms() - 60_000);
+    let before = restarts();
+    let stale = w.authtray(&["--target", "cluster", "sync"], None);
+    assert_eq!(stale.code, 1, "{stale:?}");
+    assert!(stale.stderr.contains("expired"), "{}", stale.stderr);
+    assert_eq!(w.secret_file("ANTHROPIC_OAUTH_TOKEN").as_deref(), Some(access.as_str()));
+    assert_eq!(restarts(), before);
+
     // A rollout that does not finish: the Secret is updated, the error says so.
     std::fs::write(w.dir.path().join("rollout-fails"), "").unwrap();
     let stuck = w.authtray(&["--target", "cluster", "paste-token", "--provider", "anthropic"], Some(&setup_token('T')));

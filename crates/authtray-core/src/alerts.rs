@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::ops::status::{SourceStatus, StatusReport};
 use crate::ops::sync::SyncReport;
 use crate::settings::Settings;
-use crate::target_pool::TargetState;
+use crate::target_pool::{Standing, TargetState};
 
 /// What an alert is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -321,8 +321,8 @@ fn raise_into<'a>(out: &'a mut Outcome, state: &'a AlertState) -> impl FnMut(Str
 /// Gateways on other hosts: once per episode (unreachable since a time; a headline).
 fn target_rules(targets: &[TargetState], now: Millis, raise: &mut impl FnMut(String, AlertKind, String, String)) {
     for t in targets {
-        match (t.reached, t.unreachable_since) {
-            (Some(false), Some(since)) => raise(
+        match t.standing() {
+            Standing::Unreachable { since } => raise(
                 format!("target-unreachable:{}:{since}", t.name),
                 AlertKind::TargetUnreachable,
                 format!("{} unreachable since {}", t.name, crate::duration::local_time(since, now)),
@@ -331,7 +331,7 @@ fn target_rules(targets: &[TargetState], now: Millis, raise: &mut impl FnMut(Str
                     t.name, t.headline
                 ),
             ),
-            (Some(true), _) if t.overall != crate::verdict::Overall::Healthy => raise(
+            Standing::Answered(overall) if overall != crate::verdict::Overall::Healthy => raise(
                 format!("target-problem:{}:{}", t.name, t.headline),
                 AlertKind::TargetProblem,
                 format!("{}: {}", t.name, t.headline),

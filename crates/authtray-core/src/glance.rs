@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::clock::Millis;
 use crate::duration::{describe_expiry, local_time};
 use crate::ops::status::{SourceStatus, StatusReport};
-use crate::target_pool::TargetState;
+use crate::target_pool::{Standing, TargetState};
 pub use crate::verdict::Overall;
 use crate::verdict::{Action, Topic, Verdict};
 
@@ -77,9 +77,8 @@ pub fn glance(status: &StatusReport, verdict: &Verdict, targets: &[TargetState],
 /// worst target decides the icon and the headline.
 pub fn targets_only(targets: &[TargetState], now: Millis) -> Glance {
     let lines: Vec<Line> = targets.iter().map(|t| target_line(t, now)).collect();
-    let worst = lines.iter().zip(targets).max_by_key(|(l, _)| l.state);
-    let (overall, headline) = match worst {
-        Some((l, _)) if l.state != Overall::Healthy => (l.state, l.text.replacen(" — ", ": ", 1)),
+    let (overall, headline) = match lines.iter().max_by_key(|l| l.state) {
+        Some(l) if l.state != Overall::Healthy => (l.state, l.text.replacen(" — ", ": ", 1)),
         _ => (Overall::Healthy, "All gateways healthy".to_string()),
     };
     Glance { overall, headline, fix: None, lines: Vec::new(), source: String::new(), targets: lines }
@@ -87,14 +86,14 @@ pub fn targets_only(targets: &[TargetState], now: Millis) -> Glance {
 
 /// A target in one line: "vps — All credentials healthy", "vps — cannot be reached since 10:02".
 pub fn target_line(t: &TargetState, now: Millis) -> Line {
-    match (t.reached, t.unreachable_since) {
-        (Some(false), Some(since)) => Line {
+    match t.standing() {
+        Standing::Unreachable { since } => Line {
             state: Overall::Attention,
             text: format!("{} — cannot be reached since {}", t.name, local_time(since, now)),
             pending: false,
         },
-        (None, _) => Line { state: Overall::Healthy, text: format!("{} — checking…", t.name), pending: true },
-        _ => Line { state: t.overall, text: format!("{} — {}", t.name, t.headline), pending: false },
+        Standing::Checking => Line { state: Overall::Healthy, text: format!("{} — checking…", t.name), pending: true },
+        Standing::Answered(state) => Line { state, text: format!("{} — {}", t.name, t.headline), pending: false },
     }
 }
 

@@ -162,11 +162,9 @@ impl Live {
         let current = Arc::new(Mutex::new(None));
         let shared = Arc::clone(&current);
         let watch_tx = tx.clone();
-        let targets_tx = Mutex::new(tx.clone());
+        let targets_tx = tx.clone();
         let pool = crate::target_pool::TargetPool::new(config.env.clone(), move || {
-            if let Ok(tx) = targets_tx.lock() {
-                let _ = tx.send(Cmd::Targets);
-            }
+            let _ = targets_tx.send(Cmd::Targets);
         });
         let spawned = std::thread::Builder::new().name("authtray-live".into()).spawn(move || {
             let mut svc = Service {
@@ -302,11 +300,14 @@ impl Service {
         let generation_before = self.known_generation;
         self.targets.reconcile(&settings.targets);
         let loaded = self.load_context(cause, &settings);
-        let login = match &loaded {
-            Ok(ctx) => ctx.login(),
-            Err(_) => crate::claude::LoginLocator::new(&self.config.env, self.config.options.claude_dir.as_deref()).read(),
-        };
         let deferred = self.config.defer_to_service && crate::service::installed(&self.config.env);
+        // The login as this cycle read it; without a gateway here, read only when the targets
+        // get work (a Keychain secret is not read every minute).
+        let (env, claude_dir) = (self.config.env.clone(), self.config.options.claude_dir.clone());
+        let login = || match &loaded {
+            Ok(ctx) => ctx.login(),
+            Err(_) => crate::claude::LoginLocator::new(&env, claude_dir.as_deref()).read(),
+        };
         self.kick_targets(cause, &settings, login, deferred);
         let ctx = match loaded {
             Ok(c) => c,
@@ -429,7 +430,7 @@ impl Service {
     /// Hands the targets a round of work when something they depend on changed, when asked,
     /// and every [`LiveConfig::targets_every`]. Mirroring there follows the local rule (enabled,
     /// not left to the service; Sync now always); writing an unchanged login is skipped there.
-    fn kick_targets(&mut self, cause: Cause, settings: &Settings, login: crate::claude::LoginState, deferred: bool) {
+    fn kick_targets(&mut self, cause: Cause, settings: &Settings, login: impl FnOnce() -> crate::claude::LoginState, deferred: bool) {
         if self.targets.is_empty() {
             return;
         }
@@ -443,7 +444,7 @@ impl Service {
         }
         self.targets_kicked = Some(Instant::now());
         let mirror = cause == Cause::SyncNow || (cause != Cause::CheckTargets && settings.mirror_enabled && !deferred);
-        self.targets.kick(&crate::target_pool::Job { login, mirror, settings: settings.clone() });
+        self.targets.kick(&crate::target_pool::Job { login: login(), mirror, settings: settings.clone() });
     }
 
     /// Records what fired (so it fires once) and returns the alerts to show.

@@ -48,7 +48,33 @@ pub struct TargetState {
     pub agent: Option<crate::ops::status::AgentReport>,
 }
 
+/// Where a target stands, the one reading of a [`TargetState`] the verdict, the glance and the
+/// alerts share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Not tried yet.
+    Checking,
+    /// It failed to answer, since then.
+    Unreachable {
+        /// The first failure of the current outage.
+        since: Millis,
+    },
+    /// It answered; its own verdict.
+    Answered(Overall),
+}
+
 impl TargetState {
+    /// Where it stands.
+    pub fn standing(&self) -> Standing {
+        match (self.reached, self.unreachable_since) {
+            (None, _) => Standing::Checking,
+            (Some(false), Some(since)) => Standing::Unreachable { since },
+            // A failure is always stamped; a state without the stamp cannot be one.
+            (Some(false), None) => Standing::Checking,
+            (Some(true), _) => Standing::Answered(self.overall),
+        }
+    }
+
     /// A target not checked yet.
     pub fn new(entry: &TargetEntry) -> TargetState {
         TargetState {

@@ -328,31 +328,29 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
 /// A problem per target that cannot be reached or whose own verdict is not healthy. They rank
 /// after this machine's problems of the same severity.
 fn target_problems(targets: &[crate::target_pool::TargetState], now: Millis) -> Vec<Problem> {
+    use crate::target_pool::Standing;
     let mut out = Vec::new();
     for t in targets {
-        match (t.reached, t.unreachable_since) {
-            (Some(false), Some(since)) => {
-                let reason = &t.headline;
-                out.push(problem(
-                    Topic::Target,
-                    Overall::Attention,
-                    None,
-                    None,
-                    format!("{} cannot be reached since {}: {reason}", t.name, local_time(since, now)),
-                    t.fix.as_deref().map(|f| remedy(f, Some("Try again"), None, Some(Action::SyncNow))),
-                    Millis::MAX,
-                ));
-            }
-            (Some(true), _) if t.overall != Overall::Healthy => out.push(problem(
+        match t.standing() {
+            Standing::Unreachable { since } => out.push(problem(
                 Topic::Target,
-                t.overall,
+                Overall::Attention,
+                None,
+                None,
+                format!("{} cannot be reached since {}: {}", t.name, local_time(since, now), t.headline),
+                t.fix.as_deref().map(|f| remedy(f, Some("Try again"), None, Some(Action::SyncNow))),
+                Millis::MAX,
+            )),
+            Standing::Answered(overall) if overall != Overall::Healthy => out.push(problem(
+                Topic::Target,
+                overall,
                 None,
                 None,
                 format!("{}: {}", t.name, t.headline),
                 t.fix.as_deref().map(|f| remedy(f, None, None, None)),
                 Millis::MAX,
             )),
-            _ => {}
+            Standing::Answered(_) | Standing::Checking => {}
         }
     }
     out
