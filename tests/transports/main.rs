@@ -311,3 +311,30 @@ fn the_live_service_mirrors_to_targets_and_a_dead_one_blocks_nothing() {
     );
     eprintln!("figures: watch with 3 targets (one hanging) reported its start in {:.2} s", start_took.as_secs_f64());
 }
+
+/// `status --all-targets` checks the saved targets now and judges them with this machine's
+/// gateway, so the CLI tells what the tray tells.
+#[test]
+fn status_with_all_targets_judges_them_as_the_tray_does() {
+    let Some(bin) = oracle() else { return };
+    let w = World::new(&bin);
+    assert_eq!(w.container.gateway_paste(&setup_token('C'), "anthropic:manual", Some("365d")).code, 0);
+    let local = w.authtray(&["--generation", "openclaw-json", "paste-token", "--provider", "anthropic"], Some(&setup_token('H')));
+    assert_eq!(local.code, 0, "{local:?}");
+    assert_eq!(w.authtray(&["target", "add", "box", "docker://openclaw-gw"], None).code, 0);
+    assert_eq!(w.authtray(&["target", "add", "gone", "kubectl://nowhere/gateways/deploy/openclaw"], None).code, 0);
+    let plain = w.authtray(&["--generation", "openclaw-json", "status", "--json"], None).json();
+    assert_eq!(plain["verdict"]["headline"], "All credentials healthy", "without the flag: this machine only");
+    assert!(plain.get("targets").is_none());
+    let out = w.authtray(&["--generation", "openclaw-json", "status", "--json", "--all-targets"], None);
+    assert_eq!(out.code, 0, "{out:?}");
+    let v = out.json();
+    assert_eq!(v["targets"][0]["reached"], true, "{}", v["targets"]);
+    assert_eq!(v["targets"][0]["overall"], "healthy");
+    assert_eq!(v["targets"][1]["reached"], false);
+    assert_eq!(v["verdict"]["overall"], "attention");
+    assert!(v["verdict"]["headline"].as_str().unwrap().starts_with("gone cannot be reached since"), "{}", v["verdict"]);
+    let text = w.authtray(&["--generation", "openclaw-json", "status", "--all-targets"], None).stdout;
+    assert!(text.contains("Other hosts\n  box — All credentials healthy\n  gone — cannot be reached since"), "{text}");
+    assert!(text.contains("attention: gone cannot be reached since"), "{text}");
+}

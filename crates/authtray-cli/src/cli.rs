@@ -93,6 +93,10 @@ pub enum Command {
         /// The "expiring" window (default 24h).
         #[arg(long, value_name = "DUR")]
         warn_within: Option<String>,
+        /// Also check every saved target (gateways on other hosts) now and judge them with this
+        /// machine's gateway, as the tray does.
+        #[arg(long)]
+        all_targets: bool,
     },
     /// Mirror Claude Code's login into the gateway now.
     Sync {

@@ -127,16 +127,31 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         | Command::Man { .. }
         | Command::Service(_)
         | Command::Target(_) => Err(CliError::Usage("this command was handled above".into())),
-        Command::Status { json, check, warn_within } => {
+        Command::Status { json, check, warn_within, all_targets } => {
             let warn = match warn_within {
                 Some(w) => authtray_core::duration::parse(&w).map_err(|e| CliError::Usage(e.to_string()))?,
                 None => authtray_core::health::DEFAULT_WARN_MS,
             };
-            let report = authtray_core::api::status(&ctx, &settings, None, warn);
-            if json {
-                render::json(&report);
+            // The saved targets, checked now and judged with this machine's gateway (the tray's view).
+            let targets = if all_targets {
+                if crate::progress::reporter().is_some() && !settings.targets.is_empty() {
+                    eprintln!("… checking {} target(s) (the gateway CLI on each can take up to 20 s)", settings.targets.len());
+                }
+                let job = authtray_core::target_pool::Job { login: ctx.login(), mirror: false, settings: settings.clone() };
+                authtray_core::target_pool::check_all(&ctx.env, &settings.targets, &job)
             } else {
-                render::status(&report);
+                Vec::new()
+            };
+            let last = authtray_core::api::LastSync { at: 0, report: None, error: None, targets };
+            let report = authtray_core::api::status(&ctx, &settings, Some(&last), warn);
+            if json {
+                let mut v = serde_json::to_value(&report).unwrap_or_default();
+                if all_targets {
+                    v["targets"] = serde_json::to_value(&last.targets).unwrap_or_default();
+                }
+                render::json(&v);
+            } else {
+                render::status(&report, &last.targets);
             }
             Ok(if check { report.check } else { exit::OK })
         }

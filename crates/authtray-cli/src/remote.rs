@@ -93,7 +93,8 @@ pub fn run(env: &Env, settings: &Settings, claude_dir: Option<&std::path::Path>,
         Ok(g)
     };
     match command {
-        Command::Status { json, check, warn_within } => {
+        Command::Status { all_targets: true, .. } => Err(CliError::Usage("use either --target or --all-targets, not both".into())),
+        Command::Status { json, check, warn_within, .. } => {
             let warn = match warn_within {
                 Some(w) => authtray_core::duration::parse(&w).map_err(|e| CliError::Usage(e.to_string()))?,
                 None => authtray_core::health::DEFAULT_WARN_MS,
@@ -105,7 +106,7 @@ pub fn run(env: &Env, settings: &Settings, claude_dir: Option<&std::path::Path>,
                 render::json(&r);
             } else {
                 println!("Target       {} · {} · {}", r.target.name, r.reached, r.cli);
-                render::status(&r.report);
+                render::status(&r.report, &[]);
             }
             Ok(if check { r.report.check } else { exit::OK })
         }

@@ -23,8 +23,8 @@ fn expiry(expires_at: Option<Millis>, now: Millis) -> String {
     expires_at.map(|e| describe_expiry(e, now)).unwrap_or_default()
 }
 
-/// `status` as text.
-pub fn status(r: &StatusReport) {
+/// `status` as text, with the saved targets when they were checked.
+pub fn status(r: &StatusReport, targets: &[authtray_core::target_pool::TargetState]) {
     let version = r.gateway_version.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
     println!("Gateway      {}{version} · {}", r.generation, r.state_dir.display());
     let c = &r.claude_code;
@@ -67,6 +67,12 @@ pub fn status(r: &StatusReport) {
         }
         for (provider, ids) in &a.order {
             println!("  order {provider}: {}", ids.join(", "));
+        }
+    }
+    if !targets.is_empty() {
+        println!("\nOther hosts");
+        for t in targets {
+            println!("  {}", authtray_core::glance::target_line(t, r.now).text);
         }
     }
     if let Some(v) = &r.verdict {

@@ -168,6 +168,29 @@ impl TargetPool {
     }
 }
 
+/// Every target checked once, side by side, waiting for all (each bounded by its transport's
+/// own time limits): for a command that reports on them and exits.
+pub fn check_all(env: &Env, targets: &[TargetEntry], job: &Job) -> Vec<TargetState> {
+    let now = now_ms();
+    std::thread::scope(|s| {
+        let running: Vec<_> = targets.iter().map(|t| s.spawn(move || run_job(env, t, job, TargetState::new(t), now))).collect();
+        running
+            .into_iter()
+            .zip(targets)
+            .map(|(h, t)| {
+                h.join().unwrap_or_else(|_| {
+                    let mut st = TargetState::new(t);
+                    st.reached = Some(false);
+                    st.unreachable_since = Some(now);
+                    st.overall = Overall::Attention;
+                    st.headline = "checking it stopped unexpectedly".into();
+                    st
+                })
+            })
+            .collect()
+    })
+}
+
 /// A worker: one job at a time; jobs that piled up meanwhile are merged into one (a mirror
 /// if any asked for it, with the newest login). Ends when the pool drops its sender.
 fn work(
