@@ -186,7 +186,7 @@ fn run_secret(env: &Env, claude_dir: Option<&std::path::Path>, target: &remote::
         }
         Command::Sync { json, .. } => {
             let state = authtray_core::claude::LoginLocator::new(env, claude_dir).read();
-            (json, usable_login(&state)?.access_token.clone())
+            (json, remote::mirrorable(&state, now_ms())?.access_token.clone())
         }
         _ => {
             return Err(CliError::Usage(format!(
@@ -205,19 +205,6 @@ fn run_secret(env: &Env, claude_dir: Option<&std::path::Path>, target: &remote::
     Ok(exit::OK)
 }
 
-/// Claude Code's login when it can be mirrored: there, and not past its expiry (a target must
-/// never be handed a token that no longer works, nor a restart for one).
-fn usable_login(state: &authtray_core::claude::LoginState) -> Result<&authtray_core::claude::Login, CliError> {
-    let login = state.login().ok_or_else(|| authtray_core::Error::NoLogin(state.problem().unwrap_or_default()))?;
-    if login.expires_at <= now_ms() {
-        return Err(authtray_core::Error::NoLogin(
-            "Claude Code's login has expired and Claude Code has not renewed it; run `claude` and log in".into(),
-        )
-        .into());
-    }
-    Ok(login)
-}
-
 fn progress_note(text: &str) {
     if crate::progress::reporter().is_some() {
         eprintln!("{text}");
@@ -232,7 +219,7 @@ pub fn mirror_one(
     entry: &TargetEntry,
     profile_id: Option<&str>,
 ) -> Result<serde_json::Value, CliError> {
-    let login = usable_login(state)?;
+    let login = remote::mirrorable(state, now_ms())?;
     if let Some(secret) = remote::SecretTarget::of(env, entry)? {
         return Ok(serde_json::to_value(secret.write(&login.access_token)?).unwrap_or_default());
     }

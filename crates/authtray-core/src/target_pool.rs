@@ -75,6 +75,19 @@ impl TargetState {
         }
     }
 
+    /// Records a failure to answer: since when (the first failure of this outage), why, and
+    /// what to do.
+    fn mark_unreachable(&mut self, now: Millis, why: &str) {
+        self.reached = Some(false);
+        self.unreachable_since = self.unreachable_since.or(Some(now));
+        self.overall = Overall::Attention;
+        self.headline = why.to_string();
+        self.fix = Some(format!(
+            "Check that {} is up and that this computer can reach it; authtray tries again every few minutes, and its gateway keeps the credential it has.",
+            self.name
+        ));
+    }
+
     /// A target not checked yet.
     pub fn new(entry: &TargetEntry) -> TargetState {
         TargetState {
@@ -180,10 +193,7 @@ pub fn check_all(env: &Env, targets: &[TargetEntry], job: &Job) -> Vec<TargetSta
             .map(|(h, t)| {
                 h.join().unwrap_or_else(|_| {
                     let mut st = TargetState::new(t);
-                    st.reached = Some(false);
-                    st.unreachable_since = Some(now);
-                    st.overall = Overall::Attention;
-                    st.headline = "checking it stopped unexpectedly".into();
+                    st.mark_unreachable(now, "checking it stopped unexpectedly");
                     st
                 })
             })
@@ -223,7 +233,8 @@ fn work(
 
 /// Does one job against one target and returns its new state.
 pub fn run_job(env: &Env, entry: &TargetEntry, job: &Job, mut st: TargetState, now: Millis) -> TargetState {
-    let login = job.login.login().filter(|l| l.expires_at > now);
+    // No usable login: the target is only looked at.
+    let login = remote::mirrorable(&job.login, now).ok();
     let result: crate::error::Result<()> = (|| {
         if let Some(secret) = SecretTarget::of(env, entry)? {
             match (job.mirror && entry.mirror, login) {
@@ -263,16 +274,9 @@ pub fn run_job(env: &Env, entry: &TargetEntry, job: &Job, mut st: TargetState, n
             st.checked_at = Some(now);
         }
         Err(e) => {
-            st.reached = Some(false);
-            st.unreachable_since = st.unreachable_since.or(Some(now));
-            st.overall = Overall::Attention;
             // "cannot reach target NAME: " is said by where this is shown.
             let text = e.to_string();
-            st.headline = text.strip_prefix(&format!("cannot reach target {}: ", entry.name)).unwrap_or(&text).to_string();
-            st.fix = Some(format!(
-                "Check that {} is up and that this computer can reach it; authtray tries again every few minutes, and its gateway keeps the credential it has.",
-                entry.name
-            ));
+            st.mark_unreachable(now, text.strip_prefix(&format!("cannot reach target {}: ", entry.name)).unwrap_or(&text));
         }
     }
     st

@@ -114,17 +114,19 @@ impl SecretTarget {
         self.call(c, None, CALL_TIMEOUT, &[]).map(|_| ())
     }
 
-    /// The key a value goes to: a session key to its own key, else the URL's `#KEY`, else the
-    /// default for its kind.
+    /// The key a value goes to: a session key to its own key, else (once the value is checked)
+    /// the URL's `#KEY`, else the default for its kind.
     pub fn key_for(&self, value: &str) -> Result<String> {
         if is_session_key(value) {
             return Ok(SESSION_KEY_KEY.into());
         }
-        if let Some(k) = &self.key {
-            return Ok(k.clone());
-        }
+        // Checked whatever key it goes to: nothing unrecognised reaches the Secret.
         let valid = token::validate("anthropic", value)?;
-        Ok(if valid.kind == CredentialKind::ApiKey { API_KEY_KEY } else { TOKEN_KEY }.into())
+        Ok(match &self.key {
+            Some(k) => k.clone(),
+            None if valid.kind == CredentialKind::ApiKey => API_KEY_KEY.into(),
+            None => TOKEN_KEY.into(),
+        })
     }
 
     /// The Secret's current value of `key` (`None` when it has no such key). It comes back on
@@ -142,9 +144,6 @@ impl SecretTarget {
     /// already, then restarts the workload and waits for its rollout.
     pub fn write(&self, value: &Secret) -> Result<SecretWrite> {
         let v = value.expose().trim();
-        if !is_session_key(v) {
-            token::validate("anthropic", v)?;
-        }
         let key = self.key_for(v)?;
         let name = format!("{}/{}", self.namespace, self.secret);
         let redacted = token::redact(v);
@@ -204,6 +203,7 @@ mod tests {
         assert_eq!(named.key_for(&format!("sk-ant-oat01-{}", "A".repeat(80))).unwrap(), "MY_TOKEN");
         assert_eq!(named.key_for("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl").unwrap(), SESSION_KEY_KEY);
         assert!(t.key_for("hello").is_err());
+        assert!(named.key_for("hello").is_err(), "a named key takes only a checked value");
     }
 
     #[test]

@@ -252,6 +252,16 @@ pub fn set_order(
     Ok((order(g, &provider, agent)?, reload(g)))
 }
 
+/// Claude Code's login when it may be handed to a target: there, and not past its expiry (a
+/// target must never get a token that no longer works, nor a Secret restart for one).
+pub fn mirrorable(state: &crate::claude::LoginState, now: Millis) -> Result<&crate::claude::Login> {
+    let login = state.login().ok_or_else(|| Error::NoLogin(state.problem().unwrap_or_default()))?;
+    if login.expires_at <= now {
+        return Err(Error::NoLogin("Claude Code's login has expired and Claude Code has not renewed it; run `claude` and log in".into()));
+    }
+    Ok(login)
+}
+
 /// Mirrors Claude Code's access token to the remote gateway as a `token` profile (never its
 /// refresh token: a second holder of it would log Claude Code out). Returns the profile id and,
 /// when something was written, the running gateway's reload (nothing is written when the
