@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Mutation testing of the engine's pure modules: cargo-mutants changes their code one mutant at
+# Mutation testing of the engine's pure modules, and of the ones that guard against hostile input
+# (service files, child processes, target URLs): cargo-mutants changes their code one mutant at
 # a time (a `<` into `<=`, a body into `Default::default()` …) and runs authtray-core's unit
 # tests (`--lib`) against each; a mutant the tests do not catch is a rule no test pins down.
-# About 20 minutes on 2 cores; CI does not run it. Figures go into docs/reliability.md.
+# About 20 minutes on 2 cores for the pure modules (service, process and target not yet timed);
+# CI does not run it. Figures go into docs/reliability.md.
 #
 #   scripts/mutants.sh [extra cargo-mutants args]     e.g. --iterate -j 2 (skip what a previous run caught)
 #
@@ -17,7 +19,7 @@ if [ "$(cargo mutants --version 2>/dev/null)" != "cargo-mutants $version" ]; the
   echo "[mutants] installing cargo-mutants $version" >&2
   cargo install cargo-mutants --version "$version" --locked >&2
 fi
-files=(token duration mirror health glance verdict alerts)
+files=(token duration mirror health glance verdict alerts service process target)
 args=()
 for f in "${files[@]}"; do args+=(-f "crates/authtray-core/src/$f.rs"); done
 status=0

@@ -76,9 +76,11 @@ pub fn save_settings(state: State<'_, AppState>, input: Settings) -> Answer<Sett
     Ok(input)
 }
 
+/// Off the main thread: the text may be a whole pasted file (up to 1 MiB is searched), and the
+/// window must stay responsive while it is.
 #[tauri::command]
-pub fn check_token(input: api::CheckInput) -> api::TokenCheck {
-    api::check_token(&input)
+pub async fn check_token(input: api::CheckInput) -> Answer<api::TokenCheck> {
+    blocking(move || Ok(api::check_token(&input))).await
 }
 
 #[tauri::command]

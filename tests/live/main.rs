@@ -9,9 +9,10 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use authtray_e2e::live::{FakeAnthropic, LiveGateway};
-use authtray_e2e::serve::{request, Serve};
+use authtray_e2e::serve::{request, Serve, SESSION_HEADER};
 use authtray_e2e::{oracle_bin, setup_token, Gateway, Sandbox, CLAWDBOT, OPENCLAW_JSON, OPENCLAW_SQLITE};
 use serde_json::Value;
+
 
 /// Runs one chat and returns the token its first upstream request carried; fails on an error.
 fn chat_token(g: &LiveGateway, fake: &FakeAnthropic, s: &Sandbox, what: &str) -> String {
@@ -195,18 +196,17 @@ fn suite(gw: Gateway) {
     // Undo through `serve` puts the previous token back, and the next chat carries it.
     let serve = Serve::start(&s, &["--generation", gw.generation]);
     let host = serve.host.clone();
-    let login = request(&host, "GET", &serve.login_path(), &[("Host", &host)], b"");
-    let cookie = login.cookie().expect("a session");
+    let session = serve.sign_in();
     let json = ("Content-Type", "application/json");
     let g2 = setup_token('G');
     let body = serde_json::json!({"token": g2, "profileId": mirror}).to_string();
-    let pasted = request(&host, "POST", "/api/paste", &[("Host", &host), ("Cookie", &cookie), json], body.as_bytes());
+    let pasted = request(&host, "POST", "/api/paste", &[("Host", &host), (SESSION_HEADER, &session), json], body.as_bytes());
     assert_eq!(pasted.status, 200, "{pasted:?}");
     let pasted: Value = serde_json::from_str(&pasted.body).expect("json");
     assert_eq!(pasted["reload"]["state"], reload, "{pasted}");
     assert_eq!(short(&chat_token(&g, &fake, &s, "after a paste in the UI")), short(&g2));
     let undo = serde_json::json!({"id": pasted["undoId"]}).to_string();
-    let undone = request(&host, "POST", "/api/undo", &[("Host", &host), ("Cookie", &cookie), json], undo.as_bytes());
+    let undone = request(&host, "POST", "/api/undo", &[("Host", &host), (SESSION_HEADER, &session), json], undo.as_bytes());
     assert_eq!(undone.status, 200, "{undone:?}");
     assert_eq!(serde_json::from_str::<Value>(&undone.body).expect("json")["reload"]["state"], reload, "{}", undone.body);
     assert_eq!(short(&chat_token(&g, &fake, &s, "after Undo")), short(&f), "the chat after Undo used the undone token");
@@ -244,15 +244,16 @@ fn suite(gw: Gateway) {
             authtray_e2e::authtray_profile(&status, "anthropic:backup")["token"],
             serde_json::json!(format!("sk-ant-oat01-…{}", &h[h.len() - 4..]))
         );
-        // status and doctor see the gateway but cannot reach it.
+        // status sees the gateway without authenticating (it sends a listener nothing); doctor,
+        // which does authenticate, says the token is refused.
         let mut cmd = s.authtray_command(&["--generation", gw.generation, "status", "--json"]);
         cmd.env("OPENCLAW_GATEWAY_TOKEN", "not-the-gateway-token");
         let st = authtray_e2e::run(cmd, None, Duration::from_secs(60)).json();
-        assert_eq!(
-            (st["gatewayProcess"]["running"].as_bool(), st["gatewayProcess"]["reachable"].as_bool()),
-            (Some(true), Some(false)),
-            "{st}"
-        );
+        assert_eq!(st["gatewayProcess"]["running"].as_bool(), Some(true), "{st}");
+        let mut cmd = s.authtray_command(&["--generation", gw.generation, "doctor", "--json"]);
+        cmd.env("OPENCLAW_GATEWAY_TOKEN", "not-the-gateway-token");
+        let doc = authtray_e2e::run(cmd, None, Duration::from_secs(60)).json();
+        assert!(doc["findings"].as_array().is_some_and(|f| f.iter().any(|f| f["code"] == "gateway-unreachable")), "{doc}");
         let ok = s.authtray(&["--generation", gw.generation, "status", "--json"], None).json();
         assert_eq!(ok["gatewayProcess"]["reachable"], true, "{ok}");
     }

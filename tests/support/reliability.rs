@@ -410,8 +410,7 @@ pub fn secrets_never_leak(gw: Gateway) {
     {
         let serve = crate::serve::Serve::start(&s, &[]);
         let host = serve.host.clone();
-        let login = crate::serve::request(&host, "GET", &serve.login_path(), &[("Host", &host)], b"");
-        let cookie = login.cookie().expect("session cookie");
+        let session = serve.sign_in();
         let json = ("Content-Type", "application/json");
         let paste = json!({"token": pasted, "profileId": "anthropic:web"}).to_string();
         let calls: Vec<(&str, &str, String)> = vec![
@@ -427,7 +426,7 @@ pub fn secrets_never_leak(gw: Gateway) {
             ("GET", "/api/settings", String::new()),
         ];
         for (method, path, body) in &calls {
-            let a = crate::serve::request(&host, method, path, &[("Host", &host), ("Cookie", &cookie), json], body.as_bytes());
+            let a = crate::serve::request(&host, method, path, &[("Host", &host), (crate::serve::SESSION_HEADER, &session), json], body.as_bytes());
             assert!(!a.body.contains("CANARY"), "{method} {path} answered with a secret: {}", a.body);
             shell_runs += 1;
         }

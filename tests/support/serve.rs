@@ -8,6 +8,9 @@ use std::time::Duration;
 
 use crate::Sandbox;
 
+/// The request header that carries a `serve` session (the server ignores cookies).
+pub const SESSION_HEADER: &str = "X-Authtray-Session";
+
 /// `authtray serve` in a sandbox; killed when dropped.
 pub struct Serve {
     child: Child,
@@ -54,6 +57,21 @@ impl Serve {
     /// The path and query of the one-time URL.
     pub fn login_path(&self) -> String {
         self.url.trim_start_matches("http://").trim_start_matches(&self.host).to_string()
+    }
+
+    /// The one-time secret.
+    pub fn secret(&self) -> String {
+        self.url.split("secret=").nth(1).unwrap_or_default().to_string()
+    }
+
+    /// Signs in as the page does (trades the one-time secret) and returns the session id, for
+    /// the [`SESSION_HEADER`] of later requests.
+    pub fn sign_in(&self) -> String {
+        let body = serde_json::json!({ "secret": self.secret() }).to_string();
+        let a = request(&self.host, "POST", "/api/session", &[("Host", &self.host), ("Content-Type", "application/json")], body.as_bytes());
+        assert_eq!(a.status, 200, "sign-in refused: {a:?}");
+        let doc: serde_json::Value = serde_json::from_str(&a.body).expect("JSON from /api/session");
+        doc["session"].as_str().expect("a session id").to_string()
     }
 
     /// Sends SIGINT (Ctrl-C) and returns the exit code and stderr.
@@ -104,7 +122,7 @@ impl Answer {
         self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
-    /// The session cookie `name=value` it sets.
+    /// The cookie `name=value` it sets, if any (`serve` sets none).
     pub fn cookie(&self) -> Option<String> {
         self.header("set-cookie").and_then(|c| c.split(';').next()).map(str::to_string)
     }

@@ -5,7 +5,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use authtray_e2e::serve::{artefacts, browser_tools, request, Serve};
+use authtray_e2e::serve::{artefacts, browser_tools, request, Serve, SESSION_HEADER};
 use authtray_e2e::{gateway_profile, now_ms, oracle_bin, run, setup_token, Sandbox, OPENCLAW_JSON};
 use serde_json::Value;
 
@@ -79,6 +79,11 @@ fn the_ui_pastes_validates_and_orders_against_the_real_gateway() {
     let r = phase(&tools, &s, &format!("file://{file}"), "login", &[("SECRETS", &secrets)]);
     assert_eq!(r["finalUrl"], serve.base(), "the secret must not stay in the address bar");
     assert_eq!(r["signOutShown"], true, "a browser session offers Sign out");
+    // Another server on 127.0.0.1 that the app's page opens gets nothing it could replay.
+    let other = &r["otherServer"];
+    assert!(other["requests"].as_u64().unwrap_or(0) >= 1, "the other server was never reached: {r}");
+    assert_eq!(other["authtrayCookies"], serde_json::json!([]), "another local server received the session cookie: {r}");
+    assert_eq!((other["sessionKept"].as_bool(), other["sessionSent"].as_bool()), (Some(true), Some(false)), "{r}");
     let rows: Vec<String> = r["rows"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
     // The verdict's rows, in the order the gateway tries them, each saying how it stands.
     let at = |id: &str| rows.iter().position(|r| r.starts_with(id)).unwrap_or_else(|| panic!("no row {id}: {rows:?}"));
@@ -143,14 +148,14 @@ fn the_ui_pastes_validates_and_orders_against_the_real_gateway() {
     assert!(stderr.contains("stopped"), "{stderr}");
 }
 
-/// Logs in with the one-time secret; returns the cookie header value.
+/// Opens the one-time URL (the app, no cookie) and signs in as its script does; returns the
+/// session id for the [`SESSION_HEADER`].
 fn login(serve: &Serve) -> String {
     let a = request(&serve.host, "GET", &serve.login_path(), &[("Host", &serve.host)], b"");
-    assert_eq!(a.status, 303, "{a:?}");
-    assert_eq!(a.header("location"), Some("/"));
-    let set = a.header("set-cookie").unwrap_or_default().to_string();
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
-    a.cookie().expect("a session cookie")
+    assert_eq!(a.status, 200, "{a:?}");
+    assert!(a.body.contains("js/main.js"), "the link opens the app: {a:?}");
+    assert!(a.header("set-cookie").is_none(), "a cookie reaches every server on this host: {a:?}");
+    serve.sign_in()
 }
 
 #[test]
@@ -161,20 +166,41 @@ fn the_server_refuses_what_a_browser_attack_would_send() {
     let serve = Serve::start(&s, &["--generation", "openclaw-json"]);
     let host = serve.host.as_str();
 
-    // No session: 401, for the API and for the page.
+    // No session: 401 from the API. The page is the public UI: it holds no data.
     let a = request(host, "GET", "/api/status", &[("Host", host)], b"");
     assert_eq!(a.status, 401, "{a:?}");
-    assert_eq!(request(host, "GET", "/", &[("Host", host)], b"").status, 401);
+    assert!(!a.body.contains("anthropic"), "{a:?}");
+    let a = request(host, "GET", "/", &[("Host", host)], b"");
+    assert_eq!(a.status, 200, "{a:?}");
+    assert!(a.header("set-cookie").is_none() && !a.body.contains("anthropic:old"), "{a:?}");
     // A wrong secret does not log in.
     assert_eq!(request(host, "GET", "/?secret=0000", &[("Host", host)], b"").status, 403);
+    let json = ("Content-Type", "application/json");
+    let a = request(host, "POST", "/api/session", &[("Host", host), json], br#"{"secret": "0000"}"#);
+    assert_eq!(a.status, 403, "{a:?}");
 
     // The secret works once.
-    let cookie = login(&serve);
+    let session = login(&serve);
     let again = request(host, "GET", &serve.login_path(), &[("Host", host)], b"");
     assert_eq!(again.status, 403, "the one-time secret worked twice");
-    assert!(again.cookie().is_none());
+    let body = serde_json::json!({ "secret": serve.secret() }).to_string();
+    let again = request(host, "POST", "/api/session", &[("Host", host), json], body.as_bytes());
+    assert_eq!(again.status, 403, "the one-time secret worked twice: {again:?}");
+    assert!(!again.body.contains("session\""), "{again:?}");
 
-    let ok = request(host, "GET", "/api/status", &[("Host", host), ("Cookie", &cookie)], b"");
+    // Another server on this host gets what the browser sends to the host on its own: cookies
+    // (they are scoped by host, not port). Replayed here without the header, they are nothing.
+    let port = host.rsplit(':').next().unwrap_or_default();
+    for ambient in
+        [format!("authtray_session_{port}={session}"), format!("authtray_session={session}"), format!("{SESSION_HEADER}={session}")]
+    {
+        for (method, path, body) in [("GET", "/api/status", ""), ("GET", "/api/settings", ""), ("POST", "/api/sync", "{}")] {
+            let a = request(host, method, path, &[("Host", host), ("Cookie", &ambient), json], body.as_bytes());
+            assert_eq!(a.status, 401, "{method} {path} with only a cookie got in: {a:?}");
+        }
+    }
+
+    let ok = request(host, "GET", "/api/status", &[("Host", host), (SESSION_HEADER, &session)], b"");
     assert_eq!(ok.status, 200, "{ok:?}");
     let csp = ok.header("content-security-policy").unwrap_or_default();
     assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
@@ -188,16 +214,15 @@ fn the_server_refuses_what_a_browser_attack_would_send() {
     assert_eq!(ours, cli);
 
     // DNS rebinding: a foreign Host is refused even with the session.
-    let a = request(host, "GET", "/api/status", &[("Host", "evil.example:80"), ("Cookie", &cookie)], b"");
+    let a = request(host, "GET", "/api/status", &[("Host", "evil.example:80"), (SESSION_HEADER, &session)], b"");
     assert_eq!(a.status, 421, "{a:?}");
     // CSRF: a foreign Origin, a cross-site fetch, a form post.
     let body = serde_json::json!({ "token": token }).to_string();
-    let json = ("Content-Type", "application/json");
     let a = request(
         host,
         "POST",
         "/api/paste",
-        &[("Host", host), ("Cookie", &cookie), json, ("Origin", "http://evil.example")],
+        &[("Host", host), (SESSION_HEADER, &session), json, ("Origin", "http://evil.example")],
         body.as_bytes(),
     );
     assert_eq!(a.status, 403, "{a:?}");
@@ -205,26 +230,27 @@ fn the_server_refuses_what_a_browser_attack_would_send() {
         host,
         "POST",
         "/api/paste",
-        &[("Host", host), ("Cookie", &cookie), json, ("Sec-Fetch-Site", "cross-site")],
+        &[("Host", host), (SESSION_HEADER, &session), json, ("Sec-Fetch-Site", "cross-site")],
         body.as_bytes(),
     );
     assert_eq!(a.status, 403, "{a:?}");
-    let a = request(host, "POST", "/api/paste", &[("Host", host), ("Cookie", &cookie), ("Content-Type", "text/plain")], body.as_bytes());
+    let a =
+        request(host, "POST", "/api/paste", &[("Host", host), (SESSION_HEADER, &session), ("Content-Type", "text/plain")], body.as_bytes());
     assert_eq!(a.status, 415, "{a:?}");
     assert!(s.store()["profiles"].get("anthropic:manual").is_none(), "a refused request wrote");
     // Oversized bodies.
     let big = vec![b'x'; 100 * 1024];
-    let a = request(host, "POST", "/api/paste", &[("Host", host), ("Cookie", &cookie), json], &big);
+    let a = request(host, "POST", "/api/paste", &[("Host", host), (SESSION_HEADER, &session), json], &big);
     assert_eq!(a.status, 413, "{a:?}");
     // Bad input: the CLI's validation, as JSON with a 4xx.
-    let a = request(host, "POST", "/api/paste", &[("Host", host), ("Cookie", &cookie), json], br#"{"token": "sk-ant-oat01-abc"}"#);
+    let a = request(host, "POST", "/api/paste", &[("Host", host), (SESSION_HEADER, &session), json], br#"{"token": "sk-ant-oat01-abc"}"#);
     assert_eq!(a.status, 400, "{a:?}");
     assert!(serde_json::from_str::<Value>(&a.body).unwrap()["error"].as_str().unwrap().contains("too short"));
     let a = request(
         host,
         "POST",
         "/api/order",
-        &[("Host", host), ("Cookie", &cookie), json],
+        &[("Host", host), (SESSION_HEADER, &session), json],
         br#"{"provider": "anthropic", "ids": ["anthropic:nope"]}"#,
     );
     assert_eq!(a.status, 404, "{a:?}");
@@ -236,7 +262,7 @@ fn the_server_refuses_what_a_browser_attack_would_send() {
         host,
         "POST",
         "/api/paste",
-        &[("Host", host), ("Cookie", &cookie), json, ("Origin", &origin), ("Sec-Fetch-Site", "same-origin")],
+        &[("Host", host), (SESSION_HEADER, &session), json, ("Origin", &origin), ("Sec-Fetch-Site", "same-origin")],
         body.as_bytes(),
     );
     assert_eq!(a.status, 200, "{a:?}");
@@ -245,25 +271,25 @@ fn the_server_refuses_what_a_browser_attack_would_send() {
     bodies.push(a.body);
     assert_eq!(s.store()["profiles"]["anthropic:manual"]["token"], token.as_str());
     for path in ["/api/status", "/api/last-sync", "/api/glance", "/api/settings", "/api/info", "/", "/js/main.js"] {
-        let a = request(host, "GET", path, &[("Host", host), ("Cookie", &cookie)], b"");
+        let a = request(host, "GET", path, &[("Host", host), (SESSION_HEADER, &session)], b"");
         assert_eq!(a.status, 200, "{path}: {a:?}");
         bodies.push(a.body);
     }
-    let a = request(host, "POST", "/api/check-token", &[("Host", host), ("Cookie", &cookie), json], body.as_bytes());
+    let a = request(host, "POST", "/api/check-token", &[("Host", host), (SESSION_HEADER, &session), json], body.as_bytes());
     bodies.push(a.body);
     // Undo puts the store back (the profile did not exist before).
     let undo = serde_json::json!({ "id": pasted["undoId"] }).to_string();
-    let a = request(host, "POST", "/api/undo", &[("Host", host), ("Cookie", &cookie), json], undo.as_bytes());
+    let a = request(host, "POST", "/api/undo", &[("Host", host), (SESSION_HEADER, &session), json], undo.as_bytes());
     assert_eq!(a.status, 200, "{a:?}");
     assert!(s.store()["profiles"].get("anthropic:manual").is_none(), "undo left the pasted profile");
     assert!(s.config()["auth"]["profiles"].get("anthropic:manual").is_none(), "undo left the paste's registration: {}", s.config());
     assert_eq!(serde_json::from_str::<Value>(&a.body).unwrap()["configRestored"], true);
     bodies.push(a.body);
     // Sign out ends the session for good.
-    let a = request(host, "POST", "/api/logout", &[("Host", host), ("Cookie", &cookie), json], b"{}");
+    let a = request(host, "POST", "/api/logout", &[("Host", host), (SESSION_HEADER, &session), json], b"{}");
     assert_eq!(a.status, 200, "{a:?}");
-    assert!(a.header("set-cookie").unwrap_or_default().contains("Max-Age=0"), "{a:?}");
-    let a = request(host, "GET", "/api/status", &[("Host", host), ("Cookie", &cookie)], b"");
+    assert!(a.header("set-cookie").is_none(), "{a:?}");
+    let a = request(host, "GET", "/api/status", &[("Host", host), (SESSION_HEADER, &session)], b"");
     assert_eq!(a.status, 401, "signed out, still in: {a:?}");
     for b in &bodies {
         assert!(!b.contains(&token) && !b.contains(&setup_token('O')), "a response carried a full token");
@@ -283,15 +309,21 @@ fn a_login_link_opened_from_elsewhere_starts_a_session_and_nothing_else_does() {
     let nav = [("Host", host), ("Sec-Fetch-Site", "cross-site"), ("Sec-Fetch-Mode", "navigate"), ("Sec-Fetch-Dest", "document")];
     // A foreign page cannot guess the secret.
     assert_eq!(request(host, "GET", "/?secret=0123", &nav, b"").status, 403);
-    // The link itself, opened from a file or another app: a page of ours moves on (a redirect
-    // would still be cross-site, and the browser would hold back the session cookie).
+    // The link itself, opened from a file or another app: the app, whose script signs in with a
+    // same-origin request. Signing in from elsewhere is refused, and leaves the secret usable.
     let a = request(host, "GET", &serve.login_path(), &nav, b"");
     assert_eq!(a.status, 200, "{a:?}");
-    assert!(a.body.contains("http-equiv=\"refresh\"") && a.body.contains("url=/"), "{a:?}");
-    let cookie = a.cookie().expect("a session cookie");
-    assert_eq!(request(host, "GET", "/api/status", &[("Host", host), ("Cookie", &cookie)], b"").status, 200);
+    assert!(a.body.contains("js/main.js") && a.header("set-cookie").is_none(), "{a:?}");
+    let json = ("Content-Type", "application/json");
+    let secret = serde_json::json!({ "secret": serve.secret() }).to_string();
+    for foreign in [("Sec-Fetch-Site", "cross-site"), ("Sec-Fetch-Site", "same-site"), ("Origin", "http://127.0.0.1:1")] {
+        let a = request(host, "POST", "/api/session", &[("Host", host), json, foreign], secret.as_bytes());
+        assert_eq!(a.status, 403, "{foreign:?}: {a:?}");
+    }
+    let session = serve.sign_in();
+    assert_eq!(request(host, "GET", "/api/status", &[("Host", host), (SESSION_HEADER, &session)], b"").status, 200);
     // Anything else cross-site stays refused, session or not.
-    let a = request(host, "GET", "/api/status", &[("Host", host), ("Cookie", &cookie), ("Sec-Fetch-Site", "cross-site")], b"");
+    let a = request(host, "GET", "/api/status", &[("Host", host), (SESSION_HEADER, &session), ("Sec-Fetch-Site", "cross-site")], b"");
     assert_eq!(a.status, 403, "{a:?}");
     let a = request(
         host,
@@ -299,7 +331,7 @@ fn a_login_link_opened_from_elsewhere_starts_a_session_and_nothing_else_does() {
         "/",
         &[
             ("Host", host),
-            ("Cookie", &cookie),
+            (SESSION_HEADER, &session),
             ("Sec-Fetch-Site", "cross-site"),
             ("Sec-Fetch-Mode", "navigate"),
             ("Sec-Fetch-Dest", "document"),
@@ -307,6 +339,101 @@ fn a_login_link_opened_from_elsewhere_starts_a_session_and_nothing_else_does() {
         b"",
     );
     assert_eq!(a.status, 403, "{a:?}");
+}
+
+#[test]
+fn serve_refuses_any_change_to_the_targets_and_sync_sends_nothing_to_a_forged_one() {
+    let mut s = Sandbox::offline(OPENCLAW_JSON);
+    // A stand-in `docker` that logs whom it is asked to reach, and reaches no one.
+    let standins = s.home().join("standins");
+    std::fs::create_dir_all(&standins).unwrap();
+    let log = s.home().join("docker-argv.log");
+    let docker =
+        format!("#!/bin/sh\necho \"docker $*\" >> '{}'\necho 'Error response from daemon: No such container' >&2\nexit 1\n", log.display());
+    std::fs::write(standins.join("docker"), docker).unwrap();
+    std::fs::set_permissions(standins.join("docker"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    s.path_prefix = Some(standins);
+    let login = setup_token('L');
+    s.write_claude_login(&login, None, now_ms() + 6 * 3_600_000);
+    // The user at the machine saves a target that mirrors: the CLI may.
+    let added = s.authtray(&["target", "add", "legit", "docker://legit-box", "--mirror"], None);
+    assert_eq!(added.code, 0, "{added:?}");
+    let serve = Serve::start(&s, &["--generation", "openclaw-json"]);
+    let host = serve.host.as_str();
+    let session = serve.sign_in();
+    let auth = [("Host", host), (SESSION_HEADER, session.as_str()), ("Content-Type", "application/json")];
+    let settings = s.home().join(".config/authtray/settings.json");
+    let before = std::fs::read(&settings).expect("the CLI saved the settings");
+    let current: Value = serde_json::from_str(&request(host, "GET", "/api/settings", &auth, b"").body).unwrap();
+    assert_eq!(current["targets"][0]["name"], "legit", "{current}");
+
+    // Through the web page: add a mirrored target, point the saved one elsewhere, turn its
+    // mirror off, remove it. Each refused whole (the lead time with it), the file unchanged.
+    let forged = serde_json::json!({ "name": "box", "url": "docker://attacker-box", "mirror": true });
+    let legit = current["targets"][0].clone();
+    let changes = [
+        serde_json::json!([legit.clone(), forged]),
+        serde_json::json!([{ "name": "legit", "url": "docker://attacker-box", "mirror": true }]),
+        serde_json::json!([{ "name": "legit", "url": legit["url"].clone(), "mirror": false }]),
+        serde_json::json!([]),
+    ];
+    for targets in changes {
+        let mut doc = current.clone();
+        doc["targets"] = targets.clone();
+        doc["sourceLeadMs"] = serde_json::json!(45 * 60_000);
+        let a = request(host, "POST", "/api/settings", &auth, doc.to_string().as_bytes());
+        assert_eq!(a.status, 403, "{targets}: {a:?}");
+        let e: Value = serde_json::from_str(&a.body).unwrap();
+        assert_eq!(e["kind"], "refused", "{e}");
+        assert!(
+            e["error"].as_str().unwrap().contains("Add or change hosts in the authtray app's window or with `authtray target add`"),
+            "{e}"
+        );
+        assert_eq!(std::fs::read(&settings).unwrap(), before, "a refused change reached the settings file: {targets}");
+    }
+    // Other settings still save from the page, the targets as they were.
+    let mut doc = current.clone();
+    doc["sourceLeadMs"] = serde_json::json!(45 * 60_000);
+    let a = request(host, "POST", "/api/settings", &auth, doc.to_string().as_bytes());
+    assert_eq!(a.status, 200, "{a:?}");
+    let saved: Value = serde_json::from_slice(&std::fs::read(&settings).unwrap()).unwrap();
+    assert_eq!((saved["sourceLeadMs"].as_i64(), &saved["targets"]), (Some(45 * 60_000), &current["targets"]), "{saved}");
+
+    // Sync now mirrors to the saved target (the stand-in is asked for it) and to nothing else.
+    let a = request(host, "POST", "/api/sync", &auth, b"{}");
+    assert_eq!(a.status, 200, "{a:?}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let asked = || std::fs::read_to_string(&log).unwrap_or_default();
+    while !asked().contains("legit-box") && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let asked = asked();
+    assert!(asked.contains("legit-box"), "the saved target was never reached: {asked:?}");
+    assert!(!asked.contains("attacker-box"), "sync reached a target the web page forged: {asked}");
+    assert!(!asked.contains(&login), "a login on a command line");
+}
+
+#[test]
+fn serve_with_too_few_file_descriptors_says_so_without_panicking() {
+    let s = Sandbox::offline(OPENCLAW_JSON);
+    // 6: too few for tokio's signal pipe, whose set-up panicked; 8: the runtime starts, the
+    // listener cannot be opened.
+    for limit in [6, 8] {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!("ulimit -n {limit} && exec \"$0\" serve --generation openclaw-json"))
+            .arg(authtray_e2e::authtray_bin())
+            .env_clear()
+            .env("HOME", s.home())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        let out = run(cmd, None, Duration::from_secs(30));
+        let text = format!("{}{}", out.stdout, out.stderr);
+        assert_ne!(out.code, 0, "ulimit -n {limit}: {text}");
+        assert!(!text.contains("panicked") && !text.contains("RUST_BACKTRACE"), "ulimit -n {limit}: {text}");
+        assert!(text.contains("too few file descriptors") && text.contains("ulimit -n"), "ulimit -n {limit}: not explained: {text}");
+        assert!(!out.stdout.contains("secret="), "ulimit -n {limit}: a URL that cannot work: {text}");
+    }
 }
 
 /// One situation's tour of every screen (see ui.mjs `tour`): returns its report after the
@@ -418,6 +545,11 @@ fn every_screen_reads_right_in_each_situation_wide_and_narrow() {
     assert!(targets[1].contains("cluster — Cannot be reached since"), "{targets:?}");
     assert!(r["headline"].as_str().unwrap().contains("cluster cannot be reached since"), "{r}");
     assert!(!r.to_string().contains("--target"), "a CLI flag in the window: {r}");
+    // Under serve, Settings shows the targets as text and says where they are changed.
+    let shown = r["settingsTargets"].as_str().unwrap_or_default();
+    assert!(shown.contains("vps-box") && shown.contains("docker://openclaw-gw") && shown.contains("cluster"), "{r}");
+    assert!(shown.contains("Add or change hosts in the authtray app's window or with authtray target add."), "{r}");
+    assert_eq!(r["settingsTargetControls"], 0, "a control for the targets in the browser: {r}");
 
     // Broken: only the mirror, and Claude Code's login expired.
     let s = Sandbox::new(OPENCLAW_JSON, bin);

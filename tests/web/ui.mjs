@@ -1,15 +1,17 @@
 // Drives authtray's web UI in the system's Chromium for the Rust test in tests/web/main.rs.
-// One phase per run (the Rust side checks the gateway store between phases); the session cookie
-// is carried between runs in a Playwright storage-state file. Prints one JSON document.
+// One phase per run (the Rust side checks the gateway store between phases); the session (which
+// the page keeps in sessionStorage, outside Playwright's storage state) is carried between runs
+// in a 0600 file next to STATE_FILE. Prints one JSON document.
 //
 //   AUTHTRAY_URL   base URL, or the one-time URL for the `login` phase
 //   PHASE          login | invalid | paste | order | settings
-//   STATE_FILE     where the session is kept between phases
+//   STATE_FILE     where the session is kept between phases (and STATE_FILE.session)
 //   ARTEFACTS      directory for screenshots
 //   TOKEN          the token to paste (phase paste); SECRETS: comma-separated strings that must
 //                  never reach the browser
 import { chromium } from 'playwright-core';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -20,6 +22,20 @@ const stateFile = env('STATE_FILE');
 const artefacts = env('ARTEFACTS', '.');
 const secrets = env('SECRETS', '').split(',').filter(Boolean);
 const result = { phase, errors: [], leaks: [] };
+const SESSION_KEY = 'authtray-session';
+const sessionFile = `${stateFile}.session`;
+
+/** Another web server on 127.0.0.1 (any port): records what browsers send it. */
+async function otherServer() {
+  const seen = [];
+  const server = createServer((req, res) => {
+    seen.push(req.headers);
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end('<!doctype html><html lang="en"><title>another server</title><p>another local server</p></html>');
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  return { seen, url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
+}
 
 const browser = await chromium.launch({
   executablePath: env('CHROMIUM', '/usr/bin/chromium'),
@@ -29,6 +45,12 @@ const browser = await chromium.launch({
 });
 try {
   const context = await browser.newContext(phase !== 'login' && existsSync(stateFile) ? { storageState: stateFile } : {});
+  if (!['login', 'tour'].includes(phase) && existsSync(sessionFile)) {
+    // What this tab would still hold: the session, in the app's origin only.
+    await context.addInitScript(([key, id, origin]) => {
+      if (location.origin === origin && !sessionStorage.getItem(key)) sessionStorage.setItem(key, id);
+    }, [SESSION_KEY, readFileSync(sessionFile, 'utf8'), new URL(url).origin]);
+  }
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   page.on('pageerror', (e) => result.errors.push(`page error: ${e.message}`));
@@ -69,6 +91,21 @@ try {
     await shot('overview-dark');
     await page.emulateMedia({ colorScheme: 'light' });
     await context.storageState({ path: stateFile });
+    const id = await page.evaluate((key) => sessionStorage.getItem(key), SESSION_KEY);
+    writeFileSync(sessionFile, id || '', { mode: 0o600 });
+    // The app opens a page of another server on this host: what does that server get?
+    const other = await otherServer();
+    const [popup] = await Promise.all([context.waitForEvent('page'), page.evaluate((u) => { window.open(u, '_blank'); }, other.url)]);
+    await popup.waitForLoadState('load');
+    await popup.close();
+    other.close();
+    const cookies = other.seen.flatMap((h) => (h.cookie || '').split(';').map((c) => c.trim().split('=')[0]).filter(Boolean));
+    result.otherServer = {
+      requests: other.seen.length,
+      authtrayCookies: cookies.filter((n) => n.toLowerCase().startsWith('authtray')),
+      sessionKept: !!id,
+      sessionSent: !!id && other.seen.some((h) => JSON.stringify(h).includes(id)),
+    };
   } else if (phase === 'invalid') {
     await go('paste');
     const messages = {};
@@ -160,6 +197,12 @@ try {
         await ready('overview');
       }
       result.targets = await page.$$eval('#overview-targets li', (li) => li.map((l) => l.innerText.replace(/\s+/g, ' ').trim()));
+      // Settings shows them, read-only, and says where to change them.
+      await visit('settings');
+      await page.waitForSelector('#set-targets:not([hidden]) li');
+      result.settingsTargets = (await page.innerText('#set-targets')).replace(/\s+/g, ' ').trim();
+      result.settingsTargetControls = await page.$$eval('#set-targets input, #set-targets button, #set-targets select, #set-targets textarea', (n) => n.length);
+      await visit('overview');
     }
     result.headline = (await page.textContent('#overview-headline')).trim();
     result.problems = await page.$$eval('#overview-problems .problem', (li) => li.map((l) => l.innerText.replace(/\s+/g, ' ').trim()));

@@ -1,4 +1,6 @@
-// Settings: notification lead times, what to mirror where, start at login (in the app).
+// Settings: notification lead times, what to mirror where, start at login (in the app). Under
+// serve the gateways on other hosts are shown, not editable: they decide where Claude Code's
+// login is sent, and the server refuses any change to them from a browser.
 import { call } from './transport.js';
 import { humanize, el } from './format.js';
 import { showError, clearError } from './shell.js';
@@ -8,6 +10,20 @@ let loaded = null;
 
 export function init() {
   $('settings-form').addEventListener('submit', (e) => { e.preventDefault(); save(); });
+  $('set-app-only').before(el('fieldset', { id: 'set-targets', hidden: true, 'aria-describedby': 'set-targets-hint' },
+    el('legend', {}, 'Gateways on other hosts'),
+    el('ul', { id: 'set-target-list', class: 'targets' }),
+    el('p', { id: 'set-targets-hint', class: 'hint' },
+      'Add or change hosts in the authtray app\'s window or with ', el('code', {}, 'authtray target add'), '.')));
+}
+
+/** The saved targets as text: what they are, not a form (see the top of this file). */
+function showTargets(app, targets) {
+  $('set-targets').hidden = !(app.info && app.info.shell === 'serve');
+  $('set-target-list').replaceChildren(...(targets.length
+    ? targets.map((t) => el('li', {}, el('strong', {}, t.name), ' ',
+      el('span', { class: 'meta' }, t.url, t.mirror ? ' · receives Claude Code\'s login' : '')))
+    : [el('li', { class: 'empty' }, 'None saved.')]));
 }
 
 const UNITS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -46,6 +62,7 @@ export async function render(app) {
     el('input', { type: 'checkbox', id: `set-agent-${id}`, value: id, checked: chosen.includes(id) }),
     el('label', { for: `set-agent-${id}` }, id))));
   if (app.info && app.info.autostart) $('set-autostart').checked = !!app.info.autostartEnabled;
+  showTargets(app, loaded.targets || []);
 }
 
 async function save() {

@@ -276,7 +276,7 @@ pub struct ServeArgs {
     /// tunnel (ssh -L PORT:127.0.0.1:PORT host).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
     pub bind: std::net::IpAddr,
-    /// Allow a non-loopback --bind although the link's secret, the session cookie and pasted
+    /// Allow a non-loopback --bind although the link's secret, the session id and pasted
     /// tokens then cross the network unencrypted (plain HTTP).
     #[arg(long)]
     pub insecure_bind: bool,

@@ -92,11 +92,12 @@ pub fn serve(args: ServeArgs, options: Options) -> std::io::Result<()> {
             ));
         }
         eprintln!(
-            "warning: serving on {} over plain HTTP: the link's secret, the session cookie and pasted tokens cross the network unencrypted",
+            "warning: serving on {} over plain HTTP: the link's secret, the session id and pasted tokens cross the network unencrypted",
             args.bind
         );
     }
-    let rt = runtime()?;
+    // serve's own runtime checks for the descriptors tokio needs first (a clear error, not a panic).
+    let rt = authtray_serve::runtime()?;
     rt.block_on(async move {
         let config = authtray_serve::ServeConfig {
             options,

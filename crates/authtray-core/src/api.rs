@@ -319,6 +319,42 @@ pub fn sync(ctx: &Context, input: &SyncInput, settings: &crate::settings::Settin
     ops::sync::sync(ctx, &ops::sync::SyncRequest { targets, profile_id, dry_run: input.dry_run })
 }
 
+/// Who asks for a settings change. The targets decide which hosts receive Claude Code's full
+/// access token, so only someone at this machine may change them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    /// The tray app's own window (IPC) or the CLI: the user at this machine.
+    Window,
+    /// A browser through `authtray serve`. Whatever else that browser has open may be driving
+    /// it, and nothing a page shows can prove a person approved the change.
+    Web,
+}
+
+/// Where the targets can be changed, for a [`Caller::Web`] that tried.
+pub const TARGETS_AT_THE_MACHINE: &str = "Add or change hosts in the authtray app's window or with `authtray target add`";
+
+/// Validates and saves the settings at `path`; returns what was saved. A [`Caller::Web`] may
+/// change everything but the targets (adding, removing, their URLs, their mirror flag): such a
+/// change is refused whole, and the file stays as it was.
+pub fn save_settings(
+    path: &std::path::Path,
+    input: &crate::settings::Settings,
+    caller: Caller,
+) -> Result<crate::settings::Settings, ApiError> {
+    if caller == Caller::Web {
+        let saved = crate::settings::Settings::load(path)?;
+        if saved.targets != input.targets {
+            return Err(ApiError {
+                status: 403,
+                error: format!("The hosts that receive Claude Code's login cannot be changed from a browser. {TARGETS_AT_THE_MACHINE}."),
+                kind: "refused",
+            });
+        }
+    }
+    input.save(path)?;
+    Ok(input.clone())
+}
+
 /// The latest mirror run, as the overview's "Last sync" shows it (the same document from the
 /// app and from `serve`).
 #[derive(Debug, Clone, Serialize)]
@@ -438,6 +474,36 @@ mod tests {
         assert!(c.message.unwrap().contains("refresh token"));
         let dbg = format!("{:?}", PasteInput { token: tok.clone(), provider: None, profile_id: None, expires_in: None, agent: None });
         assert!(!dbg.contains(&tok));
+    }
+
+    #[test]
+    fn only_the_window_changes_where_the_login_goes() {
+        use crate::settings::Settings;
+        use crate::target::TargetEntry;
+        let dir = tempfile::tempdir().unwrap();
+        let path = Settings::path(dir.path());
+        let vps = TargetEntry { name: "vps".into(), url: "ssh://gw@vps.example".into(), mirror: false };
+        let mine = Settings { targets: vec![vps.clone()], ..Settings::default() };
+        save_settings(&path, &mine, Caller::Window).unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let attacker = TargetEntry { name: "box".into(), url: "docker://attacker-box".into(), mirror: true };
+        let changes = [
+            vec![vps.clone(), attacker.clone()],
+            vec![],
+            vec![TargetEntry { mirror: true, ..vps.clone() }],
+            vec![TargetEntry { url: "docker://attacker-box".into(), ..vps.clone() }],
+        ];
+        for targets in changes {
+            let e = save_settings(&path, &Settings { targets, source_lead_ms: 60_000, ..mine.clone() }, Caller::Web).unwrap_err();
+            assert_eq!((e.status, e.kind), (403, "refused"));
+            assert!(e.error.contains(TARGETS_AT_THE_MACHINE), "{}", e.error);
+            assert_eq!(std::fs::read(&path).unwrap(), before, "a refused change was written");
+        }
+        // Everything else still saves from a browser, and the window may change the targets.
+        let saved = save_settings(&path, &Settings { source_lead_ms: 60_000, ..mine.clone() }, Caller::Web).unwrap();
+        assert_eq!(Settings::load(&path).unwrap(), saved);
+        save_settings(&path, &Settings { targets: vec![attacker], ..mine }, Caller::Window).unwrap();
+        assert_eq!(Settings::load(&path).unwrap().targets.len(), 1);
     }
 
     #[test]

@@ -39,15 +39,34 @@ pub fn store(data: &[u8]) {
     }
 }
 
-/// The gateway config (JSON5) and the edits authtray makes to it.
+/// The gateway config (JSON5) and the edits authtray makes to it. Also checks that the nesting
+/// scanner, which guards the parser's stack, never counts less than the parser builds: a
+/// disagreement shows at any depth, so the fuzzer need not build a deep input to find one.
 pub fn config(data: &[u8]) {
-    if let Ok(mut c) = GatewayConfig::parse(Path::new("c.json"), &String::from_utf8_lossy(data)) {
+    let text = String::from_utf8_lossy(data);
+    crate::gateway::config::assert_scanner_bounds_parser(&text);
+    if let Ok(mut c) = GatewayConfig::parse(Path::new("c.json"), &text) {
         c.agents();
         c.providers_in_use("openai/x");
         c.listed_profiles("anthropic");
         c.last_touched_version();
         c.register_profile("anthropic:m", "anthropic", "token");
     }
+}
+
+/// Config inputs every fuzzing run starts from: line continuations of each kind in both quote
+/// styles, shallow, and issue #22's (`\` CR LF in a string, then 3,000 and 4,000 levels).
+pub fn config_seeds() -> Vec<String> {
+    let mut seeds = Vec::new();
+    for q in ['"', '\''] {
+        for cont in ["\r\n", "\r", "\n", "\u{2028}", "\u{2029}"] {
+            seeds.push(format!("{{ a: {q}x\\{cont}y{q}, b: [[1]], c: {q}\\{cont}{q} }} // {q}"));
+        }
+    }
+    for n in [3000, 4000] {
+        seeds.push(format!("{{\"a\": \"x\\\r\n\", \"b\": {}{}}} // \"", "[".repeat(n), "]".repeat(n)));
+    }
+    seeds
 }
 
 /// `security -w` output (plain or hex).
@@ -64,12 +83,18 @@ pub fn duration(data: &[u8]) {
     }
 }
 
-/// Pasted tokens: validation for every provider kind, and redaction.
+/// Pasted tokens: extraction and validation for every provider kind, and redaction. Also builds
+/// a whole token from the input, cuts it with a line break, space or invisible character at a
+/// place the input chooses, wraps it as people paste it, and checks that no part of it is ever
+/// taken for the token.
 pub fn token(data: &[u8]) {
     let s = String::from_utf8_lossy(data);
     for provider in ["anthropic", "openai", "openrouter", "mistral"] {
         if let Ok(v) = token::validate(provider, &s) {
             assert!(!v.secret.expose().chars().any(char::is_whitespace));
+        }
+        if let Ok(v) = token::find_in_text(&s).and_then(|t| token::validate(provider, t)) {
+            assert!(s.contains(v.secret.expose()), "extraction invented a token");
         }
     }
     let r = token::redact(&s);
@@ -77,4 +102,27 @@ pub fn token(data: &[u8]) {
         assert!(!r.contains(s.trim()), "redaction kept the whole token");
     }
     token::redact_text(&s, &[&s]);
+    cut_token(data);
+}
+
+fn cut_token(data: &[u8]) {
+    let [choice, at, body @ ..] = data else { return };
+    // No `-` in the body: it could spell another `sk-…` token after the cut, a real second token.
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
+    let body: String =
+        body.iter().chain(b"aB3xY_9Qz".iter().cycle()).take(95).map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect();
+    let prefix = if choice & 1 == 0 { token::ANTHROPIC_OAT_PREFIX } else { token::ANTHROPIC_API_PREFIX };
+    let whole = format!("{prefix}{body}");
+    let brk = ["\n", "\r\n", " ", "\u{200b}", "\u{ad}", "\u{a0}", "\t", "\u{2028}"][usize::from(choice >> 1) % 8];
+    let at = 1 + usize::from(*at) % (whole.len() - 1);
+    let cut = format!("{}{brk}{}", &whole[..at], &whole[at..]);
+    let text = match (choice >> 4) % 4 {
+        0 => cut,
+        1 => format!("export ANTHROPIC_AUTH_TOKEN=\"{cut}\"\n"),
+        2 => format!("{{\"token\": \"{cut}\"}}"),
+        _ => format!("ANTHROPIC_AUTH_TOKEN={cut}\nOTHER=1\n"),
+    };
+    if let Ok(v) = token::find_in_text(&text).and_then(|t| token::validate("anthropic", t)) {
+        assert_eq!(v.secret.expose(), whole, "part of a cut token was taken for the token");
+    }
 }

@@ -39,20 +39,44 @@ pub enum RunError {
         /// The deadline.
         timeout: Duration,
     },
+    /// It wrote more than [`MAX_OUTPUT_BYTES`] to one stream and was killed with its group.
+    #[error(
+        "{program} wrote more than {} MiB to its {stream} and was stopped: no answer authtray asks for is that large, so the \
+         program (or the host it reaches) is misbehaving; check it by hand before trying again",
+        limit / (1024 * 1024)
+    )]
+    TooMuchOutput {
+        /// The program.
+        program: String,
+        /// `stdout` or `stderr`.
+        stream: &'static str,
+        /// The limit it passed, in bytes.
+        limit: usize,
+    },
 }
+
+/// How much a child may write to stdout, and separately to stderr. The largest legitimate
+/// answer (a gateway's `models status --json` with many agents) is a few hundred KiB; without
+/// a bound a hostile remote host could make us buffer until memory runs out.
+pub const MAX_OUTPUT_BYTES: usize = 16 * 1024 * 1024;
 
 /// After the child exits, how long its output pipes may stay open. Only a process the child
 /// left behind keeps them open that long; it is then killed with the child's process group.
 const PIPE_GRACE: Duration = Duration::from_millis(500);
 
-/// Runs `cmd` with `stdin` fed to it, killing it after `timeout`.
+/// Runs `cmd` with `stdin` fed to it, killing it after `timeout`, or as soon as it writes more
+/// than [`MAX_OUTPUT_BYTES`] to stdout or to stderr.
 ///
 /// The child runs in its own process group, so that at the deadline the whole group is
 /// killed, including anything it started in the background. Such a leftover may also hold our
 /// output pipes after the child exits: then its group is killed too, and what the child wrote
 /// is returned. No wait here is unbounded: even a grandchild that escaped the group (setsid)
 /// and keeps a pipe open only costs [`PIPE_GRACE`] twice.
-pub fn run(mut cmd: Command, stdin: Option<&[u8]>, timeout: Duration) -> Result<Finished, RunError> {
+pub fn run(cmd: Command, stdin: Option<&[u8]>, timeout: Duration) -> Result<Finished, RunError> {
+    run_limited(cmd, stdin, timeout, MAX_OUTPUT_BYTES)
+}
+
+fn run_limited(mut cmd: Command, stdin: Option<&[u8]>, timeout: Duration, limit: usize) -> Result<Finished, RunError> {
     let program = Path::new(cmd.get_program()).display().to_string();
     let start = Instant::now();
     cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
@@ -66,9 +90,26 @@ pub fn run(mut cmd: Command, stdin: Option<&[u8]>, timeout: Duration) -> Result<
             let _ = pipe.write_all(&input);
         });
     }
-    let out = child.stdout.take().map(Collector::spawn);
-    let err = child.stderr.take().map(Collector::spawn);
+    let out = child.stdout.take().map(|p| Collector::spawn(p, limit));
+    let err = child.stderr.take().map(|p| Collector::spawn(p, limit));
+    let overflow = |out: &Option<Collector>, err: &Option<Collector>| {
+        let over = |c: &Option<Collector>| c.as_ref().is_some_and(Collector::overflowed);
+        let stream = if over(out) {
+            "stdout"
+        } else if over(err) {
+            "stderr"
+        } else {
+            return None;
+        };
+        Some(RunError::TooMuchOutput { program: program.clone(), stream, limit })
+    };
     let code = loop {
+        if let Some(e) = overflow(&out, &err) {
+            group.kill();
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(e);
+        }
         match child.try_wait() {
             Ok(Some(status)) => break status.code(),
             Ok(None) if start.elapsed() >= timeout => {
@@ -93,6 +134,11 @@ pub fn run(mut cmd: Command, stdin: Option<&[u8]>, timeout: Duration) -> Result<
         let _ = out.as_ref().map(|c| c.wait_until(until));
         let _ = err.as_ref().map(|c| c.wait_until(until));
     }
+    // Something the child left behind may have done the flooding after the child exited.
+    if let Some(e) = overflow(&out, &err) {
+        group.kill();
+        return Err(e);
+    }
     let take = |c: Option<Collector>| c.map(Collector::take).unwrap_or_default();
     Ok(Finished { code, stdout: take(out), stderr: take(err), elapsed: start.elapsed() })
 }
@@ -111,30 +157,48 @@ impl Group {
     }
 }
 
-/// Reads a pipe to its end on a thread, into a buffer that can be taken before the end.
+/// Reads a pipe to its end on a thread, into a buffer that can be taken before the end. Past
+/// `limit` bytes it keeps nothing more, marks the overflow and stops reading (closing the pipe,
+/// so a writer that ignores the overflow gets SIGPIPE while `run` kills its group).
 struct Collector {
     buf: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    overflowed: std::sync::Arc<std::sync::atomic::AtomicBool>,
     finished: std::sync::mpsc::Receiver<()>,
 }
 
 impl Collector {
-    fn spawn<R: Read + Send + 'static>(mut r: R) -> Collector {
+    fn spawn<R: Read + Send + 'static>(mut r: R, limit: usize) -> Collector {
+        use std::sync::atomic::{AtomicBool, Ordering};
         let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let overflowed = std::sync::Arc::new(AtomicBool::new(false));
         let (tx, finished) = std::sync::mpsc::channel();
         let shared = std::sync::Arc::clone(&buf);
+        let flag = std::sync::Arc::clone(&overflowed);
         std::thread::spawn(move || {
             let mut chunk = [0u8; 8192];
             loop {
                 match r.read(&mut chunk) {
                     Ok(0) => break,
-                    Ok(n) => shared.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(&chunk[..n]),
+                    Ok(n) => {
+                        let mut b = shared.lock().unwrap_or_else(|p| p.into_inner());
+                        if b.len() + n > limit {
+                            flag.store(true, Ordering::SeqCst);
+                            break;
+                        }
+                        b.extend_from_slice(&chunk[..n]);
+                    }
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                     Err(_) => break,
                 }
             }
             let _ = tx.send(());
         });
-        Collector { buf, finished }
+        Collector { buf, overflowed, finished }
+    }
+
+    /// Whether the child wrote more than the limit.
+    fn overflowed(&self) -> bool {
+        self.overflowed.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Whether the pipe reached its end by `until`.
@@ -197,10 +261,7 @@ mod tests {
         assert!(took < Duration::from_secs(5), "waited {took:?} past a 0.5 s deadline");
         let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
         std::thread::sleep(Duration::from_millis(100));
-        // SAFETY: signal 0 only asks whether the pid exists.
-        let alive =
-            unsafe { libc::kill(pid, 0) } == 0 && !std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") Z "));
-        assert!(!alive, "the background sleep (pid {pid}) survived the deadline");
+        assert!(!alive(pid), "the background sleep (pid {pid}) survived the deadline");
     }
 
     #[test]
@@ -211,6 +272,72 @@ mod tests {
         let input = vec![b'x'; 204_800];
         let f = run(c, Some(&input), Duration::from_secs(15)).expect("runs");
         assert_eq!(f.stdout.len(), 204_800 + 5);
+    }
+
+    /// Whether `pid` still runs (a zombie waiting for its parent counts as gone).
+    fn alive(pid: i32) -> bool {
+        // SAFETY: signal 0 only asks whether the pid exists.
+        let exists = unsafe { libc::kill(pid, 0) } == 0;
+        exists && !std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") Z "))
+    }
+
+    #[test]
+    fn a_flood_on_stdout_is_cut_off_and_its_group_killed() {
+        let d = tempfile::tempdir().unwrap();
+        let pidfile = d.path().join("pid");
+        let mut c = Command::new("sh");
+        // 100 MiB, far past the limit, while a sibling in the group would hold us 30 s.
+        c.arg("-c").arg(format!("sleep 30 & echo $! > {}; head -c 104857600 /dev/zero; wait", pidfile.display()));
+        let took = bounded(|| {
+            let err = run(c, None, Duration::from_secs(20)).unwrap_err();
+            assert!(matches!(err, RunError::TooMuchOutput { stream: "stdout", limit: MAX_OUTPUT_BYTES, .. }), "{err}");
+            let msg = err.to_string();
+            assert!(msg.contains("more than 16 MiB to its stdout") && msg.contains("was stopped"), "{msg}");
+        });
+        assert!(took < Duration::from_secs(10), "took {took:?} to stop a flood");
+        let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(!alive(pid), "the flooding child's group (pid {pid}) survived");
+    }
+
+    #[test]
+    fn a_flood_on_stderr_from_a_child_that_ignores_sigpipe_is_cut_off() {
+        let d = tempfile::tempdir().unwrap();
+        let pidfile = d.path().join("pid");
+        let mut c = Command::new("sh");
+        // With SIGPIPE ignored, closing the pipe alone would not stop it: the kill must.
+        c.arg("-c").arg(format!("trap '' PIPE; echo $$ > {}; while :; do head -c 1048576 /dev/zero; done >&2", pidfile.display()));
+        let took = bounded(|| {
+            let err = run(c, None, Duration::from_secs(20)).unwrap_err();
+            assert!(matches!(err, RunError::TooMuchOutput { stream: "stderr", .. }), "{err}");
+        });
+        assert!(took < Duration::from_secs(10), "took {took:?} to stop a flood");
+        let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+        assert!(!alive(pid), "the flooding shell (pid {pid}) survived");
+    }
+
+    #[test]
+    fn output_up_to_the_limit_is_kept_and_one_byte_more_is_refused() {
+        let sh = |script: &str| {
+            let mut c = Command::new("sh");
+            c.args(["-c", script]);
+            c
+        };
+        let f = run_limited(sh("printf 0123456789; printf abcdefghij >&2"), None, Duration::from_secs(5), 10).expect("at the limit");
+        assert_eq!((f.stdout.as_slice(), f.stderr.as_slice()), (&b"0123456789"[..], &b"abcdefghij"[..]));
+        let err = run_limited(sh("printf 0123456789x"), None, Duration::from_secs(5), 10).unwrap_err();
+        assert!(matches!(err, RunError::TooMuchOutput { stream: "stdout", limit: 10, .. }), "{err}");
+        let err = run_limited(sh("printf 0123456789x >&2"), None, Duration::from_secs(5), 10).unwrap_err();
+        assert!(matches!(err, RunError::TooMuchOutput { stream: "stderr", limit: 10, .. }), "{err}");
+    }
+
+    #[test]
+    fn a_leftover_flooding_after_the_child_exits_is_refused() {
+        let mut c = Command::new("sh");
+        // The shell is gone at once; what it left behind floods the pipe it still holds.
+        c.args(["-c", "(sleep 0.1; head -c 100000 /dev/zero) & exit 0"]);
+        let err = run_limited(c, None, Duration::from_secs(10), 1000).unwrap_err();
+        assert!(matches!(err, RunError::TooMuchOutput { stream: "stdout", .. }), "{err}");
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! `docker exec`, `kubectl exec`). Nothing from a URL is ever executed as given: every part is
 //! checked against a narrow alphabet (no leading `-`, no spaces, quotes, `;` or `$`), host-side
 //! words are always shell-quoted for ssh (which hands one string to a remote shell), and the
-//! local argv puts `--` before anything taken from the URL where the tool allows it.
+//! local argv puts `--` before anything taken from the URL where the tool allows it. A URL with
+//! control characters or an option given twice is refused whole: it is saved and shown as
+//! typed, so nothing in it may go unchecked.
 
 use std::process::Command;
 
@@ -145,7 +147,11 @@ impl Tools {
 /// Parses and checks a target URL. Anything outside the narrow alphabet is refused, never
 /// quoted into something that runs.
 pub fn parse(url: &str) -> Result<TargetKind> {
+    // `{url:?}` shows control characters escaped, so the message itself is safe to print.
     let bad = |why: String| Error::InvalidInput(format!("target {url:?}: {why}"));
+    if url.chars().any(char::is_control) {
+        return Err(bad("has a control character (a newline, tab or terminal escape); type the URL again".into()));
+    }
     let (scheme, rest) =
         url.split_once("://").ok_or_else(|| bad("must look like ssh://host, docker://NAME or kubectl://NS/RESOURCE".into()))?;
     // The query and the fragment, in either order (`#KEY?restart=…` as the workflow writes it).
@@ -163,6 +169,11 @@ pub fn parse(url: &str) -> Result<TargetKind> {
             "?" => {
                 for pair in part.split('&').filter(|p| !p.is_empty()) {
                     let (k, v) = pair.split_once('=').ok_or_else(|| bad(format!("{pair:?} must be name=value")))?;
+                    // Only the first of a repeated option would be checked and used; the rest
+                    // would be saved unchecked.
+                    if query.iter().any(|(seen, _)| seen == k) {
+                        return Err(bad(format!("option {k:?} is given more than once")));
+                    }
                     query.push((k.to_string(), v.to_string()));
                 }
             }
@@ -276,6 +287,29 @@ pub fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// The one string ssh hands to the remote login shell, which runs `words` (program first) under
+/// `sh` whatever that login shell is.
+///
+/// sshd runs the string with the user's login shell, which may be fish, csh or nushell, and
+/// those read POSIX quoting differently (fish takes `\\` and `\'` as escapes inside single
+/// quotes, csh stops at a newline and expands `!`). So the string is
+/// `sh -c 'eval "$(printf %b "…")"'`, where `…` is the POSIX-quoted command with every byte
+/// outside a plain alphabet written as a `printf %b` octal escape (`\0ooo`): the login shell
+/// sees one single-quoted word with no `'`, no `\` before `\` or `'`, no newline and no `!`,
+/// which every shell keeps as it is; `sh` then decodes and runs the command.
+pub fn ssh_remote_line(words: &[String]) -> String {
+    let script: Vec<String> = words.iter().map(|w| shell_quote(w)).collect();
+    let mut encoded = String::new();
+    for b in script.join(" ").bytes() {
+        if b.is_ascii_alphanumeric() || b" .,_-/:=@+%".contains(&b) {
+            encoded.push(char::from(b));
+        } else {
+            encoded.push_str(&format!("\\0{b:03o}"));
+        }
+    }
+    format!("sh -c 'eval \"$(printf %b \"{encoded}\")\"'")
+}
+
 impl Transport {
     /// The local command that runs `argv` (program first) on the gateway host with `env` set
     /// there. Secrets never go here: they travel on stdin.
@@ -294,10 +328,8 @@ impl Transport {
                 if let Some(u) = user {
                     c.arg("-l").arg(u);
                 }
-                // ssh hands the remote shell one string: every word quoted.
-                let remote: Vec<String> =
-                    ["env".to_string()].into_iter().chain(env_words).chain(argv.iter().cloned()).map(|w| shell_quote(&w)).collect();
-                c.arg("--").arg(host).arg(remote.join(" "));
+                let remote: Vec<String> = ["env".to_string()].into_iter().chain(env_words).chain(argv.iter().cloned()).collect();
+                c.arg("--").arg(host).arg(ssh_remote_line(&remote));
                 c
             }
             Transport::Docker { container } => {
@@ -421,6 +453,30 @@ mod tests {
     }
 
     #[test]
+    fn repeated_options_and_control_characters_are_refused_anywhere() {
+        for url in [
+            "ssh://host?cli=openclaw&cli=\u{1b}]0;owned\u{7}",
+            "ssh://host?agent=a?agent=b",
+            "kubectl://ns/deploy/x?container=a&container=b",
+            "k8s-secret://ns/s#KEY?restart=deployment/a&restart=deployment/b",
+            "ssh://host\n",
+            "ssh://host?cli=openclaw\r",
+            "ssh://ho\tst",
+            "docker://oc?agent=main\u{9b}31m",
+            "k8s-secret://ns/s#K\u{1b}[2J",
+        ] {
+            let e = parse(url).expect_err(url).to_string();
+            assert!(!e.chars().any(char::is_control), "the message carries the raw control character: {e:?}");
+            let entry = TargetEntry { name: "gw".into(), url: url.into(), mirror: false };
+            assert!(entry.validate().is_err(), "{url:?} would be saved");
+        }
+        assert!(parse("ssh://host?cli=openclaw&cli=x").unwrap_err().to_string().contains("\"cli\" is given more than once"));
+        assert!(parse("ssh://host?cli=openclaw&agent=main").is_ok());
+        // Refused whole, before any part is looked at: a new option cannot forget the check.
+        assert!(parse("ssh://host?cli=open\u{1b}claw").unwrap_err().to_string().contains("control character"));
+    }
+
+    #[test]
     fn ssh_gets_one_quoted_string_and_the_host_after_a_double_dash() {
         let t = Transport::Ssh { user: Some("gw".into()), host: "127.0.0.1".into(), port: Some(2222) };
         let c = t.command(
@@ -432,7 +488,10 @@ mod tests {
         assert_eq!(&a[..4], ["ssh", "-T", "-o", "BatchMode=yes"]);
         let dd = a.iter().position(|x| x == "--").unwrap();
         assert_eq!(a[dd + 1], "127.0.0.1");
-        assert_eq!(a[dd + 2], r"env NO_COLOR=1 openclaw models --profile-id 'anthropic:it'\''s'");
+        assert_eq!(
+            a[dd + 2],
+            r#"sh -c 'eval "$(printf %b "env NO_COLOR=1 openclaw models --profile-id \0047anthropic:it\0047\0134\0047\0047s\0047")"'"#
+        );
         assert!(a.contains(&"ConnectTimeout=10".to_string()) && a.contains(&"2222".to_string()));
     }
 
@@ -451,6 +510,42 @@ mod tests {
             argv(&k),
             ["kubectl", "--context", "prod", "-n", "gw", "exec", "-i", "deploy/oc", "-c", "c", "--", "env", "NO_COLOR=1", "openclaw"]
         );
+    }
+
+    /// Values every shell treats differently somewhere: quotes, `$`, backslashes next to quotes
+    /// (fish), newlines and `!` (csh), a trailing newline, a `%` (printf), non-ASCII.
+    const HOSTILE: [&str; 16] =
+        ["it's", "$(id)", "`id`", "$HOME", "a\\b", "a\\", "\\'", "\\\\", "x\ny", "!x", "\"q\"", "%s%b\\0101", "é ü", "tail\n", "-x", "*"];
+
+    #[test]
+    fn the_ssh_line_runs_the_same_argv_under_sh_and_bash() {
+        let t = Transport::Ssh { user: None, host: "h".into(), port: None };
+        // The program prints each argument and an env value, NUL-terminated, as the host's sh got them.
+        let mut words: Vec<String> = ["sh", "-c", r#"printf '%s\0' "$V" "$@""#, "_"].map(String::from).to_vec();
+        words.extend(HOSTILE.map(String::from));
+        let c = t.command(&Tools::default(), &words, &[("V".into(), "v'$(id)\\'\n!".into())]);
+        let line = argv(&c).pop().unwrap();
+        let mut want = vec!["v'$(id)\\'\n!".to_string()];
+        want.extend(HOSTILE.map(String::from));
+        // Only sh and bash are here; the next test checks the line holds nothing fish or csh read differently.
+        for login in ["sh", "bash"] {
+            let out = std::process::Command::new(login).arg("-c").arg(&line).output().unwrap();
+            assert!(out.status.success(), "{login}: {}", String::from_utf8_lossy(&out.stderr));
+            let got: Vec<String> = String::from_utf8(out.stdout).unwrap().split_terminator('\0').map(String::from).collect();
+            assert_eq!(got, want, "{login} ran {line}");
+        }
+    }
+
+    #[test]
+    fn the_ssh_line_is_one_word_every_login_shell_reads_literally() {
+        let mut words = vec!["env".to_string(), "K=it's".into()];
+        words.extend(HOSTILE.map(String::from));
+        let line = ssh_remote_line(&words);
+        let body = line.strip_prefix("sh -c '").and_then(|l| l.strip_suffix('\'')).unwrap_or_else(|| panic!("not sh -c '…': {line}"));
+        // Inside single quotes: fish rewrites \\ and \', csh stops at a newline and expands !,
+        // and a ' would end the word. Nothing else is special to any of them.
+        assert!(body.is_ascii() && !body.chars().any(|c| c.is_ascii_control()), "{line}");
+        assert!(!body.contains(['\'', '!']) && !body.contains("\\\\") && !body.contains("\\'"), "{line}");
     }
 
     #[test]

@@ -224,13 +224,14 @@ pub enum TokenError {
     #[error("no token found in the pasted text: copy just the token (for Anthropic it starts with sk-ant-)")]
     NotFound,
 
-    /// Pasted text holding more than one token.
-    #[error("the pasted text holds {} tokens ({}): paste only the one to save", .0.len(), .0.join(", "))]
+    /// Pasted text holding more than one token: the first distinct ones, redacted. The search
+    /// stops at the third, which the message then counts as "3 or more".
+    #[error("the pasted text holds {} tokens ({}): paste only the one to save", if .0.len() > 2 { "3 or more" } else { "2" }, .0.join(", "))]
     Several(Vec<String>),
     /// Several lines, or spaces inside.
     #[error("the token contains {what} at character {position}: paste it as one line, without spaces")]
     Whitespace {
-        /// "a line break" / "a space" / "a tab".
+        /// "a line break" / "a space" / "a tab" / "an invisible character".
         what: &'static str,
         /// 1-based position in the trimmed token.
         position: usize,
@@ -286,24 +287,130 @@ pub enum TokenError {
         /// The maximum.
         max: usize,
     },
+    /// Pasted text too long to look through for a token.
+    #[error(
+        "the pasted text is {len} bytes long, more than the {max} bytes (1 MiB) authtray looks through for a token: copy just the token"
+    )]
+    TextTooLong {
+        /// Its length in bytes.
+        len: usize,
+        /// The maximum, [`MAX_PASTE_BYTES`].
+        max: usize,
+    },
 }
 
 const MAX_TOKEN_LEN: usize = 8192;
 
+/// The most pasted text [`find_in_text`] looks through: far more than any terminal copy or
+/// .env file, and little enough that the search is instant even on the UI's thread.
+pub const MAX_PASTE_BYTES: usize = 1 << 20;
+
+fn is_token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
+/// Unicode format characters (category Cf): invisible, and what chat apps, web pages and
+/// word processors slip into copied text (zero-width space U+200B, soft hyphen U+00AD, BOM).
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{ad}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}' | '\u{890}'..='\u{891}' | '\u{8e2}'
+        | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}' | '\u{110bd}' | '\u{110cd}'
+        | '\u{13430}'..='\u{1343f}' | '\u{1bca0}'..='\u{1bca3}' | '\u{1d173}'..='\u{1d17a}' | '\u{e0001}'
+        | '\u{e0020}'..='\u{e007f}')
+}
+
+/// What trimming removes around a pasted token.
+fn is_padding(c: char) -> bool {
+    c.is_whitespace() || is_invisible(c)
+}
+
+fn is_line_break(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{b}' | '\u{c}' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// How [`TokenError::Whitespace`] names a character that breaks a token.
+fn describe_break(c: char) -> &'static str {
+    match c {
+        c if is_line_break(c) => "a line break",
+        '\t' => "a tab",
+        c if is_invisible(c) => "an invisible character",
+        _ => "a space",
+    }
+}
+
+/// Whether `after`, the text right after a token-like run, continues that run across one break
+/// (a line wrap, a space, an invisible character): then the run is probably the first part of
+/// a token that was cut, and taking it would store a truncated credential that validates.
+/// Returns the break's first character. A break is white space and invisible characters with
+/// at most one line break in them (a blank line separates, a wrap does not). What follows is
+/// not a continuation when it is a token of its own (`sk-`, long enough to be one) or a name
+/// being assigned or described (`NAME=`, `key:`), as in a .env file, YAML or JSON.
+fn continuation_break(after: &str) -> Option<char> {
+    let mut first = None;
+    let mut lines = 0;
+    let mut prev = ' ';
+    for (i, c) in after.char_indices() {
+        if is_token_char(c) {
+            let brk = first?;
+            let rest = &after[i..];
+            let run = &rest[..rest.find(|c: char| !is_token_char(c)).unwrap_or(rest.len())];
+            let own_token = run.starts_with("sk-") && run.len() >= MIN_CANDIDATE_LEN;
+            let named = matches!(rest[run.len()..].chars().next(), Some('=' | ':'));
+            return (!own_token && !named).then_some(brk);
+        }
+        if !is_padding(c) {
+            return None;
+        }
+        first.get_or_insert(c);
+        // CR LF is one line break.
+        if is_line_break(c) && !(c == '\n' && prev == '\r') {
+            lines += 1;
+            if lines > 1 {
+                return None;
+            }
+        }
+        prev = c;
+    }
+    None
+}
+
+/// The shortest run [`find_in_text`] takes for a token: the shortest real credential is far
+/// longer, and `sk-` alone in prose is not one.
+const MIN_CANDIDATE_LEN: usize = 20;
+
 /// Finds the one token in pasted text: a terminal copy with the lines around it, quotes,
 /// `export ANTHROPIC_AUTH_TOKEN=…`, a JSON or .env line. Text that is a single word is returned
 /// as it is, so that [`validate`] can say exactly what is wrong with it.
+///
+/// A token that a line wrap, a space or an invisible character cut in two is refused
+/// ([`TokenError::Whitespace`]) rather than its first part taken, and text longer than
+/// [`MAX_PASTE_BYTES`] is not searched. The search is linear in the text.
 pub fn find_in_text(text: &str) -> Result<&str, TokenError> {
-    let t = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
-    let is_token_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if text.len() > MAX_PASTE_BYTES {
+        return Err(TokenError::TextTooLong { len: text.len(), max: MAX_PASTE_BYTES });
+    }
+    let t = text.trim_matches(is_padding);
     if t.is_empty() || t.chars().all(is_token_char) {
         return Ok(t);
     }
+    // Up to three distinct tokens: one is the answer, more are refused, and comparing with at
+    // most two kept keeps the search linear however often a token repeats.
     let mut found: Vec<&str> = Vec::new();
     for word in t.split(|c: char| !is_token_char(c)) {
-        // The shortest real credential is far longer; `sk-` alone in prose is not one.
-        if word.starts_with("sk-") && word.len() >= 20 && !found.contains(&word) {
+        if !(word.starts_with("sk-") && word.len() >= MIN_CANDIDATE_LEN) {
+            continue;
+        }
+        // `word` is a slice of `t`, so its end is an offset into `t`.
+        let end = word.as_ptr() as usize - t.as_ptr() as usize + word.len();
+        if let Some(brk) = continuation_break(&t[end..]) {
+            return Err(TokenError::Whitespace { what: describe_break(brk), position: word.chars().count() + 1 });
+        }
+        if !found.contains(&word) {
             found.push(word);
+            if found.len() > 2 {
+                break;
+            }
         }
     }
     match found.as_slice() {
@@ -325,23 +432,21 @@ pub fn find_in_text(text: &str) -> Result<&str, TokenError> {
 /// Validates a pasted token for `provider`, the way the gateway's `paste-token` would and a
 /// little stricter, so that mistakes are caught with a useful message before anything is written.
 ///
-/// The input is trimmed at both ends. Known providers (`anthropic`, `openai`, `openrouter`)
+/// The input is trimmed at both ends (white space and invisible characters); inside, either is
+/// refused as [`TokenError::Whitespace`]. Known providers (`anthropic`, `openai`, `openrouter`)
 /// check prefix, length and alphabet; other providers accept any non-empty single-line token.
 pub fn validate(provider: &str, input: &str) -> Result<ValidToken, TokenError> {
-    let t = input.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let t = input.trim_matches(is_padding);
     if t.is_empty() {
         return Err(TokenError::Empty);
     }
     if t.len() > MAX_TOKEN_LEN {
         return Err(TokenError::TooLong { len: t.len(), max: MAX_TOKEN_LEN });
     }
-    if let Some((i, c)) = t.chars().enumerate().find(|(_, c)| c.is_whitespace()) {
-        let what = match c {
-            '\n' | '\r' => "a line break",
-            '\t' => "a tab",
-            _ => "a space",
-        };
-        return Err(TokenError::Whitespace { what, position: i + 1 });
+    // Invisible characters too: a provider without a known alphabet would otherwise store one
+    // inside the token, and the gateway would then send a credential that is not the real one.
+    if let Some((i, c)) = t.chars().enumerate().find(|&(_, c)| is_padding(c)) {
+        return Err(TokenError::Whitespace { what: describe_break(c), position: i + 1 });
     }
     let shape = TokenShape::of(t);
     let provider_norm = provider.trim().to_ascii_lowercase();
@@ -413,6 +518,98 @@ mod tests {
         assert_eq!(find_in_text("'hello-there'"), Ok("hello-there"));
         assert_eq!(find_in_text("line one\nsk-ant-oat01-short"), Err(TokenError::NotFound));
         assert_eq!(find_in_text("  "), Ok(""));
+    }
+
+    /// Whole tokens as they are issued: 108 characters, the full alphabet.
+    fn whole_tokens() -> [String; 2] {
+        let body: String = "aB3-xY_9Qz".chars().cycle().take(95).collect();
+        [format!("{ANTHROPIC_OAT_PREFIX}{body}"), format!("{ANTHROPIC_API_PREFIX}{body}")]
+    }
+
+    #[test]
+    fn a_token_cut_by_a_wrap_or_an_invisible_character_is_never_taken_in_part() {
+        // (break, what the message calls it). Before the fix, a break at character 80 or later
+        // left a first part that passed validation: stored, it replaced the working credential
+        // and the gateway got 401s.
+        let breaks = [
+            ("\n", "a line break"),
+            ("\r\n", "a line break"),
+            (" ", "a space"),
+            ("\u{200b}", "an invisible character"),
+            ("\u{ad}", "an invisible character"),
+            ("\u{a0}", "a space"),
+        ];
+        for tok in whole_tokens() {
+            for (brk, what) in breaks {
+                for at in [15, 40, 80, 100, 107] {
+                    let cut = format!("{}{brk}{}", &tok[..at], &tok[at..]);
+                    for text in [
+                        cut.clone(),
+                        format!("  {cut}\n"),
+                        format!("export ANTHROPIC_AUTH_TOKEN=\"{cut}\""),
+                        format!("{{\"token\": \"{cut}\"}}"),
+                        format!("ANTHROPIC_AUTH_TOKEN={cut}\nOTHER=1\n"),
+                    ] {
+                        let found = find_in_text(&text);
+                        // Never part of the token: whatever is taken must validate as the whole.
+                        if let Ok(v) = found.clone().and_then(|t| validate("anthropic", t)) {
+                            panic!("{what} at {at}: {:?} accepted from {text:?}", v.secret);
+                        }
+                        // Where the first part is long enough to pass for a token, the message
+                        // names the break and its place.
+                        if at >= MIN_CANDIDATE_LEN {
+                            assert_eq!(found, Err(TokenError::Whitespace { what, position: at + 1 }), "{text:?}");
+                        }
+                    }
+                }
+            }
+            // Invisible characters at the ends are not part of it; inside, never kept.
+            assert_eq!(find_in_text(&format!("\u{200b}{tok}\u{ad}")), Ok(tok.as_str()));
+            let inside = format!("{}\u{200b}{}", &tok[..50], &tok[50..]);
+            assert_eq!(validate("mistral", &inside).unwrap_err(), TokenError::Whitespace { what: "an invisible character", position: 51 });
+        }
+    }
+
+    #[test]
+    fn what_follows_a_whole_token_on_the_next_line_is_no_continuation() {
+        let [tok, key] = whole_tokens();
+        for text in [
+            format!("ANTHROPIC_AUTH_TOKEN={tok}\nANTHROPIC_BASE_URL=https://example.invalid\n"),
+            format!("token: {tok}\nexpires: 2027-01-01\n"),
+            format!("{tok}\n\nStore this token securely.\n"),
+            format!("{tok}\n{tok}\n"),
+            format!("{tok} # the tray's\n"),
+        ] {
+            assert_eq!(find_in_text(&text), Ok(tok.as_str()), "{text:?}");
+        }
+        // Another token on the next line is a second token, not a continuation.
+        assert_eq!(find_in_text(&format!("{tok}\n{key}")), Err(TokenError::Several(vec![redact(&tok), redact(&key)])));
+    }
+
+    #[test]
+    fn pasted_text_is_searched_up_to_a_mebibyte() {
+        let tok = &whole_tokens()[0];
+        // Issue #22: 1 MB took 3.2 s and 2 MB 12.2 s on the tray's main thread.
+        let two_mb = format!("{tok}\n").repeat(2_000_000 / (tok.len() + 1));
+        assert_eq!(find_in_text(&two_mb), Err(TokenError::TextTooLong { len: two_mb.len(), max: MAX_PASTE_BYTES }));
+        let e = find_in_text(&two_mb).unwrap_err().to_string();
+        assert!(e.contains("1 MiB") && !e.contains(tok.as_str()), "{e}");
+        // Up to the cap, the one token repeated is found...
+        let mut most = format!("{tok}\n").repeat(MAX_PASTE_BYTES / (tok.len() + 1));
+        most.push_str(&" ".repeat(MAX_PASTE_BYTES - most.len()));
+        assert_eq!(find_in_text(&most), Ok(tok.as_str()));
+        // ...and among thousands of distinct ones the search stops at the third: the answer
+        // needs no more, and keeping them all made it quadratic.
+        let distinct: String = (0..9000).map(|i| format!("sk-ant-oat01-{i:0>95}\n")).collect();
+        assert!(distinct.len() <= MAX_PASTE_BYTES);
+        match find_in_text(&distinct) {
+            Err(e @ TokenError::Several(_)) => {
+                let TokenError::Several(list) = &e else { unreachable!() };
+                assert_eq!(list.len(), 3);
+                assert!(e.to_string().starts_with("the pasted text holds 3 or more tokens (sk-ant-oat01-…"), "{e}");
+            }
+            r => panic!("{r:?}"),
+        }
     }
 
     fn oat(n: usize) -> String {

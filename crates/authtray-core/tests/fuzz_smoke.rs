@@ -56,6 +56,12 @@ const DICTIONARY: &[&[u8]] = &[
     b"//",
     b"/*",
     b"\n",
+    b"\r\n",
+    b"\\\r\n",
+    b"'",
+    "\u{2028}".as_bytes(),
+    "\u{200b}".as_bytes(),
+    "\u{a0}".as_bytes(),
     "é".as_bytes(),
     b"\xff\xfe",
     b"9007199254740993",
@@ -165,19 +171,34 @@ fn fuzz_store_and_health() {
 
 #[test]
 fn fuzz_json5_config() {
-    fuzz(
-        "json5_config",
-        &[
-            "// c\n{ meta: { lastTouchedVersion: '2026.5.28' }, agents: { list: [ { id: 'Work', default: true, agentDir: '~/w' }, ], defaults: { model: { primary: 'anthropic/x', fallbacks: ['openai/y'] } } }, auth: { profiles: { 'anthropic:a': { provider: 'anthropic', mode: 'token' } }, order: { anthropic: ['anthropic:a'] } }, }",
-            r#"{"agents":{"entries":{"ops":{"agentDir":"/x"}}}}"#,
-        ],
-        fuzzing::config,
-    );
+    let extra = fuzzing::config_seeds();
+    let mut seeds = vec![
+        "// c\n{ meta: { lastTouchedVersion: '2026.5.28' }, agents: { list: [ { id: 'Work', default: true, agentDir: '~/w' }, ], defaults: { model: { primary: 'anthropic/x', fallbacks: ['openai/y'] } } }, auth: { profiles: { 'anthropic:a': { provider: 'anthropic', mode: 'token' } }, order: { anthropic: ['anthropic:a'] } }, }",
+        r#"{"agents":{"entries":{"ops":{"agentDir":"/x"}}}}"#,
+    ];
+    seeds.extend(extra.iter().map(String::as_str));
+    fuzz("json5_config", &seeds, fuzzing::config);
+}
+
+/// Issue #22, exactly as reported: `\` + CR LF inside a string, then 3,000 and 4,000 levels of
+/// nesting. The scanner used to end the string at the LF and let the parser overflow the stack,
+/// which aborts this whole test binary rather than failing one test.
+#[test]
+fn config_with_a_crlf_continuation_and_deep_nesting_is_a_clean_error() {
+    for n in [3000, 4000] {
+        let text = format!("{{\"a\": \"x\\\r\n\", \"b\": {}{}}} // \"", "[".repeat(n), "]".repeat(n));
+        fuzzing::config(text.as_bytes());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("openclaw.json");
+        std::fs::write(&path, &text).unwrap();
+        let e = authtray_core::gateway::config::GatewayConfig::load(&path).unwrap_err().to_string();
+        assert!(e.contains(&path.display().to_string()) && e.contains("nested more than 128"), "depth {n}: {e}");
+    }
 }
 
 #[test]
 fn fuzz_security_output() {
-    let blob = r#"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-AAAA","expiresAt":1795329434237}}"#;
+    let blob = r#"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-AAAA","expiresAt":1795329434237,"scopes":["user:inference"]}}"#;
     let hex: String = blob.bytes().map(|b| format!("{b:02x}")).collect();
     fuzz("security_output", &[&hex, blob, "deadbeef\n"], fuzzing::security_output);
 }
@@ -190,5 +211,21 @@ fn fuzz_durations() {
 #[test]
 fn fuzz_token_validation_and_redaction() {
     let oat = format!("sk-ant-oat01-{}", "A".repeat(80));
-    fuzz("token", &[&oat, "sk-proj-abcdefghijklmnopqrstuvwxyz", "sk-or-v1-0123456789abcdef0123456789abcdef0123", "plain"], fuzzing::token);
+    // The first two bytes choose how `fuzzing::token` cuts a whole token: kind, break, wrapper, place.
+    let cut = ["AO", "BOx", "\u{7f}c", "Pd", "qB", "\u{1}\u{1}"].map(|head| format!("{head}{}", "Zq9_".repeat(30)));
+    let mut seeds = vec![oat.as_str(), "sk-proj-abcdefghijklmnopqrstuvwxyz", "sk-or-v1-0123456789abcdef0123456789abcdef0123", "plain"];
+    seeds.extend(cut.iter().map(String::as_str));
+    fuzz("token", &seeds, fuzzing::token);
+}
+
+/// Issue #22: a token cut at character 80 or later by a line wrap or an invisible character was
+/// taken in part, passed validation and replaced the working credential. Every kind of token,
+/// break and wrapping, at every place.
+#[test]
+fn cut_tokens_are_never_taken_in_part() {
+    for choice in 0..=u8::MAX {
+        for at in 0..=u8::MAX {
+            fuzzing::token(&[choice, at, b'k', b'Q', b'7']);
+        }
+    }
 }

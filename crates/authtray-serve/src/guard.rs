@@ -64,14 +64,16 @@ fn check(state: &AppState, req: &Request) -> Result<(), (StatusCode, &'static st
             return Err((StatusCode::UNSUPPORTED_MEDIA_TYPE, "send JSON (Content-Type: application/json)"));
         }
     }
-    if req.uri().path().starts_with("/api/") && !state.sessions.has(&state.cookie, headers) {
-        return Err((
-            StatusCode::UNAUTHORIZED,
-            "no session (it may have ended after 12 hours unused): open the URL `authtray serve` printed",
-        ));
+    // Trading the one-time secret for a session is the one API call made without a session.
+    if req.uri().path().starts_with("/api/") && req.uri().path() != "/api/session" && !state.sessions.has(headers) {
+        return Err((StatusCode::UNAUTHORIZED, NO_SESSION));
     }
     Ok(())
 }
+
+/// Why an API request without a live session is refused.
+pub(crate) const NO_SESSION: &str =
+    "no session (sessions end 12 hours after sign-in, after 12 hours unused, and on Sign out): open the URL `authtray serve` printed";
 
 /// Whether the browser says the request comes from another site.
 pub(crate) fn is_cross_site(headers: &HeaderMap) -> bool {
@@ -94,47 +96,61 @@ fn refuse(status: StatusCode, message: &str) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// The live sessions, each with when it was last used.
+/// The request header that carries the session. Browsers send cookies to every port of a host,
+/// so another local server a page opens would receive a session cookie; a header is only sent
+/// by our own script, which keeps the session in this tab's storage of this origin.
+pub(crate) const SESSION_HEADER: &str = "x-authtray-session";
+
+/// One session's times.
+struct Session {
+    started: Instant,
+    used: Instant,
+}
+
+/// The live sessions. Each ends when unused for `idle`, `lifetime` after it started whatever its
+/// use (an open tab re-reads the status every minute, so disuse alone would never end it), or
+/// on Sign out. The `*_at` methods take the time, so tests can move the clock.
 pub(crate) struct Sessions {
     idle: Duration,
-    live: Mutex<HashMap<String, Instant>>,
+    lifetime: Duration,
+    live: Mutex<HashMap<String, Session>>,
 }
 
 impl Sessions {
-    pub(crate) fn new(idle: Duration) -> Sessions {
-        Sessions { idle, live: Mutex::new(HashMap::new()) }
+    pub(crate) fn new(idle: Duration, lifetime: Duration) -> Sessions {
+        Sessions { idle, lifetime, live: Mutex::new(HashMap::new()) }
     }
 
     pub(crate) fn start(&self, id: String) {
-        self.lock().insert(id, Instant::now());
+        self.start_at(id, Instant::now());
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
+    fn start_at(&self, id: String, now: Instant) {
+        self.lock().insert(id, Session { started: now, used: now });
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
         self.live.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The session the request's cookie names, if it is live.
-    fn find<'a>(live: &'a HashMap<String, Instant>, cookie: &str, headers: &HeaderMap) -> Option<&'a String> {
-        let given: Vec<&str> = headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|kv| kv.trim().split_once('='))
-            .filter(|(k, _)| *k == cookie)
-            .map(|(_, v)| v)
-            .collect();
-        live.keys().find(|s| given.iter().any(|v| constant_time_eq(s.as_bytes(), v.as_bytes())))
+    /// The live session the request's header names. Cookies are not looked at: whatever a
+    /// browser sends on its own is not proof that our page made the request.
+    fn find(live: &HashMap<String, Session>, headers: &HeaderMap) -> Option<String> {
+        let given = headers.get(SESSION_HEADER)?.to_str().ok()?.trim();
+        live.keys().find(|s| constant_time_eq(s.as_bytes(), given.as_bytes())).cloned()
     }
 
-    /// Whether the request carries a live session cookie; using it keeps it alive.
-    pub(crate) fn has(&self, cookie: &str, headers: &HeaderMap) -> bool {
+    /// Whether the request carries a live session; using it keeps it alive (up to its lifetime).
+    pub(crate) fn has(&self, headers: &HeaderMap) -> bool {
+        self.has_at(headers, Instant::now())
+    }
+
+    fn has_at(&self, headers: &HeaderMap, now: Instant) -> bool {
         let mut live = self.lock();
-        let now = Instant::now();
-        live.retain(|_, used| now.duration_since(*used) < self.idle);
-        match Self::find(&live, cookie, headers).cloned() {
-            Some(id) => {
-                live.insert(id, now);
+        live.retain(|_, s| now.duration_since(s.used) < self.idle && now.duration_since(s.started) < self.lifetime);
+        match Self::find(&live, headers).and_then(|id| live.get_mut(&id)) {
+            Some(s) => {
+                s.used = now;
                 true
             }
             None => false,
@@ -142,9 +158,9 @@ impl Sessions {
     }
 
     /// Ends the request's session (Sign out).
-    pub(crate) fn end(&self, cookie: &str, headers: &HeaderMap) {
+    pub(crate) fn end(&self, headers: &HeaderMap) {
         let mut live = self.lock();
-        if let Some(id) = Self::find(&live, cookie, headers).cloned() {
+        if let Some(id) = Self::find(&live, headers) {
             live.remove(&id);
         }
     }
@@ -159,6 +175,12 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    fn with_session(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(SESSION_HEADER, HeaderValue::from_str(v).unwrap());
+        h
+    }
+
     fn with_cookie(v: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
         h.insert(header::COOKIE, HeaderValue::from_str(v).unwrap());
@@ -167,18 +189,44 @@ mod tests {
 
     #[test]
     fn sessions_end_when_unused_or_signed_out() {
-        let s = Sessions::new(Duration::from_millis(300));
-        s.start("abc".into());
-        s.start("def".into());
-        assert!(s.has("c", &with_cookie("other=1; c=abc")));
-        assert!(!s.has("c", &with_cookie("c=ab")) && !s.has("c", &with_cookie("x=abc")));
+        let s = Sessions::new(Duration::from_secs(300), Duration::from_secs(3600));
+        let t0 = Instant::now();
+        s.start_at("abc".into(), t0);
+        s.start_at("def".into(), t0);
+        assert!(s.has_at(&with_session("abc"), t0));
+        assert!(!s.has_at(&with_session("ab"), t0) && !s.has_at(&with_session("abcd"), t0));
         // Use keeps a session alive past the idle limit; disuse ends it.
-        for _ in 0..4 {
-            std::thread::sleep(Duration::from_millis(100));
-            assert!(s.has("c", &with_cookie("c=abc")));
+        for minute in 1..=8 {
+            assert!(s.has_at(&with_session("abc"), t0 + Duration::from_secs(60 * minute)));
         }
-        assert!(!s.has("c", &with_cookie("c=def")), "an idle session outlived its limit");
-        s.end("c", &with_cookie("c=abc"));
-        assert!(!s.has("c", &with_cookie("c=abc")), "signed out, still in");
+        assert!(!s.has_at(&with_session("def"), t0 + Duration::from_secs(480)), "an idle session outlived its limit");
+        s.end(&with_session("abc"));
+        assert!(!s.has_at(&with_session("abc"), t0 + Duration::from_secs(481)), "signed out, still in");
+    }
+
+    #[test]
+    fn a_session_in_use_still_ends_at_its_lifetime() {
+        let s = Sessions::new(crate::SESSION_IDLE, crate::SESSION_LIFETIME);
+        let t0 = Instant::now();
+        s.start_at("abc".into(), t0);
+        // An open tab re-reads the status every minute: never idle.
+        let minutes = crate::SESSION_LIFETIME.as_secs() / 60;
+        for minute in 1..minutes {
+            assert!(s.has_at(&with_session("abc"), t0 + Duration::from_secs(60 * minute)), "ended early, at minute {minute}");
+        }
+        assert!(!s.has_at(&with_session("abc"), t0 + crate::SESSION_LIFETIME), "a session in use outlived its lifetime");
+        assert!(crate::SESSION_LIFETIME <= Duration::from_secs(12 * 3600));
+    }
+
+    #[test]
+    fn a_session_is_only_the_header_never_a_cookie() {
+        let s = Sessions::new(Duration::from_secs(300), Duration::from_secs(3600));
+        s.start("abc".into());
+        // What a browser sends on its own to any server on this host: the session as a cookie,
+        // under the name this server used to give it. It is not a session.
+        for cookie in ["authtray_session_8080=abc", "x-authtray-session=abc", "abc=abc"] {
+            assert!(!s.has(&with_cookie(cookie)), "{cookie} let a request in");
+        }
+        assert!(s.has(&with_session("abc")));
     }
 }

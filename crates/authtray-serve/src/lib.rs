@@ -2,12 +2,16 @@
 //! headless hosts (open it through an SSH tunnel).
 //!
 //! Security model: the server binds loopback by default and prints one URL with a random
-//! one-time secret. Opening it trades the secret for an HttpOnly, SameSite=Strict session cookie
-//! and redirects to the clean URL; every other request needs that cookie. Requests whose `Host`
-//! is not the bound address (DNS rebinding) or whose `Origin`/`Sec-Fetch-Site` is foreign (CSRF)
-//! are refused, POST bodies must be JSON and at most 64 KiB, and every response carries a strict
-//! Content-Security-Policy. Tokens only travel from the browser to the server: every report
-//! holds redacted forms only.
+//! one-time secret. The page it opens trades the secret (`POST /api/session`) for a session id,
+//! keeps it in that tab's `sessionStorage` and sends it as the `X-Authtray-Session` header on
+//! every API call; the server sets no cookie and ignores any (a browser sends cookies to every
+//! port of a host, so another local server would get them). The static files are the public UI
+//! and hold no data. A session ends after [`SESSION_LIFETIME`], after [`SESSION_IDLE`] unused,
+//! or on Sign out. Requests whose `Host` is not the bound address (DNS rebinding) or whose
+//! `Origin`/`Sec-Fetch-Site` is foreign (CSRF) are refused, POST bodies must be JSON and at most
+//! 64 KiB, and every response carries a strict Content-Security-Policy. Tokens only travel from
+//! the browser to the server: every report holds redacted forms only. The targets (hosts that
+//! receive Claude Code's login) cannot be changed here: see [`api::Caller::Web`].
 
 mod assets;
 mod guard;
@@ -24,7 +28,7 @@ use authtray_core::target_pool::{Job, TargetPool};
 use authtray_core::vault::MemoryVault;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -36,6 +40,10 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// A session unused this long is forgotten; the next request needs a new link.
 pub const SESSION_IDLE: Duration = Duration::from_secs(12 * 60 * 60);
+
+/// A session ends this long after it started, however much it is used: a session id that got
+/// out stops working on its own.
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
 
 /// How to serve.
 #[derive(Clone)]
@@ -67,7 +75,6 @@ pub struct AppState {
     targets: Mutex<(TargetPool, Option<Instant>)>,
     /// `Host` values accepted (`127.0.0.1:8080`, `localhost:8080` …).
     hosts: Vec<String>,
-    cookie: String,
 }
 
 /// A bound server, not yet serving.
@@ -94,6 +101,40 @@ impl Bound {
     }
 }
 
+/// Descriptors tokio opens while building the runtime: the poller, its waker, the signal pipe
+/// (a pair) and a copy of its read end.
+const RUNTIME_DESCRIPTORS: usize = 5;
+
+/// The runtime to serve on, or an error that says what to do when the process may not open
+/// enough files. Tokio panics when it cannot get its signal pipe, so as many descriptors as it
+/// needs are tried first.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    spare_descriptors(RUNTIME_DESCRIPTORS)?;
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(explain_descriptors)
+}
+
+/// Opens `n` (at least 2) descriptors and closes them again: an error when fewer are left.
+fn spare_descriptors(n: usize) -> std::io::Result<()> {
+    let (a, _b) = std::os::unix::net::UnixStream::pair().map_err(explain_descriptors)?;
+    let copies: std::io::Result<Vec<_>> = (2..n).map(|_| a.try_clone()).collect();
+    copies.map(drop).map_err(explain_descriptors)
+}
+
+/// "Too many open files" said as what to do about it; other errors as they are.
+fn explain_descriptors(e: std::io::Error) -> std::io::Error {
+    // EMFILE (this process) and ENFILE (the whole system), the same numbers on Linux and macOS.
+    if !matches!(e.raw_os_error(), Some(23 | 24)) {
+        return e;
+    }
+    std::io::Error::new(
+        e.kind(),
+        format!(
+            "too few file descriptors: authtray serve could not open a file or socket ({e}). \
+             Raise the limit of open files (`ulimit -n 1024` in this shell, or LimitNOFILE= in a service) and start it again"
+        ),
+    )
+}
+
 /// Binds the listener and makes the one-time secret.
 pub async fn bind(config: ServeConfig) -> std::io::Result<Bound> {
     if config.addr.is_unspecified() {
@@ -103,7 +144,7 @@ pub async fn bind(config: ServeConfig) -> std::io::Result<Bound> {
             format!("--bind {}: give the address you will open (like 192.168.1.5), not a wildcard; the server answers only to the address it prints", config.addr),
         ));
     }
-    let listener = tokio::net::TcpListener::bind(SocketAddr::new(config.addr, config.port)).await?;
+    let listener = tokio::net::TcpListener::bind(SocketAddr::new(config.addr, config.port)).await.map_err(explain_descriptors)?;
     let local = listener.local_addr()?;
     let port = local.port();
     let host = match local.ip() {
@@ -118,12 +159,11 @@ pub async fn bind(config: ServeConfig) -> std::io::Result<Bound> {
         options: config.options,
         env: config.env,
         secret: Mutex::new(Some(secret)),
-        sessions: guard::Sessions::new(config.session_idle),
+        sessions: guard::Sessions::new(config.session_idle, SESSION_LIFETIME),
         vault: MemoryVault::default(),
         last_sync: Mutex::new(None),
         targets: Mutex::new((pool, None)),
         hosts,
-        cookie: format!("authtray_session_{port}"),
     });
     Ok(Bound { listener, state, url })
 }
@@ -162,6 +202,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/api/sync", post(sync))
         .route("/api/last-sync", get(last_sync))
         .route("/api/glance", get(glance))
+        .route("/api/session", post(session_start))
         .route("/api/logout", post(logout))
         .fallback(get(static_or_login))
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), guard::guard))
@@ -255,9 +296,9 @@ async fn settings_set(State(state): State<Arc<AppState>>, body: Bytes) -> Respon
         Ok(s) => s,
         Err(e) => return error(e),
     };
-    match s.save(&settings_path(&state)) {
-        Ok(()) => json(StatusCode::OK, &s),
-        Err(e) => error(e.into()),
+    match api::save_settings(&settings_path(&state), &s, api::Caller::Web) {
+        Ok(saved) => json(StatusCode::OK, &saved),
+        Err(e) => error(e),
     }
 }
 
@@ -393,15 +434,52 @@ impl AppState {
     }
 }
 
-/// Sign out: forgets this session and tells the browser to drop the cookie.
+/// Sign out: forgets this session.
 async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    state.sessions.end(&state.cookie, &headers);
-    let mut res = json(StatusCode::OK, &serde_json::json!({ "signedOut": true }));
-    let expired = format!("{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0", state.cookie);
-    if let Ok(v) = HeaderValue::from_str(&expired) {
-        res.headers_mut().insert(header::SET_COOKIE, v);
+    state.sessions.end(&headers);
+    json(StatusCode::OK, &serde_json::json!({ "signedOut": true }))
+}
+
+/// What the page sends to sign in: the secret from the URL it was opened with.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SessionInput {
+    secret: String,
+}
+
+/// The session id the page sends back as the `X-Authtray-Session` header.
+#[derive(Serialize)]
+struct SessionOutput {
+    session: String,
+}
+
+/// Why a login link does not work.
+const LINK_USED: &str = "This link was already used or is not valid. Restart `authtray serve` and open the URL it prints.";
+
+/// Whether `given` is the one-time secret, still unused.
+fn is_secret(slot: &Option<String>, given: &str) -> bool {
+    slot.as_deref().is_some_and(|s| guard::constant_time_eq(s.as_bytes(), given.as_bytes()))
+}
+
+/// `POST /api/session`: trades the one-time secret for a session, once. The guard has checked
+/// the request is same-origin JSON.
+async fn session_start(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    let input: SessionInput = match parse(&body) {
+        Ok(i) => i,
+        Err(e) => return error(e),
+    };
+    let mut slot = state.secret.lock().unwrap_or_else(|p| p.into_inner());
+    if !is_secret(&slot, &input.secret) {
+        return error(ApiError { status: 403, error: LINK_USED.into(), kind: "refused" });
     }
-    res
+    let session = match authtray_core::vault::random_id() {
+        Ok(s) => s,
+        // The secret stays usable: nothing was handed out.
+        Err(e) => return error(ApiError { status: 500, error: format!("{e}. Try the link again."), kind: "internal" }),
+    };
+    *slot = None;
+    state.sessions.start(session.clone());
+    json(StatusCode::OK, &SessionOutput { session })
 }
 
 #[derive(Deserialize)]
@@ -409,47 +487,15 @@ struct LoginQuery {
     secret: Option<String>,
 }
 
-/// `/?secret=…` trades the one-time secret for a session; everything else is a static file,
-/// for sessions only (the guard checked).
-async fn static_or_login(
-    State(state): State<Arc<AppState>>,
-    uri: axum::http::Uri,
-    Query(q): Query<LoginQuery>,
-    headers: HeaderMap,
-) -> Response {
+/// The static files: the UI, which holds no data (everything comes through the API, with the
+/// session header). `/?secret=…` is the app too, whose script trades the secret for a session;
+/// a secret that cannot be traded is answered with a page that says so.
+async fn static_or_login(State(state): State<Arc<AppState>>, uri: axum::http::Uri, Query(q): Query<LoginQuery>) -> Response {
     if let Some(given) = q.secret {
-        let mut slot = state.secret.lock().unwrap_or_else(|p| p.into_inner());
-        let ok = slot.as_deref().is_some_and(|s| guard::constant_time_eq(s.as_bytes(), given.as_bytes()));
-        if !ok {
-            return page(StatusCode::FORBIDDEN, "This link was already used or is not valid. Restart `authtray serve` for a new one.");
+        let slot = state.secret.lock().unwrap_or_else(|p| p.into_inner());
+        if !is_secret(&slot, &given) {
+            return page(StatusCode::FORBIDDEN, LINK_USED);
         }
-        let session = match authtray_core::vault::random_id() {
-            Ok(s) => s,
-            // The secret stays usable: nothing was handed out.
-            Err(e) => return page(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e}. Try the link again.")),
-        };
-        *slot = None;
-        state.sessions.start(session.clone());
-        let cookie = format!("{}={session}; HttpOnly; SameSite=Strict; Path=/", state.cookie);
-        let mut res = if guard::is_cross_site(&headers) {
-            // Opened from elsewhere (`serve --open`'s redirect file): a redirect would still
-            // count as cross-site and the browser would hold back the SameSite=Strict cookie;
-            // a page of our own that moves on is same-origin.
-            let body = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url=/\"><link rel=\"icon\" href=\"data:,\"><title>authtray</title><main><p><a href=\"/\">Continue to authtray</a></p></main></html>";
-            (StatusCode::OK, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
-        } else {
-            (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response()
-        };
-        if let Ok(v) = HeaderValue::from_str(&cookie) {
-            res.headers_mut().insert(header::SET_COOKIE, v);
-        }
-        return res;
-    }
-    if !state.sessions.has(&state.cookie, &headers) {
-        return page(
-            StatusCode::UNAUTHORIZED,
-            "Not signed in (or the session ended after 12 hours unused, or you signed out). Restart `authtray serve` and open the URL it prints.",
-        );
     }
     match assets::find(uri.path()) {
         Some((ctype, bytes)) => (StatusCode::OK, [(header::CONTENT_TYPE, ctype)], bytes).into_response(),
@@ -476,5 +522,13 @@ mod tests {
         assert_eq!(at("127.0.0.1:80"), ["127.0.0.1:80", "localhost:80", "127.0.0.1", "localhost"]);
         assert_eq!(at("[::1]:80"), ["[::1]:80", "localhost:80", "[::1]", "localhost"]);
         assert_eq!(at("192.168.1.5:443"), ["192.168.1.5:443"]);
+    }
+
+    #[test]
+    fn running_out_of_descriptors_says_what_to_do() {
+        let e = explain_descriptors(std::io::Error::from_raw_os_error(24)).to_string();
+        assert!(e.starts_with("too few file descriptors") && e.contains("ulimit -n"), "{e}");
+        let other = explain_descriptors(std::io::Error::from_raw_os_error(98)).to_string();
+        assert!(!other.contains("descriptors"), "{other}");
     }
 }

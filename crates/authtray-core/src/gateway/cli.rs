@@ -250,6 +250,8 @@ impl GatewayCli {
         let out = process::run(cmd, stdin, self.timeout).map_err(|e| match e {
             RunError::Spawn { source, program } => Error::GatewayCliMissing { tried: format!("{program} ({source})") },
             RunError::Timeout { timeout, .. } => Error::GatewayCliTimeout { command: command.clone(), secs: timeout.as_secs() },
+            // Killed for flooding its output: the message names the stream and the limit, never the output.
+            e @ RunError::TooMuchOutput { .. } => Error::GatewayCliFailed { command: command.clone(), code: -1, message: e.to_string() },
         })?;
         if let Some(p) = &self.progress {
             p(&Progress::Finished { command: command.clone(), elapsed: out.elapsed });

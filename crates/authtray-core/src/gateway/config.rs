@@ -57,23 +57,13 @@ impl GatewayConfig {
         GatewayConfig::parse(path, &text)
     }
 
-    /// Parses config text (JSON5) as if read from `path`.
+    /// Parses config text (JSON5) as if read from `path`. No input can exhaust the stack: a
+    /// document nested deeper than 128 levels is an [`Error::ConfigParse`] naming `path`.
     pub fn parse(path: &Path, text: &str) -> Result<GatewayConfig> {
-        let err = |reason: String| Error::ConfigParse { path: path.to_path_buf(), reason };
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        // The JSON5 parser recurses per level; refuse before it can exhaust the stack.
-        match nesting_depth(text) {
-            Err(why) => return Err(err(why.to_string())),
-            Ok(depth) if depth > MAX_NESTING => return Err(err(format!("it is nested more than {MAX_NESTING} levels deep"))),
-            Ok(_) => {}
-        }
-        let value: Value = if text.trim().is_empty() {
-            Value::Object(Map::new())
-        } else {
-            json5::from_str(text).map_err(|e| err(describe_json5_error(&e)))?
-        };
+        let value = if text.trim().is_empty() { Value::Object(Map::new()) } else { parse_json5(path, text)? };
         if !value.is_object() {
-            return Err(err("the top level is not an object".into()));
+            return Err(Error::ConfigParse { path: path.to_path_buf(), reason: "the top level is not an object".into() });
         }
         Ok(GatewayConfig { path: path.to_path_buf(), value, exists: true })
     }
@@ -301,11 +291,124 @@ impl GatewayConfig {
 /// Deeper than any real config; JSON itself (serde_json) stops at 128.
 const MAX_NESTING: usize = 128;
 
-/// The deepest bracket nesting outside strings and comments, following JSON5's lexical rules
-/// exactly (`//` and `/* */` comments, `'` and `"` strings with escapes), so that no quote or
-/// bracket inside a comment can hide real nesting from the count. Text that ends inside a
-/// string or a block comment is refused outright: the parser would reject it anyway, and an
-/// unfinished construct is where a scanner and a parser could disagree.
+/// The most `{` and `[` a config may hold anywhere, strings and comments included. Their count
+/// bounds the parser's recursion without any lexing, so the stack below holds whatever
+/// [`nesting_depth`] might get wrong; no real config comes near it.
+const MAX_BRACKETS: usize = 32 * 1024;
+
+/// The stack the parser runs on: reserved, and only committed as it is used. json5 with
+/// serde_json takes about 2.3 KiB a level unoptimised and 0.7 KiB optimised (measured); 8 KiB a
+/// level leaves room for sanitizer and coverage builds.
+const PARSER_STACK: usize = MAX_BRACKETS * 8 * 1024 + (1 << 20);
+
+/// Parses JSON5 from `path` without any input being able to abort the process. The json5
+/// crate recurses once per level and a stack overflow cannot be caught, so:
+///
+/// 1. [`nesting_depth`] refuses deep documents before parsing (the cheap, precise guard);
+/// 2. in case it and the parser ever disagree about where strings end, the parser runs on a
+///    thread whose stack holds [`MAX_BRACKETS`] levels, more brackets than that are refused
+///    uncounted, and the parsed value's real depth is checked there too, so nothing deeper
+///    than [`MAX_NESTING`] reaches code that walks it recursively (drop included).
+///
+/// Every refusal is an [`Error::ConfigParse`] naming `path`.
+pub(crate) fn parse_json5(path: &Path, text: &str) -> Result<Value> {
+    let err = |reason: String| Error::ConfigParse { path: path.to_path_buf(), reason };
+    match nesting_depth(text) {
+        Err(why) => return Err(err(why.to_string())),
+        Ok(depth) if depth > MAX_NESTING => return Err(err(too_deep())),
+        Ok(_) => {}
+    }
+    parse_bounded(text, MAX_NESTING).map_err(err)
+}
+
+fn too_deep() -> String {
+    format!("it is nested more than {MAX_NESTING} levels deep")
+}
+
+/// The second line of defence alone: parses on the large stack and refuses values deeper than
+/// `max_depth`. Errors are reasons, for [`Error::ConfigParse`].
+fn parse_bounded(text: &str, max_depth: usize) -> std::result::Result<Value, String> {
+    let brackets = count_brackets(text)?;
+    // So few brackets nest no deeper than the limit, which any thread's stack holds.
+    if brackets <= MAX_NESTING {
+        return parse_here(text, max_depth);
+    }
+    match on_parser_stack(|| parse_here(text, max_depth)) {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(_panic)) => Err("the JSON5 parser failed on it unexpectedly (see the log)".into()),
+        Err(e) => Err(format!("authtray could not start a thread to parse it ({e})")),
+    }
+}
+
+/// Every `{` and `[`, wherever it is; refused beyond what [`PARSER_STACK`] holds.
+fn count_brackets(text: &str) -> std::result::Result<usize, String> {
+    let brackets = text.bytes().filter(|b| matches!(b, b'{' | b'[')).count();
+    if brackets > MAX_BRACKETS {
+        return Err(format!("it holds {brackets} brackets, more than the {MAX_BRACKETS} authtray reads in a gateway config"));
+    }
+    Ok(brackets)
+}
+
+/// Parses on the current thread, which must hold as many levels as `text` has brackets.
+fn parse_here(text: &str, max_depth: usize) -> std::result::Result<Value, String> {
+    let value: Value = json5::from_str(text).map_err(|e| describe_json5_error(&e))?;
+    // Dropped here when too deep: dropping a value recurses as deep as it is nested.
+    if value_depth(&value) > max_depth {
+        return Err(too_deep());
+    }
+    Ok(value)
+}
+
+/// Runs `f` on a thread with [`PARSER_STACK`], waiting for it: the outer error says the thread
+/// could not start, the inner one that `f` panicked.
+fn on_parser_stack<T: Send>(f: impl FnOnce() -> T + Send) -> std::io::Result<std::thread::Result<T>> {
+    std::thread::scope(|s| {
+        let thread = std::thread::Builder::new().name("json5-parse".into()).stack_size(PARSER_STACK).spawn_scoped(s, f)?;
+        Ok(thread.join())
+    })
+}
+
+/// How deeply arrays and objects nest in a value, counted as [`nesting_depth`] counts brackets.
+fn value_depth(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(value_depth).max().unwrap_or(0),
+        Value::Object(o) => 1 + o.values().map(value_depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// Fuzzing invariant: wherever the parser accepts text, [`nesting_depth`] accepts it too and
+/// counts at least the depth the parser built. A scanner that ends a string where the parser
+/// does not (as with `\` before CR LF once) breaks it at any depth, so small inputs find it.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn assert_scanner_bounds_parser(text: &str) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // All on the large stack: the value may be far deeper than the limit, and so is its drop.
+    if count_brackets(text).is_err() {
+        return;
+    }
+    let check = || {
+        if let Ok(value) = parse_here(text, usize::MAX) {
+            let depth = value_depth(&value);
+            match nesting_depth(text) {
+                Ok(s) if s >= depth => {}
+                other => panic!("the nesting scanner says {other:?} where the parser built depth {depth}"),
+            }
+        }
+    };
+    match on_parser_stack(check) {
+        Ok(Ok(())) => {}
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(e) => panic!("cannot start the parser thread: {e}"),
+    }
+}
+
+/// The deepest bracket nesting outside strings and comments, following the json5 crate's
+/// lexical rules exactly (`//` and `/* */` comments, `'` and `"` strings with escapes and line
+/// continuations), so that no quote or bracket inside a comment or string can hide real nesting
+/// from the count. Text that ends inside a string or a block comment is refused outright: the
+/// parser would reject it anyway, and an unfinished construct is where a scanner and a parser
+/// could disagree.
 fn nesting_depth(text: &str) -> std::result::Result<usize, &'static str> {
     #[derive(Clone, Copy)]
     enum At {
@@ -316,7 +419,16 @@ fn nesting_depth(text: &str) -> std::result::Result<usize, &'static str> {
         BlockStar,
         Str(char),
         Escape(char),
+        // `\` CR: a following LF belongs to the same line continuation.
+        EscapeCr(char),
     }
+    let line_end = |c: char| matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}');
+    let in_string = |q: char, c: char| match c {
+        '\\' => At::Escape(q),
+        // A raw line break ends the string for the parser (an error); count what follows.
+        c if c == q || line_end(c) => At::Code,
+        _ => At::Str(q),
+    };
     let (mut at, mut depth, mut max) = (At::Code, 0usize, 0usize);
     for c in text.chars() {
         at = match at {
@@ -337,20 +449,22 @@ fn nesting_depth(text: &str) -> std::result::Result<usize, &'static str> {
                 }
                 _ => At::Code,
             },
-            At::LineComment if matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}') => At::Code,
+            At::LineComment if line_end(c) => At::Code,
             At::LineComment => At::LineComment,
             At::BlockComment | At::BlockStar if c == '*' => At::BlockStar,
             At::BlockStar if c == '/' => At::Code,
             At::BlockComment | At::BlockStar => At::BlockComment,
+            // Whatever follows a `\` is part of the string: an escaped character, the first of
+            // a `\x`/`\u` escape's hex digits, or a line continuation (LF, CR, CR LF, U+2028,
+            // U+2029). CR LF is the one continuation two characters long.
+            At::Escape(q) if c == '\r' => At::EscapeCr(q),
             At::Escape(q) => At::Str(q),
-            At::Str(q) if c == '\\' => At::Escape(q),
-            // A raw line break ends the string for the parser (an error); count what follows.
-            At::Str(q) if c == q || c == '\n' || c == '\r' => At::Code,
-            At::Str(q) => At::Str(q),
+            At::EscapeCr(q) if c == '\n' => At::Str(q),
+            At::EscapeCr(q) | At::Str(q) => in_string(q, c),
         };
     }
     match at {
-        At::Str(_) | At::Escape(_) => Err("a string is not closed"),
+        At::Str(_) | At::Escape(_) | At::EscapeCr(_) => Err("a string is not closed"),
         At::BlockComment | At::BlockStar => Err("a /* comment is not closed"),
         _ => Ok(max),
     }
@@ -455,6 +569,61 @@ mod tests {
         let ok = "{ // it's [ fine\n /* \"{\" */ a: '[', b: \"it's ]\", c: [[1]], d: 'a\\\nb' }";
         assert_eq!(nesting_depth(ok), Ok(3));
         assert!(GatewayConfig::parse(Path::new("c.json"), ok).is_ok());
+    }
+
+    /// The input issue #22 reported: a `\` + CR LF line continuation inside a string, then
+    /// `n` levels of real nesting, then a comment whose quote re-synchronised the old scanner.
+    fn continuation_bomb(n: usize) -> String {
+        format!("{{\"a\": \"x\\\r\n\", \"b\": {}{}}} // \"", "[".repeat(n), "]".repeat(n))
+    }
+
+    #[test]
+    fn line_continuations_cannot_hide_nesting() {
+        // Before the fix the scanner ended the string at the LF and counted depth 1; 4,000
+        // levels then overflowed the stack (an abort) in status, the tray, watch and serve.
+        for n in [3000, 4000] {
+            let text = continuation_bomb(n);
+            assert_eq!(nesting_depth(&text), Ok(n + 1), "depth {n}");
+            let e = GatewayConfig::parse(Path::new("/home/u/.openclaw/openclaw.json"), &text).unwrap_err();
+            assert!(matches!(e, Error::ConfigParse { .. }), "{e}");
+            let e = e.to_string();
+            assert!(e.contains("/home/u/.openclaw/openclaw.json") && e.contains("nested more than 128"), "depth {n}: {e}");
+        }
+        // Every continuation JSON5 has, in both quotes; shallow, each is a valid string.
+        for q in ['"', '\''] {
+            for cont in ["\r\n", "\r", "\n", "\u{2028}", "\u{2029}"] {
+                let shallow = format!("{{ a: {q}x\\{cont}y{q}, b: [[1]] }} // {q}");
+                assert_eq!(nesting_depth(&shallow), Ok(3), "{shallow:?}");
+                let c = GatewayConfig::parse(Path::new("c.json"), &shallow).unwrap_or_else(|e| panic!("{shallow:?}: {e}"));
+                assert_eq!(c.value["b"], serde_json::json!([[1]]), "{shallow:?}");
+                let deep = format!("{{ a: {q}x\\{cont}{q}, b: {}{} }} // {q}", "[".repeat(4000), "]".repeat(4000));
+                let e = GatewayConfig::parse(Path::new("c.json"), &deep).unwrap_err().to_string();
+                assert!(e.contains("nested more than 128"), "{cont:?}: {e}");
+            }
+        }
+        // An escape of anything else is one character, even a quote or a bracket.
+        assert_eq!(nesting_depth(r#"{ a: "\"[\\", b: '\'{', c: "\x5b\u005B" }"#), Ok(1));
+    }
+
+    #[test]
+    fn the_parser_runs_where_no_depth_can_overflow_its_stack() {
+        // The second line alone, as if the scanner had missed the nesting: deep documents are a
+        // clean error, never an abort, and nothing deeper than the limit is returned.
+        for n in [129, 4000, 30_000] {
+            let deep = format!("{}1{}", "[".repeat(n), "]".repeat(n));
+            assert_eq!(parse_bounded(&deep, MAX_NESTING), Err(too_deep()), "depth {n}");
+        }
+        let ok = format!("{{a:{}1{}}}", "[".repeat(127), "]".repeat(127));
+        assert_eq!(value_depth(&parse_bounded(&ok, MAX_NESTING).unwrap()), 128);
+        // Beyond what the stack is sized for, brackets are refused uncounted, strings included.
+        let many = format!("{{ a: '{}' }}", "[".repeat(MAX_BRACKETS));
+        let e = parse_bounded(&many, MAX_NESTING).unwrap_err();
+        assert!(e.contains("brackets"), "{e}");
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("openclaw.json");
+        std::fs::write(&p, &many).unwrap();
+        let e = GatewayConfig::load(&p).unwrap_err().to_string();
+        assert!(e.contains(&p.display().to_string()) && e.contains("brackets"), "{e}");
     }
 
     #[test]

@@ -6,10 +6,14 @@
 //! * [`LockKind::PidFile`] — openclaw 2026.2.13+: a regular file created `O_EXCL` holding
 //!   `{"pid","createdAt","starttime"}`; reclaimed when its pid is dead (or reused), or, without
 //!   a pid, when `createdAt` is unreadable or older than 30 s.
+//!
+//! Both gateways reclaim a stale lock by deleting it. authtray instead exchanges its own lock
+//! with the stale one atomically, so the lock path is never empty while anyone holds the lock;
+//! what the gateway sees at the path is always a valid lock of its protocol.
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -112,31 +116,25 @@ fn try_dir(path: &Path) -> Result<Attempt> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(Error::io("create the lock directory", path, e)),
     }
-    let meta = match fs::symlink_metadata(path) {
-        Ok(m) => m,
-        // Released between our mkdir and stat: try again at once.
-        Err(_) => return Ok(Attempt::Busy("a writer that just released it".into())),
-    };
-    refuse_foreign_node(path, &meta)?;
-    if !meta.is_dir() {
+    // Released between our mkdir and this look: try again at once.
+    let Some(seen) = Seen::at(path)? else { return Ok(Attempt::Busy("a writer that just released it".into())) };
+    if !seen.meta.is_dir() {
         // A newer gateway's pid-file lock in an older store: the old protocol can never take
         // it over, so report what it is instead of waiting in vain.
-        let holder = describe_pid_file(path).unwrap_or_else(|| "an unreadable lock file".into());
-        if let Some(h) = read_pid_file(path) {
-            if h.is_dead() {
-                return Err(Error::LockBlocked {
-                    lock: path.to_path_buf(),
-                    reason: format!("a regular lock file left by {holder}, a process that no longer runs, blocks this directory-lock store; remove the file"),
-                });
-            }
+        let h = seen.pid_file();
+        let holder = h.as_ref().map(PidFileHolder::describe).unwrap_or_else(|| "an unreadable lock file".into());
+        if h.is_some_and(|h| h.is_dead()) {
+            return Err(Error::LockBlocked {
+                lock: path.to_path_buf(),
+                reason: format!("a regular lock file left by {holder}, a process that no longer runs, blocks this directory-lock store; remove the file"),
+            });
         }
         return Ok(Attempt::Busy(format!("{holder} (a lock file, not the directory lock this store uses)")));
     }
-    let age = age_of(&meta);
+    let age = age_of(&seen.meta);
     if age > STALE_AFTER {
-        // proper-lockfile's takeover: remove the stale directory; the caller retries at once.
-        reclaim(path, &meta);
-        return Ok(Attempt::Busy("a stale directory lock (removed)".into()));
+        // proper-lockfile's takeover of a lock nobody refreshed.
+        return reclaim(LockKind::Directory, path, seen, "a stale directory lock");
     }
     Ok(Attempt::Busy(format!("another process (directory lock, last refreshed {} s ago)", age.as_secs())))
 }
@@ -146,8 +144,7 @@ fn try_pid_file(path: &Path) -> Result<Attempt> {
     opts.write(true).create_new(true).mode(0o600);
     match opts.open(path) {
         Ok(mut f) => {
-            let body = own_lock_body();
-            if let Err(e) = f.write_all(body.as_bytes()).and_then(|_| f.sync_all()) {
+            if let Err(e) = write_own_body(&mut f) {
                 let _ = fs::remove_file(path);
                 return Err(Error::io("write the lock file", path, e));
             }
@@ -156,45 +153,239 @@ fn try_pid_file(path: &Path) -> Result<Attempt> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(Error::io("create the lock file", path, e)),
     }
-    let meta = match fs::symlink_metadata(path) {
-        Ok(m) => m,
-        Err(_) => return Ok(Attempt::Busy("a writer that just released it".into())),
-    };
-    refuse_foreign_node(path, &meta)?;
-    if meta.is_dir() {
+    let Some(seen) = Seen::at(path)? else { return Ok(Attempt::Busy("a writer that just released it".into())) };
+    if seen.meta.is_dir() {
         // An older gateway (before 2026.2.13) holds its directory lock here.
-        let age = age_of(&meta);
+        let age = age_of(&seen.meta);
         if age > STALE_AFTER {
-            reclaim(path, &meta);
-            return Ok(Attempt::Busy("a stale directory lock, just removed".into()));
+            return reclaim(LockKind::PidFile, path, seen, "a stale directory lock");
         }
         return Ok(Attempt::Busy(format!("an older gateway's directory lock (refreshed {} s ago)", age.as_secs())));
     }
-    match read_pid_file(path) {
-        Some(h) if h.is_reclaimable() => {
-            reclaim(path, &meta);
-            Ok(Attempt::Busy(format!("{} (stale, just removed)", h.describe())))
-        }
+    match seen.pid_file() {
+        Some(h) if h.is_reclaimable() => reclaim(LockKind::PidFile, path, seen, &format!("{} (stale)", h.describe())),
         Some(h) => Ok(Attempt::Busy(h.describe())),
-        None => {
-            // Empty or garbled: a creator may be between open and write. Give it a moment,
-            // then treat it as the gateway does (no pid, no date: stale).
-            if age_of(&meta) > Duration::from_secs(2) {
-                reclaim(path, &meta);
-                Ok(Attempt::Busy("an unreadable lock file (removed)".into()))
-            } else {
-                Ok(Attempt::Busy("a lock file being created".into()))
+        // Empty or garbled: a creator may be between open and write. Give it a moment, then
+        // treat it as the gateway does (no pid, no date: stale).
+        None if age_of(&seen.meta) > Duration::from_secs(2) => reclaim(LockKind::PidFile, path, seen, "an unreadable lock file"),
+        None => Ok(Attempt::Busy("a lock file being created".into())),
+    }
+}
+
+/// A node found at the lock path, held open while it is judged and reclaimed: an open inode is
+/// never freed, so its number cannot be reused for a new lock, and what was judged (its age,
+/// its contents) is exactly what [`reclaim`] later compares against.
+struct Seen {
+    meta: fs::Metadata,
+    // `None` only when it could not be opened; then identity is the weaker (inode, mtime).
+    file: Option<fs::File>,
+}
+
+impl Seen {
+    /// What is at `path` now; `None` when nothing is (released meanwhile).
+    fn at(path: &Path) -> Result<Option<Seen>> {
+        let Ok(meta) = fs::symlink_metadata(path) else { return Ok(None) };
+        refuse_foreign_node(path, &meta)?;
+        // Never blocks (a FIFO swapped in meanwhile) and never follows a link.
+        let opened = fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_CLOEXEC).open(path);
+        let file = match opened {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(_) => return Ok(Some(Seen { meta, file: None })),
+        };
+        let meta = file.metadata().map_err(|e| Error::io("inspect the lock", path, e))?;
+        refuse_foreign_node(path, &meta)?;
+        Ok(Some(Seen { meta, file: Some(file) }))
+    }
+
+    /// The holder a pid-file lock names, read from the very node judged.
+    fn pid_file(&self) -> Option<PidFileHolder> {
+        use std::io::Read;
+        let file: &fs::File = self.file.as_ref()?;
+        let mut bytes = Vec::new();
+        // Bounded: a lock body is a few dozen bytes, whatever else sits there.
+        file.take(64 * 1024).read_to_end(&mut bytes).ok()?;
+        parse_pid_file(&bytes)
+    }
+
+    /// Whether `other` is this node, unchanged since it was judged. A lock refreshed since
+    /// (proper-lockfile touches its directory) is alive after all.
+    fn is_unchanged(&self, other: &fs::Metadata) -> bool {
+        same_node(&self.meta, other) && (self.meta.mtime(), self.meta.mtime_nsec()) == (other.mtime(), other.mtime_nsec())
+    }
+}
+
+/// The same file system node. Exact for a node we hold open (its inode cannot be reused).
+fn same_node(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    (a.dev(), a.ino()) == (b.dev(), b.ino())
+}
+
+/// A node at one of our private names (`<lock>.reclaim-<id>`), held open so that it can be
+/// recognised exactly however often nodes trade places.
+struct Pinned {
+    meta: fs::Metadata,
+    _file: Option<fs::File>,
+}
+
+impl Pinned {
+    fn at(path: &Path) -> std::io::Result<Pinned> {
+        let file = fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_CLOEXEC).open(path).ok();
+        let meta = match &file {
+            Some(f) => f.metadata()?,
+            None => fs::symlink_metadata(path)?,
+        };
+        Ok(Pinned { meta, _file: file })
+    }
+
+    fn is_at(&self, path: &Path) -> bool {
+        fs::symlink_metadata(path).is_ok_and(|m| same_node(&self.meta, &m))
+    }
+}
+
+/// Takes over a lock judged stale (`judged`, described as `what`) without the lock path ever
+/// being empty, so that no third writer can slip in while a lock is out of its place.
+///
+/// Our own lock is made at a private name and atomically exchanged with whatever is at the lock
+/// path. If what came out is the node judged, unchanged, it was stale: it is removed and we
+/// hold the lock. Otherwise another waiter reclaimed the stale lock first and a live writer
+/// took the path since; it is exchanged back at once (see [`give_back`]). Either way every
+/// writer, ours or the gateway's, always finds a lock at the path while somebody holds one.
+///
+/// Where the file system cannot exchange (some network file systems), it falls back to
+/// renaming the lock aside, which leaves the path empty for an instant ([`reclaim_by_rename`]).
+fn reclaim(kind: LockKind, path: &Path, judged: Seen, what: &str) -> Result<Attempt> {
+    hook(Point::Judged, path);
+    let Some(_turn) = reclaim_turn(path) else { return Ok(Attempt::Busy(format!("{what}, being taken over by another authtray"))) };
+    let Ok(id) = crate::vault::random_id() else { return Ok(Attempt::Busy(what.to_string())) };
+    let mut private = path.as_os_str().to_owned();
+    private.push(format!(".reclaim-{id}"));
+    let private = PathBuf::from(private);
+    let ours = make_own_lock(kind, &private).map_err(|e| Error::io("create a lock to take over a stale one with", &private, e))?;
+    if let Err(e) = exchange(&private, path) {
+        let _ = remove_node(&private);
+        return Ok(match e.raw_os_error() {
+            Some(libc::ENOENT) => Attempt::Busy(format!("{what}, released meanwhile")),
+            // The file system (or kernel) cannot exchange.
+            Some(n) if [libc::EINVAL, libc::ENOSYS, libc::ENOTSUP, libc::EOPNOTSUPP].contains(&n) => {
+                reclaim_by_rename(path, &judged);
+                Attempt::Busy(format!("{what}, removed"))
             }
+            _ => {
+                tracing::warn!(lock = %path.display(), "cannot take over a stale lock: {e}");
+                Attempt::Busy(format!("{what} (authtray cannot replace it: {e})"))
+            }
+        });
+    }
+    // The path holds our lock now; what was there is at `private`.
+    hook(Point::Aside, path);
+    let came_out = fs::symlink_metadata(&private);
+    if came_out.as_ref().is_ok_and(|m| judged.is_unchanged(m)) {
+        if let Err(e) = remove_node(&private) {
+            tracing::warn!(lock = %path.display(), "took over a stale lock but could not remove it from {}: {e}", private.display());
+        }
+        tracing::info!(lock = %path.display(), "took over {what}");
+        return Ok(Attempt::Held(LockGuard { path: path.to_path_buf(), kind, _file: Some(ours) }));
+    }
+    let ours = match ours.metadata() {
+        Ok(meta) => Pinned { meta, _file: Some(ours) },
+        Err(e) => {
+            tracing::warn!(lock = %path.display(), "a live lock was taken out of its place and cannot be told from ours ({e}); it is at {}", private.display());
+            return Ok(Attempt::Busy(what.to_string()));
+        }
+    };
+    give_back(path, &private, ours);
+    Ok(Attempt::Busy(format!("{what}, taken over by another writer first")))
+}
+
+/// One authtray process at a time reclaims a given store's lock: two give-backs interleaving
+/// could each take the other's node for a released one. An advisory `flock` on the lock's
+/// directory, which the gateway never takes; `None` when another authtray has it. Where the
+/// file system has no `flock`, reclaiming goes ahead unserialised.
+fn reclaim_turn(path: &Path) -> Option<Option<fs::File>> {
+    let dir = path.parent()?;
+    let Ok(f) = fs::OpenOptions::new().read(true).custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC).open(dir) else { return Some(None) };
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a descriptor we own; released when `f` is closed.
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+        return Some(Some(f));
+    }
+    match std::io::Error::last_os_error().raw_os_error() {
+        Some(libc::EWOULDBLOCK) => None,
+        _ => Some(None),
+    }
+}
+
+/// Puts the live lock now at `private` back at `path`, where `garbage` (ours) stands in for it.
+/// Each exchange is atomic, so the path is never empty; what remains to get right is the live
+/// holder releasing meanwhile, which removes whatever is at the path:
+/// * the path is empty: the holder released, so the node at `private` is free: remove it;
+/// * the path held `garbage` still: the exchange put the live lock back; remove `garbage`;
+/// * the path held a new lock: the holder released (removing `garbage`) and a new writer took
+///   the path; the node we just put back is released, so exchange again, new lock for it.
+fn give_back(path: &Path, private: &Path, mut garbage: Pinned) {
+    for _ in 0..8 {
+        let live = Pinned::at(private);
+        match exchange(private, path) {
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
+                let _ = remove_node(private);
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(lock = %path.display(), "cannot put a live lock back ({e}); it is at {}", private.display());
+                return;
+            }
+            Ok(()) if garbage.is_at(private) => {
+                let _ = remove_node(private);
+                return;
+            }
+            Ok(()) => match live {
+                Ok(live) => garbage = live,
+                Err(_) => break,
+            },
+        }
+    }
+    tracing::warn!(lock = %path.display(), "locks kept changing hands while one was put back; left {}", private.display());
+}
+
+/// Our own lock, as [`try_acquire`] would make it, at `at`; the node is kept open.
+fn make_own_lock(kind: LockKind, at: &Path) -> std::io::Result<fs::File> {
+    match kind {
+        LockKind::PidFile => {
+            let mut f = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(at)?;
+            if let Err(e) = write_own_body(&mut f) {
+                let _ = fs::remove_file(at);
+                return Err(e);
+            }
+            Ok(f)
+        }
+        LockKind::Directory => {
+            fs::create_dir(at)?;
+            fs::File::open(at).inspect_err(|_| {
+                let _ = fs::remove_dir(at);
+            })
         }
     }
 }
 
-/// Removes a lock judged stale from `judged` (its metadata when it was judged), and only that
-/// lock. Two waiters may judge the same lock stale; the first removes it and takes a new one,
-/// which the second must not remove in turn. So the lock is first renamed away (atomic: we get
-/// exactly one node), then compared with the one judged; a different one is put back.
-fn reclaim(path: &Path, judged: &fs::Metadata) {
-    use std::os::unix::fs::MetadataExt;
+fn write_own_body(f: &mut fs::File) -> std::io::Result<()> {
+    f.write_all(own_lock_body().as_bytes())?;
+    f.sync_all()
+}
+
+/// Removes a lock node (a directory lock is empty).
+fn remove_node(p: &Path) -> std::io::Result<()> {
+    if fs::symlink_metadata(p)?.is_dir() {
+        fs::remove_dir(p)
+    } else {
+        fs::remove_file(p)
+    }
+}
+
+/// Where [`exchange`] is not available: renames the lock aside (we get exactly one node), and
+/// removes it when it is the one judged, else puts it back without replacing a newer one.
+/// Between the two renames the path is empty and a third writer could take it; then the lock
+/// put aside is left there with a warning, and two writers hold the lock.
+fn reclaim_by_rename(path: &Path, judged: &Seen) {
     let Ok(id) = crate::vault::random_id() else { return };
     let mut aside = path.as_os_str().to_owned();
     aside.push(format!(".stale-{id}"));
@@ -203,19 +394,37 @@ fn reclaim(path: &Path, judged: &fs::Metadata) {
         // Gone already: someone else reclaimed or released it.
         return;
     }
-    let taken = fs::symlink_metadata(&aside);
-    // Inode numbers are reused; the modification time tells a new lock in a reused inode apart.
-    let same = taken
-        .as_ref()
-        .is_ok_and(|m| (m.dev(), m.ino(), m.mtime(), m.mtime_nsec()) == (judged.dev(), judged.ino(), judged.mtime(), judged.mtime_nsec()));
-    let is_dir = taken.as_ref().is_ok_and(|m| m.is_dir());
-    if same {
-        let _ = if is_dir { fs::remove_dir(&aside) } else { fs::remove_file(&aside) };
+    if fs::symlink_metadata(&aside).is_ok_and(|m| judged.is_unchanged(&m)) {
+        let _ = remove_node(&aside);
         return;
     }
-    // A live lock taken after ours was judged: put it back without replacing a third one.
     if rename_no_replace(&aside, path).is_err() {
         tracing::warn!(lock = %path.display(), "a lock was taken while a stale one was being removed; left it at {}", aside.display());
+    }
+}
+
+/// Atomically swaps two paths (both must exist).
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    #[cfg(any(target_os = "linux", target_os = "macos"))]
+    {
+        let c = |p: &Path| std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).map_err(std::io::Error::other);
+        let (a, b) = (c(a)?, c(b)?);
+        #[cfg(target_os = "linux")]
+        // SAFETY: both paths are NUL-terminated and live across the call.
+        let rc = unsafe { libc::renameat2(libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE) };
+        #[cfg(target_os = "macos")]
+        // SAFETY: as above.
+        let rc = unsafe { libc::renamex_np(a.as_ptr(), b.as_ptr(), libc::RENAME_SWAP) };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "macos")))]
+    {
+        let _ = (a, b);
+        Err(std::io::Error::from_raw_os_error(libc::ENOTSUP))
     }
 }
 
@@ -315,20 +524,14 @@ impl PidFileHolder {
     }
 }
 
-fn read_pid_file(path: &Path) -> Option<PidFileHolder> {
-    // Never a blocking read: a FIFO at the lock path must not hang us past the lock timeout.
-    let bytes = crate::fsx::read_regular(path, crate::fsx::Follow::NoSymlinks).ok()??;
-    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+fn parse_pid_file(bytes: &[u8]) -> Option<PidFileHolder> {
+    let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
     let obj = v.as_object()?;
     Some(PidFileHolder {
         pid: obj.get("pid").and_then(|p| p.as_i64()),
         created_at: obj.get("createdAt").and_then(|c| c.as_str()).and_then(clock::parse_iso),
         starttime: obj.get("starttime").and_then(|s| s.as_u64()),
     })
-}
-
-fn describe_pid_file(path: &Path) -> Option<String> {
-    read_pid_file(path).map(|h| h.describe())
 }
 
 fn age_of(meta: &fs::Metadata) -> Duration {
@@ -364,6 +567,38 @@ fn process_starttime(pid: u32) -> Option<u64> {
 fn stat_fields(stat: &str) -> Option<Vec<&str>> {
     let rest = &stat[stat.rfind(')')? + 1..];
     Some(rest.split_whitespace().collect())
+}
+
+/// Where a unit test can act as another writer in the middle of [`reclaim`], to reproduce an
+/// interleaving exactly. A no-op outside this crate's tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Point {
+    /// A lock was judged stale and is about to be taken over.
+    Judged,
+    /// What was at the lock path has just been moved out of it.
+    Aside,
+}
+
+#[cfg(test)]
+type Hook = Box<dyn FnMut(Point, &Path)>;
+
+#[cfg(test)]
+thread_local! {
+    // Per thread, so that tests running in parallel never see each other's hooks.
+    static HOOK: std::cell::RefCell<Option<Hook>> = std::cell::RefCell::new(None);
+}
+
+fn hook(point: Point, path: &Path) {
+    #[cfg(test)]
+    {
+        let taken = HOOK.with(|h| h.borrow_mut().take());
+        if let Some(mut f) = taken {
+            f(point, path);
+            HOOK.with(|h| *h.borrow_mut() = Some(f));
+        }
+    }
+    #[cfg(not(test))]
+    let _ = (point, path);
 }
 
 #[cfg(test)]
@@ -417,34 +652,148 @@ mod tests {
         acquire(LockKind::PidFile, &store, Duration::from_secs(2)).unwrap();
     }
 
+    fn make_lock(kind: LockKind, path: &Path, pid: u32, stale: bool) {
+        match kind {
+            LockKind::PidFile => fs::write(path, format!(r#"{{"pid": {pid}}}"#)).unwrap(),
+            LockKind::Directory => {
+                fs::create_dir(path).unwrap();
+                if stale {
+                    fs::File::open(path).unwrap().set_modified(SystemTime::now() - STALE_AFTER * 2).unwrap();
+                }
+            }
+        }
+    }
+
+    fn ino(path: &Path) -> Option<u64> {
+        fs::symlink_metadata(path).ok().map(|m| m.ino())
+    }
+
+    fn leftovers(dir: &Path) -> Vec<String> {
+        let names = fs::read_dir(dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned());
+        names.filter(|n| n != "auth-profiles.json" && n != "auth-profiles.json.lock").collect()
+    }
+
     #[test]
     fn reclaiming_never_removes_a_lock_taken_after_the_stale_one_was_judged() {
         for kind in [LockKind::PidFile, LockKind::Directory] {
             let d = tempfile::tempdir().unwrap();
             let lock = lock_path_for(&store_in(d.path()));
-            let make = |body: &str| match kind {
-                LockKind::PidFile => fs::write(&lock, body).unwrap(),
-                LockKind::Directory => fs::create_dir(&lock).unwrap(),
-            };
-            let remove = || match kind {
-                LockKind::PidFile => fs::remove_file(&lock).unwrap(),
-                LockKind::Directory => fs::remove_dir(&lock).unwrap(),
-            };
-            make(r#"{"pid": 2147483000}"#);
-            let judged = fs::symlink_metadata(&lock).unwrap();
+            make_lock(kind, &lock, 2147483000, true);
+            let judged = Seen::at(&lock).unwrap().unwrap();
             // Meanwhile another waiter reclaimed it and took the lock itself.
-            remove();
-            let _other_inode_stays_taken = tempfile::tempfile_in(d.path()).unwrap();
-            make(&format!(r#"{{"pid": {}}}"#, std::process::id()));
-            let live = fs::symlink_metadata(&lock).unwrap();
-            reclaim(&lock, &judged);
-            let now = fs::symlink_metadata(&lock).expect("the live lock is still there");
-            assert_eq!(std::os::unix::fs::MetadataExt::ino(&now), std::os::unix::fs::MetadataExt::ino(&live), "{kind:?}");
-            // The one judged is removed, and nothing is left beside it.
-            reclaim(&lock, &now);
-            assert!(fs::symlink_metadata(&lock).is_err(), "{kind:?}");
-            let left: Vec<_> = fs::read_dir(d.path()).unwrap().flatten().map(|e| e.file_name()).collect();
-            assert!(left.iter().all(|n| !n.to_string_lossy().contains(".stale-")), "{kind:?}: {left:?}");
+            remove_node(&lock).unwrap();
+            make_lock(kind, &lock, std::process::id(), false);
+            let live = ino(&lock);
+            assert!(matches!(reclaim(kind, &lock, judged, "x").unwrap(), Attempt::Busy(_)), "{kind:?}");
+            assert_eq!(ino(&lock), live, "{kind:?}: the live lock is not in its place");
+            // The one judged is taken over: our lock replaces it, and nothing is left beside it.
+            let judged = Seen::at(&lock).unwrap().unwrap();
+            let Attempt::Held(guard) = reclaim(kind, &lock, judged, "x").unwrap() else { panic!("{kind:?}: not taken over") };
+            assert_ne!(ino(&lock), live, "{kind:?}");
+            drop(guard);
+            assert_eq!(ino(&lock), None, "{kind:?}");
+            assert_eq!(leftovers(d.path()), Vec::<String>::new(), "{kind:?}");
+        }
+    }
+
+    /// Runs `try_acquire` for a first waiter that judges a stale lock, while the hook plays the
+    /// others: at [`Point::Judged`] the stale lock is reclaimed by someone else and a live
+    /// writer takes the path (its inode is returned), at [`Point::Aside`] `meanwhile` acts.
+    fn race(kind: LockKind, lock: &Path, meanwhile: impl FnMut(&Path) + 'static) -> (Attempt, Option<u64>) {
+        make_lock(kind, lock, 2147483000, true);
+        let live = std::rc::Rc::new(std::cell::Cell::new(None));
+        let (l, mut meanwhile) = (live.clone(), meanwhile);
+        HOOK.with(|h| {
+            *h.borrow_mut() = Some(Box::new(move |point, path: &Path| match point {
+                Point::Judged => {
+                    remove_node(path).unwrap();
+                    make_lock(kind, path, std::process::id(), false);
+                    l.set(ino(path));
+                }
+                Point::Aside => meanwhile(path),
+            }))
+        });
+        let first = try_acquire(kind, lock).unwrap();
+        HOOK.with(|h| h.borrow_mut().take());
+        (first, live.get())
+    }
+    /// Issue #22: a waiter judges a lock stale; before it acts, another waiter reclaims that lock
+    /// and a writer takes a live one; then, while the live lock was out of its path (renamed
+    /// aside to be compared), a third writer took the path: two writers held the lock.
+    #[test]
+    fn a_third_writer_never_takes_a_live_lock_while_a_stale_one_is_reclaimed() {
+        for kind in [LockKind::PidFile, LockKind::Directory] {
+            let d = tempfile::tempdir().unwrap();
+            let lock = lock_path_for(&store_in(d.path()));
+            let third = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+            let t = third.clone();
+            let (first, live) = race(kind, &lock, move |path| t.borrow_mut().push(try_acquire(kind, path).unwrap()));
+            assert!(matches!(first, Attempt::Busy(_)), "{kind:?}: the first waiter took a live lock");
+            let third = third.borrow();
+            assert_eq!(third.len(), 1, "{kind:?}: the live lock never left its path");
+            assert!(matches!(third[0], Attempt::Busy(_)), "{kind:?}: a third writer took the lock while another held it");
+            assert_eq!(ino(&lock), live, "{kind:?}: the live lock is not in its place");
+            assert_eq!(leftovers(d.path()), Vec::<String>::new(), "{kind:?}");
+        }
+    }
+
+    /// The live holder releasing while its lock is out of its path: the lock is not put back
+    /// (a released pid-file lock of a running process would block every writer until it
+    /// exits), and a writer that took the path since keeps it.
+    #[test]
+    fn a_lock_released_while_out_of_its_path_is_not_put_back() {
+        for kind in [LockKind::PidFile, LockKind::Directory] {
+            for take_after in [false, true] {
+                let d = tempfile::tempdir().unwrap();
+                let lock = lock_path_for(&store_in(d.path()));
+                let newer = std::rc::Rc::new(std::cell::RefCell::new(None));
+                let n = newer.clone();
+                let (first, _) = race(kind, &lock, move |path| {
+                    // The holder releases: it removes whatever is at its lock's path.
+                    let _ = remove_node(path);
+                    if take_after {
+                        let Attempt::Held(g) = try_acquire(kind, path).unwrap() else { panic!("{kind:?}: the lock was free, yet busy") };
+                        *n.borrow_mut() = Some((ino(path), g));
+                    }
+                });
+                assert!(matches!(first, Attempt::Busy(_)), "{kind:?}");
+                match newer.borrow_mut().take() {
+                    Some((taken, _guard)) => assert_eq!(ino(&lock), taken, "{kind:?}: the newer writer lost its lock"),
+                    None => assert_eq!(ino(&lock), None, "{kind:?}: a released lock was put back"),
+                }
+                assert_eq!(leftovers(d.path()), Vec::<String>::new(), "{kind:?} {take_after}");
+            }
+        }
+    }
+
+    #[test]
+    fn one_authtray_at_a_time_takes_over_a_stale_lock() {
+        let d = tempfile::tempdir().unwrap();
+        let lock = lock_path_for(&store_in(d.path()));
+        make_lock(LockKind::PidFile, &lock, 2147483000, true);
+        let stale = ino(&lock);
+        let turn = reclaim_turn(&lock).expect("free").expect("flock works here");
+        assert!(matches!(try_acquire(LockKind::PidFile, &lock).unwrap(), Attempt::Busy(_)));
+        assert_eq!(ino(&lock), stale, "taken over during another's turn");
+        drop(turn);
+        assert!(matches!(try_acquire(LockKind::PidFile, &lock).unwrap(), Attempt::Held(_)));
+    }
+
+    #[test]
+    fn without_exchange_a_stale_lock_is_renamed_aside_and_a_live_one_put_back() {
+        for kind in [LockKind::PidFile, LockKind::Directory] {
+            let d = tempfile::tempdir().unwrap();
+            let lock = lock_path_for(&store_in(d.path()));
+            make_lock(kind, &lock, 2147483000, true);
+            let judged = Seen::at(&lock).unwrap().unwrap();
+            remove_node(&lock).unwrap();
+            make_lock(kind, &lock, std::process::id(), false);
+            let live = ino(&lock);
+            reclaim_by_rename(&lock, &judged);
+            assert_eq!(ino(&lock), live, "{kind:?}");
+            reclaim_by_rename(&lock, &Seen::at(&lock).unwrap().unwrap());
+            assert_eq!(ino(&lock), None, "{kind:?}");
+            assert_eq!(leftovers(d.path()), Vec::<String>::new(), "{kind:?}");
         }
     }
 

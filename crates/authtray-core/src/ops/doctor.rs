@@ -118,9 +118,20 @@ pub fn doctor(ctx: &Context) -> DoctorReport {
         }
     }
     if install.generation != Some(Generation::Clawdbot) {
-        let gw = crate::gateway::running::probe(install, &ctx.env);
-        if let (true, false) = (gw.running, gw.reachable) {
-            add(
+        use crate::gateway::running::{verify, ListenerNotYours};
+        match verify(install, &ctx.env) {
+            Err(e @ ListenerNotYours::OtherUser { .. }) => {
+                let fix = format!(
+                    "find out what holds the port (lsof -nP -iTCP:{} -sTCP:LISTEN) and stop it: while it is there the gateway cannot listen, and the gateway's own clients may hand it their token",
+                    e.port()
+                );
+                add(Severity::Error, "gateway-port-taken", e.to_string(), Some(fix));
+            }
+            Err(e @ ListenerNotYours::Unknown { .. }) => {
+                let fix = format!("check that the gateway holds the port (lsof -nP -iTCP:{} -sTCP:LISTEN); until authtray can tell, restart the gateway after each change", e.port());
+                add(Severity::Warning, "gateway-port-taken", e.to_string(), Some(fix));
+            }
+            Ok(gw) if gw.running && !gw.reachable => add(
                 Severity::Warning,
                 "gateway-unreachable",
                 format!(
@@ -129,7 +140,8 @@ pub fn doctor(ctx: &Context) -> DoctorReport {
                     gw.problem.unwrap_or_default()
                 ),
                 Some("set OPENCLAW_GATEWAY_TOKEN to the gateway's token where authtray runs (or gateway.auth.token in the config)".into()),
-            );
+            ),
+            Ok(_) => {}
         }
     }
     if let Some(mode) = mode_of(&install.config.path).filter(|m| m & 0o077 != 0) {
