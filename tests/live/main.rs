@@ -13,6 +13,8 @@ use authtray_e2e::serve::{request, Serve, SESSION_HEADER};
 use authtray_e2e::{oracle_bin, setup_token, Gateway, Sandbox, CLAWDBOT, OPENCLAW_JSON, OPENCLAW_SQLITE};
 use serde_json::Value;
 
+mod claude_cli;
+mod routes;
 
 /// Runs one chat and returns the token its first upstream request carried; fails on an error.
 fn chat_token(g: &LiveGateway, fake: &FakeAnthropic, s: &Sandbox, what: &str) -> String {

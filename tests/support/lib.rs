@@ -134,6 +134,23 @@ pub fn oracle_bin(gw: &Gateway) -> Option<PathBuf> {
     None
 }
 
+/// The folder holding the real Claude Code as `claude` (installed with the oracles), or `None`
+/// (with a visible "skipped" line); with `AUTHTRAY_REQUIRE_ORACLE=1` a missing one fails.
+pub fn claude_code_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("BOT_ORACLE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/bot-oracle"))
+        .join("claude-bin");
+    if dir.join("claude").is_file() {
+        return Some(dir);
+    }
+    if std::env::var("AUTHTRAY_REQUIRE_ORACLE").as_deref() == Ok("1") {
+        panic!("the real Claude Code is not installed in {}; run tests/oracle/install.sh", dir.display());
+    }
+    eprintln!("skipped: Claude Code not installed in {} (run tests/oracle/install.sh)", dir.display());
+    None
+}
+
 /// The `authtray` binary built beside this test (`AUTHTRAY_BIN` overrides).
 pub fn authtray_bin() -> PathBuf {
     if let Some(p) = std::env::var_os("AUTHTRAY_BIN") {
@@ -274,7 +291,7 @@ impl Sandbox {
     }
 
     /// PATH, with [`Sandbox::path_prefix`] first.
-    fn path(&self) -> std::ffi::OsString {
+    pub fn path(&self) -> std::ffi::OsString {
         let mut path = std::ffi::OsString::new();
         if let Some(p) = &self.path_prefix {
             path.push(p);

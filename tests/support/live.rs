@@ -227,7 +227,7 @@ impl LiveGateway {
             .env_clear()
             .env("HOME", s.home())
             .env("TMPDIR", s.home())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("PATH", s.path())
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::from(std::fs::File::create(s.home().join("gateway-run.log")).expect("log")))

@@ -426,7 +426,13 @@ pub fn secrets_never_leak(gw: Gateway) {
             ("GET", "/api/settings", String::new()),
         ];
         for (method, path, body) in &calls {
-            let a = crate::serve::request(&host, method, path, &[("Host", &host), (crate::serve::SESSION_HEADER, &session), json], body.as_bytes());
+            let a = crate::serve::request(
+                &host,
+                method,
+                path,
+                &[("Host", &host), (crate::serve::SESSION_HEADER, &session), json],
+                body.as_bytes(),
+            );
             assert!(!a.body.contains("CANARY"), "{method} {path} answered with a secret: {}", a.body);
             shell_runs += 1;
         }

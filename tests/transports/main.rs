@@ -338,3 +338,53 @@ fn status_with_all_targets_judges_them_as_the_tray_does() {
     assert!(text.contains("Other hosts\n  box — All credentials healthy\n  gone — cannot be reached since"), "{text}");
     assert!(text.contains("attention: gone cannot be reached since"), "{text}");
 }
+
+#[test]
+fn a_gateway_that_runs_claude_code_in_its_container_is_judged_by_claude_codes_login_there() {
+    let (Some(bin), Some(claude)) = (oracle(), claude_code_dir()) else { return };
+    let w = World::new(&bin);
+    // The container's gateway runs Claude Code (a legacy ref), with Claude Code on its PATH.
+    std::os::unix::fs::symlink(claude.join("claude"), w.dir.path().join("gw-bin/claude")).expect("claude in the container");
+    let mut config = w.container.config();
+    config["agents"]["defaults"]["model"] = serde_json::json!({"primary": "claude-cli/claude-opus-4-5"});
+    w.container.write_config(&config);
+    let access = format!("sk-ant-oat01-{}", "Q".repeat(90));
+    w.container.write_claude_login(&access, Some("sk-ant-ort01-R"), now_ms() + 8 * 3_600_000);
+    assert_eq!(w.authtray(&["target", "add", "box", "docker://openclaw-gw"], None).code, 0);
+
+    let out = w.authtray(&["--target", "box", "status", "--json", "--check"], None);
+    assert_no_secret(&out, &access);
+    let st = out.json();
+    let route = &st["agents"][0]["routes"][0];
+    assert_eq!((route["runtime"].as_str(), route["kind"].as_str()), (Some("claude-cli"), Some("claude-cli")), "{route}");
+    assert_eq!(route["claudeCli"]["login"]["subscriptionType"], "max", "read there with claude auth status: {route}");
+    assert_eq!(out.code, 0, "Claude Code is logged in where the gateway runs: {}", st["verdict"]);
+    assert!(
+        st["verdict"]["routes"][0]["text"].as_str().is_some_and(|t| t.starts_with("your Claude subscription, through Claude Code")),
+        "{}",
+        st["verdict"]
+    );
+
+    // Mirroring this laptop's login there would override Claude Code's own: refused, nothing written.
+    let laptop_login = format!("sk-ant-oat01-{}", "L".repeat(90));
+    w.laptop.write_claude_login(&laptop_login, Some("r"), now_ms() + 8 * 3_600_000);
+    assert_eq!(w.authtray(&["target", "add", "mirrored", "docker://openclaw-gw", "--mirror"], None).code, 0);
+    let sync = w.authtray(&["sync", "--all-targets", "--json", "--generation", "openclaw-json"], None);
+    assert_no_secret(&sync, &laptop_login);
+    assert!(sync.stdout.contains("not needed: its gateway runs Claude Code itself"), "{sync:?}");
+    let raw = std::fs::read_to_string(w.container.store_path()).unwrap_or_default();
+    assert!(!raw.contains(&laptop_login), "a copy went to a gateway that runs Claude Code");
+
+    // Logged out there: not working, with the login as the fix (this laptop's login is no help).
+    std::fs::remove_file(w.container.home().join(".claude/.credentials.json")).expect("log out there");
+    let out = w.authtray(&["--target", "box", "status", "--json", "--check"], None);
+    let st = out.json();
+    assert_eq!(out.code, 1, "{}", st["verdict"]);
+    assert!(
+        st["verdict"]["headline"].as_str().is_some_and(|h| h.starts_with("Claude Code is not logged in where the gateway runs")),
+        "{}",
+        st["verdict"]
+    );
+    assert_eq!(st["verdict"]["problems"][0]["remedy"]["command"], "claude auth login");
+    assert!(w.argv_log().contains("command -v claude"), "asked through the container: {}", w.argv_log());
+}

@@ -509,6 +509,28 @@ fn every_screen_reads_right_in_each_situation_wide_and_narrow() {
     assert!(r["headlineFix"].as_str().unwrap().starts_with("Fix: Run claude in a terminal and log in"), "{r}");
     assert!(r["rows"][1].as_str().unwrap().contains("Skipped: expired"), "the expired mirror says why it does not count: {r}");
 
+    // The gateway runs Claude Code (today's preferred route) and nothing is stored: healthy,
+    // and the window says what carries the model and whose account it is.
+    if let Some(claude) = authtray_e2e::claude_code_dir() {
+        let mut s = Sandbox::new(OPENCLAW_JSON, bin.clone());
+        s.path_prefix = Some(claude);
+        let mut config = s.config();
+        config["agents"]["defaults"]["models"] = serde_json::json!({"anthropic/claude-opus-4-5": {"agentRuntime": {"id": "claude-cli"}}});
+        // As the gateway stamps every config it writes (nothing else tells its version here).
+        config["meta"] = serde_json::json!({"lastTouchedVersion": "2026.5.28"});
+        s.write_config(&config);
+        s.write_claude_login(&setup_token('L'), Some("sk-ant-ort01-R"), now_ms() + 6 * hour);
+        std::fs::write(s.home().join(".claude.json"), r#"{"oauthAccount":{"emailAddress":"dev@example.test"}}"#).unwrap();
+        let r = tour(&tools, &s, "claude-cli", &[]);
+        assert!(r["headline"].as_str().unwrap().ends_with("All credentials healthy"), "{r}");
+        assert_eq!(
+            r["routes"][0], "anthropic/claude-opus-4-5: your Claude subscription, through Claude Code (Claude Max, dev@example.test)",
+            "{r}"
+        );
+        assert!(!r.to_string().contains("Paste an Anthropic token"), "no token to paste on this route: {r}");
+        assert!(r["routeLinks"].as_array().is_some_and(|l| l.len() == 2), "the vendors' pages: {r}");
+    }
+
     // A pasted token expiring in 3 days: its fix opens Paste with the profile chosen and says
     // what the paste will replace.
     let s = Sandbox::new(OPENCLAW_JSON, bin.clone());

@@ -211,6 +211,8 @@ try {
     result.headlineFix = await page.$eval('.headline-fix', (n) => n.innerText.replace(/\s+/g, ' ').trim()).catch(() => null);
     result.rows = await page.$$eval('#overview-agents tbody tr', (rows) => rows.map((r) => r.innerText.replace(/\s+/g, ' ').trim()));
     result.claude = (await page.textContent('#overview-source')).replace(/\s+/g, ' ').trim();
+    result.routes = await page.$$eval('#overview-agents .routes li', (li) => li.map((l) => l.innerText.replace(/\s+/g, ' ').trim()));
+    result.routeLinks = await page.$$eval('#overview-agents a', (a) => a.map((l) => l.href));
     if (actions.includes('setup')) {
       // The card as a new user first sees it, wide and narrow, light and dark.
       for (const width of [1280, 420]) {

@@ -41,7 +41,7 @@ export function render(app) {
   // Claude Code's card says how to log in unless a problem above already does.
   const loginFixShown = v.problems.some((p) => p.remedy && p.remedy.action && p.remedy.action.kind === 'logInToClaude');
   source.replaceChildren(claudeCard(s.claudeCode, !loginFixShown), ...(s.env && s.env.length ? [envCard(s.env)] : []));
-  sync.replaceChildren(syncCard(app.lastSync));
+  sync.replaceChildren(syncCard(app.lastSync, v));
   agents.replaceChildren(...s.agents.map((a) => agentCard(a, s, v)));
 }
 
@@ -158,6 +158,7 @@ function claudeCard(cc, withFix = true) {
   if (cc.problem && cc.status !== 'missing') parts.push(el('p', {}, cc.problem));
   parts.push(el('p', { class: 'meta' }, `Source: ${where}`,
     cc.subscriptionType ? ` · subscription: ${cc.subscriptionType}` : '',
+    cc.email ? ` · ${cc.email}` : '',
     cc.modifiedAt != null ? ` · last changed ${ago(cc.modifiedAt)}` : '',
     cc.token ? ' · token ' : '', cc.token ? el('code', {}, cc.token) : ''));
   return el('section', { class: 'card', 'aria-labelledby': 'h-claude' }, ...parts);
@@ -170,9 +171,14 @@ function envCard(env) {
     el('ul', {}, env.map((e) => el('li', {}, el('code', {}, e.name), ` for ${e.provider}, from ${e.source === '.env' ? 'the gateway\'s .env file' : 'the environment'}: `, el('code', { class: 'token' }, e.redacted)))));
 }
 
-function syncCard(last) {
+function syncCard(last, v) {
   const body = [];
-  if (!last || (!last.report && !last.error)) {
+  // Where the gateway runs Claude Code for every Anthropic model, no mirror is made.
+  const anthropic = (v.routes || []).filter((r) => r.provider === 'anthropic');
+  const runsClaude = anthropic.length > 0 && anthropic.every((r) => r.kind === 'claude-cli');
+  if (runsClaude && (!last || (!last.report && !last.error))) {
+    body.push(el('p', { class: 'meta' }, 'Not needed: the gateway runs Claude Code itself, which uses its own login.'));
+  } else if (!last || (!last.report && !last.error)) {
     body.push(el('p', { class: 'meta' }, 'No sync has run from here yet. Use Sync now to mirror Claude Code\'s login into the gateway.'));
   } else if (last.error) {
     body.push(el('p', {}, badge('expired', 'failed'), ' ', last.error), el('p', { class: 'meta' }, `${ago(last.at)}`));
@@ -223,6 +229,8 @@ function agentCard(a, s, v) {
   const parts = [el('h2', { id }, title), el('p', { class: 'meta' }, `Store: ${a.store} · gateway: ${s.generation}${s.gatewayVersion ? ' ' + s.gatewayVersion : ''}${running}`)];
   if (a.error) {
     parts.push(el('p', {}, badge('unreadable', 'cannot read'), ' ', a.error));
+  } else if (!a.profiles.length && (v.routes || []).some((r) => r.agent === a.id && r.kind === 'claude-cli' && r.works)) {
+    parts.push(el('p', { class: 'empty' }, 'No profiles stored, and none needed: Claude Code\'s own login carries this agent\'s Anthropic models.'));
   } else if (!a.profiles.length) {
     parts.push(el('p', { class: 'empty' }, a.storeExists ? 'No profiles in this store.' : 'No store yet: paste a token or sync to create it.'));
   } else {
@@ -242,5 +250,23 @@ function agentCard(a, s, v) {
       el('thead', {}, el('tr', {}, ['Profile', 'State', 'Status', 'Token'].map((h) => el('th', { scope: 'col' }, h)))),
       el('tbody', {}, rows)));
   }
+  parts.push(...routeList(a, v));
   return el('section', { class: 'card', 'aria-labelledby': id }, ...parts);
+}
+
+/** What carries each model route of the agent, in plain words, and whose account it is. */
+function routeList(a, v) {
+  const lines = (v.routes || []).filter((r) => r.agent === a.id);
+  if (!lines.length) return [];
+  const items = lines.map((r) => el('li', {},
+    el('code', {}, r.models.join(', ')), r.fallback ? ' (fallback)' : '', ': ', r.text,
+    r.works ? '' : [' ', badge('broken', 'not working')]));
+  const out = [el('h3', {}, 'What carries its models'), el('ul', { class: 'routes' }, items)];
+  // One neutral line: what a subscription may be used for is the vendors' to say.
+  if (lines.some((r) => r.kind === 'claude-cli')) {
+    out.push(el('p', { class: 'meta' }, 'On using a subscription through other apps, see ',
+      el('a', { href: 'https://code.claude.com/docs/en/legal-and-compliance', target: '_blank', rel: 'noopener' }, 'Anthropic'),
+      ' and ', el('a', { href: 'https://docs.openclaw.ai/providers/anthropic', target: '_blank', rel: 'noopener' }, 'openclaw'), '.'));
+  }
+  return out;
 }

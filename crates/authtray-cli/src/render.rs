@@ -68,6 +68,12 @@ pub fn status(r: &StatusReport, targets: &[authtray_core::target_pool::TargetSta
         for (provider, ids) in &a.order {
             println!("  order {provider}: {}", ids.join(", "));
         }
+        // What carries each of the agent's routes, in the verdict's words.
+        for line in r.verdict.iter().flat_map(|v| &v.routes).filter(|l| l.agent == a.id) {
+            let state = if line.works { "" } else { "  (not working)" };
+            let fallback = if line.fallback { " (fallback)" } else { "" };
+            println!("  route {}{fallback} → {}{state}", line.models.join(", "), line.text);
+        }
     }
     if !targets.is_empty() {
         println!("\nOther hosts");

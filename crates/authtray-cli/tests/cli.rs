@@ -55,7 +55,7 @@ impl Home {
     fn login(&self, access: &str, expires_at: i64) {
         let dir = self.path().join(".claude");
         std::fs::create_dir_all(&dir).expect("claude dir");
-        let doc = json!({"claudeAiOauth": {"accessToken": access, "refreshToken": "sk-ant-ort01-CANARYREFRESH", "expiresAt": expires_at, "subscriptionType": "pro"}});
+        let doc = json!({"claudeAiOauth": {"accessToken": access, "refreshToken": "sk-ant-ort01-CANARYREFRESH", "expiresAt": expires_at, "scopes": ["user:inference"], "subscriptionType": "pro"}});
         std::fs::write(dir.join(".credentials.json"), doc.to_string()).expect("credentials");
     }
 
@@ -298,7 +298,7 @@ fn fake_security(h: &mut Home, script_body: &str) -> PathBuf {
 }
 
 fn keychain_blob(access: &str, exp: i64) -> String {
-    json!({"claudeAiOauth":{"accessToken":access,"expiresAt":exp,"subscriptionType":"max"},"mcpOAuth":{"srv":{"x":"é\n"}}}).to_string()
+    json!({"claudeAiOauth":{"accessToken":access,"expiresAt":exp,"scopes":["user:inference"],"subscriptionType":"max"},"mcpOAuth":{"srv":{"x":"é\n"}}}).to_string()
 }
 
 #[test]
@@ -437,8 +437,7 @@ fn watch_mirrors_at_start_and_on_a_rename_then_stops_on_ctrl_c() {
     assert!(stored(&h).contains(&first));
     // Claude Code replaces the file by rename.
     let dir = h.path().join(".claude");
-    let doc =
-        json!({"claudeAiOauth": {"accessToken": second, "refreshToken": "sk-ant-ort01-CANARYREFRESH", "expiresAt": now_ms() + 9 * HOUR}});
+    let doc = json!({"claudeAiOauth": {"accessToken": second, "refreshToken": "sk-ant-ort01-CANARYREFRESH", "expiresAt": now_ms() + 9 * HOUR, "scopes": ["user:inference"]}});
     std::fs::write(dir.join(".credentials.json.tmp"), doc.to_string()).expect("temp");
     std::fs::rename(dir.join(".credentials.json.tmp"), dir.join(".credentials.json")).expect("rename");
     let changed = loop {

@@ -16,10 +16,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Millis;
 use crate::error::{Error, Result};
-use crate::ops::status::{SourceStatus, StatusReport};
 use crate::ops::sync::SyncReport;
+use crate::report::{SourceStatus, StatusReport};
+use crate::report::{Standing, TargetState};
 use crate::settings::Settings;
-use crate::target_pool::{Standing, TargetState};
 
 /// What an alert is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -47,6 +47,9 @@ pub enum AlertKind {
     TargetUnreachable,
     /// A saved target's gateway has a problem of its own.
     TargetProblem,
+    /// The gateway runs Claude Code, and Claude Code cannot answer (logged out, or `claude`
+    /// not found where the gateway runs).
+    ClaudeCliBroken,
 }
 
 /// One notification to show.
@@ -209,9 +212,41 @@ pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
         }
     }
 
-    // Claude Code's own login.
+    // Routes the gateway runs through Claude Code: broken once per cause.
+    for agent in &input.status.agents {
+        for route in agent.routes.iter().filter(|r| !r.works) {
+            let Some(cli) = &route.claude_cli else { continue };
+            let place = if agent.default { String::new() } else { format!(" (agent {})", agent.id) };
+            let (cause, summary, body) = if cli.executable.path.is_none() {
+                (
+                    "no-claude",
+                    "The gateway cannot find Claude Code",
+                    "It runs its model through Claude Code. Install Claude Code where the gateway runs, on the PATH its service uses.",
+                )
+            } else {
+                (
+                    "logged-out",
+                    "Claude Code is not logged in where the gateway runs",
+                    "The gateway runs its model through Claude Code. Log in to Claude Code there: run claude auth login in a terminal.",
+                )
+            };
+            raise(
+                &mut out,
+                format!("claude-cli:{}:{cause}", agent.id),
+                vec![],
+                AlertKind::ClaudeCliBroken,
+                format!("{summary}{place}"),
+                body.into(),
+            );
+        }
+    }
+
+    // Claude Code's own login. Where the gateway runs Claude Code and Claude Code renews its
+    // token, the access token's hours are Claude Code's business, not an alert.
     let cc = &input.status.claude_code;
+    let runs_claude = input.status.agents.iter().flat_map(|a| &a.routes).any(|r| r.carried_by_claude_code());
     match (cc.status, cc.expires_at) {
+        (SourceStatus::Expired | SourceStatus::Expiring | SourceStatus::Ok, Some(_)) if runs_claude && cc.has_refresh_token => {}
         (SourceStatus::Expired, Some(exp)) => raise(
             &mut out,
             format!("source-expired:{exp}"),
@@ -426,6 +461,27 @@ mod tests {
     }
 
     #[test]
+    fn a_claude_cli_route_that_stops_working_fires_once_and_its_renewals_never_do() {
+        use crate::claude_cli::{Executable, NativeLogin};
+        use crate::ops::status::{ClaudeCliRoute, Route};
+        let at = |logged_in: bool, found: bool, cc_exp: Millis| {
+            let mut r = report(vec![], cc(if logged_in { SourceStatus::Expired } else { SourceStatus::Missing }, Some(cc_exp)));
+            let login = NativeLogin { logged_in, renews: true, expires_at: Some(cc_exp), ..NativeLogin::logged_out() };
+            let executable = Executable { path: found.then(|| "/usr/bin/claude".into()), searched: "the PATH".into() };
+            let route = Route { provider: "anthropic".into(), ..Default::default() };
+            r.agents[0].routes = vec![route.on_claude_cli(ClaudeCliRoute { login, executable }, T0)];
+            r
+        };
+        let mut state = AlertState::default();
+        // Logged in, the access token past its hour: Claude Code renews it, nothing to tell.
+        assert_eq!(run(|_| at(true, true, T0 - H), &[T0, T0 + H], &mut state), Vec::<String>::new());
+        let shown = run(|_| at(false, true, T0 - H), &[T0, T0 + 60_000, T0 + 120_000], &mut state);
+        assert_eq!(shown, vec!["Claude Code is not logged in where the gateway runs".to_string()]);
+        let shown = run(|_| at(true, false, T0 + H), &[T0, T0 + 60_000], &mut state);
+        assert_eq!(shown, vec!["The gateway cannot find Claude Code".to_string()]);
+    }
+
+    #[test]
     fn every_profile_set_aside_fires_once_per_episode() {
         let resting = |until: Option<Millis>| {
             let mut r = report(vec![("anthropic:manual", "token", None)], cc(SourceStatus::Ok, Some(T0 + 365 * D)));
@@ -437,6 +493,7 @@ mod tests {
                 env: false,
                 until: None,
                 resting_until: until,
+                ..Default::default()
             }];
             r
         };

@@ -17,6 +17,8 @@ use crate::token::Secret;
 
 /// The Keychain service name for the default config dir.
 pub const KEYCHAIN_SERVICE: &str = "Claude Code-credentials";
+/// The OAuth scope without which Claude Code's login cannot make model calls.
+pub const INFERENCE_SCOPE: &str = "user:inference";
 /// How long `security` may take before the Keychain counts as unreadable.
 pub const SECURITY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The `security` exit status for "item not found".
@@ -63,6 +65,8 @@ pub struct Login {
     pub expires_at: Millis,
     /// `subscriptionType` (informational).
     pub subscription_type: Option<String>,
+    /// `rateLimitTier` (`default_claude_max_20x` …), informational.
+    pub rate_limit_tier: Option<String>,
     /// When the source last changed (file mtime), if known.
     pub modified_at: Option<Millis>,
 }
@@ -342,6 +346,15 @@ pub fn parse_credentials(text: &str) -> Result<Login, String> {
     if expires_at < SECONDS_SUSPECT_BELOW {
         return Err("claudeAiOauth.expiresAt looks like seconds, not milliseconds".into());
     }
+    // Claude Code itself counts a login without the inference scope as logged out
+    // (`claude auth status` 2.1.332 says `loggedIn: false`): its token cannot make model calls.
+    let scopes =
+        o.get("scopes").and_then(Value::as_array).ok_or("claudeAiOauth.scopes is missing; Claude Code treats this as logged out")?;
+    if !scopes.iter().any(|s| s.as_str() == Some(INFERENCE_SCOPE)) {
+        return Err(format!(
+            "the login lacks the {INFERENCE_SCOPE} scope, so it cannot make model calls; Claude Code treats it as logged out"
+        ));
+    }
     let refresh = o.get("refreshToken").and_then(Value::as_str).filter(|s| !s.trim().is_empty());
     Ok(Login {
         source: LoginSource::File { path: PathBuf::new() },
@@ -349,6 +362,7 @@ pub fn parse_credentials(text: &str) -> Result<Login, String> {
         refresh_token: refresh.map(|r| Secret::new(r.trim())),
         expires_at,
         subscription_type: o.get("subscriptionType").and_then(Value::as_str).map(str::to_string),
+        rate_limit_tier: o.get("rateLimitTier").and_then(Value::as_str).map(str::to_string),
         modified_at: None,
     })
 }

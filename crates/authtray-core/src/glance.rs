@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use crate::clock::Millis;
 use crate::duration::{describe_expiry, local_time};
-use crate::ops::status::{SourceStatus, StatusReport};
-use crate::target_pool::{Standing, TargetState};
+use crate::report::{RouteKind, SourceStatus, StatusReport};
+use crate::report::{Standing, TargetState};
 pub use crate::verdict::Overall;
 use crate::verdict::{Action, Topic, Verdict};
 
@@ -68,6 +68,12 @@ pub fn glance(status: &StatusReport, verdict: &Verdict, targets: &[TargetState],
     for p in verdict.problems.iter().filter(|p| p.profile_id.is_none() && !matches!(p.topic, Topic::Login | Topic::Setup | Topic::Target)) {
         lines.push(Line { state: p.severity, text: p.text.clone(), pending: false });
     }
+    // A route no profile carries (Claude Code's own login, a key in the environment) has no row:
+    // it gets a line saying what carries it. A broken one is a problem line already.
+    for l in verdict.routes.iter().filter(|l| l.works && matches!(l.kind, RouteKind::ClaudeCli | RouteKind::Env)) {
+        let prefix = if multi { format!("{}: ", l.agent) } else { String::new() };
+        lines.push(Line { state: Overall::Healthy, text: format!("{prefix}{}", capitalised(&l.text)), pending: false });
+    }
     let fix = verdict.top().and_then(|p| p.remedy.as_ref()).and_then(|r| Some(Fix { label: r.label.clone()?, action: r.action.clone()? }));
     let targets = targets.iter().map(|t| target_line(t, now)).collect();
     Glance { overall: verdict.overall, headline: verdict.headline.clone(), fix, lines, source: source_line(status, now), targets }
@@ -100,6 +106,12 @@ pub fn target_line(t: &TargetState, now: Millis) -> Line {
 /// Claude Code's login in a menu line, with what to do when it is gone.
 pub fn source_line(status: &StatusReport, now: Millis) -> String {
     let cc = &status.claude_code;
+    // Where the gateway runs Claude Code, the access token's hours are Claude Code's business.
+    let runs_claude = status.agents.iter().flat_map(|a| &a.routes).any(|r| r.carried_by_claude_code());
+    if runs_claude && cc.logged_in && cc.has_refresh_token {
+        let renewed = cc.modified_at.map(|m| format!(", last renewed {}", local_time(m, now))).unwrap_or_default();
+        return format!("Claude Code: logged in, renews its own login{renewed}");
+    }
     match (cc.status, cc.expires_at) {
         (SourceStatus::Missing, _) => "Claude Code: not logged in (run `claude` to log in)".into(),
         (SourceStatus::Expired, Some(e)) => format!("Claude Code login: {} (run `claude` to log in again)", describe_expiry(e, now)),
@@ -108,4 +120,9 @@ pub fn source_line(status: &StatusReport, now: Millis) -> String {
         (SourceStatus::Overridden, None) => "Claude Code: uses another credential".into(),
         (s, None) => format!("Claude Code login: {}", s.as_str()),
     }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }

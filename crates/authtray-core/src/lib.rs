@@ -11,6 +11,7 @@
 pub mod alerts;
 pub mod api;
 pub mod claude;
+pub mod claude_cli;
 pub mod clock;
 pub mod duration;
 pub mod env;
@@ -27,6 +28,7 @@ pub mod mirror;
 pub mod ops;
 pub mod paths;
 pub mod process;
+pub mod report;
 pub mod service;
 pub mod settings;
 pub mod target;

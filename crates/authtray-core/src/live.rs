@@ -538,7 +538,7 @@ mod tests {
         let (stamp, calls) = (h.join("mdat"), h.join("calls"));
         std::fs::write(&stamp, "20261122050000Z").unwrap();
         let blob = format!(
-            r#"{{"claudeAiOauth":{{"accessToken":"sk-ant-oat01-{}","expiresAt":{}}}}}"#,
+            r#"{{"claudeAiOauth":{{"accessToken":"sk-ant-oat01-{}","expiresAt":{},"scopes":["user:inference"]}}}}"#,
             "K".repeat(80),
             crate::clock::now_ms() + 8 * 3_600_000
         );

@@ -39,6 +39,13 @@ pub struct Decision {
     pub kind: Option<MirrorType>,
 }
 
+impl Decision {
+    /// Nothing to write, for this reason.
+    pub fn skip(reason: &str) -> Decision {
+        Decision { action: Action::Skip, reason: reason.to_string(), record: None, kind: None }
+    }
+}
+
 /// The credential type of a mirror profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MirrorType {
@@ -180,6 +187,7 @@ mod tests {
             refresh_token: refresh.then(|| Secret::new("sk-ant-ort01-R")),
             expires_at: exp,
             subscription_type: None,
+            rate_limit_tier: None,
             modified_at: None,
         }
     }

@@ -7,74 +7,17 @@ use std::collections::BTreeMap;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
-use serde::Serialize;
-
 use crate::claude::LoginState;
 use crate::clock::{now_ms, Millis};
 use crate::env::Env;
-use crate::gateway::running::Reload;
 use crate::ops::remote::{self, SecretTarget};
+use crate::report::Overall;
 use crate::settings::Settings;
 use crate::target::TargetEntry;
-use crate::verdict::Overall;
 
-/// What authtray last learned of one target.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TargetState {
-    /// Its name.
-    pub name: String,
-    /// Its URL.
-    pub url: String,
-    /// Whether Claude Code's login is mirrored there.
-    pub mirror: bool,
-    /// Whether it was reached the last time it was tried (`None`: not tried yet).
-    pub reached: Option<bool>,
-    /// Its verdict's severity; attention while it cannot be reached.
-    pub overall: Overall,
-    /// Its verdict's headline, or why it cannot be reached (what the transport said).
-    pub headline: String,
-    /// The fix for the headline, in plain words.
-    pub fix: Option<String>,
-    /// Since when it has failed to answer (the first failure of the current run of them).
-    pub unreachable_since: Option<Millis>,
-    /// When it last answered.
-    pub checked_at: Option<Millis>,
-    /// When authtray last wrote Claude Code's login there.
-    pub mirrored_at: Option<Millis>,
-    /// Whether its running gateway took up the last mirror write.
-    pub reload: Option<Reload>,
-    /// Its agent's profiles and order as it last reported them (for the order screen).
-    pub agent: Option<crate::ops::status::AgentReport>,
-}
-
-/// Where a target stands, the one reading of a [`TargetState`] the verdict, the glance and the
-/// alerts share.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Standing {
-    /// Not tried yet.
-    Checking,
-    /// It failed to answer, since then.
-    Unreachable {
-        /// The first failure of the current outage.
-        since: Millis,
-    },
-    /// It answered; its own verdict.
-    Answered(Overall),
-}
+pub use crate::report::{Standing, TargetState};
 
 impl TargetState {
-    /// Where it stands.
-    pub fn standing(&self) -> Standing {
-        match (self.reached, self.unreachable_since) {
-            (None, _) => Standing::Checking,
-            (Some(false), Some(since)) => Standing::Unreachable { since },
-            // A failure is always stamped; a state without the stamp cannot be one.
-            (Some(false), None) => Standing::Checking,
-            (Some(true), _) => Standing::Answered(self.overall),
-        }
-    }
-
     /// Records a failure to answer: since when (the first failure of this outage), why, and
     /// what to do.
     fn mark_unreachable(&mut self, now: Millis, why: &str) {

@@ -7,175 +7,14 @@
 //! carries it, a skipped expired profile) are *attention*, never *broken*; each problem carries
 //! its one remedy, in words for a window and, separately, as a command for a terminal.
 
-use serde::Serialize;
-
 use crate::clock::Millis;
 use crate::duration::{describe_expiry, humanize, local_time};
 use crate::health::Status;
-use crate::ops::status::{AgentReport, ProfileReport, Route, SourceStatus, StatusReport};
 use crate::ops::sync::SyncReport;
+use crate::report::{AgentReport, ProfileReport, Route, RouteKind, SourceStatus, StatusReport};
 use crate::settings::Settings;
 
-/// The state the icon shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Overall {
-    /// The gateway works and nothing needs doing.
-    Healthy,
-    /// The gateway works, but something needs doing (soon).
-    Attention,
-    /// The gateway cannot answer model calls (or there is no gateway to supply).
-    Broken,
-}
-
-/// What a remedy's button or menu entry does.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
-pub enum Action {
-    /// Open Paste with this provider and profile chosen.
-    #[serde(rename_all = "camelCase")]
-    Paste {
-        /// The agent.
-        agent: String,
-        /// The provider.
-        provider: String,
-        /// The profile to replace, when one is named.
-        profile_id: Option<String>,
-    },
-    /// Log in to Claude Code again (done in a terminal; shells show how).
-    LogInToClaude,
-    /// Choose the gateway's folder (and generation, when the disk cannot tell it).
-    ChooseGateway,
-    /// Run the mirror again.
-    SyncNow,
-    /// Put profiles the gateway set aside back in service.
-    #[serde(rename_all = "camelCase")]
-    ClearCooldown {
-        /// The agent.
-        agent: String,
-        /// The provider.
-        provider: String,
-        /// Only this profile, when one is named.
-        profile_id: Option<String>,
-    },
-}
-
-/// The one fix for a problem.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Remedy {
-    /// In plain words, for a window or a menu (never a CLI flag).
-    pub text: String,
-    /// The short label for a button or menu entry ("Replace token…").
-    pub label: Option<String>,
-    /// The same fix as a command line, for the CLI.
-    pub command: Option<String>,
-    /// What a button does, when a shell can do it.
-    pub action: Option<Action>,
-}
-
-/// What a problem is about, so shells can place it (the login has its own line).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Topic {
-    /// No gateway to supply yet.
-    Setup,
-    /// An agent's store.
-    Store,
-    /// What the gateway would use for a provider.
-    Route,
-    /// One profile.
-    Profile,
-    /// Claude Code's login.
-    Login,
-    /// The mirror of that login.
-    Mirror,
-    /// The running gateway.
-    Gateway,
-    /// A gateway on another host (a saved target).
-    Target,
-}
-
-/// One thing that is wrong, or will be.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Problem {
-    /// What it is about.
-    pub topic: Topic,
-    /// How bad.
-    pub severity: Overall,
-    /// The agent it concerns, when one.
-    pub agent: Option<String>,
-    /// The profile it concerns, when one.
-    pub profile_id: Option<String>,
-    /// A sentence that starts with a capital.
-    pub text: String,
-    /// Its fix.
-    pub remedy: Option<Remedy>,
-    /// For ordering: sooner first among equals.
-    #[serde(skip)]
-    urgency: Millis,
-}
-
-/// One profile as the verdict sees it, in the order the gateway tries them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Row {
-    /// The agent.
-    pub agent: String,
-    /// The profile id.
-    pub profile_id: String,
-    /// How this profile stands, consistent with the verdict.
-    pub state: Overall,
-    /// Whether the gateway uses it now.
-    pub in_use: bool,
-    /// Whether the gateway would ever pick it.
-    pub used: bool,
-    /// Why it has this state, in words ("In use · expires in 5 h (today 22:17)").
-    pub note: String,
-}
-
-/// What first-run setup needs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Setup {
-    /// The folder looked at.
-    pub state_dir: std::path::PathBuf,
-    /// Whether that folder exists (then only the generation is unknown).
-    pub found: bool,
-    /// What was looked for, in words.
-    pub looked_for: String,
-}
-
-/// The verdict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Verdict {
-    /// The icon.
-    pub overall: Overall,
-    /// One sentence: "All credentials healthy", or the most pressing problem.
-    pub headline: String,
-    /// What carries the gateway and until when ("The gateway uses anthropic:manual, good until 7 Dec 2027.").
-    pub detail: String,
-    /// When the gateway stops working unless something changes; null when nothing runs out.
-    pub until: Option<Millis>,
-    /// The `--check` code: 1 broken, 2 what carries the gateway runs out within the warning
-    /// window, else 0.
-    pub check: u8,
-    /// Every problem, worst and soonest first.
-    pub problems: Vec<Problem>,
-    /// Every profile, per agent in the order the gateway tries them.
-    pub rows: Vec<Row>,
-    /// Present when there is no gateway to supply yet.
-    pub setup: Option<Setup>,
-}
-
-impl Verdict {
-    /// The problem the headline is about.
-    pub fn top(&self) -> Option<&Problem> {
-        self.problems.first()
-    }
-}
+pub use crate::report::{Action, Overall, Problem, Remedy, RouteLine, Row, Setup, Topic, Verdict};
 
 /// What besides the status report the verdict depends on.
 #[derive(Debug, Clone, Copy)]
@@ -189,7 +28,7 @@ pub struct Inputs<'a> {
     /// The time judged at.
     pub now: Millis,
     /// What the live service last learned of the saved targets (gateways on other hosts).
-    pub targets: &'a [crate::target_pool::TargetState],
+    pub targets: &'a [crate::report::TargetState],
 }
 
 /// Computes the verdict.
@@ -247,8 +86,29 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
                 Some(p) if is_mirror(p, inputs) && login_lasts => inputs.settings.source_lead_ms,
                 _ => inputs.settings.longest_lead(),
             };
+            // A route that cannot answer while another of the agent's routes can: the gateway
+            // falls back (or has a fallback that would fail), so it still answers: attention.
+            let others_work = agent.routes.iter().any(|r| r.works);
+            let softened = |mut p: Problem| {
+                if !route.works && others_work && p.severity == Overall::Broken {
+                    p.severity = Overall::Attention;
+                    p.text = if route.fallback {
+                        format!("{}; it is only a fallback, the primary model works", p.text)
+                    } else {
+                        format!("{}; the gateway answers with its fallback model meanwhile", p.text)
+                    };
+                }
+                p
+            };
+            if route.claude_cli.is_some() {
+                problems.extend(claude_cli_problem(agent, route, inputs, &of).map(softened));
+                if !route.works || route.carried_by_claude_code() {
+                    // Claude Code renews its own login: nothing here runs out on a date.
+                    continue;
+                }
+            }
             if !route.works {
-                problems.push(no_route(agent, route, status, inputs, &of));
+                problems.push(softened(no_route(agent, route, status, inputs, &of)));
                 continue;
             }
             if route.env && carrier.is_none() {
@@ -279,6 +139,8 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
                     };
                     let r = if carrier.is_some_and(|p| is_mirror(p, inputs)) {
                         log_in_remedy()
+                    } else if route.kind == RouteKind::Codex {
+                        codex_login_remedy()
                     } else {
                         paste_remedy(&agent.id, &route.provider, Some(&id), "Replace token…")
                     };
@@ -315,20 +177,36 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
         check = 1;
         until = None;
     }
-    let no_profiles = status.agents.iter().all(|a| a.error.is_none() && a.profiles.is_empty());
+    // Claude Code's own login (or a key in the environment) can carry a gateway with an empty store.
+    let no_profiles = status.agents.iter().all(|a| a.error.is_none() && a.profiles.is_empty() && !a.routes.iter().any(|r| r.works));
     let headline = match problems.first() {
         Some(p) => p.text.clone(),
         None if no_profiles => "No credentials yet".into(),
         None => "All credentials healthy".into(),
     };
     let detail = detail(status, &carried, until, overall, now);
-    Verdict { overall, headline, detail, until, check, problems, rows, setup: None }
+    let routes = status
+        .agents
+        .iter()
+        .flat_map(|a| {
+            a.routes.iter().map(move |r| RouteLine {
+                agent: a.id.clone(),
+                provider: r.provider.clone(),
+                models: r.models.clone(),
+                kind: r.kind,
+                works: r.works,
+                fallback: r.fallback,
+                text: route_kind_words(a, r, now),
+            })
+        })
+        .collect();
+    Verdict { overall, headline, detail, until, check, problems, rows, setup: None, routes }
 }
 
 /// A problem per target that cannot be reached or whose own verdict is not healthy. They rank
 /// after this machine's problems of the same severity.
-fn target_problems(targets: &[crate::target_pool::TargetState], now: Millis) -> Vec<Problem> {
-    use crate::target_pool::Standing;
+fn target_problems(targets: &[crate::report::TargetState], now: Millis) -> Vec<Problem> {
+    use crate::report::Standing;
     let mut out = Vec::new();
     for t in targets {
         match t.standing() {
@@ -494,6 +372,7 @@ fn first_run(status: &StatusReport) -> Verdict {
         problems: vec![problem(Topic::Setup, Overall::Broken, None, None, headline, Some(r), Millis::MIN)],
         rows: Vec::new(),
         setup: Some(Setup { state_dir: status.state_dir.clone(), found, looked_for }),
+        routes: Vec::new(),
     }
 }
 
@@ -513,6 +392,23 @@ fn no_route(agent: &AgentReport, route: &Route, status: &StatusReport, inputs: &
             )),
             Some(clear_remedy(status, &agent.id, provider, None, Some(until), now)),
             until,
+        );
+    }
+    // The gateway keeps the OpenAI login of the Codex runtime itself: its own sign-in renews it.
+    if route.kind == RouteKind::Codex {
+        let first = ordered(agent).into_iter().find(|p| &p.provider == provider && p.used);
+        let why = match first.and_then(|p| p.expires_at) {
+            Some(e) => format!("The gateway's OpenAI login for the Codex runtime {}", describe_at(e, now)),
+            None => "The gateway runs its OpenAI model through Codex, and it has no OpenAI login".to_string(),
+        };
+        return problem(
+            Topic::Route,
+            Overall::Broken,
+            Some(&agent.id),
+            first.map(|p| p.id.as_str()),
+            of(why),
+            Some(codex_login_remedy()),
+            Millis::MIN,
         );
     }
     // The first profile in its order that it skips says why best.
@@ -561,9 +457,94 @@ fn no_route(agent: &AgentReport, route: &Route, status: &StatusReport, inputs: &
     }
 }
 
+/// What is wrong with a route the gateway runs through Claude Code, if anything: `claude`
+/// missing where the gateway runs, Claude Code not logged in (or unable to renew), a renewal
+/// that is due, or a stored Anthropic credential that overrides Claude Code's own login.
+fn claude_cli_problem(agent: &AgentReport, route: &Route, inputs: &Inputs<'_>, of: &dyn Fn(String) -> String) -> Option<Problem> {
+    let cli = route.claude_cli.as_ref()?;
+    let now = inputs.now;
+    if cli.executable.path.is_none() {
+        return Some(problem(
+            Topic::Route,
+            Overall::Broken,
+            Some(&agent.id),
+            None,
+            of(format!("The gateway runs Claude Code for its model, but cannot find the claude program on {}", cli.executable.searched)),
+            Some(install_claude_remedy()),
+            Millis::MIN,
+        ));
+    }
+    if !route.works {
+        let text = if cli.login.logged_in {
+            "Claude Code's login has expired and cannot renew itself, and the gateway runs its model through Claude Code"
+        } else {
+            "Claude Code is not logged in where the gateway runs, and the gateway runs its model through Claude Code"
+        };
+        return Some(problem(
+            Topic::Login,
+            Overall::Broken,
+            Some(&agent.id),
+            None,
+            of(text.into()),
+            Some(claude_login_remedy()),
+            Millis::MIN,
+        ));
+    }
+    if !route.carried_by_claude_code() {
+        // A stored copy wins over Claude Code's own login on this runtime, and it does not
+        // follow when Claude Code renews (measured on 2026.9.6).
+        let id = route.profile.clone().unwrap_or_default();
+        return Some(problem(
+            Topic::Mirror,
+            Overall::Attention,
+            Some(&agent.id),
+            Some(&id),
+            of(format!("{id} is used instead of Claude Code's own login, and it does not follow when Claude Code renews it")),
+            Some(remedy(
+                "Remove the stored credential so that the gateway uses Claude Code's own login.",
+                None,
+                Some(&format!("openclaw models auth logout {id} --yes")),
+                None,
+            )),
+            route.until.unwrap_or(Millis::MAX),
+        ));
+    }
+    match cli.login.expires_at {
+        Some(e) if e <= now && cli.login.renews => {
+            let last = cli.login.renewed_at.map(|r| format!("; it was last renewed {}", local_time(r, now))).unwrap_or_default();
+            Some(problem(
+                Topic::Login,
+                Overall::Attention,
+                Some(&agent.id),
+                None,
+                of(format!(
+                    "Claude Code's access token expired {} and is renewed by Claude Code the next time it runs{last}",
+                    local_time(e, now)
+                )),
+                Some(remedy(
+                    "Nothing to do while chats work: Claude Code renews its own login. If they fail, log in to Claude Code again.",
+                    Some("How to log in…"),
+                    Some("claude auth login"),
+                    Some(Action::LogInToClaude),
+                )),
+                e,
+            ))
+        }
+        _ => None,
+    }
+}
+
 fn claude_code_problems(status: &StatusReport, inputs: &Inputs<'_>, problems: &mut Vec<Problem>) {
     let cc = &status.claude_code;
     let now = inputs.now;
+    // Where the gateway runs Claude Code, its route's own problem says what the login needs;
+    // an access token near or past its expiry is Claude Code's business there.
+    let runs_claude = status.agents.iter().flat_map(|a| &a.routes).any(Route::carried_by_claude_code);
+    if runs_claude
+        && (problems.iter().any(|p| p.topic == Topic::Login) || matches!(cc.status, SourceStatus::Expiring | SourceStatus::Expired))
+    {
+        return;
+    }
     // Not being logged in matters once a mirror of the login exists; before, it is only said.
     let mirrored = status.agents.iter().flat_map(|a| &a.profiles).any(|p| is_mirror(p, inputs));
     let text = match cc.status {
@@ -635,19 +616,62 @@ fn detail(status: &StatusReport, carried: &[(String, String)], until: Option<Mil
     if overall == Overall::Broken {
         return "The gateway cannot answer model calls until this is fixed.".into();
     }
-    let env_only = status.agents.iter().flat_map(|a| &a.routes).any(|r| r.env && r.profile.is_none());
+    let routes = || status.agents.iter().flat_map(|a| &a.routes).filter(|r| r.works);
+    let env_only = routes().any(|r| r.env && r.profile.is_none() && !r.carried_by_claude_code());
+    let claude = routes().find(|r| r.carried_by_claude_code()).and_then(|r| r.claude_cli.as_ref());
     let mut ids: Vec<&str> = carried.iter().map(|(_, id)| id.as_str()).collect();
     ids.sort();
     ids.dedup();
-    let uses = match (ids.as_slice(), env_only) {
-        ([], true) => "The gateway uses a key from its environment".to_string(),
-        ([], false) => return String::new(),
-        ([one], _) => format!("The gateway uses {one}"),
-        (many, _) => format!("The gateway uses {}", many.join(", ")),
-    };
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(cli) = claude {
+        parts.push(format!("Claude Code, {}", cli.login.signed_in_as().unwrap_or_else(|| "on its own login".into())));
+    }
+    match (ids.as_slice(), env_only) {
+        ([], true) => parts.push("a key from its environment".to_string()),
+        ([], false) => {}
+        (many, _) => parts.push(many.join(", ")),
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    let uses = format!("The gateway uses {}", parts.join(" and "));
     match until {
         Some(u) => format!("{uses}, good until {} (in {}).", local_time(u, now), humanize(u - now)),
+        None if claude.is_some() => format!("{uses}; Claude Code renews its own login."),
         None => format!("{uses}; nothing it relies on runs out."),
+    }
+}
+
+/// What carries a route, in plain words: "your Claude subscription, through Claude Code
+/// (Claude Max, a@b.c)", "API key (pay as you go)", "setup-token, expires 3 Mar 2027".
+pub fn route_kind_words(agent: &AgentReport, route: &Route, now: Millis) -> String {
+    use crate::claude_cli::AuthMethod;
+    let carrier = route.profile.as_deref().and_then(|id| agent.profiles.iter().find(|p| p.id == id));
+    match route.kind {
+        RouteKind::ClaudeCli => match route.claude_cli.as_ref().map(|c| (&c.login, c.login.account())) {
+            Some((l, Some(account))) if l.method == AuthMethod::Subscription => {
+                format!("your Claude subscription, through Claude Code ({account})")
+            }
+            Some((_, Some(account))) => format!("{account}, through Claude Code"),
+            _ => "Claude Code's own login (not logged in)".into(),
+        },
+        RouteKind::Env => "API key from the gateway's environment (pay as you go)".into(),
+        RouteKind::Codex => match carrier {
+            Some(p) => format!("the gateway's own OpenAI login ({})", p.id),
+            None => "the gateway's own OpenAI login (none yet)".into(),
+        },
+        RouteKind::Profile => match carrier {
+            None => "no credential".into(),
+            Some(p) => {
+                let ends = p.expires_at.map(|e| format!(", expires {}", local_time(e, now))).unwrap_or_default();
+                match p.kind {
+                    "api_key" => format!("API key (pay as you go), {}", p.id),
+                    "oauth" => format!("OAuth login {}, renewed by the gateway", p.id),
+                    _ if p.token.as_deref().is_some_and(|t| t.starts_with("sk-ant-oat")) => format!("setup-token {}{ends}", p.id),
+                    _ => format!("token {}{ends}", p.id),
+                }
+            }
+        },
     }
 }
 
@@ -714,6 +738,36 @@ fn problem(
 
 fn remedy(text: &str, label: Option<&str>, command: Option<&str>, action: Option<Action>) -> Remedy {
     Remedy { text: text.into(), label: label.map(str::to_string), command: command.map(str::to_string), action }
+}
+
+/// Claude Code's own login, used where the gateway runs Claude Code itself.
+fn claude_login_remedy() -> Remedy {
+    remedy(
+        "Log in to Claude Code where the gateway runs: run claude auth login in a terminal there.",
+        Some("How to log in…"),
+        Some("claude auth login"),
+        Some(Action::LogInToClaude),
+    )
+}
+
+/// The OpenAI login the gateway keeps for the Codex runtime: only the gateway's own sign-in
+/// makes one (never a copy of `~/.codex/auth.json`: its refresh tokens are single-use).
+fn codex_login_remedy() -> Remedy {
+    remedy(
+        "Sign in to OpenAI with the gateway's own sign-in, in a terminal where the gateway runs.",
+        None,
+        Some("openclaw models auth login --provider openai"),
+        None,
+    )
+}
+
+fn install_claude_remedy() -> Remedy {
+    remedy(
+        "Install Claude Code where the gateway runs, on the PATH the gateway's service uses.",
+        None,
+        Some("npm install -g @anthropic-ai/claude-code"),
+        None,
+    )
 }
 
 fn log_in_remedy() -> Remedy {
@@ -788,6 +842,7 @@ mod tests {
             env: false,
             until: if lasts.is_empty() || lasts.iter().any(Option::is_none) { None } else { lasts.iter().flatten().copied().max() },
             resting_until: None,
+            ..Default::default()
         };
         let profiles = profiles
             .iter()
@@ -890,6 +945,100 @@ mod tests {
         assert!(row(&v, "anthropic:old").note.starts_with("Not used"));
     }
 
+    /// One Anthropic route through Claude Code: Claude Code logged in (or not), `claude` found
+    /// (or not), the store holding `profiles`.
+    fn claude_cli(profiles: &[(&str, Status, Option<Millis>, bool)], logged_in: bool, found: bool, expires_at: Millis) -> StatusReport {
+        use crate::claude_cli::{AuthMethod, Executable, NativeLogin};
+        use crate::report::ClaudeCliRoute;
+        let mut r = report(profiles, if logged_in { SourceStatus::Ok } else { SourceStatus::Missing }, logged_in.then_some(expires_at));
+        let login = NativeLogin {
+            logged_in,
+            method: if logged_in { AuthMethod::Subscription } else { AuthMethod::None },
+            subscription_type: logged_in.then(|| "max".into()),
+            rate_limit_tier: None,
+            email: logged_in.then(|| "a@b.c".into()),
+            expires_at: logged_in.then_some(expires_at),
+            renews: true,
+            renewed_at: Some(T0 - 2 * H),
+        };
+        let executable = Executable { path: found.then(|| "/usr/bin/claude".into()), searched: "the PATH".into() };
+        let route = r.agents[0].routes[0].clone();
+        r.agents[0].routes = vec![
+            Route { models: vec!["anthropic/claude-opus-4-6".into()], ..route }.on_claude_cli(ClaudeCliRoute { login, executable }, T0)
+        ];
+        r
+    }
+
+    #[test]
+    fn claude_code_logged_in_carries_a_claude_cli_route_with_no_token_stored() {
+        let v = verdict(&claude_cli(&[], true, true, T0 + 5 * H));
+        assert_eq!((v.overall, v.check), (Overall::Healthy, 0), "{v:#?}");
+        assert_eq!(v.headline, "All credentials healthy");
+        assert_eq!(v.detail, "The gateway uses Claude Code, signed in to Claude Max as a@b.c; Claude Code renews its own login.");
+        assert_eq!(v.routes[0].text, "your Claude subscription, through Claude Code (Claude Max, a@b.c)");
+        // Its access token past its expiry is Claude Code's to renew: attention, said with when.
+        let v = verdict(&claude_cli(&[], true, true, T0 - H));
+        assert_eq!((v.overall, v.check), (Overall::Attention, 0), "{v:#?}");
+        assert!(
+            v.headline.contains("renewed by Claude Code the next time it runs") && v.headline.contains("last renewed"),
+            "{}",
+            v.headline
+        );
+    }
+
+    #[test]
+    fn a_claude_cli_route_is_broken_without_a_login_or_without_claude() {
+        let v = verdict(&claude_cli(&[], false, true, 0));
+        assert_eq!((v.overall, v.check), (Overall::Broken, 1));
+        assert!(v.headline.starts_with("Claude Code is not logged in where the gateway runs"), "{}", v.headline);
+        let fix = v.top().and_then(|p| p.remedy.clone()).unwrap();
+        assert_eq!((fix.command.as_deref(), fix.action.clone()), (Some("claude auth login"), Some(Action::LogInToClaude)));
+        assert!(!fix.text.contains("paste") && !fix.text.contains("--"), "{fix:?}");
+        assert_eq!(v.problems.len(), 1, "one problem, not the login twice: {:#?}", v.problems);
+        let v = verdict(&claude_cli(&[], true, false, T0 + 5 * H));
+        assert_eq!((v.overall, v.check), (Overall::Broken, 1));
+        assert!(v.headline.contains("cannot find the claude program"), "{}", v.headline);
+        assert!(v.top().and_then(|p| p.remedy.as_ref()).is_some_and(|r| r.text.starts_with("Install Claude Code where the gateway runs")));
+    }
+
+    #[test]
+    fn a_stored_copy_overriding_claude_codes_login_is_attention_with_its_removal() {
+        let v = verdict(&claude_cli(&[(MIRROR, Status::Ok, Some(T0 + 5 * H), true)], true, true, T0 + 5 * H));
+        assert_eq!(v.overall, Overall::Attention, "{v:#?}");
+        assert!(v.headline.starts_with("anthropic:claude-code is used instead of Claude Code's own login"), "{}", v.headline);
+        let fix = v.top().and_then(|p| p.remedy.clone()).unwrap();
+        assert_eq!(fix.command.as_deref(), Some("openclaw models auth logout anthropic:claude-code --yes"));
+        // With Claude Code logged out the copy alone carries the calls, as the gateway does.
+        let v = verdict(&claude_cli(&[(MIRROR, Status::Ok, Some(T0 + 5 * H), true)], false, true, 0));
+        assert_ne!(v.overall, Overall::Broken, "{v:#?}");
+    }
+
+    #[test]
+    fn a_fallback_that_cannot_answer_is_attention_while_the_primary_works_and_broken_when_all_fail() {
+        let mut r = claude_cli(&[], true, true, T0 + 5 * H);
+        r.agents[0].routes.push(Route { provider: "openai".into(), kind: RouteKind::Codex, fallback: true, ..Default::default() });
+        let v = verdict(&r);
+        assert_eq!((v.overall, v.check), (Overall::Attention, 0), "{v:#?}");
+        assert!(v.headline.ends_with("; it is only a fallback, the primary model works"), "{}", v.headline);
+        // The primary cannot answer either: nothing can.
+        let mut r = claude_cli(&[], false, true, 0);
+        r.agents[0].routes.push(Route { provider: "openai".into(), kind: RouteKind::Codex, fallback: true, ..Default::default() });
+        assert_eq!(verdict(&r).overall, Overall::Broken);
+        // The primary cannot answer but the fallback can: the gateway answers with it.
+        let mut r = claude_cli(&[], false, true, 0);
+        r.agents[0].routes.push(Route {
+            provider: "openai".into(),
+            works: true,
+            env: true,
+            kind: RouteKind::Env,
+            fallback: true,
+            ..Default::default()
+        });
+        let v = verdict(&r);
+        assert_eq!((v.overall, v.check), (Overall::Attention, 0), "{v:#?}");
+        assert!(v.headline.ends_with("the gateway answers with its fallback model meanwhile"), "{}", v.headline);
+    }
+
     #[test]
     fn a_model_whose_provider_has_no_credential_is_broken() {
         let mut r = report(&[("anthropic:manual", Status::Static, None, true)], SourceStatus::Ok, Some(T0 + 5 * H));
@@ -901,6 +1050,7 @@ mod tests {
             env: false,
             until: None,
             resting_until: None,
+            ..Default::default()
         }];
         let v = verdict(&r);
         assert_eq!((v.overall, v.check), (Overall::Broken, 1));

@@ -8,6 +8,7 @@ pub mod edit;
 pub mod json_store;
 pub mod lock;
 pub mod running;
+pub mod runtime;
 pub mod sqlite_store;
 pub mod store;
 pub mod version;

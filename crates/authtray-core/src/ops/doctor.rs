@@ -264,6 +264,7 @@ pub fn doctor(ctx: &Context) -> DoctorReport {
                     add(Severity::Info, "claude-cli-oauth", format!("agent {}: clawdbot itself syncs and refreshes anthropic:claude-cli from Claude Code; a gateway-side refresh can log Claude Code out", agent.id), Some("keep Claude Code running on this host, or stop the gateway's sync by upgrading".into()));
                 }
             }
+            claude_cli_findings(ctx, agent, generation, &doc, &mut add);
         }
     }
     if install.generation == Some(Generation::OpenclawSqlite) {
@@ -303,6 +304,51 @@ pub fn doctor(ctx: &Context) -> DoctorReport {
         config_path: install.config.path.clone(),
         claude_credentials: ctx.locator.file(),
         findings,
+    }
+}
+
+/// Where the gateway runs an agent's Anthropic models through Claude Code: `claude` must be on
+/// the gateway's PATH, and a stored Anthropic token or OAuth profile would be sent instead of
+/// Claude Code's own login (measured on 2026.9.6) without following its renewals; a leftover
+/// OAuth profile can even be forwarded as an API key and fail every turn (openclaw issue 134004).
+fn claude_cli_findings(
+    ctx: &Context,
+    agent: &crate::gateway::Agent,
+    generation: Generation,
+    doc: &crate::gateway::StoreDoc,
+    add: &mut impl FnMut(Severity, &'static str, String, Option<String>),
+) {
+    use crate::gateway::runtime::{model_routes, Runtime};
+    let routes = model_routes(&ctx.install.config, &agent.id, generation.default_model());
+    if !routes.iter().any(|r| r.provider == "anthropic" && r.runtime == Runtime::ClaudeCli) {
+        return;
+    }
+    let exe = crate::claude_cli::find_executable(&ctx.env);
+    if exe.path.is_none() {
+        add(
+            Severity::Error,
+            "claude-missing",
+            format!("agent {}: the gateway runs its Anthropic model through Claude Code, but no claude is on {}", agent.id, exe.searched),
+            Some(
+                "install Claude Code where the gateway runs (npm install -g @anthropic-ai/claude-code), on the PATH its service uses"
+                    .into(),
+            ),
+        );
+    }
+    for p in doc.profiles().iter().filter(|p| p.provider == "anthropic" && matches!(p.credential.type_name(), "token" | "oauth")) {
+        let fix = match generation {
+            Generation::OpenclawSqlite => format!("remove it: openclaw models auth logout {} --yes", p.id),
+            _ => format!("remove {} from the gateway's auth store so that the gateway uses Claude Code's own login", p.id),
+        };
+        add(
+            Severity::Warning,
+            "copy-overrides-claude-code",
+            format!(
+                "agent {}: {} is sent instead of Claude Code's own login on the Claude CLI route, and it does not follow when Claude Code renews",
+                agent.id, p.id
+            ),
+            Some(fix),
+        );
     }
 }
 

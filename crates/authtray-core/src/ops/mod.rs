@@ -98,6 +98,15 @@ impl Context {
         }
     }
 
+    /// What the Claude CLI runtime would use on this machine: Claude Code's login (as
+    /// [`Context::login`] reads it) and the `claude` on the gateway's PATH.
+    pub fn claude_cli_route(&self) -> status::ClaudeCliRoute {
+        status::ClaudeCliRoute {
+            login: crate::claude_cli::NativeLogin::from_state(&self.login(), &self.locator.dir, &self.env),
+            executable: crate::claude_cli::find_executable(&self.env),
+        }
+    }
+
     /// Uses an already read login instead of reading it again (the live service reads the
     /// Keychain item only when its attributes changed).
     pub fn with_login(mut self, login: LoginState) -> Context {

@@ -143,7 +143,16 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
             order_updated: false,
             error: None,
         };
-        let result = ctx.store(agent).and_then(|store| sync_agent(ctx, agent, &store, generation, login, &profile_id, req.dry_run));
+        let result = ctx.store(agent).and_then(|store| {
+            // Where the gateway runs Claude Code, Claude Code's own login carries the calls and a
+            // stored copy would override it with a token that stops following Claude Code's
+            // renewals (measured on 2026.9.6): none is made. One that exists is kept current
+            // until the user removes it (the verdict says so).
+            if runs_claude_code_only(ctx, agent, generation) && store.read()?.profile(&profile_id).is_none() {
+                return Ok((mirror::Decision::skip(NOT_NEEDED_ON_CLAUDE_CLI), false));
+            }
+            sync_agent(ctx, agent, &store, generation, login, &profile_id, req.dry_run)
+        });
         match result {
             Ok((d, order_updated)) => {
                 out.action = d.action;
@@ -189,6 +198,17 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
         (false, false) => Some(ctx.reload_gateway(&written)),
     };
     Ok(SyncReport { generation: generation.name(), claude_code, dry_run: req.dry_run, agents, reload })
+}
+
+/// Why no mirror is made for an agent whose Anthropic models all run through Claude Code.
+pub const NOT_NEEDED_ON_CLAUDE_CLI: &str = "not needed: the gateway runs Claude Code itself, which uses its own login";
+
+/// Whether every Anthropic model the agent uses runs through Claude Code.
+fn runs_claude_code_only(ctx: &Context, agent: &Agent, generation: Generation) -> bool {
+    use crate::gateway::runtime::{model_routes, Runtime};
+    let routes = model_routes(&ctx.install.config, &agent.id, generation.default_model());
+    let anthropic: Vec<_> = routes.iter().filter(|r| r.provider == "anthropic").collect();
+    !anthropic.is_empty() && anthropic.iter().all(|r| r.runtime == Runtime::ClaudeCli)
 }
 
 /// Plans and (unless `dry_run`) applies the mirror for one agent; returns the decision and

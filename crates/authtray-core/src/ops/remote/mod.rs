@@ -42,6 +42,8 @@ pub struct RemoteGateway {
     /// The Anthropic order override as read beside the status when connecting (`None`: not
     /// read then; ask [`order`]).
     pub anthropic_order: Option<Option<Vec<String>>>,
+    /// Claude Code where that gateway runs, read when its status shows a Claude CLI route.
+    pub claude_cli: Option<crate::report::ClaudeCliRoute>,
 }
 
 /// `target` in reports: which one.
@@ -85,7 +87,32 @@ pub fn connect(env: &Env, target: &TargetEntry) -> Result<RemoteGateway> {
     let status = status?;
     let generation = generation_of(&status);
     cli.agent_on_group = generation == Generation::OpenclawJson;
-    Ok(RemoteGateway { target: target.clone(), cli, generation, agent, status, anthropic_order })
+    let claude_cli = report::uses_claude_cli(&status).then(|| claude_cli_there(cli.remote.as_ref()));
+    Ok(RemoteGateway { target: target.clone(), cli, generation, agent, status, anthropic_order, claude_cli })
+}
+
+/// Claude Code on the gateway's host: where `claude` resolves there and what its own
+/// `claude auth status --json` says (one remote command; never a secret in its output).
+fn claude_cli_there(remote: Option<&Remote>) -> crate::report::ClaudeCliRoute {
+    use crate::claude_cli::{Executable, NativeLogin};
+    let mut route = crate::report::ClaudeCliRoute {
+        login: NativeLogin::logged_out(),
+        executable: Executable { path: None, searched: "the PATH of the gateway's host".into() },
+    };
+    let Some(remote) = remote else { return route };
+    let script = "p=$(command -v claude) || exit 127; printf '%s\\n' \"$p\"; exec claude auth status --json";
+    let cmd = remote.transport.command(&remote.tools, &["sh".into(), "-c".into(), script.into()], &[]);
+    let Ok(out) = crate::process::run(cmd, None, std::time::Duration::from_secs(30)) else { return route };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
+    if out.code == Some(127) || first.trim().is_empty() {
+        return route;
+    }
+    route.executable.path = Some(std::path::PathBuf::from(first.trim().chars().filter(|c| !c.is_control()).take(512).collect::<String>()));
+    if let Some(login) = crate::claude_cli::parse_auth_status(rest) {
+        route.login = login;
+    }
+    route
 }
 
 /// The first gateway CLI on the host's PATH.
@@ -271,6 +298,14 @@ pub fn mirror(g: &RemoteGateway, login: &crate::claude::Login, profile_id: Optio
         Some(id) => super::validate_profile_id(id, "anthropic")?,
         None => Generation::OpenclawJson.mirror_profile_id().to_string(),
     };
+    // A gateway that runs Claude Code uses Claude Code's login on its own host; a copy of this
+    // machine's login would override that one and stop following its renewals.
+    if report::runs_claude_code_only(&g.status) {
+        return Err(Error::InvalidInput(format!(
+            "target {}: not needed: its gateway runs Claude Code itself, which uses its own login there; turn mirroring off for this target",
+            g.target.name
+        )));
+    }
     // The gateway shows a token by its last 8 characters: the same ones mean the same login.
     let token = login.access_token.expose();
     let tail = token.char_indices().rev().nth(7).map_or(token, |(i, _)| &token[i..]);

@@ -13,7 +13,7 @@ use crate::clock::Millis;
 use crate::error::Result;
 use crate::gateway::running::GatewayProcess;
 use crate::health::{Availability, AvailabilityState, Status};
-use crate::ops::status::{AgentReport, ClaudeReport, ProfileReport, Route, StatusReport};
+use crate::report::{AgentReport, Candidate, ClaudeReport, ProfileReport, Route, RouteKind, StatusReport};
 use crate::settings::Settings;
 
 /// One profile as a remote gateway's status shows it.
@@ -181,6 +181,7 @@ pub fn report(g: &RemoteGateway, login: &LoginState, settings: &Settings, now: M
 }
 
 fn agent_report(g: &RemoteGateway, order: Option<Vec<String>>, now: Millis, warn: Millis) -> AgentReport {
+    use crate::gateway::runtime::Runtime;
     let s = &g.status;
     let dir = PathBuf::from(text(s.get("agentDir")).unwrap_or_default());
     // …/agents/<id>/agent
@@ -223,32 +224,32 @@ fn agent_report(g: &RemoteGateway, order: Option<Vec<String>>, now: Millis, warn
         .filter(|p| text(p.pointer("/effective/kind")) == Some("env"))
         .filter_map(|p| text(p.get("provider")))
         .collect();
-    let routes: Vec<Route> = providers_in_use(s)
+    let routes: Vec<Route> = crate::gateway::runtime::grouped(&model_routes(s))
         .into_iter()
-        .map(|provider| {
-            let tried = effective.get(&provider).cloned().unwrap_or_default();
-            let alive: Vec<&ProfileReport> = tried
-                .iter()
+        .map(|(provider, runtime, models, fallback)| {
+            let tried: Vec<Candidate> = effective
+                .get(&provider)
+                .into_iter()
+                .flatten()
                 .filter_map(|id| profiles.iter().find(|p| &p.id == id))
-                .filter(|p| !matches!(p.status, Status::Expired | Status::Missing))
+                .map(|p| Candidate {
+                    id: p.id.clone(),
+                    // The gateway renews OAuth profiles itself; tokens and keys end when they end.
+                    renews: p.kind == "oauth",
+                    dead: matches!(p.status, Status::Expired | Status::Missing),
+                    expires_at: p.expires_at,
+                    resting_until: p.availability.until.filter(|u| *u > now),
+                })
                 .collect();
-            let rests = |p: &ProfileReport| p.availability.until.filter(|u| *u > now);
-            let awake = alive.iter().find(|p| rests(p).is_none());
-            // The gateway renews OAuth profiles itself; tokens and keys end when they end.
-            let until = if alive.is_empty() || alive.iter().any(|p| p.kind == "oauth" || p.expires_at.is_none()) {
-                None
-            } else {
-                alive.iter().filter_map(|p| p.expires_at).max()
-            };
             let env = env_providers.contains(&provider.as_str());
-            Route {
-                works: env || awake.is_some(),
-                profile: awake.or(alive.first()).map(|p| p.id.clone()),
-                usable: alive.iter().map(|p| p.id.clone()).collect(),
-                env,
-                until,
-                resting_until: if awake.is_none() { alive.iter().filter_map(|p| rests(p)).min() } else { None },
-                provider,
+            let mut r = Route::from_candidates(provider, &tried, env);
+            r.models = models;
+            r.fallback = fallback;
+            r.runtime = Some(runtime);
+            match (runtime, &g.claude_cli) {
+                (Runtime::ClaudeCli, Some(cli)) => r.on_claude_cli(cli.clone(), now),
+                (Runtime::Codex, _) => Route { kind: RouteKind::Codex, ..r },
+                _ => Route { kind: if r.profile.is_none() && r.env { RouteKind::Env } else { RouteKind::Profile }, ..r },
             }
         })
         .collect();
@@ -321,6 +322,61 @@ fn providers_in_use(s: &Value) -> Vec<String> {
     for missing in array(s.pointer("/auth/missingProvidersInUse")).filter_map(Value::as_str) {
         if !out.iter().any(|p| p == missing) {
             out.push(missing.to_string());
+        }
+    }
+    out
+}
+
+/// The remote agent's model routes with their runtimes: the default model and fallbacks as the
+/// gateway resolved them, legacy prefixes mapped, and `auth.runtimeAuthRoutes` (2026.9+) for
+/// the runtime the gateway chose per provider.
+/// Whether every Anthropic model of this agent runs through Claude Code (then a mirror is not
+/// needed there, and would override Claude Code's own login).
+pub fn runs_claude_code_only(s: &Value) -> bool {
+    use crate::gateway::runtime::Runtime;
+    let routes = model_routes(s);
+    let anthropic: Vec<_> = routes.iter().filter(|m| m.provider == "anthropic").collect();
+    !anthropic.is_empty() && anthropic.iter().all(|m| m.runtime == Runtime::ClaudeCli)
+}
+
+/// Whether the gateway runs any of this agent's models through Claude Code.
+pub fn uses_claude_cli(s: &Value) -> bool {
+    model_routes(s).iter().any(|m| m.runtime == crate::gateway::runtime::Runtime::ClaudeCli)
+}
+
+fn model_routes(s: &Value) -> Vec<crate::gateway::runtime::ModelRoute> {
+    use crate::gateway::runtime::{ModelRoute, Runtime};
+    let runtime_of = |provider: &str| {
+        array(s.pointer("/auth/runtimeAuthRoutes")).filter(|r| text(r.get("provider")) == Some(provider)).find_map(|r| {
+            match text(r.get("runtime")) {
+                Some("claude-cli") => Some(Runtime::ClaudeCli),
+                Some("codex" | "codex-cli") => Some(Runtime::Codex),
+                _ => None,
+            }
+        })
+    };
+    let primary = text(s.get("resolvedDefault")).or_else(|| text(s.get("defaultModel")));
+    let models = primary.into_iter().chain(array(s.get("fallbacks")).filter_map(Value::as_str));
+    let mut out: Vec<ModelRoute> = Vec::new();
+    for (i, model) in models.enumerate() {
+        let Some((prefix, _)) = model.split_once('/') else { continue };
+        let prefix = crate::gateway::config::normalize_provider(prefix);
+        let (provider, runtime) = match prefix.as_str() {
+            "claude-cli" => ("anthropic".to_string(), Runtime::ClaudeCli),
+            "codex" | "openai-codex" => ("openai".to_string(), Runtime::Codex),
+            "openai" => ("openai".to_string(), runtime_of("openai").unwrap_or(Runtime::Codex)),
+            p => (p.to_string(), runtime_of(p).unwrap_or(Runtime::Gateway)),
+        };
+        out.push(ModelRoute { model: model.to_string(), provider, runtime, fallback: i > 0 });
+    }
+    for missing in array(s.pointer("/auth/missingProvidersInUse")).filter_map(Value::as_str) {
+        if !out.iter().any(|m| m.provider == missing) {
+            out.push(ModelRoute {
+                model: format!("{missing}/*"),
+                provider: missing.to_string(),
+                runtime: Runtime::Gateway,
+                fallback: false,
+            });
         }
     }
     out
