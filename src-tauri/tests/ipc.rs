@@ -92,7 +92,7 @@ fn info_status_and_check_token() {
     assert_eq!((glance["overall"].as_str(), glance["headline"].as_str()), (Some("healthy"), Some("All credentials healthy")));
     // The window's status carries the same verdict.
     assert_eq!(status["verdict"]["headline"], glance["headline"]);
-    assert_eq!(status["verdict"]["rows"][0]["note"], "In use · does not expire");
+    assert_eq!(status["verdict"]["rows"][0]["note"], "In use · expiry unknown (setup-tokens usually last 1 year)");
     let ok = f.call("check_token", json!({"token": token('C')})).unwrap();
     assert_eq!((ok["valid"].as_bool(), ok["suggestedExpiry"].as_str()), (Some(true), Some("365d")));
     let bad = f.call("check_token", json!({"token": "sk-ant-oat01-x"})).unwrap();

@@ -388,3 +388,32 @@ fn a_gateway_that_runs_claude_code_in_its_container_is_judged_by_claude_codes_lo
     assert_eq!(st["verdict"]["problems"][0]["remedy"]["command"], "claude auth login");
     assert!(w.argv_log().contains("command -v claude"), "asked through the container: {}", w.argv_log());
 }
+
+#[test]
+fn a_laptop_without_a_gateway_is_judged_by_its_targets() {
+    let Some(bin) = oracle() else { return };
+    let w = World::new(&bin);
+    assert_eq!(w.container.gateway_paste(&setup_token('C'), "anthropic:manual", Some("365d")).code, 0);
+    // Nothing of a gateway on the laptop: the VPS is the whole picture.
+    std::fs::remove_dir_all(w.laptop.state_dir()).expect("no gateway here");
+    assert_eq!(w.authtray(&["target", "add", "vps", "docker://openclaw-gw"], None).code, 0);
+    let out = w.authtray(&["status", "--json", "--check", "--all-targets"], None);
+    let v = out.json();
+    assert_eq!(out.code, 0, "a healthy VPS and no gateway here is not an alarm: {}", v["verdict"]);
+    assert_eq!((v["verdict"]["overall"].as_str(), v["verdict"]["headline"].as_str()), (Some("healthy"), Some("All gateways healthy")));
+    assert!(v["verdict"]["setup"].is_object(), "setting up a gateway here stays on offer: {}", v["verdict"]);
+
+    // A host that cannot be reached: the headline says so in words; what the transport said is detail.
+    assert_eq!(w.authtray(&["target", "add", "gone", "docker://not-there"], None).code, 0);
+    let out = w.authtray(&["status", "--json", "--check", "--all-targets"], None);
+    let v = out.json();
+    assert_eq!(out.code, 0, "{}", v["verdict"]);
+    let top = &v["verdict"]["problems"][0];
+    assert!(v["verdict"]["headline"].as_str().unwrap().starts_with("gone cannot be reached since"), "{}", v["verdict"]);
+    assert!(
+        !v["verdict"]["headline"].as_str().unwrap().contains("No such container"),
+        "raw transport text in the headline: {}",
+        v["verdict"]
+    );
+    assert!(top["details"].as_str().is_some_and(|d| d.contains("No such container")), "{top}");
+}

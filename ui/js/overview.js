@@ -40,7 +40,12 @@ export function render(app) {
   }
   // Claude Code's card says how to log in unless a problem above already does.
   const loginFixShown = v.problems.some((p) => p.remedy && p.remedy.action && p.remedy.action.kind === 'logInToClaude');
-  source.replaceChildren(claudeCard(s.claudeCode, !loginFixShown), ...(s.env && s.env.length ? [envCard(s.env)] : []));
+  // The gateway relies on Claude Code's login where it runs Claude Code, or where a mirror of
+  // the login carries a route; a problem about the login says so too.
+  const reliedOn = (v.routes || []).some((r) => r.kind === 'claude-cli')
+    || v.rows.some((r) => r.inUse && /Claude Code's login/.test(r.note))
+    || v.problems.some((p) => p.topic === 'login' || p.topic === 'mirror');
+  source.replaceChildren(claudeCard(s.claudeCode, !loginFixShown, reliedOn), ...(s.env && s.env.length ? [envCard(s.env)] : []));
   sync.replaceChildren(syncCard(app.lastSync, v));
   agents.replaceChildren(...s.agents.map((a) => agentCard(a, s, v)));
 }
@@ -58,7 +63,9 @@ function problemList(v) {
   if (!shown.length) return out;
   out.push(el('ul', { class: 'problems', 'aria-label': 'What needs doing' }, shown.map((p) => el('li', { class: `problem ${p.severity}` },
     el('p', {}, badge(STATE_BADGE[p.severity][0], p.severity === 'broken' ? 'not working' : 'attention'), ' ', p.text),
-    p.remedy ? remedy(p.remedy) : ''))));
+    p.remedy ? remedy(p.remedy) : '',
+    // What a program said (an ssh error …): there if wanted, never the headline.
+    p.details ? el('details', { class: 'meta' }, el('summary', {}, 'Details'), el('p', {}, p.details)) : ''))));
   return out;
 }
 
@@ -83,7 +90,8 @@ export function remedy(r) {
       }
     });
   } else if (a && a.kind === 'syncNow') {
-    button = el('button', { type: 'button', class: 'small' }, 'Sync now');
+    // The tray's name for the same action ("Try again" for a host that did not answer).
+    button = el('button', { type: 'button', class: 'small' }, r.label || 'Sync now');
     button.addEventListener('click', () => document.getElementById('sync-now').click());
   }
   return el('p', { class: 'fix' }, el('span', {}, 'Fix: '), codeSpans(r.text), button ? [' ', button] : '');
@@ -139,7 +147,7 @@ function setupCard(v) {
     form);
 }
 
-function claudeCard(cc, withFix = true) {
+function claudeCard(cc, withFix = true, reliedOn = true) {
   const where = cc.source === 'keychain' ? `macOS Keychain (${cc.service})` : cc.source === 'file' ? cc.path : 'not found';
   const state = {
     ok: 'logged in', expiring: 'expires soon', expired: 'expired', missing: 'not logged in',
@@ -148,9 +156,13 @@ function claudeCard(cc, withFix = true) {
   const when = cc.expiresAt != null ? el('span', { dataset: { expires: cc.expiresAt } }, countdown(cc.expiresAt)) : '';
   const parts = [
     el('h2', { id: 'h-claude' }, 'Claude Code login'),
-    el('p', {}, badge(cc.status, state), ' ', when, cc.expiresAt != null ? ` (${localTime(cc.expiresAt)})` : ''),
+    // Red only when the gateway relies on it: a setup-token carrying the gateway makes a
+    // missing login a fact, not a failure, under a green headline.
+    el('p', {}, badge(reliedOn ? cc.status : 'unused', state), ' ', when, cc.expiresAt != null ? ` (${localTime(cc.expiresAt)})` : ''),
   ];
-  if (withFix && (cc.status === 'missing' || cc.status === 'expired')) {
+  if (!reliedOn && (cc.status === 'missing' || cc.status === 'expired')) {
+    parts.push(el('p', { class: 'meta' }, 'The gateway does not rely on it now: it has a credential of its own.'));
+  } else if (withFix && (cc.status === 'missing' || cc.status === 'expired')) {
     parts.push(el('p', { class: 'fix' }, 'Fix: Run ', el('code', {}, 'claude'), cc.status === 'expired'
       ? ' in a terminal and log in again; authtray mirrors the new login by itself.'
       : ' in a terminal and log in; authtray then mirrors the login into the gateway.'));
@@ -242,12 +254,12 @@ function agentCard(a, s, v) {
       return el('tr', { class: r.inUse ? 'in-use' : '' },
         el('th', { scope: 'row', 'data-label': 'Profile' }, el('code', {}, p.id)),
         el('td', { 'data-label': 'State' }, badge(cls, word)),
-        el('td', { 'data-label': 'Status' }, r.note, el('span', { class: 'meta' }, ` · ${p.type}`)),
+        el('td', { 'data-label': 'Why' }, r.note, el('span', { class: 'meta' }, ` · ${p.type}`)),
         el('td', { 'data-label': 'Token' }, p.token ? el('code', { class: 'token' }, p.token) : '—'));
     });
     parts.push(el('table', { class: 'profiles' },
       el('caption', { class: 'meta' }, `${a.profiles.length} profile${a.profiles.length > 1 ? 's' : ''}, in the order the gateway tries them`),
-      el('thead', {}, el('tr', {}, ['Profile', 'State', 'Status', 'Token'].map((h) => el('th', { scope: 'col' }, h)))),
+      el('thead', {}, el('tr', {}, ['Profile', 'State', 'Why', 'Token'].map((h) => el('th', { scope: 'col' }, h)))),
       el('tbody', {}, rows)));
   }
   parts.push(...routeList(a, v));

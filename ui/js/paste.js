@@ -48,8 +48,10 @@ function showReplace() {
     return;
   }
   const healthy = p.status === 'ok' || p.status === 'static' || p.status === 'expiring';
-  const lasts = p.expiresAt == null ? 'does not expire' : p.expiresAt > Date.now() ? `ok for ${humanize(p.expiresAt - Date.now())}` : 'expired';
-  out.textContent = healthy ? `Will replace ${p.id} (${p.token || p.type}), which is ${lasts}.` : `Will replace ${p.id}, which has ${lasts === 'expired' ? 'expired' : 'no usable secret'}.`;
+  const lasts = p.expiresAt == null
+    ? (p.type === 'api_key' ? 'does not expire' : 'has no known expiry')
+    : p.expiresAt > Date.now() ? `is ok for ${humanize(p.expiresAt - Date.now())}` : 'has expired';
+  out.textContent = healthy ? `Will replace ${p.id} (${p.token || p.type}), which ${lasts}.` : `Will replace ${p.id}, which ${lasts === 'has expired' ? 'has expired' : 'has no usable secret'}.`;
   out.className = healthy ? 'check warning' : 'check';
 }
 

@@ -84,7 +84,9 @@ pub fn status(r: &StatusReport, targets: &[authtray_core::target_pool::TargetSta
     if let Some(v) = &r.verdict {
         verdict(v);
     }
+    let attention = r.verdict.as_ref().is_some_and(|v| v.overall == authtray_core::verdict::Overall::Attention);
     let meaning = match r.check {
+        0 if attention => "the gateway works; the attention above is what needs doing",
         0 => "the gateway works",
         1 => "the gateway cannot answer model calls",
         _ => "what the gateway relies on runs out within the warning window",
@@ -110,6 +112,9 @@ fn verdict(v: &authtray_core::verdict::Verdict) {
                 Some(c) => println!("{indent}fix: {} ({c})", fix.text),
                 None => println!("{indent}fix: {}", fix.text),
             }
+        }
+        if let Some(d) = &p.details {
+            println!("{indent}details: {d}");
         }
     };
     for (i, p) in v.problems.iter().enumerate() {

@@ -66,6 +66,14 @@ pub struct Alert {
     pub body: String,
 }
 
+impl Alert {
+    /// A notification's text is plain: the rules' sentences name commands in Markdown marks,
+    /// which a desktop shows literally.
+    fn plain(key: String, kind: AlertKind, summary: &str, body: &str) -> Alert {
+        Alert { key, kind, summary: summary.replace('`', ""), body: body.replace('`', "") }
+    }
+}
+
 /// What fired, persisted so that a restart does not repeat it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertState {
@@ -144,7 +152,7 @@ pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
         out.active.push(key.clone());
         out.active.extend(also.iter().cloned());
         if !state.fired.contains_key(&key) {
-            out.due.push(Alert { key: key.clone(), kind, summary, body });
+            out.due.push(Alert::plain(key.clone(), kind, &summary, &body));
         }
         out.settle.push(key);
         out.settle.extend(also);
@@ -344,10 +352,10 @@ pub fn evaluate_targets(targets: &[TargetState], now: Millis, state: &AlertState
 
 /// A `raise` that records into `out`, due unless already fired.
 fn raise_into<'a>(out: &'a mut Outcome, state: &'a AlertState) -> impl FnMut(String, AlertKind, String, String) + 'a {
-    move |key, kind, summary, body| {
+    move |key, kind, summary: String, body: String| {
         out.active.push(key.clone());
         if !state.fired.contains_key(&key) {
-            out.due.push(Alert { key: key.clone(), kind, summary, body });
+            out.due.push(Alert::plain(key.clone(), kind, &summary, &body));
         }
         out.settle.push(key);
     }
@@ -479,6 +487,21 @@ mod tests {
         assert_eq!(shown, vec!["Claude Code is not logged in where the gateway runs".to_string()]);
         let shown = run(|_| at(true, false, T0 + H), &[T0, T0 + 60_000], &mut state);
         assert_eq!(shown, vec!["The gateway cannot find Claude Code".to_string()]);
+    }
+
+    #[test]
+    fn notifications_are_plain_text() {
+        // Claude Code's login expired: its body names a command, without Markdown marks.
+        let r = report(vec![], cc(SourceStatus::Expired, Some(T0 - H)));
+        let settings = Settings::default();
+        let o = evaluate(
+            &Inputs { targets: &[], status: &r, sync: None, sync_error: None, settings: &settings, now: T0 },
+            &AlertState::default(),
+        );
+        assert!(!o.due.is_empty());
+        for a in &o.due {
+            assert!(!a.summary.contains('`') && !a.body.contains('`'), "{a:?}");
+        }
     }
 
     #[test]

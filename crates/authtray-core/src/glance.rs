@@ -83,11 +83,11 @@ pub fn glance(status: &StatusReport, verdict: &Verdict, targets: &[TargetState],
 /// worst target decides the icon and the headline.
 pub fn targets_only(targets: &[TargetState], now: Millis) -> Glance {
     let lines: Vec<Line> = targets.iter().map(|t| target_line(t, now)).collect();
-    let (overall, headline) = match lines.iter().max_by_key(|l| l.state) {
-        Some(l) if l.state != Overall::Healthy => (l.state, l.text.replacen(" — ", ": ", 1)),
-        _ => (Overall::Healthy, "All gateways healthy".to_string()),
-    };
-    Glance { overall, headline, fix: None, lines: Vec::new(), source: String::new(), targets: lines }
+    // The same icon, headline and fix as the CLI's and the window's verdict without a gateway here.
+    let (overall, headline, problems) = crate::verdict::targets_judged(targets, now);
+    let fix =
+        problems.first().and_then(|p| p.remedy.as_ref()).and_then(|r| Some(Fix { label: r.label.clone()?, action: r.action.clone()? }));
+    Glance { overall, headline, fix, lines: Vec::new(), source: String::new(), targets: lines }
 }
 
 /// A target in one line: "vps — All credentials healthy", "vps — cannot be reached since 10:02".
@@ -113,8 +113,8 @@ pub fn source_line(status: &StatusReport, now: Millis) -> String {
         return format!("Claude Code: logged in, renews its own login{renewed}");
     }
     match (cc.status, cc.expires_at) {
-        (SourceStatus::Missing, _) => "Claude Code: not logged in (run `claude` to log in)".into(),
-        (SourceStatus::Expired, Some(e)) => format!("Claude Code login: {} (run `claude` to log in again)", describe_expiry(e, now)),
+        (SourceStatus::Missing, _) => "Claude Code: not logged in (run claude to log in)".into(),
+        (SourceStatus::Expired, Some(e)) => format!("Claude Code login: {} (run claude to log in again)", describe_expiry(e, now)),
         (_, Some(e)) => format!("Claude Code login: {} ({})", describe_expiry(e, now), local_time(e, now)),
         (SourceStatus::Malformed | SourceStatus::Unreadable, None) => "Claude Code login: cannot be read".into(),
         (SourceStatus::Overridden, None) => "Claude Code: uses another credential".into(),

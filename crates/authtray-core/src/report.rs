@@ -467,6 +467,10 @@ pub struct Problem {
     pub text: String,
     /// Its fix.
     pub remedy: Option<Remedy>,
+    /// What a program said about it (a transport's error …), untrusted and for a "Details"
+    /// disclosure only: never a headline or a notification.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
     /// For ordering: sooner first among equals.
     #[serde(skip)]
     pub(crate) urgency: Millis,

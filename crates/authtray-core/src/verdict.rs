@@ -36,6 +36,11 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
     let now = inputs.now;
     let mut problems: Vec<Problem> = Vec::new();
     if status.generation == "none" {
+        // No gateway here, gateways on other hosts: they are the whole picture (the laptop of
+        // someone whose gateway runs on a VPS), not an alarm about this machine.
+        if !inputs.targets.is_empty() {
+            return targets_only(status, inputs);
+        }
         return first_run(status);
     }
     let cc = &status.claude_code;
@@ -210,15 +215,19 @@ fn target_problems(targets: &[crate::report::TargetState], now: Millis) -> Vec<P
     let mut out = Vec::new();
     for t in targets {
         match t.standing() {
-            Standing::Unreachable { since } => out.push(problem(
-                Topic::Target,
-                Overall::Attention,
-                None,
-                None,
-                format!("{} cannot be reached since {}: {}", t.name, local_time(since, now), t.headline),
-                t.fix.as_deref().map(|f| remedy(f, Some("Try again"), None, Some(Action::SyncNow))),
-                Millis::MAX,
-            )),
+            // What the transport said (an ssh error, …) is detail, not the headline.
+            Standing::Unreachable { since } => out.push(Problem {
+                details: Some(t.headline.clone()),
+                ..problem(
+                    Topic::Target,
+                    Overall::Attention,
+                    None,
+                    None,
+                    format!("{} cannot be reached since {}", t.name, local_time(since, now)),
+                    t.fix.as_deref().map(|f| remedy(f, Some("Try again"), None, Some(Action::SyncNow))),
+                    Millis::MAX,
+                )
+            }),
             Standing::Answered(overall) if overall != Overall::Healthy => out.push(problem(
                 Topic::Target,
                 overall,
@@ -280,7 +289,15 @@ fn profile_rows(status: &StatusReport, inputs: &Inputs<'_>, carried: &[(String, 
                 // A key in the environment takes over when it runs out: nothing to do then.
                 let env_backed = agent.routes.iter().any(|r| r.provider == p.provider && r.env);
                 let soon = !env_backed && p.expires_at.is_some_and(|e| e - now <= inputs.settings.longest_lead());
-                let what = when.unwrap_or_else(|| "does not expire".into());
+                // A key lasts until revoked; a token stored without its expiry (the gateway's own
+                // paste does that) is not known to last: say so instead of "does not expire".
+                let what = when.unwrap_or_else(|| {
+                    if p.kind == "api_key" {
+                        "does not expire".into()
+                    } else {
+                        "expiry unknown (setup-tokens usually last 1 year)".into()
+                    }
+                });
                 let head = if in_use {
                     "In use"
                 } else if p.rank.is_some() {
@@ -302,17 +319,36 @@ fn profile_rows(status: &StatusReport, inputs: &Inputs<'_>, carried: &[(String, 
                     if !provider_broken {
                         let stand_in = agent.routes.iter().find(|r| r.provider == p.provider).and_then(|r| r.profile.clone());
                         let meanwhile = stand_in.map(|s| format!("; the gateway uses {s} meanwhile")).unwrap_or_default();
+                        // Rejected credentials lead with their replacement: clearing the
+                        // cooldown would only put back what the provider just refused.
+                        let (text, fix) = if p.availability.reason.as_deref() == Some("auth") {
+                            (
+                                format!("{} rejected {}: it was probably revoked{meanwhile}", display_name(&p.provider), p.id),
+                                paste_remedy(&agent.id, &p.provider, Some(&p.id), "Replace token…"),
+                            )
+                        } else {
+                            (
+                                format!("{} is {rest}{meanwhile}", p.id),
+                                clear_remedy(status, &agent.id, &p.provider, Some(&p.id), p.availability.until, now),
+                            )
+                        };
                         problems.push(problem(
                             Topic::Profile,
                             Overall::Attention,
                             Some(&agent.id),
                             Some(&p.id),
-                            of(format!("{} is {rest}{meanwhile}", p.id)),
-                            Some(clear_remedy(status, &agent.id, &p.provider, Some(&p.id), p.availability.until, now)),
+                            of(text),
+                            Some(fix),
                             p.availability.until.unwrap_or(Millis::MAX),
                         ));
                     }
-                    (state.max(Overall::Attention), format!("{note}; {rest}"))
+                    // The gateway skips it meanwhile: never "In use" or "Next in line" then.
+                    let skipped = match p.availability.until {
+                        Some(u) => format!("Skipped until {}", local_time(u, now)),
+                        None => "Skipped".to_string(),
+                    };
+                    let rest_of_note = note.split_once(" · ").map_or(String::new(), |(_, tail)| format!(" · {tail}"));
+                    (state.max(Overall::Attention), format!("{skipped}{rest_of_note}; {rest}"))
                 }
                 _ => (state, note),
             };
@@ -334,6 +370,34 @@ fn replace_problem(agent: &str, p: &ProfileReport, text: String, no_expiry: Mill
         Some(paste_remedy(agent, &p.provider, Some(&p.id), "Replace token…")),
         p.expires_at.unwrap_or(no_expiry),
     )
+}
+
+/// The saved targets judged on their own, worst first: the icon, the headline and the problems
+/// (the live service's glance without a gateway here uses this too).
+pub fn targets_judged(targets: &[crate::report::TargetState], now: Millis) -> (Overall, String, Vec<Problem>) {
+    let mut problems = target_problems(targets, now);
+    problems.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.urgency.cmp(&b.urgency)));
+    let overall = problems.first().map_or(Overall::Healthy, |p| p.severity);
+    let headline = problems.first().map_or_else(|| "All gateways healthy".to_string(), |p| p.text.clone());
+    (overall, headline, problems)
+}
+
+/// The verdict when this machine has no gateway and saved targets are all there is: the
+/// targets' own verdicts; the setup card stays on offer.
+fn targets_only(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
+    let (overall, headline, problems) = targets_judged(inputs.targets, inputs.now);
+    let setup = first_run(status).setup;
+    Verdict {
+        overall,
+        headline,
+        detail: "No gateway runs on this computer; these are the gateways on other hosts.".into(),
+        until: None,
+        check: if overall == Overall::Broken { 1 } else { 0 },
+        problems,
+        rows: Vec::new(),
+        setup,
+        routes: Vec::new(),
+    }
 }
 
 /// The verdict when no gateway generation could be found.
@@ -380,6 +444,17 @@ fn no_route(agent: &AgentReport, route: &Route, status: &StatusReport, inputs: &
     let now = inputs.now;
     let provider = &route.provider;
     if let Some(until) = route.resting_until {
+        // Rejected by the provider: a new token is the fix; putting it back would fail again.
+        let rejected = route
+            .profile
+            .as_deref()
+            .and_then(|id| agent.profiles.iter().find(|p| p.id == id))
+            .is_some_and(|p| p.availability.reason.as_deref() == Some("auth"));
+        let fix = if rejected {
+            paste_remedy(&agent.id, provider, route.profile.as_deref(), "Replace token…")
+        } else {
+            clear_remedy(status, &agent.id, provider, None, Some(until), now)
+        };
         return problem(
             Topic::Route,
             Overall::Broken,
@@ -390,7 +465,7 @@ fn no_route(agent: &AgentReport, route: &Route, status: &StatusReport, inputs: &
                 display_name(provider),
                 local_time(until, now)
             )),
-            Some(clear_remedy(status, &agent.id, provider, None, Some(until), now)),
+            Some(fix),
             until,
         );
     }
@@ -733,7 +808,16 @@ fn problem(
     remedy: Option<Remedy>,
     urgency: Millis,
 ) -> Problem {
-    Problem { topic, severity, agent: agent.map(str::to_string), profile_id: profile.map(str::to_string), text, remedy, urgency }
+    Problem {
+        topic,
+        severity,
+        agent: agent.map(str::to_string),
+        profile_id: profile.map(str::to_string),
+        text,
+        remedy,
+        details: None,
+        urgency,
+    }
 }
 
 fn remedy(text: &str, label: Option<&str>, command: Option<&str>, action: Option<Action>) -> Remedy {
@@ -793,7 +877,9 @@ fn clear_remedy(status: &StatusReport, agent: &str, provider: &str, profile: Opt
     }
     let only = profile.map(|id| format!(" --profile-id {id}")).unwrap_or_default();
     Remedy {
-        text: format!("If the cause is fixed (a new token, a topped-up account), put it back in service now.{ends}"),
+        text: format!(
+            "Once the cause is fixed (a topped-up account, a lifted limit), put it back in service now: if it is not, the next chat fails and the gateway sets it aside again.{ends}"
+        ),
         label: Some("Clear cooldown".into()),
         command: Some(format!("authtray cooldown clear --provider {provider}{only}")),
         action: Some(Action::ClearCooldown { agent: agent.into(), provider: provider.into(), profile_id: profile.map(str::to_string) }),
@@ -1070,11 +1156,23 @@ mod tests {
         r.agents[0].routes[0].profile = Some("anthropic:backup".into());
         let v = verdict(&r);
         assert_eq!((v.overall, v.check), (Overall::Attention, 0), "{v:?}");
-        assert_eq!(v.headline, "anthropic:manual is on cooldown for 4 min (auth); the gateway uses anthropic:backup meanwhile");
+        // Rejected (auth): it leads with replacing the token, not with putting it back.
+        assert_eq!(v.headline, "Anthropic rejected anthropic:manual: it was probably revoked; the gateway uses anthropic:backup meanwhile");
+        let fix = v.top().and_then(|p| p.remedy.clone()).expect("fix");
+        assert_eq!(fix.label.as_deref(), Some("Replace token…"));
+        assert!(matches!(fix.action, Some(Action::Paste { .. })));
+        let note = &row(&v, "anthropic:manual").note;
+        assert!(note.starts_with("Skipped until today ") && note.ends_with("; on cooldown for 4 min (auth)"), "{note}");
+        assert!(!note.contains("Next in line") && !note.contains("In use"), "{note}");
+        // Rate-limited: putting it back is the fix, saying what happens if the cause remains.
+        r.agents[0].profiles[0].availability.reason = Some("rate_limit".into());
+        let v = verdict(&r);
+        assert_eq!(v.headline, "anthropic:manual is on cooldown for 4 min (rate_limit); the gateway uses anthropic:backup meanwhile");
         let fix = v.top().and_then(|p| p.remedy.clone()).expect("fix");
         assert_eq!(fix.command.as_deref(), Some("authtray cooldown clear --provider anthropic --profile-id anthropic:manual"));
         assert!(matches!(fix.action, Some(Action::ClearCooldown { .. })));
-        assert!(row(&v, "anthropic:manual").note.ends_with("; on cooldown for 4 min (auth)"), "{:?}", row(&v, "anthropic:manual"));
+        assert!(fix.text.contains("the next chat fails and the gateway sets it aside again"), "{}", fix.text);
+        r.agents[0].profiles[0].availability.reason = Some("auth".into());
         // Every profile set aside: the gateway cannot answer until the first comes back.
         r.agents[0].routes[0].works = false;
         r.agents[0].routes[0].resting_until = Some(T0 + 4 * MIN);
