@@ -43,7 +43,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             if json {
-                println!("{}", serde_json::json!({ "error": e.to_string() }));
+                println!("{}", serde_json::json!({ "error": e.to_string(), "kind": e.kind() }));
             }
             eprintln!("error: {e}");
             ExitCode::from(if matches!(e, CliError::Usage(_)) { exit::USAGE } else { exit::FAILURE })
@@ -69,6 +69,17 @@ impl std::fmt::Display for CliError {
             CliError::Engine(e @ authtray_core::Error::NoInstall { .. }) => write!(f, "{e} (or pass --state-dir DIR)"),
             CliError::Engine(e) => e.fmt(f),
             CliError::Usage(s) | CliError::Io(s) => f.write_str(s),
+        }
+    }
+}
+
+impl CliError {
+    /// The engine's kind of failure, for `--json` (usage errors are the user's input).
+    fn kind(&self) -> &'static str {
+        match self {
+            CliError::Engine(e) => e.kind().as_str(),
+            CliError::Usage(_) => authtray_core::error::ErrorKind::InvalidInput.as_str(),
+            CliError::Io(_) => authtray_core::error::ErrorKind::Io.as_str(),
         }
     }
 }

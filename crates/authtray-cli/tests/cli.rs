@@ -182,6 +182,8 @@ fn sync_without_login_is_a_clear_error() {
     let out = h.run(&["sync", "--json"], None);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout_json(&out)["error"].as_str().unwrap_or_default().contains("no usable Claude Code login"));
+    // Scripts match on the kind, the same word the HTTP API and the window get.
+    assert_eq!(stdout_json(&out)["kind"], "no-login");
     std::fs::create_dir_all(h.path().join(".claude")).expect("dir");
     std::fs::write(
         h.path().join(".claude/.credentials.json"),

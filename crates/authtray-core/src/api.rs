@@ -425,26 +425,8 @@ pub struct ApiError {
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
-        let (status, kind) = match &e {
-            Error::InvalidToken(_) | Error::InvalidInput(_) | Error::InvalidDuration(_) | Error::ProfileProviderMismatch { .. } => {
-                (400, "invalid-input")
-            }
-            Error::UnknownAgent { .. } | Error::UnknownProfile { .. } => (404, "not-found"),
-            Error::LockBusy { .. } | Error::LockBlocked { .. } => (409, "locked"),
-            Error::StoreParse { .. } | Error::ConfigParse { .. } => (409, "unparseable"),
-            Error::ConfigUnsupported { .. } | Error::NotWritable { .. } | Error::NotOwned { .. } => (409, "refused"),
-            Error::UndoUnavailable(_) => (409, "undo-unavailable"),
-            Error::NoLogin(_) => (409, "no-login"),
-            Error::NoInstall { .. } | Error::GenerationUnknown { .. } => (503, "no-gateway"),
-            Error::GatewayCliMissing { .. } | Error::RemoteCliMissing { .. } => (503, "gateway-cli-missing"),
-            Error::Unreachable { .. } => (504, "unreachable"),
-            Error::GatewayCliFailed { .. } => (502, "gateway-cli-failed"),
-            Error::GatewayCliTimeout { .. } => (504, "gateway-cli-timeout"),
-            Error::Vault(_) => (503, "keyring"),
-            Error::Io { .. } => (500, "io"),
-            Error::Internal(_) => (500, "internal"),
-        };
-        ApiError { status, error: e.to_string(), kind }
+        let kind = e.kind();
+        ApiError { status: kind.http_status(), error: e.to_string(), kind: kind.as_str() }
     }
 }
 

@@ -208,7 +208,99 @@ pub enum Error {
     Internal(String),
 }
 
+/// What kind of failure an [`Error`] is, for every shell alike: the HTTP status, the IPC and
+/// `--json` error's `kind`, the CLI's exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    /// The user's own input is wrong (a token, a duration, a profile id, a flag's value).
+    InvalidInput,
+    /// An agent or profile that does not exist.
+    NotFound,
+    /// Another writer holds the lock.
+    Locked,
+    /// A file authtray will not write because it cannot read it.
+    Unparseable,
+    /// authtray refuses on purpose (a file it does not own, a config it cannot keep intact).
+    Refused,
+    /// Undo is no longer possible.
+    UndoUnavailable,
+    /// Claude Code has no usable login.
+    NoLogin,
+    /// No gateway was found, or its version is unknown.
+    NoGateway,
+    /// The gateway's CLI is not there (here or on a target).
+    GatewayCliMissing,
+    /// A target or the gateway did not answer in time.
+    Unreachable,
+    /// The gateway's CLI ran and failed.
+    GatewayCliFailed,
+    /// The OS keyring failed.
+    Keyring,
+    /// A file operation failed.
+    Io,
+    /// Something inside authtray failed.
+    Internal,
+}
+
+impl ErrorKind {
+    /// The word scripts and the UI match on (`invalid-input`, `locked`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidInput => "invalid-input",
+            ErrorKind::NotFound => "not-found",
+            ErrorKind::Locked => "locked",
+            ErrorKind::Unparseable => "unparseable",
+            ErrorKind::Refused => "refused",
+            ErrorKind::UndoUnavailable => "undo-unavailable",
+            ErrorKind::NoLogin => "no-login",
+            ErrorKind::NoGateway => "no-gateway",
+            ErrorKind::GatewayCliMissing => "gateway-cli-missing",
+            ErrorKind::Unreachable => "unreachable",
+            ErrorKind::GatewayCliFailed => "gateway-cli-failed",
+            ErrorKind::Keyring => "keyring",
+            ErrorKind::Io => "io",
+            ErrorKind::Internal => "internal",
+        }
+    }
+
+    /// The HTTP status that fits.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorKind::InvalidInput => 400,
+            ErrorKind::NotFound => 404,
+            ErrorKind::Locked | ErrorKind::Unparseable | ErrorKind::Refused | ErrorKind::UndoUnavailable | ErrorKind::NoLogin => 409,
+            ErrorKind::NoGateway | ErrorKind::GatewayCliMissing | ErrorKind::Keyring => 503,
+            ErrorKind::Unreachable => 504,
+            ErrorKind::GatewayCliFailed => 502,
+            ErrorKind::Io | ErrorKind::Internal => 500,
+        }
+    }
+}
+
 impl Error {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidToken(_) | Error::InvalidInput(_) | Error::InvalidDuration(_) | Error::ProfileProviderMismatch { .. } => {
+                ErrorKind::InvalidInput
+            }
+            Error::UnknownAgent { .. } | Error::UnknownProfile { .. } => ErrorKind::NotFound,
+            Error::LockBusy { .. } | Error::LockBlocked { .. } => ErrorKind::Locked,
+            Error::StoreParse { .. } | Error::ConfigParse { .. } => ErrorKind::Unparseable,
+            Error::ConfigUnsupported { .. } | Error::NotWritable { .. } | Error::NotOwned { .. } => ErrorKind::Refused,
+            Error::UndoUnavailable(_) => ErrorKind::UndoUnavailable,
+            Error::NoLogin(_) => ErrorKind::NoLogin,
+            Error::NoInstall { .. } | Error::GenerationUnknown { .. } => ErrorKind::NoGateway,
+            Error::GatewayCliMissing { .. } | Error::RemoteCliMissing { .. } => ErrorKind::GatewayCliMissing,
+            Error::Unreachable { .. } | Error::GatewayCliTimeout { .. } => ErrorKind::Unreachable,
+            Error::GatewayCliFailed { .. } => ErrorKind::GatewayCliFailed,
+            Error::Vault(_) => ErrorKind::Keyring,
+            Error::Io { .. } => ErrorKind::Io,
+            Error::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
     /// Builds an [`Error::Io`].
     pub fn io(op: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io { op, path: path.into(), source }
