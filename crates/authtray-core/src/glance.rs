@@ -72,7 +72,7 @@ pub fn glance(status: &StatusReport, verdict: &Verdict, targets: &[TargetState],
     // it gets a line saying what carries it. A broken one is a problem line already.
     for l in verdict.routes.iter().filter(|l| l.works && matches!(l.kind, RouteKind::ClaudeCli | RouteKind::Env)) {
         let prefix = if multi { format!("{}: ", l.agent) } else { String::new() };
-        lines.push(Line { state: Overall::Healthy, text: format!("{prefix}{}", capitalised(&l.text)), pending: false });
+        lines.push(Line { state: Overall::Healthy, text: format!("{prefix}{}", crate::verdict::capitalise(&l.text)), pending: false });
     }
     let fix = verdict.top().and_then(|p| p.remedy.as_ref()).and_then(|r| Some(Fix { label: r.label.clone()?, action: r.action.clone()? }));
     let targets = targets.iter().map(|t| target_line(t, now)).collect();
@@ -120,9 +120,4 @@ pub fn source_line(status: &StatusReport, now: Millis) -> String {
         (SourceStatus::Overridden, None) => "Claude Code: uses another credential".into(),
         (s, None) => format!("Claude Code login: {}", s.as_str()),
     }
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }

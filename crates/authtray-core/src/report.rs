@@ -251,7 +251,10 @@ impl Route {
         let found = cli.executable.path.is_some();
         self.runtime = Some(crate::gateway::runtime::Runtime::ClaudeCli);
         self.kind = if awake { RouteKind::Profile } else { RouteKind::ClaudeCli };
-        self.works = found && (awake || native || self.env);
+        // The gateway clears Anthropic keys from Claude Code's environment
+        // (`CLAUDE_CLI_CLEAR_ENV` in its bundle): a key in its environment carries nothing here.
+        self.env = false;
+        self.works = found && (awake || native);
         if !awake {
             // Claude Code renews its own login: nothing here runs out on a date.
             self.until = None;
@@ -296,6 +299,14 @@ pub struct AgentReport {
     /// JSON-era store files left in a SQLite-era agent dir: the gateway refuses to load auth
     /// while they are there (AUTH_PROFILE_MIGRATION_REQUIRED).
     pub stray_json: Vec<PathBuf>,
+}
+
+impl AgentReport {
+    /// Whether the gateway runs every Anthropic model of this agent through Claude Code.
+    pub fn runs_claude_code_only(&self) -> bool {
+        let mut anthropic = self.routes.iter().filter(|r| r.provider == "anthropic").peekable();
+        anthropic.peek().is_some() && anthropic.all(|r| r.runtime == Some(crate::gateway::runtime::Runtime::ClaudeCli))
+    }
 }
 
 /// The whole `status` document.
@@ -343,6 +354,9 @@ pub struct Candidate {
     pub renews: bool,
     /// Whether it is expired or has no secret: the gateway skips it.
     pub dead: bool,
+    /// Whether it is an API key: on the Claude CLI runtime a stored key needs an explicit
+    /// selection and never stands in for Claude Code's login (openclaw's docs), tokens do.
+    pub api_key: bool,
     /// When it expires.
     pub expires_at: Option<Millis>,
     /// Until when the gateway has set it aside (cooldown, disabled).
@@ -353,7 +367,38 @@ impl Route {
     /// The one reading of a route, for this machine's stores and a remote gateway's status
     /// alike: usable profiles in the gateway's try order, the first one not resting in use.
     pub fn from_candidates(provider: String, tried: &[Candidate], env: bool) -> Route {
-        let alive: Vec<&Candidate> = tried.iter().filter(|c| c.renews || !c.dead).collect();
+        Route::from_tried(provider, tried.iter().collect(), env)
+    }
+
+    /// The route the Claude CLI runtime takes: only stored tokens and OAuth logins compete with
+    /// Claude Code's own login there.
+    pub fn from_candidates_on_claude_cli(provider: String, tried: &[Candidate], cli: ClaudeCliRoute, now: Millis) -> Route {
+        Route::from_tried(provider, tried.iter().filter(|c| !c.api_key).collect(), false).on_claude_cli(cli, now)
+    }
+
+    /// The route for `kind` of runtime from what the gateway would try.
+    pub fn for_runtime(
+        provider: String,
+        runtime: crate::gateway::runtime::Runtime,
+        tried: &[Candidate],
+        env: bool,
+        cli: impl FnOnce() -> Option<ClaudeCliRoute>,
+        now: Millis,
+    ) -> Route {
+        use crate::gateway::runtime::Runtime;
+        let route = match (runtime, cli()) {
+            (Runtime::ClaudeCli, Some(c)) => return Route::from_candidates_on_claude_cli(provider, tried, c, now),
+            (Runtime::Codex, _) => Route { kind: RouteKind::Codex, ..Route::from_candidates(provider, tried, env) },
+            _ => {
+                let r = Route::from_candidates(provider, tried, env);
+                Route { kind: if r.profile.is_none() && r.env { RouteKind::Env } else { RouteKind::Profile }, ..r }
+            }
+        };
+        Route { runtime: Some(runtime), ..route }
+    }
+
+    fn from_tried(provider: String, tried: Vec<&Candidate>, env: bool) -> Route {
+        let alive: Vec<&Candidate> = tried.into_iter().filter(|c| c.renews || !c.dead).collect();
         let awake = alive.iter().find(|c| c.resting_until.is_none());
         let resting_until = if awake.is_none() { alive.iter().filter_map(|c| c.resting_until).min() } else { None };
         let lasting = |c: &&Candidate| c.renews || c.expires_at.is_none();

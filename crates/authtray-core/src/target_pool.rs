@@ -194,7 +194,10 @@ pub fn run_job(env: &Env, entry: &TargetEntry, job: &Job, mut st: TargetState, n
             return Ok(());
         }
         let mut g = remote::connect(env, entry)?;
-        if let (true, Some(l)) = (job.mirror && entry.mirror, login) {
+        // A gateway that runs Claude Code for every Anthropic model needs no copy (and would be
+        // harmed by one); its own verdict says how it stands.
+        let wants_mirror = job.mirror && entry.mirror && !remote::runs_claude_code_only(&g.status);
+        if let (true, Some(l)) = (wants_mirror, login) {
             if let (_, Some(reload)) = remote::mirror(&g, l, job.settings.mirror_profile_id.as_deref())? {
                 st.mirrored_at = Some(now);
                 st.reload = Some(reload);

@@ -105,6 +105,10 @@ pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
                 }
                 p
             };
+            // A session that picked this model explicitly does not fall back: --check says 2.
+            if !route.works && others_work {
+                check = check.max(2);
+            }
             if route.claude_cli.is_some() {
                 problems.extend(claude_cli_problem(agent, route, inputs, &of).map(softened));
                 if !route.works || route.carried_by_claude_code() {
@@ -321,7 +325,7 @@ fn profile_rows(status: &StatusReport, inputs: &Inputs<'_>, carried: &[(String, 
                         let meanwhile = stand_in.map(|s| format!("; the gateway uses {s} meanwhile")).unwrap_or_default();
                         // Rejected credentials lead with their replacement: clearing the
                         // cooldown would only put back what the provider just refused.
-                        let (text, fix) = if p.availability.reason.as_deref() == Some("auth") {
+                        let (text, fix) = if p.availability.reason.as_deref().is_some_and(|r| r.starts_with("auth")) {
                             (
                                 format!("{} rejected {}: it was probably revoked{meanwhile}", display_name(&p.provider), p.id),
                                 paste_remedy(&agent.id, &p.provider, Some(&p.id), "Replace token…"),
@@ -449,7 +453,7 @@ fn no_route(agent: &AgentReport, route: &Route, status: &StatusReport, inputs: &
             .profile
             .as_deref()
             .and_then(|id| agent.profiles.iter().find(|p| p.id == id))
-            .is_some_and(|p| p.availability.reason.as_deref() == Some("auth"));
+            .is_some_and(|p| p.availability.reason.as_deref().is_some_and(|r| r.starts_with("auth")));
         let fix = if rejected {
             paste_remedy(&agent.id, provider, route.profile.as_deref(), "Replace token…")
         } else {
@@ -566,8 +570,13 @@ fn claude_cli_problem(agent: &AgentReport, route: &Route, inputs: &Inputs<'_>, o
         ));
     }
     if !route.carried_by_claude_code() {
-        // A stored copy wins over Claude Code's own login on this runtime, and it does not
-        // follow when Claude Code renews (measured on 2026.9.6).
+        // A stored token wins over Claude Code's own login on this runtime, and does not follow
+        // when Claude Code renews (measured on 2026.9.6). Worth removing only where Claude
+        // Code's login could carry the route instead, and no other route of the agent relies
+        // on the stored one; otherwise it is what carries the gateway, said by the store's rules.
+        if !(cli.login.usable(now) && agent.runs_claude_code_only()) {
+            return None;
+        }
         let id = route.profile.clone().unwrap_or_default();
         return Some(problem(
             Topic::Mirror,
@@ -794,7 +803,8 @@ fn provider_name(provider: &str) -> String {
     format!("{article} {name}")
 }
 
-fn capitalise(s: &str) -> String {
+/// The sentence with its first letter in upper case.
+pub(crate) fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
@@ -1094,9 +1104,33 @@ mod tests {
         assert!(v.headline.starts_with("anthropic:claude-code is used instead of Claude Code's own login"), "{}", v.headline);
         let fix = v.top().and_then(|p| p.remedy.clone()).unwrap();
         assert_eq!(fix.command.as_deref(), Some("openclaw models auth logout anthropic:claude-code --yes"));
-        // With Claude Code logged out the copy alone carries the calls, as the gateway does.
+        // With Claude Code logged out the stored token alone carries the calls, as the gateway
+        // does: removing it would break the gateway, so it is not offered.
         let v = verdict(&claude_cli(&[(MIRROR, Status::Ok, Some(T0 + 5 * H), true)], false, true, 0));
         assert_ne!(v.overall, Overall::Broken, "{v:#?}");
+        assert!(v.problems.iter().all(|p| !p.text.contains("instead of Claude Code's own login")), "{:#?}", v.problems);
+    }
+
+    #[test]
+    fn on_the_claude_cli_runtime_neither_an_environment_key_nor_a_stored_api_key_stands_in() {
+        use crate::claude_cli::{Executable, NativeLogin};
+        use crate::report::{Candidate, ClaudeCliRoute};
+        let cli = |logged_in: bool| ClaudeCliRoute {
+            login: NativeLogin { logged_in, renews: logged_in, ..NativeLogin::logged_out() },
+            executable: Executable { path: Some("/usr/bin/claude".into()), searched: "the PATH".into() },
+        };
+        // The gateway clears Anthropic keys from Claude Code's environment.
+        let r = Route { provider: "anthropic".into(), env: true, works: true, ..Default::default() }.on_claude_cli(cli(false), T0);
+        assert!(!r.works && !r.env, "{r:?}");
+        // A stored API key needs an explicit selection there: Claude Code's login carries it.
+        let key =
+            Candidate { id: "anthropic:work".into(), renews: false, dead: false, api_key: true, expires_at: None, resting_until: None };
+        let r = Route::from_candidates_on_claude_cli("anthropic".into(), std::slice::from_ref(&key), cli(true), T0);
+        assert_eq!((r.kind, r.works, r.profile), (RouteKind::ClaudeCli, true, None));
+        // A stored token does stand in (measured on 2026.9.6).
+        let token = Candidate { id: "anthropic:manual".into(), api_key: false, ..key };
+        let r = Route::from_candidates_on_claude_cli("anthropic".into(), &[token], cli(true), T0);
+        assert_eq!((r.kind, r.profile.as_deref()), (RouteKind::Profile, Some("anthropic:manual")));
     }
 
     #[test]
@@ -1104,7 +1138,7 @@ mod tests {
         let mut r = claude_cli(&[], true, true, T0 + 5 * H);
         r.agents[0].routes.push(Route { provider: "openai".into(), kind: RouteKind::Codex, fallback: true, ..Default::default() });
         let v = verdict(&r);
-        assert_eq!((v.overall, v.check), (Overall::Attention, 0), "{v:#?}");
+        assert_eq!((v.overall, v.check), (Overall::Attention, 2), "{v:#?}");
         assert!(v.headline.ends_with("; it is only a fallback, the primary model works"), "{}", v.headline);
         // The primary cannot answer either: nothing can.
         let mut r = claude_cli(&[], false, true, 0);
@@ -1121,7 +1155,7 @@ mod tests {
             ..Default::default()
         });
         let v = verdict(&r);
-        assert_eq!((v.overall, v.check), (Overall::Attention, 0), "{v:#?}");
+        assert_eq!((v.overall, v.check), (Overall::Attention, 2), "{v:#?}");
         assert!(v.headline.ends_with("the gateway answers with its fallback model meanwhile"), "{}", v.headline);
     }
 

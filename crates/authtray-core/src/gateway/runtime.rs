@@ -58,9 +58,12 @@ pub struct ModelRoute {
     pub fallback: bool,
 }
 
-/// The models `agent` uses (its own model setting, else the defaults', else `default_model`),
-/// primary first, each with its runtime.
-pub fn model_routes(config: &GatewayConfig, agent: &str, default_model: &str) -> Vec<ModelRoute> {
+/// The models `agent` uses (its own model setting, else the defaults', else the generation's
+/// default model), primary first, each with its runtime. clawdbot has no Codex runtime: its
+/// `openai/*` models run on the gateway itself.
+pub fn model_routes(config: &GatewayConfig, agent: &str, generation: super::Generation) -> Vec<ModelRoute> {
+    let default_model = generation.default_model();
+    let has_codex = generation != super::Generation::Clawdbot;
     let entry = agent_entry(&config.value, agent);
     let refs = entry
         .and_then(|e| e.get("model"))
@@ -78,7 +81,13 @@ pub fn model_routes(config: &GatewayConfig, agent: &str, default_model: &str) ->
             "claude-cli" => ("anthropic".to_string(), Runtime::ClaudeCli),
             "codex" | "openai-codex" => ("openai".to_string(), Runtime::Codex),
             _ => {
-                let runtime = runtime_of(&config.value, entry, &prefix, name).unwrap_or_else(|| implicit(&config.value, &prefix));
+                let runtime = runtime_of(&config.value, entry, &prefix, name).unwrap_or_else(|| {
+                    if has_codex {
+                        implicit(&config.value, &prefix)
+                    } else {
+                        Runtime::Gateway
+                    }
+                });
                 (prefix, runtime)
             }
         };
@@ -101,6 +110,13 @@ pub fn grouped(models: &[ModelRoute]) -> Vec<(String, Runtime, Vec<String>, bool
         }
     }
     out
+}
+
+/// Whether every Anthropic model runs through Claude Code: then Claude Code's own login carries
+/// them all, and a stored copy of it is not needed (it would override the login).
+pub fn runs_claude_code_only(models: &[ModelRoute]) -> bool {
+    let mut anthropic = models.iter().filter(|m| m.provider == "anthropic").peekable();
+    anthropic.peek().is_some() && anthropic.all(|m| m.runtime == Runtime::ClaudeCli)
 }
 
 /// `primary` and `fallbacks` of a model setting (a string or `{primary, fallbacks}`).
@@ -204,7 +220,10 @@ mod tests {
     }
 
     fn routes(text: &str, agent: &str) -> Vec<(String, String, Runtime, bool)> {
-        model_routes(&config(text), agent, "openai/gpt-6-astra").into_iter().map(|r| (r.model, r.provider, r.runtime, r.fallback)).collect()
+        model_routes(&config(text), agent, super::super::Generation::OpenclawSqlite)
+            .into_iter()
+            .map(|r| (r.model, r.provider, r.runtime, r.fallback))
+            .collect()
     }
 
     #[test]
@@ -276,6 +295,12 @@ mod tests {
         let completions =
             r#"{ models: { providers: { openai: { api: "openai-completions" } } }, agents: { defaults: { model: "openai/x" } } }"#;
         assert_eq!(routes(completions, "main")[0].2, Runtime::Gateway);
+    }
+
+    #[test]
+    fn clawdbot_has_no_codex_runtime() {
+        let r = model_routes(&config(r#"{ agents: { defaults: { model: "openai/gpt-5" } } }"#), "main", super::super::Generation::Clawdbot);
+        assert_eq!(r[0].runtime, Runtime::Gateway);
     }
 
     #[test]

@@ -319,7 +319,7 @@ fn claude_cli_findings(
     add: &mut impl FnMut(Severity, &'static str, String, Option<String>),
 ) {
     use crate::gateway::runtime::{model_routes, Runtime};
-    let routes = model_routes(&ctx.install.config, &agent.id, generation.default_model());
+    let routes = model_routes(&ctx.install.config, &agent.id, generation);
     if !routes.iter().any(|r| r.provider == "anthropic" && r.runtime == Runtime::ClaudeCli) {
         return;
     }
@@ -334,6 +334,12 @@ fn claude_cli_findings(
                     .into(),
             ),
         );
+    }
+    // A stored token is worth removing only where Claude Code's login could carry every
+    // Anthropic model instead; otherwise it is what carries the gateway.
+    let login = crate::claude_cli::NativeLogin::from_state(&ctx.login(), &ctx.locator.dir, &ctx.env);
+    if !(crate::gateway::runtime::runs_claude_code_only(&routes) && login.usable(ctx.now)) {
+        return;
     }
     for p in doc.profiles().iter().filter(|p| p.provider == "anthropic" && matches!(p.credential.type_name(), "token" | "oauth")) {
         let fix = match generation {

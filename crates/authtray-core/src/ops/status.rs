@@ -114,21 +114,15 @@ fn agent_report(
             }
         })
         .collect();
-    report.routes =
-        crate::gateway::runtime::grouped(&crate::gateway::runtime::model_routes(&install.config, &agent.id, generation.default_model()))
-            .into_iter()
-            .map(|(provider, runtime, models, fallback)| {
-                let mut r = route(generation, &doc, &install.config, env_providers, provider, ctx.now, warn);
-                r.models = models;
-                r.fallback = fallback;
-                r.runtime = Some(runtime);
-                match runtime {
-                    Runtime::ClaudeCli => r.on_claude_cli(claude_cli.get_or_init(|| ctx.claude_cli_route()).clone(), ctx.now),
-                    Runtime::Codex => Route { kind: RouteKind::Codex, ..r },
-                    Runtime::Gateway => Route { kind: if r.profile.is_none() && r.env { RouteKind::Env } else { RouteKind::Profile }, ..r },
-                }
-            })
-            .collect();
+    report.routes = crate::gateway::runtime::grouped(&crate::gateway::runtime::model_routes(&install.config, &agent.id, generation))
+        .into_iter()
+        .map(|(provider, runtime, models, fallback)| {
+            let tried = candidates(generation, &doc, &install.config, &provider, ctx.now, warn);
+            let env = env_providers.iter().any(|e| e == &provider);
+            let cli = || (runtime == Runtime::ClaudeCli).then(|| claude_cli.get_or_init(|| ctx.claude_cli_route()).clone());
+            Route { models, fallback, ..Route::for_runtime(provider, runtime, &tried, env, cli, ctx.now) }
+        })
+        .collect();
     for r in &report.routes {
         for p in report.profiles.iter_mut().filter(|p| p.provider == r.provider) {
             p.rank = r.usable.iter().position(|id| id == &p.id).map(|i| i + 1);
@@ -150,18 +144,17 @@ fn agent_report(
     report
 }
 
-/// What the gateway would use for `provider` from this machine's store.
-fn route(
+/// The profiles the gateway would try for `provider` from this machine's store, in its order.
+fn candidates(
     generation: Generation,
     doc: &crate::gateway::store::StoreDoc,
     config: &crate::gateway::GatewayConfig,
-    env_providers: &[String],
-    provider: String,
+    provider: &str,
     now: Millis,
     warn: Millis,
-) -> Route {
+) -> Vec<Candidate> {
     use crate::gateway::store::Credential;
-    let tried: Vec<Candidate> = health::try_order(generation, doc, config, &provider, now)
+    health::try_order(generation, doc, config, provider, now)
         .into_iter()
         .map(|p| {
             let h = health::assess(generation, &p, now, warn);
@@ -169,14 +162,13 @@ fn route(
                 // The gateway refreshes an OAuth profile that has a refresh token itself.
                 renews: matches!(&p.credential, Credential::OAuth { refresh: Some(_), .. }),
                 dead: matches!(h.status, Status::Expired | Status::Missing),
+                api_key: matches!(&p.credential, Credential::ApiKey { .. }),
                 expires_at: h.expires_at,
                 resting_until: health::resting_until(doc, &p.id, now),
                 id: p.id,
             }
         })
-        .collect();
-    let env = env_providers.iter().any(|e| e == &provider);
-    Route::from_candidates(provider, &tried, env)
+        .collect()
 }
 
 /// The status report with its verdict, computed once for every shell.

@@ -144,11 +144,11 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
             error: None,
         };
         let result = ctx.store(agent).and_then(|store| {
-            // Where the gateway runs Claude Code, Claude Code's own login carries the calls and a
-            // stored copy would override it with a token that stops following Claude Code's
-            // renewals (measured on 2026.9.6): none is made. One that exists is kept current
-            // until the user removes it (the verdict says so).
-            if runs_claude_code_only(ctx, agent, generation) && store.read()?.profile(&profile_id).is_none() {
+            // Where the gateway runs Claude Code for every Anthropic model, Claude Code's own
+            // login carries the calls and a stored copy would override it with a token only as
+            // fresh as its last write (measured on 2026.9.6): none is made or refreshed. One left
+            // from before is the verdict's and doctor's to point out, with its removal.
+            if runs_claude_code_only(ctx, agent, generation) {
                 return Ok((mirror::Decision::skip(NOT_NEEDED_ON_CLAUDE_CLI), false));
             }
             sync_agent(ctx, agent, &store, generation, login, &profile_id, req.dry_run)
@@ -205,10 +205,8 @@ pub const NOT_NEEDED_ON_CLAUDE_CLI: &str = "not needed: the gateway runs Claude 
 
 /// Whether every Anthropic model the agent uses runs through Claude Code.
 fn runs_claude_code_only(ctx: &Context, agent: &Agent, generation: Generation) -> bool {
-    use crate::gateway::runtime::{model_routes, Runtime};
-    let routes = model_routes(&ctx.install.config, &agent.id, generation.default_model());
-    let anthropic: Vec<_> = routes.iter().filter(|r| r.provider == "anthropic").collect();
-    !anthropic.is_empty() && anthropic.iter().all(|r| r.runtime == Runtime::ClaudeCli)
+    let routes = crate::gateway::runtime::model_routes(&ctx.install.config, &agent.id, generation);
+    crate::gateway::runtime::runs_claude_code_only(&routes)
 }
 
 /// Plans and (unless `dry_run`) applies the mirror for one agent; returns the decision and

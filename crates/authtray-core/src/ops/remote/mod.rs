@@ -22,7 +22,7 @@ mod report;
 
 pub use doctor::{doctor, RemoteDoctor};
 pub use k8s_secret::{is_session_key, SecretTarget, SecretWrite};
-pub use report::{report, seen_profiles, RemoteReport, SeenProfile};
+pub use report::{report, runs_claude_code_only, seen_profiles, RemoteReport, SeenProfile};
 
 /// The CLIs looked for on the gateway host, first found wins.
 const CLI_NAMES: [&str; 3] = ["openclaw", "clawdbot", "moltbot"];

@@ -13,7 +13,7 @@ use crate::clock::Millis;
 use crate::error::Result;
 use crate::gateway::running::GatewayProcess;
 use crate::health::{Availability, AvailabilityState, Status};
-use crate::report::{AgentReport, Candidate, ClaudeReport, ProfileReport, Route, RouteKind, StatusReport};
+use crate::report::{AgentReport, Candidate, ClaudeReport, ProfileReport, Route, StatusReport};
 use crate::settings::Settings;
 
 /// One profile as a remote gateway's status shows it.
@@ -181,7 +181,6 @@ pub fn report(g: &RemoteGateway, login: &LoginState, settings: &Settings, now: M
 }
 
 fn agent_report(g: &RemoteGateway, order: Option<Vec<String>>, now: Millis, warn: Millis) -> AgentReport {
-    use crate::gateway::runtime::Runtime;
     let s = &g.status;
     let dir = PathBuf::from(text(s.get("agentDir")).unwrap_or_default());
     // …/agents/<id>/agent
@@ -237,20 +236,13 @@ fn agent_report(g: &RemoteGateway, order: Option<Vec<String>>, now: Millis, warn
                     // The gateway renews OAuth profiles itself; tokens and keys end when they end.
                     renews: p.kind == "oauth",
                     dead: matches!(p.status, Status::Expired | Status::Missing),
+                    api_key: p.kind == "api_key",
                     expires_at: p.expires_at,
                     resting_until: p.availability.until.filter(|u| *u > now),
                 })
                 .collect();
             let env = env_providers.contains(&provider.as_str());
-            let mut r = Route::from_candidates(provider, &tried, env);
-            r.models = models;
-            r.fallback = fallback;
-            r.runtime = Some(runtime);
-            match (runtime, &g.claude_cli) {
-                (Runtime::ClaudeCli, Some(cli)) => r.on_claude_cli(cli.clone(), now),
-                (Runtime::Codex, _) => Route { kind: RouteKind::Codex, ..r },
-                _ => Route { kind: if r.profile.is_none() && r.env { RouteKind::Env } else { RouteKind::Profile }, ..r },
-            }
+            Route { models, fallback, ..Route::for_runtime(provider, runtime, &tried, env, || g.claude_cli.clone(), now) }
         })
         .collect();
     for r in &routes {
@@ -333,10 +325,7 @@ fn providers_in_use(s: &Value) -> Vec<String> {
 /// Whether every Anthropic model of this agent runs through Claude Code (then a mirror is not
 /// needed there, and would override Claude Code's own login).
 pub fn runs_claude_code_only(s: &Value) -> bool {
-    use crate::gateway::runtime::Runtime;
-    let routes = model_routes(s);
-    let anthropic: Vec<_> = routes.iter().filter(|m| m.provider == "anthropic").collect();
-    !anthropic.is_empty() && anthropic.iter().all(|m| m.runtime == Runtime::ClaudeCli)
+    crate::gateway::runtime::runs_claude_code_only(&model_routes(s))
 }
 
 /// Whether the gateway runs any of this agent's models through Claude Code.
