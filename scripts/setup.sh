@@ -3,7 +3,8 @@
 # Safe to rerun. Debian/Ubuntu (apt) and macOS (Homebrew) are supported.
 #
 #   scripts/setup.sh          build dependencies only
-#   scripts/setup.sh --test   also the test dependencies (the real gateway CLIs as oracles)
+#   scripts/setup.sh --test   also the test dependencies (the real gateway CLIs as oracles, the
+#                             macOS compile check's Rust targets, clippy and clang)
 set -euo pipefail
 
 want_test=0
@@ -40,6 +41,8 @@ case "$(uname -s)" in
         apt_install xvfb xauth trayer openbox imagemagick x11-utils xdotool webkit2gtk-driver \
           gnome-keyring libsecret-tools dbus-x11 dunst libnotify-bin at-spi2-core xclip chromium \
           openssh-server openssh-client
+        # The macOS compile check (scripts/check-macos.sh): a C compiler for Apple targets.
+        apt_install clang
       fi
     else
       log "not a Debian-style system: make sure gcc, git, curl and npm are installed"
@@ -64,6 +67,18 @@ if ! have cargo; then
   fi
 fi
 log "$(cargo --version)"
+
+if [ $want_test -eq 1 ] && have rustup; then
+  # The macOS compile check (scripts/check-macos.sh) and its clippy; a minimal rustup profile
+  # has no clippy. Seconds when already there.
+  installed=$(rustup target list --installed)
+  for t in aarch64-apple-darwin x86_64-apple-darwin; do
+    grep -qx "$t" <<<"$installed" || { log "rustup target add $t"; rustup target add "$t" >/dev/null; }
+  done
+  cargo clippy --version >/dev/null 2>&1 || { log "rustup component add clippy"; rustup component add clippy >/dev/null; }
+elif [ $want_test -eq 1 ]; then
+  log "no rustup: add the aarch64-apple-darwin and x86_64-apple-darwin targets and clippy yourself"
+fi
 
 if [ $want_test -eq 1 ]; then
   # WebDriver for the app's window (tauri-driver drives WebKitWebDriver); about a minute to build.

@@ -10,7 +10,6 @@ mod notify;
 pub mod state;
 mod tray;
 mod tray_host;
-mod vault;
 mod window;
 
 use authtray_core::env::Env;
@@ -53,7 +52,8 @@ pub fn run() {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).try_init();
     let show = std::env::args().any(|a| a == "--show");
     let env = Env::from_process();
-    let vault = vault::KeyringVault::for_state_dir(&authtray_core::gateway::discover::state_dir(&env, &options().discover));
+    let vault =
+        authtray_core::keyring_vault::KeyringVault::for_state_dir(&authtray_core::gateway::discover::state_dir(&env, &options().discover));
     let state = AppState::new(env.clone(), options(), Box::new(vault));
     // An entry a crash left behind within its Undo window: nothing offers it any more.
     if let Err(e) = authtray_core::vault::purge_expired(state.0.vault.as_ref(), authtray_core::clock::now_ms()) {

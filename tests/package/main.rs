@@ -1,6 +1,6 @@
-//! The `.deb` that `scripts/package.sh` builds: what it holds, what it depends on, and that
-//! what it installs runs. Skipped visibly when no bundle was built (set
-//! `AUTHTRAY_REQUIRE_PACKAGE=1` to make that a failure, as the release workflow does).
+//! The `.deb` that `scripts/package.sh` builds: what it holds, what it depends on, that what it
+//! installs runs, and that its binaries carry no test-only code. Skipped visibly when no bundle
+//! was built (`AUTHTRAY_REQUIRE_PACKAGE=1` makes that a failure, as `scripts/test.sh` does).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,12 +10,26 @@ use authtray_e2e::desktop::{desktop_tools, Desktop, Parts};
 use authtray_e2e::serve::artefacts;
 use authtray_e2e::*;
 
+/// Whether a missing bundle fails the suite.
+fn required() -> bool {
+    std::env::var("AUTHTRAY_REQUIRE_PACKAGE").as_deref() == Ok("1")
+}
+
+/// Where `scripts/package.sh` leaves the `.deb`: the target dir cargo builds into
+/// (`CARGO_TARGET_DIR`, relative to the workspace when relative), else the workspace's `target/`.
+fn deb_dir() -> PathBuf {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").filter(|t| !t.is_empty()).map_or_else(|| workspace.join("target"), |t| workspace.join(t));
+    target.join("release/bundle/deb")
+}
+
 fn deb() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/bundle/deb");
+    let dir = deb_dir();
     let found =
         std::fs::read_dir(&dir).into_iter().flatten().flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "deb"));
     if found.is_none() {
-        if std::env::var("AUTHTRAY_REQUIRE_PACKAGE").as_deref() == Ok("1") {
+        if required() {
             panic!("no .deb in {}: run scripts/package.sh", dir.display());
         }
         eprintln!("skipped: no .deb in {} (run scripts/package.sh)", dir.display());
@@ -101,5 +115,50 @@ fn the_deb_holds_the_app_the_cli_its_manual_and_completions_and_they_run() {
         d.wait_for("the packaged app's menu", Duration::from_secs(30), || d.app_log().contains("tray menu").then_some(()));
         assert!(d.app_alive(), "the packaged app died:\n{}", d.app_log());
         d.screenshot(&artefacts("package").join("packaged-tray.png"));
+    }
+}
+
+/// The text only a build with authtray-core's `test-hooks` feature holds (the crash tests' pause
+/// point variable, `fsx::PAUSE_AT_VAR`).
+const TEST_HOOKS_MARKER: &str = authtray_core::fsx::PAUSE_AT_VAR;
+
+fn holds(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// A workspace build turns on `test-hooks` (the e2e crate needs the pause points);
+/// `scripts/package.sh` builds the shipped binaries per package so they never have them.
+#[test]
+fn the_packaged_binaries_carry_no_test_hooks() {
+    let Some(deb) = deb() else { return };
+    let root = tempfile::tempdir().unwrap();
+    output(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(root.path()));
+    for bin in ["usr/bin/authtray", "usr/bin/authtray-app"] {
+        let bytes = std::fs::read(root.path().join(bin)).unwrap_or_else(|e| panic!("{bin} in {}: {e}", deb.display()));
+        assert!(
+            !holds(&bytes, TEST_HOOKS_MARKER),
+            "{bin} in {} has authtray-core's test-hooks ({TEST_HOOKS_MARKER:?}): build it with -p, not the workspace",
+            deb.display()
+        );
+    }
+
+    // The control: the marker does name the feature's code. The debug `authtray` the e2e suites
+    // drive comes from the workspace build (`scripts/test.sh`), so it has the pause points.
+    let beside = std::env::current_exe().ok().and_then(|e| Some(e.parent()?.parent()?.join("authtray")));
+    if !required() && std::env::var_os("AUTHTRAY_BIN").is_none() && !beside.is_some_and(|b| b.is_file()) {
+        eprintln!("control skipped: no debug authtray built beside this test");
+        return;
+    }
+    let debug = authtray_bin();
+    let debug_holds = holds(&std::fs::read(&debug).unwrap(), TEST_HOOKS_MARKER);
+    if required() {
+        assert!(
+            debug_holds,
+            "{} lacks {TEST_HOOKS_MARKER:?}: it was built without test-hooks (`cargo build --workspace` turns them \
+             on), or the marker no longer names the pause points",
+            debug.display()
+        );
+    } else if !debug_holds {
+        eprintln!("control skipped: {} was built without test-hooks", debug.display());
     }
 }

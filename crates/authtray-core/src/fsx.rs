@@ -153,12 +153,18 @@ pub fn remove_stale_temps(path: &Path) {
     }
 }
 
+/// The variable that names the pause point of [`crash_point`]. Only a build with the
+/// `test-hooks` feature holds this text, so the package suite looks for it to prove that a
+/// shipped binary has no pause points.
+#[cfg(feature = "test-hooks")]
+pub const PAUSE_AT_VAR: &str = "AUTHTRAY_TEST_PAUSE_AT";
+
 /// Test hook for crash tests: when `AUTHTRAY_TEST_PAUSE_AT` names this point, sleep
 /// `AUTHTRAY_TEST_PAUSE_MS` (default 200) so a test can kill the process there. Without the
 /// `test-hooks` feature (every shipped build) it does nothing.
 pub fn crash_point(name: &str) {
     #[cfg(feature = "test-hooks")]
-    if std::env::var("AUTHTRAY_TEST_PAUSE_AT").ok().as_deref() == Some(name) {
+    if std::env::var(PAUSE_AT_VAR).ok().as_deref() == Some(name) {
         let ms = std::env::var("AUTHTRAY_TEST_PAUSE_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }

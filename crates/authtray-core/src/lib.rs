@@ -23,6 +23,8 @@ pub mod fuzzing;
 pub mod gateway;
 pub mod glance;
 pub mod health;
+#[cfg(feature = "keyring")]
+pub mod keyring_vault;
 pub mod live;
 pub mod mirror;
 pub mod ops;

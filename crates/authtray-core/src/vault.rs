@@ -1,6 +1,6 @@
 //! The credential a paste replaced, kept for Undo.
 //!
-//! The app keeps it in the OS keyring (see the tray crate's keyring vault); `serve` keeps it in
+//! The app keeps it in the OS keyring (`keyring_vault`, feature `keyring`); `serve` keeps it in
 //! memory for its own lifetime. Never in a plain file. One slot: Undo is for the latest paste.
 
 use std::sync::Mutex;

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use authtray_core::vault::{decode, encode, SavedCredential, Vault};
-use authtray_core::{Error, Result};
+use crate::error::{Error, Result};
+use crate::vault::{decode, encode, SavedCredential, Vault};
 
 const SERVICE: &str = "authtray";
 
