@@ -4,30 +4,13 @@
 //! Claude Code's login (healthy while the gateway's own check says 1), make no mirror there,
 //! and say what a leftover stored copy does (measured here, not assumed).
 
-use std::os::unix::fs::PermissionsExt;
-
-use authtray_e2e::live::{FakeAnthropic, LiveGateway};
+use authtray_e2e::live::{claude_wrapper, FakeAnthropic, LiveGateway};
 use authtray_e2e::{claude_code_dir, now_ms, oracle_bin, setup_token, Sandbox, OPENCLAW_SQLITE};
 use serde_json::{json, Value};
 
 use super::short;
 
 const HOUR: i64 = 3_600_000;
-
-/// A `claude` that is the real Claude Code with its API pointed at the fake.
-fn claude_wrapper(s: &Sandbox, real: &std::path::Path, fake: &FakeAnthropic) -> std::path::PathBuf {
-    let dir = s.home().join("claude-wrapper");
-    std::fs::create_dir_all(&dir).expect("dir");
-    let script = format!(
-        "#!/bin/sh\nexport ANTHROPIC_BASE_URL=http://127.0.0.1:{}\nexport DISABLE_AUTOUPDATER=1 DISABLE_TELEMETRY=1 DISABLE_ERROR_REPORTING=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1\nexec '{}' \"$@\"\n",
-        fake.port,
-        real.join("claude").display()
-    );
-    let path = dir.join("claude");
-    std::fs::write(&path, script).expect("wrapper");
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    dir
-}
 
 /// Runs one chat and returns the Anthropic credential Claude Code sent upstream for it. The
 /// gateway also makes a side call of its own per chat (with a placeholder key for a custom

@@ -4,10 +4,9 @@
 //! what this run measures, and authtray must be right on every row: `--check` 0 where the chat
 //! is answered, 1 where it is not.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use authtray_e2e::live::{FakeAnthropic, LiveGateway};
+use authtray_e2e::live::{claude_wrapper, FakeAnthropic, LiveGateway};
 use authtray_e2e::{claude_code_dir, now_ms, oracle_bin, setup_token, Gateway, Sandbox, CLAWDBOT, OPENCLAW_JSON, OPENCLAW_SQLITE};
 use serde_json::json;
 
@@ -56,19 +55,6 @@ fn rows() -> Vec<Row> {
         Row { id: "7", gw: CLAWDBOT, setup: Setup::StoredToken },
         Row { id: "8", gw: OPENCLAW_JSON, setup: Setup::StoredToken },
     ]
-}
-
-fn claude_wrapper(s: &Sandbox, real: &Path, fake: &FakeAnthropic) -> std::path::PathBuf {
-    let dir = s.home().join("claude-wrapper");
-    std::fs::create_dir_all(&dir).expect("dir");
-    let script = format!(
-        "#!/bin/sh\nexport ANTHROPIC_BASE_URL=http://127.0.0.1:{}\nexport DISABLE_AUTOUPDATER=1 DISABLE_TELEMETRY=1 DISABLE_ERROR_REPORTING=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1\nexec '{}' \"$@\"\n",
-        fake.port,
-        real.join("claude").display()
-    );
-    std::fs::write(dir.join("claude"), script).expect("wrapper");
-    std::fs::set_permissions(dir.join("claude"), std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    dir
 }
 
 /// Sets the row up; returns whether a chat can be run (the Codex runtime needs OpenAI's).

@@ -290,3 +290,21 @@ impl Drop for LiveGateway {
         let _ = self.child.wait();
     }
 }
+
+/// A `claude` that is the real Claude Code (from `real`, the oracle's folder) with its API pointed
+/// at `fake`; returns the folder to put first on a PATH. The gateway clears ANTHROPIC_BASE_URL
+/// from Claude Code's environment, so the wrapper sets it itself.
+pub fn claude_wrapper(s: &Sandbox, real: &std::path::Path, fake: &FakeAnthropic) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = s.home().join("claude-wrapper");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let script = format!(
+        "#!/bin/sh\nexport ANTHROPIC_BASE_URL=http://127.0.0.1:{}\nexport DISABLE_AUTOUPDATER=1 DISABLE_TELEMETRY=1 DISABLE_ERROR_REPORTING=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1\nexec '{}' \"$@\"\n",
+        fake.port,
+        real.join("claude").display()
+    );
+    let path = dir.join("claude");
+    std::fs::write(&path, script).expect("wrapper");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    dir
+}
