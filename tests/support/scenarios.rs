@@ -162,7 +162,7 @@ pub fn authtray_paste_is_read_by_gateway(gw: Gateway) {
         [("sk-ant-oat01-short", "too short"), ("", "empty"), (&*format!("sk-ant-ort01-{}", "R".repeat(80)), "refresh token")]
     {
         let out = s.authtray(&["paste-token", "--provider", "anthropic"], Some(bad));
-        assert_eq!(out.code, 1, "{bad:?} was accepted");
+        assert_eq!(out.code, 64, "{bad:?} was accepted");
         assert!(out.stderr.contains(needle), "{bad:?}: {}", out.stderr);
         assert_eq!(bytes(&s.store_path()), before);
     }
@@ -184,7 +184,7 @@ pub fn order_round_trips(gw: Gateway) {
     assert!(ours.stderr.contains("anthropic:nope") && ours.stderr.contains("not found"), "{}", ours.stderr);
     assert_eq!(bytes(&s.store_path()), before);
     let wrong = s.authtray(&["order", "set", "--provider", "openai", "anthropic:a"], None);
-    assert_eq!(wrong.code, 1);
+    assert_eq!(wrong.code, 64, "a profile of another provider is the caller's mistake");
 
     let out = s.authtray(&["order", "clear", "--provider", "anthropic"], None);
     assert_eq!(out.code, 0, "{}", out.stderr);

@@ -13,6 +13,7 @@ use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 use authtray_core::env::Env;
+use authtray_core::error::ErrorKind;
 use authtray_core::ops::{self, Context};
 use clap::Parser;
 
@@ -46,7 +47,10 @@ fn main() -> ExitCode {
                 println!("{}", serde_json::json!({ "error": e.to_string(), "kind": e.kind() }));
             }
             eprintln!("error: {e}");
-            ExitCode::from(if matches!(e, CliError::Usage(_)) { exit::USAGE } else { exit::FAILURE })
+            // Wrong input is a usage error whether clap or the engine noticed it (a token, a
+            // duration, a profile id): scripts can tell "fix the call" from "it failed".
+            let usage = matches!(e, CliError::Usage(_)) || matches!(&e, CliError::Engine(err) if err.kind() == ErrorKind::InvalidInput);
+            ExitCode::from(if usage { exit::USAGE } else { exit::FAILURE })
         }
     }
 }
@@ -78,8 +82,8 @@ impl CliError {
     fn kind(&self) -> &'static str {
         match self {
             CliError::Engine(e) => e.kind().as_str(),
-            CliError::Usage(_) => authtray_core::error::ErrorKind::InvalidInput.as_str(),
-            CliError::Io(_) => authtray_core::error::ErrorKind::Io.as_str(),
+            CliError::Usage(_) => ErrorKind::InvalidInput.as_str(),
+            CliError::Io(_) => ErrorKind::Io.as_str(),
         }
     }
 }

@@ -208,7 +208,7 @@ fn paste_token_validates_and_redacts() {
     ];
     for (input, needle) in cases {
         let out = h.run(&["paste-token", "--provider", "anthropic"], Some(input));
-        assert_eq!(out.status.code(), Some(1), "{input:?}");
+        assert_eq!(out.status.code(), Some(64), "{input:?}");
         assert!(text(&out).contains(needle), "{input:?}: {}", text(&out));
         assert!(!text(&out).contains("CANARY"), "{input:?} leaked: {}", text(&out));
         assert!(!h.store_path().exists());

@@ -247,7 +247,7 @@ pub fn order_set(ctx: &Context, input: &OrderInput) -> Result<ops::order::OrderR
 /// Sets or clears the order on a saved target through its gateway's CLI there.
 fn order_on_target(ctx: &Context, name: &str, input: &OrderInput, ids: Option<Vec<String>>) -> Result<ops::order::OrderReport> {
     let settings = crate::settings::Settings::load(&crate::settings::Settings::path_for(&ctx.env))?;
-    let entry = settings.target(name).ok_or_else(|| Error::InvalidInput(format!("no saved target named {name:?}")))?;
+    let entry = settings.target(name).ok_or_else(|| settings.unknown_target(name))?;
     let g = ops::remote::connect(&ctx.env, entry)?;
     let (order, reload) = ops::remote::set_order(&g, &input.provider, input.agent.as_deref(), ids)?;
     let text = |k: &str| g.status.get(k).and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
@@ -494,5 +494,16 @@ mod tests {
         assert_eq!(ApiError::from(Error::GatewayCliMissing { tried: "x".into() }).status, 503);
         let e = ApiError::from(Error::LockBusy { lock: "/l".into(), holder: "pid 1".into(), waited_ms: 5 });
         assert_eq!((e.status, e.kind), (409, "locked"));
+        // Not the user's input: a target that is not saved, a service in the way or not started,
+        // a login too close to its end.
+        let settings = crate::settings::Settings::default();
+        let e = ApiError::from(settings.unknown_target("vps"));
+        assert_eq!((e.status, e.kind), (404, "not-found"));
+        assert!(e.error.contains("\"vps\"") && e.error.contains("none"), "{}", e.error);
+        let e = ApiError::from(Error::ServiceInstalled { path: "/u".into() });
+        assert_eq!((e.status, e.kind), (409, "refused"));
+        let e = ApiError::from(Error::ServiceStart { path: "/u".into(), reason: "no bus".into() });
+        assert_eq!((e.status, e.kind), (500, "service-manager"));
+        assert_eq!(ApiError::from(Error::ExpiresTooSoon { secs: 3 }).kind, "refused");
     }
 }

@@ -198,6 +198,38 @@ pub enum Error {
     #[error("the OS keyring is not available: {0}. Undo needs it; the paste itself is unaffected")]
     Vault(String),
 
+    /// A saved target that the settings do not have.
+    #[error("no saved target named {name:?}; saved targets: {known}")]
+    UnknownTarget {
+        /// The name asked for.
+        name: String,
+        /// The names that exist ("none" when there are none).
+        known: String,
+    },
+
+    /// The authtray service is installed already and replacing it was not asked for.
+    #[error("the authtray service is already installed at {}: uninstall it first, or pass --force to replace it", path.display())]
+    ServiceInstalled {
+        /// The unit or plist.
+        path: PathBuf,
+    },
+
+    /// The service file was written but the service manager did not start it.
+    #[error("installed {}, but it could not be started: {reason}", path.display())]
+    ServiceStart {
+        /// The unit or plist that was written.
+        path: PathBuf,
+        /// What systemctl or launchctl said.
+        reason: String,
+    },
+
+    /// A credential expires too soon to be stored through the gateway's CLI.
+    #[error("the token expires within {secs} s, too soon to store through the gateway CLI (it may take that long to start)")]
+    ExpiresTooSoon {
+        /// Seconds left, rounded up.
+        secs: i64,
+    },
+
     /// There is no usable Claude Code login to mirror.
     #[error("no usable Claude Code login: {0}")]
     NoLogin(String),
@@ -237,6 +269,8 @@ pub enum ErrorKind {
     GatewayCliFailed,
     /// The OS keyring failed.
     Keyring,
+    /// The OS service manager (systemd, launchd) failed.
+    ServiceManager,
     /// A file operation failed.
     Io,
     /// Something inside authtray failed.
@@ -259,6 +293,7 @@ impl ErrorKind {
             ErrorKind::Unreachable => "unreachable",
             ErrorKind::GatewayCliFailed => "gateway-cli-failed",
             ErrorKind::Keyring => "keyring",
+            ErrorKind::ServiceManager => "service-manager",
             ErrorKind::Io => "io",
             ErrorKind::Internal => "internal",
         }
@@ -273,7 +308,7 @@ impl ErrorKind {
             ErrorKind::NoGateway | ErrorKind::GatewayCliMissing | ErrorKind::Keyring => 503,
             ErrorKind::Unreachable => 504,
             ErrorKind::GatewayCliFailed => 502,
-            ErrorKind::Io | ErrorKind::Internal => 500,
+            ErrorKind::Io | ErrorKind::ServiceManager | ErrorKind::Internal => 500,
         }
     }
 }
@@ -285,10 +320,15 @@ impl Error {
             Error::InvalidToken(_) | Error::InvalidInput(_) | Error::InvalidDuration(_) | Error::ProfileProviderMismatch { .. } => {
                 ErrorKind::InvalidInput
             }
-            Error::UnknownAgent { .. } | Error::UnknownProfile { .. } => ErrorKind::NotFound,
+            Error::UnknownAgent { .. } | Error::UnknownProfile { .. } | Error::UnknownTarget { .. } => ErrorKind::NotFound,
             Error::LockBusy { .. } | Error::LockBlocked { .. } => ErrorKind::Locked,
             Error::StoreParse { .. } | Error::ConfigParse { .. } => ErrorKind::Unparseable,
-            Error::ConfigUnsupported { .. } | Error::NotWritable { .. } | Error::NotOwned { .. } => ErrorKind::Refused,
+            Error::ConfigUnsupported { .. }
+            | Error::NotWritable { .. }
+            | Error::NotOwned { .. }
+            | Error::ServiceInstalled { .. }
+            | Error::ExpiresTooSoon { .. } => ErrorKind::Refused,
+            Error::ServiceStart { .. } => ErrorKind::ServiceManager,
             Error::UndoUnavailable(_) => ErrorKind::UndoUnavailable,
             Error::NoLogin(_) => ErrorKind::NoLogin,
             Error::NoInstall { .. } | Error::GenerationUnknown { .. } => ErrorKind::NoGateway,

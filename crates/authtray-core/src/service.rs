@@ -239,10 +239,7 @@ pub fn install(env: &Env, exe: &Path, no_start: bool, force: bool) -> Result<Str
 fn install_with(manager: Manager, env: &Env, exe: &Path, no_start: bool, force: bool) -> Result<String> {
     let path = file_path(env, manager);
     if path.exists() && !force {
-        return Err(Error::InvalidInput(format!(
-            "the authtray service is already installed at {}: uninstall it first, or pass --force to replace it",
-            path.display()
-        )));
+        return Err(Error::ServiceInstalled { path });
     }
     let credentials = shell_only_credentials(env);
     let names = credentials.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ");
@@ -305,7 +302,7 @@ fn install_with(manager: Manager, env: &Env, exe: &Path, no_start: bool, force: 
         Manager::Launchd => vec![vec!["launchctl".into(), "load".into(), "-w".into(), path.to_string_lossy().into_owned()]],
     };
     for step in steps {
-        manage(&step).map_err(|why| Error::InvalidInput(format!("installed {}, but it could not be started: {why}", path.display())))?;
+        manage(&step).map_err(|reason| Error::ServiceStart { path: path.clone(), reason })?;
     }
     Ok(format!("Installed and started {}.{notes}", path.display()))
 }

@@ -166,6 +166,12 @@ impl Settings {
         self.targets.iter().find(|t| t.name == name)
     }
 
+    /// The error for a target name these settings do not have, listing the ones they do.
+    pub fn unknown_target(&self, name: &str) -> Error {
+        let known = self.targets.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ");
+        Error::UnknownTarget { name: name.to_string(), known: if known.is_empty() { "none".into() } else { known } }
+    }
+
     /// The mirror targets as the sync operation takes them.
     pub fn sync_targets(&self) -> crate::ops::sync::Targets {
         match &self.mirror_agents {

@@ -185,10 +185,7 @@ impl GatewayCli {
         let margin = self.timeout.as_millis() as i64;
         let expires_in = expires_at - crate::clock::now_ms() - margin;
         if expires_in < 1000 {
-            return Err(Error::InvalidInput(format!(
-                "the token expires within {} s, too soon to store through the gateway CLI (it may take that long to start)",
-                (margin + expires_in.max(0)) / 1000 + 1
-            )));
+            return Err(Error::ExpiresTooSoon { secs: (margin + expires_in.max(0)) / 1000 + 1 });
         }
         self.paste_token(provider, profile_id, agent, token, Some(expires_in))
     }
