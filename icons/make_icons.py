@@ -3,7 +3,7 @@
 
 Tray states differ by shape, not only colour, so they read in monochrome and for colour-blind
 users: healthy = a key inside a ring, attention = a triangle with "!", broken = a ring with a
-cross. `*-template.png` variants are black on transparent for macOS template images.
+cross, neutral (not set up yet, or the first check still running) = a grey ring with three dots. `*-template.png` variants are black on transparent for macOS template images.
 Run: python3 icons/make_icons.py  (rewrites the PNGs next to this file)
 """
 import math, os, struct, zlib
@@ -65,9 +65,17 @@ def shape(kind, x, y):
                 return "fg"
             return "bg"
         return None
+    if kind == "neutral":
+        if ring(x, y, 0.95, 0.72):
+            return "fg"
+        if math.hypot(x, y) < 0.72:
+            if any(math.hypot(x - cx, y) < 0.13 for cx in (-0.38, 0.0, 0.38)):
+                return "fg"
+            return "bg"
+        return None
     raise ValueError(kind)
 
-COLOURS = {"healthy": (46, 160, 67), "attention": (219, 150, 0), "broken": (207, 34, 46), "app": (60, 90, 200)}
+COLOURS = {"healthy": (46, 160, 67), "attention": (219, 150, 0), "broken": (207, 34, 46), "neutral": (110, 118, 129), "app": (60, 90, 200)}
 
 def render(kind, size, template):
     ss = 4
@@ -99,7 +107,7 @@ def render(kind, size, template):
         rows.append(row)
     return rows
 
-for kind in ("healthy", "attention", "broken"):
+for kind in ("healthy", "attention", "broken", "neutral"):
     png(os.path.join(HERE, f"tray-{kind}.png"), 32, render(kind, 32, False))
     png(os.path.join(HERE, f"tray-{kind}-template.png"), 32, render(kind, 32, True))
 for size in (32, 128, 256):

@@ -7,6 +7,7 @@
 # CI does not run it. Figures go into docs/reliability.md.
 #
 #   scripts/mutants.sh [extra cargo-mutants args]     e.g. --iterate -j 2 (skip what a previous run caught)
+#   MUTANTS_FILES="service process" scripts/mutants.sh  only those modules
 #
 # Results: mutants.out/ (caught.txt, missed.txt, timeout.txt, unviable.txt); a summary per file
 # is printed at the end.
@@ -19,7 +20,7 @@ if [ "$(cargo mutants --version 2>/dev/null)" != "cargo-mutants $version" ]; the
   echo "[mutants] installing cargo-mutants $version" >&2
   cargo install cargo-mutants --version "$version" --locked >&2
 fi
-files=(token duration mirror health glance verdict alerts service process target)
+read -r -a files <<< "${MUTANTS_FILES:-token duration mirror health glance verdict alerts service process target}"
 args=()
 for f in "${files[@]}"; do args+=(-f "crates/authtray-core/src/$f.rs"); done
 status=0

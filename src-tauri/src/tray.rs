@@ -45,15 +45,18 @@ pub struct TrayState<R: Runtime>(pub Mutex<Option<Handles<R>>>);
 /// Position of the first profile line in the menu (after the headline and a separator).
 const FIRST_LINE: usize = 2;
 
-fn icon(state: Overall) -> (&'static [u8], bool) {
+/// The icon for a state; `None` is the neutral one shown until the first verdict.
+fn icon(state: Option<Overall>) -> (&'static [u8], bool) {
     let template = cfg!(target_os = "macos");
     let bytes: &'static [u8] = match (state, template) {
-        (Overall::Healthy, false) => include_bytes!("../../icons/tray-healthy.png"),
-        (Overall::Attention, false) => include_bytes!("../../icons/tray-attention.png"),
-        (Overall::Broken, false) => include_bytes!("../../icons/tray-broken.png"),
-        (Overall::Healthy, true) => include_bytes!("../../icons/tray-healthy-template.png"),
-        (Overall::Attention, true) => include_bytes!("../../icons/tray-attention-template.png"),
-        (Overall::Broken, true) => include_bytes!("../../icons/tray-broken-template.png"),
+        (None | Some(Overall::Neutral), false) => include_bytes!("../../icons/tray-neutral.png"),
+        (Some(Overall::Healthy), false) => include_bytes!("../../icons/tray-healthy.png"),
+        (Some(Overall::Attention), false) => include_bytes!("../../icons/tray-attention.png"),
+        (Some(Overall::Broken), false) => include_bytes!("../../icons/tray-broken.png"),
+        (None | Some(Overall::Neutral), true) => include_bytes!("../../icons/tray-neutral-template.png"),
+        (Some(Overall::Healthy), true) => include_bytes!("../../icons/tray-healthy-template.png"),
+        (Some(Overall::Attention), true) => include_bytes!("../../icons/tray-attention-template.png"),
+        (Some(Overall::Broken), true) => include_bytes!("../../icons/tray-broken-template.png"),
     };
     (bytes, template)
 }
@@ -61,7 +64,8 @@ fn icon(state: Overall) -> (&'static [u8], bool) {
 /// Builds the tray. Fails (without panicking) when the platform cannot show one.
 pub fn install<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
     let e = |e: tauri::Error| e.to_string();
-    let headline = MenuItem::with_id(app, "headline", "Checking credentials…", false, None::<&str>).map_err(e)?;
+    // Enabled, so it reads at full contrast (a disabled item is the faintest grey); it opens the window.
+    let headline = MenuItem::with_id(app, "headline", "Checking credentials…", true, None::<&str>).map_err(e)?;
     let source = MenuItem::with_id(app, "source", "Claude Code: …", false, None::<&str>).map_err(e)?;
     let paste = MenuItem::with_id(app, "paste", "Paste token from clipboard", true, None::<&str>).map_err(e)?;
     let undo = MenuItem::with_id(app, "undo", "Undo last paste", false, None::<&str>).map_err(e)?;
@@ -89,7 +93,8 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
         ],
     )
     .map_err(e)?;
-    let (bytes, template) = icon(Overall::Healthy);
+    // Neutral until the first verdict: a green key before anything was read would be a lie.
+    let (bytes, template) = icon(None);
     let image = Image::from_bytes(bytes).map_err(e)?;
     let tray = TrayIconBuilder::with_id(TRAY_ID)
         .icon(image)
@@ -163,7 +168,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
                 Some(Action::ChooseGateway) | None => crate::window::open(app, Screen::Overview, None),
             }
         }
-        "open" => crate::window::open(app, Screen::Overview, None),
+        "open" | "headline" => crate::window::open(app, Screen::Overview, None),
         "autostart" => {
             let want = !crate::autostart::enabled(app);
             if let Err(e) = set_autostart(app, want) {
@@ -228,7 +233,7 @@ pub fn draw<R: Runtime>(app: &AppHandle<R>, glance: Glance, last_sync_at: Option
     let undo_label = app.state::<AppState>().0.undo_label.lock().ok().and_then(|g| g.clone());
     with_handles(app, move |h| {
         if h.shown != Some(glance.overall) {
-            let (bytes, template) = icon(glance.overall);
+            let (bytes, template) = icon(Some(glance.overall));
             if let Ok(img) = Image::from_bytes(bytes) {
                 let _ = h.tray.set_icon(Some(img));
                 let _ = h.tray.set_icon_as_template(template);
@@ -300,6 +305,7 @@ pub fn draw<R: Runtime>(app: &AppHandle<R>, glance: Glance, last_sync_at: Option
 /// A shape for each state, so the menu does not rely on colour.
 fn mark(state: Overall) -> &'static str {
     match state {
+        Overall::Neutral => "•",
         Overall::Healthy => "✓",
         Overall::Attention => "!",
         Overall::Broken => "✕",

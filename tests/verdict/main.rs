@@ -54,17 +54,19 @@ fn verdicts(name: &'static str, s: &Sandbox) -> (Seen, i32, Value) {
     assert_eq!(glance["headline"], v["headline"], "{name}: tray headline vs CLI");
     assert_eq!(window["overall"], v["overall"], "{name}: window vs CLI");
     assert_eq!(window["headline"], v["headline"], "{name}: window headline vs CLI");
-    let word = match overall.as_str() {
-        "healthy" => "ok",
-        "attention" => "attention",
-        _ => "broken",
+    let line = match overall.as_str() {
+        "healthy" => format!("ok: {headline}"),
+        "attention" => format!("attention: {headline}"),
+        // "Not set up yet" says its state itself.
+        "neutral" => format!("\n{headline}\n"),
+        _ => format!("broken: {headline}"),
     };
-    assert!(text.stdout.contains(&format!("{word}: {headline}")), "{name}: the CLI summary line:\n{}", text.stdout);
+    assert!(text.stdout.contains(&line), "{name}: the CLI summary line:\n{}", text.stdout);
     // --check: broken exactly when 1; healthy never anything but 0; 2 only with attention.
     let code = cli.code;
     assert_eq!(i64::from(code), doc["check"].as_i64().unwrap_or(-1), "{name}");
     match (overall.as_str(), code) {
-        ("broken", 1) | ("healthy", 0) | ("attention", 0 | 2) => {}
+        ("broken" | "neutral", 1) | ("healthy", 0) | ("attention", 0 | 2) => {}
         (o, c) => panic!("{name}: verdict {o} but --check {c}"),
     }
     // No CLI flag in what a window shows.
@@ -121,7 +123,7 @@ fn every_shell_gives_the_same_verdict_in_each_situation() {
     let s = Sandbox::new(OPENCLAW_JSON, bin.clone());
     std::fs::remove_dir_all(s.state_dir()).expect("no gateway");
     let (seen, code, doc) = verdicts("nothing installed", &s);
-    assert_eq!((code, seen.overall.as_str(), seen.headline.as_str()), (1, "broken", "No gateway found"));
+    assert_eq!((code, seen.overall.as_str(), seen.headline.as_str()), (1, "neutral", "Not set up yet"));
     assert_eq!(doc["verdict"]["setup"]["found"], false);
     table.push(seen);
 

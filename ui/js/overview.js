@@ -4,7 +4,12 @@ import { call } from './transport.js';
 import { badge, countdown, ago, el, localTime } from './format.js';
 import { app as shared, refresh, showError, showNotice } from './shell.js';
 
-const STATE_BADGE = { healthy: ['ok', 'healthy'], attention: ['expiring', 'needs attention'], broken: ['expired', 'not working'] };
+const STATE_BADGE = {
+  neutral: ['unknown', 'not set up'],
+  healthy: ['ok', 'healthy'],
+  attention: ['expiring', 'needs attention'],
+  broken: ['expired', 'not working'],
+};
 
 export function render(app) {
   const s = app.status;
@@ -27,8 +32,9 @@ export function render(app) {
     headline.textContent = 'No verdict yet.';
     return;
   }
-  const [cls, word] = STATE_BADGE[v.overall];
-  headline.replaceChildren(badge(cls, word), ' ', v.headline);
+  // A neutral verdict ("Not set up yet", "Checking …") says its state in its own words.
+  const [cls, word] = STATE_BADGE[v.overall] || STATE_BADGE.neutral;
+  headline.replaceChildren(...(v.overall === 'neutral' ? [] : [badge(cls, word), ' ']), v.headline);
   problems.replaceChildren(...(v.setup ? [setupCard(v)] : []), ...problemList(v));
   // Nothing to sync into before setup.
   document.getElementById('sync-now').disabled = Boolean(v.setup);
@@ -62,7 +68,7 @@ function problemList(v) {
   }
   if (!shown.length) return out;
   out.push(el('ul', { class: 'problems', 'aria-label': 'What needs doing' }, shown.map((p) => el('li', { class: `problem ${p.severity}` },
-    el('p', {}, badge(STATE_BADGE[p.severity][0], p.severity === 'broken' ? 'not working' : 'attention'), ' ', p.text),
+    el('p', {}, ...(p.severity === 'neutral' ? [] : [badge(STATE_BADGE[p.severity][0], p.severity === 'broken' ? 'not working' : 'attention'), ' ']), p.text),
     p.remedy ? remedy(p.remedy) : '',
     // What a program said (an ssh error …): there if wanted, never the headline.
     p.details ? el('details', { class: 'meta' }, el('summary', {}, 'Details'), el('p', {}, p.details)) : ''))));
@@ -215,7 +221,7 @@ function targetsCard(targets) {
       state = STATE_BADGE.attention;
       text = `Cannot be reached since ${localTime(t.unreachableSince)}.`;
     } else {
-      state = STATE_BADGE[t.overall];
+      state = STATE_BADGE[t.overall] || STATE_BADGE.neutral;
       text = t.headline;
     }
     const facts = [];

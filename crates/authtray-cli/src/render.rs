@@ -98,11 +98,16 @@ pub fn status(r: &StatusReport, targets: &[authtray_core::target_pool::TargetSta
 fn verdict(v: &authtray_core::verdict::Verdict) {
     use authtray_core::verdict::Overall;
     let mark = |o: Overall| match o {
+        Overall::Neutral => "not set up",
         Overall::Healthy => "ok",
         Overall::Attention => "attention",
         Overall::Broken => "broken",
     };
-    println!("\n{}: {}", mark(v.overall), v.headline);
+    // "Not set up yet" says its state itself.
+    match v.overall {
+        Overall::Neutral => println!("\n{}", v.headline),
+        o => println!("\n{}: {}", mark(o), v.headline),
+    }
     if !v.detail.is_empty() {
         println!("  {}", v.detail);
     }

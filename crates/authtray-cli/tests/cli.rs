@@ -432,7 +432,11 @@ fn watch_mirrors_at_start_and_on_a_rename_then_stops_on_ctrl_c() {
         }
     });
     let wait = std::time::Duration::from_secs(10);
-    let start = rx.recv_timeout(wait).expect("a first update");
+    // What is on disk comes first; the start's mirror follows.
+    let look = rx.recv_timeout(wait).expect("a first update");
+    assert_eq!(look["cause"], "first-look", "{look}");
+    assert!(look["snapshot"]["lastSync"].is_null(), "{look}");
+    let start = rx.recv_timeout(wait).expect("the start's mirror");
     assert_eq!(start["cause"], "start");
     assert_eq!(start["snapshot"]["lastSync"]["agents"][0]["action"], "create", "{start}");
     let stored = |h: &Home| std::fs::read_to_string(h.store_path()).unwrap_or_default();

@@ -114,7 +114,10 @@ pub struct Update {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Cause {
-    /// The service started.
+    /// The service started: what is on disk, published before the start's mirror writes (only
+    /// when it mirrors), so that the first verdict never waits for a write.
+    FirstLook,
+    /// The service started (and mirrored, when that is on).
     Start,
     /// Claude Code's login changed.
     LoginChanged,
@@ -369,6 +372,13 @@ impl Service {
         }
         let wanted =
             ctx.install.generation.is_some() && (cause == Cause::SyncNow || ((mirror || upgraded) && settings.mirror_enabled && !deferred));
+        if wanted && cause == Cause::Start {
+            // A write through the gateway's CLI takes seconds (SQLite era): the first verdict is
+            // published from what is on disk now, the mirror follows. No alerts yet: the mirror
+            // may settle what they would be about.
+            let (first, _) = self.snapshot(&ctx, &settings, settings_problem.clone(), deferred);
+            self.publish(first, Vec::new(), Cause::FirstLook);
+        }
         if wanted {
             let req = SyncRequest { targets: settings.sync_targets(), profile_id: settings.mirror_profile_id.clone(), dry_run: false };
             let result = crate::ops::sync::sync(&ctx, &req);
@@ -389,16 +399,24 @@ impl Service {
                 let _ = r.send(result);
             }
         }
+        let (snapshot, outcome) = self.snapshot(&ctx, &settings, settings_problem, deferred);
+        let due = self.alerts_for(outcome, &settings, crate::clock::now_ms());
+        self.publish(snapshot, due, cause);
+    }
+
+    /// What the shells show as of now, and the alerts it calls for: reads the stores, the login
+    /// as the context holds it and the targets' last states; writes nothing.
+    fn snapshot(&self, ctx: &Context, settings: &Settings, problem: Option<String>, deferred: bool) -> (Snapshot, alerts::Outcome) {
         let now = crate::clock::now_ms();
         let targets = self.targets.states();
         let inputs = crate::verdict::Inputs {
             sync: self.last_sync.as_ref(),
             sync_error: self.last_sync_error.as_deref(),
-            settings: &settings,
+            settings,
             now,
             targets: &targets,
         };
-        let status = crate::ops::status::with_verdict(&ctx, crate::health::DEFAULT_WARN_MS, &inputs);
+        let status = crate::ops::status::with_verdict(ctx, crate::health::DEFAULT_WARN_MS, &inputs);
         let verdict = status.verdict.clone().unwrap_or_else(|| crate::verdict::judge(&status, &inputs));
         let glance = crate::glance::glance(&status, &verdict, &targets, now);
         let outcome = alerts::evaluate(
@@ -406,25 +424,24 @@ impl Service {
                 status: &status,
                 sync: self.last_sync.as_ref(),
                 sync_error: self.last_sync_error.as_deref(),
-                settings: &settings,
+                settings,
                 now,
                 targets: &targets,
             },
             &self.alerts,
         );
-        let due = self.alerts_for(outcome, &settings, now);
         let snapshot = Snapshot {
             status: Some(status),
             glance,
             last_sync: self.last_sync.clone(),
             last_sync_at: self.last_sync_at,
             last_sync_error: self.last_sync_error.clone(),
-            problem: settings_problem,
-            settings,
+            problem,
+            settings: settings.clone(),
             mirror_deferred: deferred,
             targets,
         };
-        self.publish(snapshot, due, cause);
+        (snapshot, outcome)
     }
 
     /// Hands the targets a round of work when something they depend on changed, when asked,
@@ -437,7 +454,7 @@ impl Service {
         let due = match cause {
             Cause::Start | Cause::LoginChanged | Cause::SettingsChanged | Cause::SyncNow | Cause::CheckTargets => true,
             Cause::Tick => self.targets_kicked.is_none_or(|t| t.elapsed() >= self.config.targets_every),
-            Cause::StoreChanged | Cause::Refresh | Cause::Targets => false,
+            Cause::FirstLook | Cause::StoreChanged | Cause::Refresh | Cause::Targets => false,
         };
         if !due {
             return;
@@ -524,6 +541,37 @@ impl Service {
 mod tests {
     use super::*;
 
+    /// The first verdict must not wait for the mirror's write (seconds through the gateway's CLI
+    /// on the SQLite generation): it is published from the disk as it is, then the write follows.
+    #[test]
+    fn the_first_verdict_is_published_before_the_start_mirror_writes() {
+        let home = tempfile::tempdir().unwrap();
+        let h = home.path();
+        std::fs::create_dir_all(h.join(".openclaw/agents/main/agent")).unwrap();
+        std::fs::write(h.join(".openclaw/openclaw.json"), r#"{"meta": {"lastTouchedVersion": "2026.5.28"}}"#).unwrap();
+        std::fs::create_dir_all(h.join(".claude")).unwrap();
+        let creds = format!(
+            r#"{{"claudeAiOauth":{{"accessToken":"sk-ant-oat01-{}","refreshToken":"sk-ant-ort01-{}","expiresAt":{},"scopes":["user:inference"]}}}}"#,
+            "F".repeat(80),
+            "R".repeat(80),
+            crate::clock::now_ms() + 8 * 3_600_000
+        );
+        std::fs::write(h.join(".claude/.credentials.json"), creds).unwrap();
+        let env = Env::from_pairs([("HOME", h.to_string_lossy().into_owned()), ("PATH", String::new())]);
+        let store = h.join(".openclaw/agents/main/agent/auth-profiles.json");
+        let (tx, rx) = mpsc::channel();
+        let seen = store.clone();
+        let live = Live::start(LiveConfig::new(env, Options::default()), move |u| {
+            let mirrored = std::fs::read_to_string(&seen).unwrap_or_default().contains("anthropic:claude-code");
+            let _ = tx.send((u.cause, u.snapshot.last_sync.is_some(), mirrored, u.alerts.len()));
+        });
+        let first = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(first, (Cause::FirstLook, false, false, 0), "the first verdict waited for the write, or alerted before it");
+        let second = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!((second.0, second.1, second.2), (Cause::Start, true, true), "the mirror did not follow");
+        drop(live);
+    }
+
     /// On macOS the login lives in the Keychain: the service must poll its attributes and read
     /// the secret only at start and after a change, never on every tick.
     #[test]
@@ -563,6 +611,7 @@ mod tests {
         });
         let reads =
             || std::fs::read_to_string(&calls).unwrap_or_default().lines().filter(|l| l.split_whitespace().any(|a| a == "-w")).count();
+        assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), Cause::FirstLook);
         assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), Cause::Start);
         std::thread::sleep(Duration::from_millis(1000));
         assert!(rx.try_iter().filter(|c| *c == Cause::Tick).count() >= 3, "the ticks did not run");

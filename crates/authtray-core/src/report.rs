@@ -420,6 +420,10 @@ impl Route {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Overall {
+    /// Nothing to judge yet: not set up (no gateway here, no saved target), or the only
+    /// gateways are on other hosts and none has answered yet. A neutral icon, not an alarm.
+    /// Sorts below Healthy, so it never outweighs a real state.
+    Neutral,
     /// The gateway works and nothing needs doing.
     Healthy,
     /// The gateway works, but something needs doing (soon).

@@ -11,7 +11,7 @@ use crate::clock::Millis;
 use crate::duration::{describe_expiry, humanize, local_time};
 use crate::health::Status;
 use crate::ops::sync::SyncReport;
-use crate::report::{AgentReport, ProfileReport, Route, RouteKind, SourceStatus, StatusReport};
+use crate::report::{AgentReport, ProfileReport, Route, RouteKind, SourceStatus, Standing, StatusReport};
 use crate::settings::Settings;
 
 pub use crate::report::{Action, Overall, Problem, Remedy, RouteLine, Row, Setup, Topic, Verdict};
@@ -381,6 +381,10 @@ fn replace_problem(agent: &str, p: &ProfileReport, text: String, no_expiry: Mill
 pub fn targets_judged(targets: &[crate::report::TargetState], now: Millis) -> (Overall, String, Vec<Problem>) {
     let mut problems = target_problems(targets, now);
     problems.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.urgency.cmp(&b.urgency)));
+    // Still checking every one of them: nothing is known yet, which is not "healthy".
+    if problems.is_empty() && !targets.is_empty() && targets.iter().all(|t| t.standing() == Standing::Checking) {
+        return (Overall::Neutral, "Checking the gateways on other hosts…".to_string(), problems);
+    }
     let overall = problems.first().map_or(Overall::Healthy, |p| p.severity);
     let headline = problems.first().map_or_else(|| "All gateways healthy".to_string(), |p| p.text.clone());
     (overall, headline, problems)
@@ -404,13 +408,14 @@ fn targets_only(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
     }
 }
 
-/// The verdict when no gateway generation could be found.
+/// The verdict when no gateway generation could be found: not set up yet, a neutral state
+/// with the setup card, not an alarm. `--check` still says 1: no gateway answers model calls.
 fn first_run(status: &StatusReport) -> Verdict {
     let found = status.state_dir.is_dir();
     let dir = status.state_dir.display().to_string();
-    let (headline, looked_for, r) = if found {
+    let (text, looked_for, r) = if found {
         (
-            "Choose which gateway owns its folder".to_string(),
+            format!("Choose which gateway version owns {dir}"),
             format!("{dir} exists, but nothing in it says which gateway version wrote it."),
             remedy(
                 "Run the gateway once, or choose its version in the setup card.",
@@ -421,10 +426,10 @@ fn first_run(status: &StatusReport) -> Verdict {
         )
     } else {
         (
-            "No gateway found".to_string(),
+            "No gateway on this computer yet".to_string(),
             format!("authtray looked for the gateway's folder at {dir} (and ~/.clawdbot, ~/.moltbot, ~/.clawdia, ~/.bot) and found none."),
             remedy(
-                "Install and run the gateway (openclaw), or choose the folder where it keeps its state.",
+                "Install and run the gateway (openclaw), choose the folder where it keeps its state, or add the gateway that runs on another host.",
                 Some("Set up…"),
                 Some("authtray --state-dir DIR status"),
                 Some(Action::ChooseGateway),
@@ -432,17 +437,20 @@ fn first_run(status: &StatusReport) -> Verdict {
         )
     };
     Verdict {
-        overall: Overall::Broken,
-        headline: headline.clone(),
+        overall: Overall::Neutral,
+        headline: NOT_SET_UP.into(),
         detail: looked_for.clone(),
         until: None,
         check: 1,
-        problems: vec![problem(Topic::Setup, Overall::Broken, None, None, headline, Some(r), Millis::MIN)],
+        problems: vec![problem(Topic::Setup, Overall::Neutral, None, None, text, Some(r), Millis::MIN)],
         rows: Vec::new(),
         setup: Some(Setup { state_dir: status.state_dir.clone(), found, looked_for }),
         routes: Vec::new(),
     }
 }
+
+/// The headline of the first run, in every shell.
+pub const NOT_SET_UP: &str = "Not set up yet";
 
 fn no_route(agent: &AgentReport, route: &Route, status: &StatusReport, inputs: &Inputs<'_>, of: &dyn Fn(String) -> String) -> Problem {
     let now = inputs.now;
@@ -1221,12 +1229,37 @@ mod tests {
     }
 
     #[test]
+    fn gateways_elsewhere_that_have_not_answered_yet_are_neutral_not_healthy() {
+        use crate::report::TargetState;
+        let checking = TargetState {
+            name: "vps".into(),
+            url: "ssh://vps".into(),
+            mirror: false,
+            reached: None,
+            overall: Overall::Healthy,
+            headline: String::new(),
+            fix: None,
+            unreachable_since: None,
+            checked_at: None,
+            mirrored_at: None,
+            reload: None,
+            agent: None,
+        };
+        let (overall, headline, problems) = targets_judged(std::slice::from_ref(&checking), 0);
+        assert_eq!((overall, headline.as_str(), problems.len()), (Overall::Neutral, "Checking the gateways on other hosts…", 0));
+        let answered = TargetState { reached: Some(true), overall: Overall::Healthy, ..checking.clone() };
+        assert_eq!(targets_judged(&[answered, checking], 0).0, Overall::Healthy);
+        assert_eq!(targets_judged(&[], 0).0, Overall::Healthy);
+    }
+
+    #[test]
     fn no_gateway_is_a_setup_card_not_a_store_error() {
         let mut r = report(&[], SourceStatus::Missing, None);
         r.generation = "none";
         r.agents[0].error = Some("the gateway generation is unknown".into());
         let v = verdict(&r);
-        assert_eq!((v.overall, v.check, v.headline.as_str()), (Overall::Broken, 1, "No gateway found"));
+        assert_eq!((v.overall, v.check, v.headline.as_str()), (Overall::Neutral, 1, NOT_SET_UP));
+        assert_eq!(v.problems[0].text, "No gateway on this computer yet");
         let setup = v.setup.expect("setup");
         assert!(!setup.found);
         assert_eq!(v.problems[0].remedy.as_ref().and_then(|r| r.action.clone()), Some(Action::ChooseGateway));
