@@ -12,9 +12,9 @@ type Answer<T> = Result<T, ApiError>;
 
 /// Runs an engine call off the main thread (it may take locks or run the gateway CLI).
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Answer<T> + Send + 'static) -> Answer<T> {
-    tauri::async_runtime::spawn_blocking(f).await.unwrap_or_else(|_| {
-        Err(ApiError { status: 500, error: "the operation stopped unexpectedly; see the log".into(), kind: "internal" })
-    })
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|_| Err(ApiError::new(500, "internal", "the operation stopped unexpectedly; see the log")))
 }
 
 /// A write through the engine off the async threads, then the live service re-reads the stores
@@ -194,6 +194,6 @@ pub struct AutostartInput {
 
 #[tauri::command]
 pub fn set_autostart<R: Runtime>(app: AppHandle<R>, input: AutostartInput) -> Answer<bool> {
-    crate::tray::set_autostart(&app, input.enabled).map_err(|e| ApiError { status: 500, error: e, kind: "autostart" })?;
+    crate::tray::set_autostart(&app, input.enabled).map_err(|e| ApiError::new(500, "autostart", e))?;
     Ok(input.enabled)
 }

@@ -29,7 +29,23 @@ pub struct Shared {
     pub undo_until: Mutex<Option<Millis>>,
     /// The Undo entry's label for the latest paste ("Undo paste to anthropic:manual").
     pub undo_label: Mutex<Option<String>>,
+    /// A token copied before set-up, kept in memory only (never on disk) until set-up is done
+    /// and the user saves it, or [`PENDING_FOR_MS`] passes.
+    pub pending: Mutex<Option<Pending>>,
 }
+
+/// A token pasted before there was anywhere to store it.
+pub struct Pending {
+    /// The token.
+    pub token: authtray_core::token::Secret,
+    /// Until when it is kept.
+    pub until: Millis,
+    /// Whether the user was told that set-up is done and it can be saved.
+    pub offered: bool,
+}
+
+/// How long a token copied before set-up is kept.
+pub const PENDING_FOR_MS: Millis = 30 * 60_000;
 
 impl AppState {
     /// New state; the live service is started separately (not in the mock-runtime tests).
@@ -41,6 +57,7 @@ impl AppState {
             live: Mutex::new(None),
             undo_until: Mutex::new(None),
             undo_label: Mutex::new(None),
+            pending: Mutex::new(None),
         }))
     }
 

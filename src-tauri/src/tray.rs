@@ -7,9 +7,11 @@ use std::sync::Mutex;
 
 use authtray_core::api;
 use authtray_core::clock::now_ms;
+use authtray_core::error::ErrorKind;
 use authtray_core::glance::{Glance, Overall};
 use authtray_core::live::Update;
 use authtray_core::ops::undo::UndoAction;
+use authtray_core::token::Secret;
 use authtray_core::vault::UNDO_WINDOW_MS;
 use authtray_core::verdict::Action;
 use tauri::image::Image;
@@ -18,7 +20,7 @@ use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_clipboard_manager::ClipboardExt as _;
 
-use crate::state::AppState;
+use crate::state::{AppState, Pending, PENDING_FOR_MS};
 use crate::window::Screen;
 
 /// The tray's id (also in the icon window's WM_CLASS on Linux, which the tests look for).
@@ -33,6 +35,7 @@ pub struct Handles<R: Runtime> {
     fix: Option<(MenuItem<R>, Action)>,
     lines: Vec<MenuItem<R>>,
     source: MenuItem<R>,
+    paste: MenuItem<R>,
     synced: MenuItem<R>,
     undo: MenuItem<R>,
     autostart: CheckMenuItem<R>,
@@ -67,7 +70,7 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
     // Enabled, so it reads at full contrast (a disabled item is the faintest grey); it opens the window.
     let headline = MenuItem::with_id(app, "headline", "Checking credentials…", true, None::<&str>).map_err(e)?;
     let source = MenuItem::with_id(app, "source", "Claude Code: …", false, None::<&str>).map_err(e)?;
-    let paste = MenuItem::with_id(app, "paste", "Paste token from clipboard", true, None::<&str>).map_err(e)?;
+    let paste = MenuItem::with_id(app, "paste", PASTE_CLIPBOARD, true, None::<&str>).map_err(e)?;
     let undo = MenuItem::with_id(app, "undo", "Undo last paste", false, None::<&str>).map_err(e)?;
     let sync = MenuItem::with_id(app, "sync", "Sync now", true, None::<&str>).map_err(e)?;
     let synced = MenuItem::with_id(app, "synced", "Not synced yet", false, None::<&str>).map_err(e)?;
@@ -112,6 +115,7 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
         fix: None,
         lines: Vec::new(),
         source,
+        paste,
         synced,
         undo,
         autostart,
@@ -124,7 +128,20 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     match id {
         "paste" => {
             let app = app.clone();
-            std::thread::spawn(move || paste_from_clipboard(&app));
+            std::thread::spawn(move || {
+                let state = app.state::<AppState>().inner().clone();
+                let set_up = local_gateway(&state);
+                match pending_token(&state).filter(|_| set_up) {
+                    Some(token) => {
+                        if let Ok(mut g) = state.0.pending.lock() {
+                            *g = None;
+                        }
+                        paste_text(&app, &state, token);
+                        offer_pending(&app, true);
+                    }
+                    None => paste_from_clipboard(&app),
+                }
+            });
         }
         "undo" => {
             let app = app.clone();
@@ -160,7 +177,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
                                 crate::notify::send(&app, "Nothing to clear", "No profile is set aside any more.", Screen::Overview)
                             }
                             Ok(r) => crate::notify::send(&app, "Back in service", &r.cleared.join(", "), Screen::Overview),
-                            Err(e) => crate::notify::send(&app, "Cannot clear the cooldown", &e.error, Screen::Overview),
+                            Err(e) => crate::notify::send(&app, "Cannot clear the cooldown", &e.summary, Screen::Overview),
                         }
                         state.with_live(|l| l.refresh());
                     });
@@ -186,7 +203,9 @@ fn sync_now<R: Runtime>(app: &AppHandle<R>) {
     std::thread::spawn(move || {
         let state = app.state::<AppState>().inner().clone();
         match state.with_live(|l| l.sync_now()) {
-            Some(Err(e)) => crate::notify::send(&app, "Sync failed", &e.to_string(), Screen::Overview),
+            // Nothing to sync into yet: set-up, not a failure.
+            Some(Err(e)) if e.kind() == ErrorKind::NoGateway => crate::window::open(&app, Screen::Overview, Some(&e.summary())),
+            Some(Err(e)) => crate::notify::send(&app, "Sync failed", &e.summary(), Screen::Overview),
             Some(Ok(r)) if r.failed() => crate::notify::send(&app, "Sync failed", &failures(&r), Screen::Overview),
             Some(Ok(r)) => crate::notify::send(&app, "Sync done", &authtray_core::ops::sync::summary(&r), Screen::Overview),
             None => {}
@@ -194,8 +213,10 @@ fn sync_now<R: Runtime>(app: &AppHandle<R>) {
     });
 }
 
+/// Which agents the mirror could not write, in words; what each said is on the Overview.
 fn failures(r: &authtray_core::ops::sync::SyncReport) -> String {
-    r.agents.iter().filter_map(|a| a.error.as_ref().map(|e| format!("{}: {e}", a.agent))).collect::<Vec<_>>().join("\n")
+    let agents: Vec<&str> = r.agents.iter().filter(|a| a.error.is_some()).map(|a| a.agent.as_str()).collect();
+    format!("Claude Code's login could not be copied into agent {}. The Overview says why and what to do.", agents.join(", "))
 }
 
 /// Turns start-at-login on or off and ticks the menu item to match what the OS now says.
@@ -316,6 +337,7 @@ fn mark(state: Overall) -> &'static str {
 pub fn on_update<R: Runtime>(app: &AppHandle<R>, u: &Update) {
     let synced = if u.snapshot.mirror_deferred { None } else { u.snapshot.last_sync_at };
     draw(app, u.snapshot.glance.clone(), synced, u.snapshot.mirror_deferred);
+    offer_pending(app, u.snapshot.status.as_ref().is_some_and(|s| s.generation != "none"));
     for a in &u.alerts {
         tracing::info!(key = %a.key, "alert: {}", a.summary);
         crate::notify::send(app, &a.summary, &a.body, Screen::Overview);
@@ -348,8 +370,13 @@ fn paste_from_clipboard<R: Runtime>(app: &AppHandle<R>) {
         return crate::window::open(app, Screen::Paste, Some(&format!("The clipboard does not hold a token authtray can save: {why}")));
     }
     let state = app.state::<AppState>().inner().clone();
-    tracing::debug!(provider = ?check.provider, "pasting from the clipboard");
-    let input = api::PasteInput { token: text, provider: None, profile_id: None, expires_in: None, agent: None };
+    paste_text(app, &state, text);
+}
+
+/// Saves a recognised token; before set-up, keeps it (in memory) and opens set-up instead.
+fn paste_text<R: Runtime>(app: &AppHandle<R>, state: &AppState, text: String) {
+    tracing::debug!("pasting from the clipboard");
+    let input = api::PasteInput { token: text.clone(), provider: None, profile_id: None, expires_in: None, agent: None };
     match state.context().and_then(|ctx| api::paste(&ctx, &input, state.0.vault.as_ref()).map_err(api::ApiError::from)) {
         Ok(out) => {
             tracing::debug!(undo = out.undo_id.is_some(), "pasted from the clipboard");
@@ -374,14 +401,83 @@ fn paste_from_clipboard<R: Runtime>(app: &AppHandle<R>) {
                 Screen::Overview,
                 out.undo_id.is_some(),
             );
-            after_paste(app, &state, &out);
+            after_paste(app, state, &out);
+        }
+        Err(e) if e.kind == ErrorKind::NoGateway.as_str() && has_targets(state) => {
+            crate::window::open(
+                app,
+                Screen::Overview,
+                Some("No gateway runs on this computer, so the token was not saved here. From this menu authtray cannot yet paste to a gateway on another host."),
+            );
+        }
+        Err(e) if e.kind == ErrorKind::NoGateway.as_str() => {
+            if let Ok(mut g) = state.0.pending.lock() {
+                *g = Some(Pending { token: Secret::new(text), until: now_ms() + PENDING_FOR_MS, offered: false });
+            }
+            tracing::info!("not set up: the pasted token is kept until set-up (in memory, 30 min)");
+            crate::window::open(
+                app,
+                Screen::Overview,
+                Some("authtray is not set up yet. Choose the gateway's folder here; the token you copied is kept and can be saved from the menu right after."),
+            );
         }
         Err(e) => {
-            crate::notify::send(app, "Could not save the token", &e.error, Screen::Paste);
-            crate::window::open(app, Screen::Paste, Some(&e.error));
+            crate::notify::send(app, "Could not save the token", &e.summary, Screen::Paste);
+            crate::window::open(app, Screen::Paste, Some(&e.summary));
         }
     }
 }
+
+/// Whether this computer has a gateway authtray can write to.
+fn local_gateway(state: &AppState) -> bool {
+    state.context().is_ok_and(|ctx| ctx.install.generation.is_some())
+}
+
+/// Whether gateways on other hosts are saved.
+fn has_targets(state: &AppState) -> bool {
+    authtray_core::settings::Settings::load(&state.settings_path()).is_ok_and(|s| !s.targets.is_empty())
+}
+
+/// The token copied before set-up, while it is kept.
+fn pending_token(state: &AppState) -> Option<String> {
+    let mut g = state.0.pending.lock().ok()?;
+    if g.as_ref().is_some_and(|p| now_ms() >= p.until) {
+        *g = None;
+    }
+    g.as_ref().map(|p| p.token.expose().to_string())
+}
+
+/// Once set-up is done, says (once) that the token copied before it can be saved now, and
+/// relabels the paste entry to save it. The token itself never leaves this process.
+fn offer_pending<R: Runtime>(app: &AppHandle<R>, set_up: bool) {
+    let state = app.state::<AppState>().inner().clone();
+    let label = match (pending_token(&state).is_some(), set_up) {
+        (true, true) => PASTE_PENDING,
+        _ => PASTE_CLIPBOARD,
+    };
+    with_handles(app, move |h| {
+        let _ = h.paste.set_text(label);
+    });
+    let first = state.0.pending.lock().ok().and_then(|mut g| {
+        g.as_mut().filter(|p| set_up && !p.offered).map(|p| {
+            p.offered = true;
+            p.token.redacted()
+        })
+    });
+    if let Some(token) = first {
+        crate::notify::send(
+            app,
+            "authtray is set up",
+            &format!(
+                "The token you copied before set-up ({token}) is kept until you save it: choose “{PASTE_PENDING}” in the authtray menu."
+            ),
+            Screen::Overview,
+        );
+    }
+}
+
+const PASTE_CLIPBOARD: &str = "Paste token from clipboard";
+const PASTE_PENDING: &str = "Save the token copied before set-up";
 
 /// After any paste: offer Undo for its window, redraw.
 pub fn after_paste<R: Runtime>(app: &AppHandle<R>, state: &AppState, out: &api::PasteOutcome) {
@@ -442,7 +538,7 @@ pub(crate) fn undo_last<R: Runtime>(app: &AppHandle<R>) {
             };
             crate::notify::send(app, "Paste undone", &what, Screen::Overview);
         }
-        Err(e) => crate::notify::send(app, "Cannot undo", &e.error, Screen::Overview),
+        Err(e) => crate::notify::send(app, "Cannot undo", &e.summary, Screen::Overview),
     }
     after_undo(app, &state);
 }

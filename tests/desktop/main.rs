@@ -219,6 +219,63 @@ fn the_tray_shows_every_target_and_a_dead_one_blocks_nothing() {
     }
 }
 
+/// First run: a neutral icon and "Not set up yet", not an alarm; a token pasted before set-up
+/// opens set-up instead of failing, is kept (in memory) and saved from the menu once set-up is
+/// done; no engine error text reaches a notification.
+#[test]
+fn first_run_is_neutral_and_keeps_a_token_pasted_before_set_up() {
+    let _one = serial();
+    let Some(_) = desktop_tools() else { return };
+    let Some(bin) = oracle_bin(&OPENCLAW_JSON) else { return };
+    let s = Sandbox::new(OPENCLAW_JSON, bin);
+    let (a, c) = (setup_token('A'), setup_token('C'));
+    assert_eq!(s.gateway_paste(&a, "anthropic:manual", Some("365d")).code, 0);
+    // The gateway is not there yet: it comes back below, as if installed.
+    let aside = s.home().join("gateway-later");
+    std::fs::rename(s.state_dir(), &aside).expect("move the gateway aside");
+    let shots = artefacts("desktop");
+    let mut d = Desktop::start(&s.home().join("desktop"), Parts::FULL);
+    d.start_app(s.home(), &[]);
+    d.tray_icon();
+    d.wait_for("the first glance", Duration::from_secs(20), || {
+        let log = d.app_log();
+        (log.contains("icon=Neutral") && log.contains("headline=Not set up yet")).then_some(())
+    });
+    assert!(!d.app_log().contains("icon=Broken"), "the first run showed the alarm icon");
+    d.screenshot(&shots.join("first-run-tray.png"));
+
+    // Paste before set-up (Set up…, Paste): the window opens on set-up; nothing written,
+    // nothing failed.
+    d.set_clipboard(&c);
+    d.menu_item(2, Some(&shots.join("first-run-menu.png")));
+    let w = d.wait_for("the window on set-up", Duration::from_secs(30), || d.app_window());
+    std::thread::sleep(Duration::from_millis(1500));
+    d.screenshot(&shots.join("first-run-paste-before-set-up.png"));
+    assert!(!s.state_dir().exists(), "something was written before set-up");
+    d.wait_for("the token kept", Duration::from_secs(10), || d.app_log().contains("kept until set-up").then_some(()));
+    d.xdotool(&["windowclose", &w]);
+
+    // Set-up done (the gateway appears): the kept token is offered once, by its redacted form.
+    std::fs::rename(&aside, s.state_dir()).expect("the gateway arrives");
+    let offer = d.wait_for("the offer", Duration::from_secs(90), || d.notifications().into_iter().find(|n| n.1 == "authtray is set up"));
+    assert!(offer.2.contains("sk-ant-oat01-…CCCC") && offer.2.contains("Save the token copied before set-up"), "{offer:?}");
+    d.wait_for("the relabelled entry", Duration::from_secs(10), || d.app_log().contains("icon=Healthy").then_some(()));
+    d.menu_item(1, None);
+    d.wait_for("the kept token in the store", Duration::from_secs(20), || {
+        (s.store()["profiles"]["anthropic:manual"]["token"] == c.as_str()).then_some(())
+    });
+    d.wait_for("the confirmation", Duration::from_secs(20), || d.notifications().into_iter().find(|n| n.1 == "Token saved"));
+    for n in d.notifications() {
+        for raw in ["internal error", "cannot tell which gateway", "meta.lastTouchedVersion", "--"] {
+            assert!(!n.2.contains(raw), "engine text in a notification: {n:?}");
+        }
+    }
+    for secret in [&a, &c] {
+        assert!(!d.notification_log().contains(secret.as_str()), "a notification carried a full token");
+        assert!(!d.app_log().contains(secret.as_str()), "the app log carried a full token");
+    }
+}
+
 #[test]
 fn starts_and_stays_up_without_tray_host_notification_server_or_secret_service() {
     let _one = serial();

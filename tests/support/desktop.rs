@@ -299,7 +299,8 @@ impl Desktop {
         self.xdotool(&["search", "--onlyvisible", "--name", "^authtray$"]).lines().next().map(str::to_string)
     }
 
-    /// Opens the tray menu and activates the `n`th enabled item (1-based) by keyboard.
+    /// Opens the tray menu and activates the `n`th enabled item after the headline (1-based) by
+    /// keyboard; `0` is the headline itself (enabled, so that it reads at full contrast).
     pub fn menu_item(&self, n: usize, shot: Option<&Path>) {
         let icon = self.tray_icon();
         // The menu is a new visible window of the app's class: wait for it rather than guess.
@@ -312,7 +313,7 @@ impl Desktop {
             self.screenshot(p);
         }
         let mut keys: Vec<&str> = vec!["key", "--delay", "80"];
-        keys.extend(std::iter::repeat_n("Down", n));
+        keys.extend(std::iter::repeat_n("Down", n + 1));
         keys.push("Return");
         self.xdotool(&keys);
     }

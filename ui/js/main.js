@@ -12,7 +12,7 @@ let shown = null;
 
 // The tray calls this on an already open window.
 globalThis.authtrayShow = (screen, notice, prefill) => {
-  if (notice) showNotice(notice);
+  if (notice) showNotice(notice, 'info');
   if (prefill) app.prefill = prefill;
   if (location.hash !== `#${screen}`) location.hash = screen;
   else render(false);
@@ -114,7 +114,7 @@ async function start() {
   }
   await refresh();
   const notice = query.get('notice');
-  if (notice) showNotice(notice);
+  if (notice) showNotice(notice, 'info');
   // Countdowns move every half minute; the status is re-read every minute.
   setInterval(() => tickCountdowns(), 30_000);
   setInterval(() => { if (!document.hidden) refresh(); }, 60_000);

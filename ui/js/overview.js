@@ -39,7 +39,8 @@ export function render(app) {
   // Nothing to sync into before setup.
   document.getElementById('sync-now').disabled = Boolean(v.setup);
   if (v.setup) {
-    source.replaceChildren(claudeCard(s.claudeCode));
+    // Nothing relies on the login before set-up: a fact, not an alarm.
+    source.replaceChildren(claudeCard(s.claudeCode, true, false, true));
     sync.replaceChildren();
     agents.replaceChildren();
     return;
@@ -153,7 +154,7 @@ function setupCard(v) {
     form);
 }
 
-function claudeCard(cc, withFix = true, reliedOn = true) {
+function claudeCard(cc, withFix = true, reliedOn = true, setup = false) {
   const where = cc.source === 'keychain' ? `macOS Keychain (${cc.service})` : cc.source === 'file' ? cc.path : 'not found';
   const state = {
     ok: 'logged in', expiring: 'expires soon', expired: 'expired', missing: 'not logged in',
@@ -166,7 +167,7 @@ function claudeCard(cc, withFix = true, reliedOn = true) {
     // missing login a fact, not a failure, under a green headline.
     el('p', {}, badge(reliedOn ? cc.status : 'unused', state), ' ', when, cc.expiresAt != null ? ` (${localTime(cc.expiresAt)})` : ''),
   ];
-  if (!reliedOn && (cc.status === 'missing' || cc.status === 'expired')) {
+  if (!reliedOn && !setup && (cc.status === 'missing' || cc.status === 'expired')) {
     parts.push(el('p', { class: 'meta' }, 'The gateway does not rely on it now: it has a credential of its own.'));
   } else if (withFix && (cc.status === 'missing' || cc.status === 'expired')) {
     parts.push(el('p', { class: 'fix' }, 'Fix: Run ', el('code', {}, 'claude'), cc.status === 'expired'

@@ -23,7 +23,10 @@ export function waiting(node) {
 
 const banner = () => document.getElementById('banner');
 
-/** Shows an engine error as a readable message (never a blank screen). */
+/**
+ * Shows an engine error as a readable message (never a blank screen): what happened and what to
+ * do in plain words; the engine's own text (paths, what a program said) behind "Details".
+ */
 export function showError(e) {
   const b = banner();
   b.replaceChildren();
@@ -37,10 +40,20 @@ export function showError(e) {
     fix.textContent = rest.join(' ');
     b.append(fix);
   }
+  if (e && e.details) {
+    const more = document.createElement('details');
+    const label = document.createElement('summary');
+    label.textContent = 'Details';
+    const text = document.createElement('p');
+    text.textContent = e.details;
+    more.append(label, text);
+    more.className = 'meta';
+    b.append(more);
+  }
   b.hidden = false;
 }
 
-/** Shows a notice: from the tray (why the window opened), or an outcome (`good`). */
+/** Shows a notice: from the tray (why the window opened: `info`), or an outcome (`good`). */
 export function showNotice(text, kind = '') {
   const b = banner();
   b.replaceChildren(text);

@@ -26,9 +26,11 @@ const HTTP = {
 
 /** An engine error, with the engine's message (what happened and what to do). */
 export class EngineError extends Error {
-  constructor(message, kind = 'internal') {
+  /** `message`: what happened and what to do, in plain words; `details`: the engine's full text. */
+  constructor(message, kind = 'internal', details = '') {
     super(message);
     this.kind = kind;
+    this.details = details && details !== message ? details : '';
   }
 }
 
@@ -90,7 +92,7 @@ const snake = (name) => name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
 
 function toError(e) {
   if (e instanceof EngineError) return e;
-  if (e && typeof e === 'object' && typeof e.error === 'string') return new EngineError(e.error, e.kind);
+  if (e && typeof e === 'object' && typeof e.error === 'string') return new EngineError(e.summary || e.error, e.kind, e.error);
   if (typeof e === 'string') return new EngineError(e);
   return new EngineError(e && e.message ? e.message : 'something went wrong talking to authtray');
 }

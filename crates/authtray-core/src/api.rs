@@ -344,11 +344,11 @@ pub fn save_settings(
     if caller == Caller::Web {
         let saved = crate::settings::Settings::load(path)?;
         if saved.targets != input.targets {
-            return Err(ApiError {
-                status: 403,
-                error: format!("The hosts that receive Claude Code's login cannot be changed from a browser. {TARGETS_AT_THE_MACHINE}."),
-                kind: "refused",
-            });
+            return Err(ApiError::new(
+                403,
+                "refused",
+                format!("The hosts that receive Claude Code's login cannot be changed from a browser. {TARGETS_AT_THE_MACHINE}."),
+            ));
         }
     }
     input.save(path)?;
@@ -417,8 +417,11 @@ pub struct ApiError {
     /// The HTTP status that fits.
     #[serde(skip)]
     pub status: u16,
-    /// The message: what happened, which file, what to do.
+    /// The message: what happened, which file, what to do (the details).
     pub error: String,
+    /// What happened and what to do in plain words, for a banner or a notification
+    /// ([`Error::summary`]); `error` goes behind "Details".
+    pub summary: String,
     /// A stable word for scripts and the UI (`invalid-input`, `locked`, …).
     pub kind: &'static str,
 }
@@ -426,14 +429,20 @@ pub struct ApiError {
 impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
         let kind = e.kind();
-        ApiError { status: kind.http_status(), error: e.to_string(), kind: kind.as_str() }
+        ApiError { status: kind.http_status(), error: e.to_string(), summary: e.summary(), kind: kind.as_str() }
     }
 }
 
 impl ApiError {
+    /// An error a shell raises itself, its message already in plain words.
+    pub fn new(status: u16, kind: &'static str, message: impl Into<String>) -> ApiError {
+        let error = message.into();
+        ApiError { status, summary: error.clone(), error, kind }
+    }
+
     /// A request the shell could not even read (bad JSON, wrong fields).
     pub fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError { status: 400, error: message.into(), kind: "invalid-input" }
+        ApiError::new(400, "invalid-input", message)
     }
 }
 

@@ -341,8 +341,97 @@ impl Error {
         }
     }
 
+    /// What happened and what to do, in one or two plain sentences for a notification or a
+    /// banner: no path, no program output, no command-line flag. The full message
+    /// ([`ToString`]) stays available behind "Details".
+    pub fn summary(&self) -> String {
+        let text = match self {
+            // Written for people already, and about what they typed or chose.
+            Error::InvalidToken(_) | Error::InvalidDuration(_) | Error::UndoUnavailable(_) => return self.to_string(),
+            Error::InvalidInput(m) if !m.contains("--") => return m.clone(),
+            Error::InvalidInput(_) => "authtray cannot use what was entered. Details say which value and why.",
+            Error::UnknownAgent { id, .. } => return format!("The gateway has no agent named {id}. Choose one of its agents."),
+            Error::UnknownProfile { id, .. } => return format!("The gateway has no credential named {id}. Check the name on the Overview."),
+            Error::ProfileProviderMismatch { id, expected, .. } => {
+                return format!("{id} is not a {expected} credential. Choose one of {expected}'s credentials.")
+            }
+            Error::UnknownTarget { name, .. } => return format!("No gateway on another host is saved as {name}."),
+            Error::LockBusy { .. } => "The gateway is writing its credentials right now. Try again in a moment.",
+            Error::LockBlocked { .. } => "Something blocks the gateway's lock file, so authtray did not write. Details say what to remove.",
+            Error::StoreParse { .. } | Error::ConfigParse { .. } => {
+                "authtray cannot read one of the gateway's files and left it untouched. Details say which file and how to fix it."
+            }
+            Error::ConfigUnsupported { .. } => {
+                "authtray will not rewrite the gateway's config without keeping it intact. Details say what it found."
+            }
+            Error::NotWritable { reason, .. } if !reason.contains("--") => return reason.clone(),
+            Error::NotWritable { .. } => "This gateway version's store cannot be changed that way. Details say why.",
+            Error::NotOwned { .. } => "A gateway file belongs to another user, so authtray did not write. Run authtray as the gateway's user.",
+            Error::NoInstall { .. } | Error::GenerationUnknown { .. } => {
+                "authtray is not set up yet. Choose the gateway's folder on the Overview, then try again."
+            }
+            Error::GatewayCliMissing { .. } => {
+                "This gateway version is written through its own program (openclaw), which was not found. Install it, or name it in Settings."
+            }
+            Error::RemoteCliMissing { target, .. } => return format!("The gateway's program was not found on {target}. Details say where authtray looked."),
+            Error::Unreachable { target, .. } => return format!("{target} did not answer. Check that the host is up, then try again."),
+            Error::GatewayCliFailed { .. } => "The gateway's own program refused the change. Details say why.",
+            Error::GatewayCliTimeout { .. } => "The gateway's own program did not finish in time. The gateway may be busy; try again.",
+            Error::Vault(_) => "The system keyring is not available, so Undo is off. The paste itself is unaffected.",
+            Error::ServiceInstalled { .. } => "The authtray service is already installed.",
+            Error::ServiceStart { .. } => "The authtray service was installed but did not start. Details say what the system said.",
+            Error::ExpiresTooSoon { .. } => "That login ends in a few seconds, too soon to store. Log in to Claude Code again first.",
+            Error::NoLogin(_) => "Claude Code is not logged in on this computer. Run claude in a terminal and log in.",
+            Error::Io { op, .. } => return format!("authtray could not {op} a file it needs. Details say which and why."),
+            Error::Internal(_) => "Something went wrong inside authtray. Try again; if it keeps happening, restart authtray.",
+        };
+        text.to_string()
+    }
+
     /// Builds an [`Error::Io`].
     pub fn io(op: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io { op, path: path.into(), source }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a notification or a banner shows: no path, no flag, no program output, no backticks.
+    #[test]
+    fn summaries_are_plain_words_without_paths_flags_or_program_output() {
+        let p = || PathBuf::from("/home/alice/.openclaw/agents/main/agent/auth-profiles.json");
+        let errors = [
+            Error::io("write", p(), std::io::Error::other("disk full")),
+            Error::StoreParse { path: p(), reason: "expected value at line 1".into() },
+            Error::ConfigParse { path: p(), reason: "bad".into() },
+            Error::ConfigUnsupported { path: p(), reason: "an $include".into() },
+            Error::LockBusy { lock: p(), holder: "pid 12".into(), waited_ms: 10 },
+            Error::LockBlocked { lock: p(), reason: "a directory".into() },
+            Error::GenerationUnknown { state_dir: p(), detail: "no meta.lastTouchedVersion".into() },
+            Error::NoInstall { state_dir: p() },
+            Error::NotWritable { generation: "openclaw-sqlite", reason: "use --generation openclaw-json".into() },
+            Error::NotOwned { path: p(), owner: 0, me: 1000 },
+            Error::GatewayCliMissing { tried: "/usr/bin/openclaw".into() },
+            Error::GatewayCliFailed { command: "openclaw models auth".into(), code: 1, message: "Error: boom at /x".into() },
+            Error::GatewayCliTimeout { command: "openclaw models auth".into(), secs: 60 },
+            Error::InvalidInput("--provider must name a provider".into()),
+            Error::Vault("org.freedesktop.secrets was not provided".into()),
+            Error::ServiceStart { path: p(), reason: "`systemctl --user` said: no bus".into() },
+            Error::Internal("the live service has stopped".into()),
+            Error::NoLogin("/home/alice/.claude/.credentials.json holds no login".into()),
+        ];
+        for e in errors {
+            let s = e.summary();
+            for raw in ["/", "--", "`", "boom", "pid 12", "lastTouchedVersion", "internal error"] {
+                assert!(!s.contains(raw), "{raw:?} in the summary of {e:?}: {s}");
+            }
+            assert!(s.ends_with('.'), "{s}");
+        }
+        assert_eq!(
+            Error::InvalidInput("Choose at least one agent to mirror into.".into()).summary(),
+            "Choose at least one agent to mirror into."
+        );
     }
 }

@@ -398,6 +398,12 @@ impl Service {
             if let Some(r) = reply {
                 let _ = r.send(result);
             }
+        } else if let Some(r) = reply {
+            // Asked to sync with nowhere to write (first run): say so, not "the service stopped".
+            let _ = r.send(Err(Error::GenerationUnknown {
+                state_dir: ctx.install.state_dir.clone(),
+                detail: "nothing in it says which gateway version wrote it".into(),
+            }));
         }
         let (snapshot, outcome) = self.snapshot(&ctx, &settings, settings_problem, deferred);
         let due = self.alerts_for(outcome, &settings, crate::clock::now_ms());
@@ -570,6 +576,17 @@ mod tests {
         let second = rx.recv_timeout(Duration::from_secs(5)).unwrap();
         assert_eq!((second.0, second.1, second.2), (Cause::Start, true, true), "the mirror did not follow");
         drop(live);
+    }
+
+    /// Sync now before set-up answers "not set up", never "the live service has stopped".
+    #[test]
+    fn sync_now_before_set_up_says_so() {
+        let home = tempfile::tempdir().unwrap();
+        let env = Env::from_pairs([("HOME", home.path().to_string_lossy().into_owned()), ("PATH", String::new())]);
+        let live = Live::start(LiveConfig::new(env, Options::default()), |_| {});
+        let e = live.sync_now().expect_err("nothing to sync into");
+        assert_eq!(e.kind(), crate::error::ErrorKind::NoGateway, "{e}");
+        assert!(e.summary().contains("not set up yet"), "{}", e.summary());
     }
 
     /// On macOS the login lives in the Keychain: the service must poll its attributes and read

@@ -214,7 +214,7 @@ fn router(state: Arc<AppState>) -> Router {
 fn json<T: Serialize>(status: StatusCode, body: &T) -> Response {
     match serde_json::to_vec(body) {
         Ok(b) => (status, [(header::CONTENT_TYPE, "application/json")], b).into_response(),
-        Err(e) => error(ApiError { status: 500, error: format!("cannot encode the answer: {e}"), kind: "internal" }),
+        Err(e) => error(ApiError::new(500, "internal", format!("cannot encode the answer: {e}"))),
     }
 }
 
@@ -243,9 +243,7 @@ async fn blocking<T: Serialize + Send + 'static>(
     match joined {
         Ok(Ok(v)) => json(StatusCode::OK, &v),
         Ok(Err(e)) => error(e),
-        Err(_) => {
-            error(ApiError { status: 500, error: "the operation stopped unexpectedly; see the server's log".into(), kind: "internal" })
-        }
+        Err(_) => error(ApiError::new(500, "internal", "the operation stopped unexpectedly; see the server's log")),
     }
 }
 
@@ -470,12 +468,12 @@ async fn session_start(State(state): State<Arc<AppState>>, body: Bytes) -> Respo
     };
     let mut slot = state.secret.lock().unwrap_or_else(|p| p.into_inner());
     if !is_secret(&slot, &input.secret) {
-        return error(ApiError { status: 403, error: LINK_USED.into(), kind: "refused" });
+        return error(ApiError::new(403, "refused", LINK_USED));
     }
     let session = match authtray_core::vault::random_id() {
         Ok(s) => s,
         // The secret stays usable: nothing was handed out.
-        Err(e) => return error(ApiError { status: 500, error: format!("{e}. Try the link again."), kind: "internal" }),
+        Err(e) => return error(ApiError::new(500, "internal", format!("{e}. Try the link again."))),
     };
     *slot = None;
     state.sessions.start(session.clone());
