@@ -137,10 +137,12 @@ fn the_ui_pastes_validates_and_orders_against_the_real_gateway() {
 
     // Settings: saved, and a bad lead time explained.
     let r = phase(&tools, &s, &serve.base(), "settings", &[("SECRETS", &secrets)]);
-    assert_eq!(r["leads"], "7d, 1d, 1h");
-    assert!(r["badMessage"].as_str().unwrap().contains("\"soon\" is not a duration"), "{r}");
+    assert_eq!(r["leads"], serde_json::json!(["30 days ahead", "7 days ahead", "1 day ahead", "1 hour ahead"]), "{r}");
+    assert_eq!(r["message"], "Saved. Pasted tokens warn 30 days, 14 days, 7 days, 1 day ahead and at expiry.", "{r}");
     let saved: Value = serde_json::from_slice(&std::fs::read(s.home().join(".config/authtray/settings.json")).unwrap()).unwrap();
-    assert_eq!(saved["sourceLeadMs"], 45 * 60_000);
+    assert_eq!(saved["sourceLeadMs"], 2 * 3_600_000);
+    let day = 86_400_000_i64;
+    assert_eq!(saved["expiryLeadsMs"], serde_json::json!([30 * day, 14 * day, 7 * day, day]));
 
     // Ctrl-C stops it cleanly.
     let (code, stderr) = serve.interrupt();

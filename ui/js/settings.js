@@ -2,7 +2,7 @@
 // serve the gateways on other hosts are shown, not editable: they decide where Claude Code's
 // login is sent, and the server refuses any change to them from a browser.
 import { call } from './transport.js';
-import { humanize, el } from './format.js';
+import { el } from './format.js';
 import { showError, clearError } from './shell.js';
 
 const $ = (id) => document.getElementById(id);
@@ -26,19 +26,32 @@ function showTargets(app, targets) {
     : [el('li', { class: 'empty' }, 'None saved.')]));
 }
 
-const UNITS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+/** The lead times on offer; one saved another way (the CLI, the file) is shown too. */
+const LEADS = [30 * DAY, 14 * DAY, 7 * DAY, 3 * DAY, DAY, 12 * HOUR, HOUR];
+const SOURCE_LEADS = [0, 15 * MIN, 30 * MIN, HOUR, 2 * HOUR, 6 * HOUR];
 
-function fmt(ms) {
-  for (const [u, size] of [['d', UNITS.d], ['h', UNITS.h], ['m', UNITS.m]]) {
-    if (ms % size === 0) return `${ms / size}${u}`;
-  }
-  return `${Math.round(ms / 60_000)}m`;
+/** "30 days", "1 day", "12 hours", "45 minutes". */
+function words(ms) {
+  const [n, unit] = ms % DAY === 0 ? [ms / DAY, 'day'] : ms % HOUR === 0 ? [ms / HOUR, 'hour'] : [Math.round(ms / MIN), 'minute'];
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
 
-function parse(text, what) {
-  const m = /^\s*(\d+)\s*(m|min|h|d|w)\s*$/i.exec(text);
-  if (!m) throw new Error(`${what}: "${text.trim()}" is not a duration like 30m, 12h or 7d`);
-  return Number(m[1]) * UNITS[m[2].toLowerCase()[0]];
+function leadBoxes(chosen) {
+  const all = [...new Set([...LEADS, ...chosen])].sort((a, b) => b - a);
+  const legend = $('set-leads').querySelector('legend');
+  const hint = $('set-leads-hint');
+  $('set-leads').replaceChildren(legend, ...all.map((ms) => el('div', { class: 'check-row' },
+    el('input', { type: 'checkbox', id: `set-lead-${ms}`, value: String(ms), checked: chosen.includes(ms) }),
+    el('label', { for: `set-lead-${ms}` }, `${words(ms)} ahead`))), hint);
+}
+
+function sourceOptions(current) {
+  const all = [...new Set([...SOURCE_LEADS, current])].sort((a, b) => a - b);
+  $('set-source-lead').replaceChildren(...all.map((ms) => el('option', { value: String(ms), selected: ms === current },
+    ms === 0 ? 'Only when it has expired' : `${words(ms)} ahead`)));
 }
 
 export async function render(app) {
@@ -50,8 +63,8 @@ export async function render(app) {
     return;
   }
   $('set-notifications').checked = loaded.notifications;
-  $('set-leads').value = loaded.expiryLeadsMs.map(fmt).join(', ');
-  $('set-source-lead').value = fmt(loaded.sourceLeadMs);
+  leadBoxes(loaded.expiryLeadsMs);
+  sourceOptions(loaded.sourceLeadMs);
   $('set-mirror').checked = loaded.mirrorEnabled;
   $('set-profile').value = loaded.mirrorProfileId || '';
   const mode = loaded.mirrorAgents.mode;
@@ -75,8 +88,8 @@ async function save() {
     next = {
       ...loaded,
       notifications: $('set-notifications').checked,
-      expiryLeadsMs: $('set-leads').value.split(',').filter((s) => s.trim()).map((s) => parse(s, 'Warn before a pasted token expires')),
-      sourceLeadMs: parse($('set-source-lead').value, 'Warn before Claude Code\'s login expires'),
+      expiryLeadsMs: [...document.querySelectorAll('#set-leads input:checked')].map((i) => Number(i.value)).sort((a, b) => b - a),
+      sourceLeadMs: Number($('set-source-lead').value),
       mirrorEnabled: $('set-mirror').checked,
       mirrorProfileId: $('set-profile').value.trim() || null,
       mirrorAgents: mode === 'list' ? { mode, agents: list } : { mode },
@@ -89,7 +102,9 @@ async function save() {
     loaded = await call('saveSettings', next);
     if (!$('set-app-only').hidden) await call('setAutostart', { enabled: $('set-autostart').checked });
     clearError();
-    out.textContent = `Saved. Pasted tokens warn ${loaded.expiryLeadsMs.map(humanize).join(', ')} ahead and at expiry.`;
+    out.textContent = loaded.expiryLeadsMs.length
+      ? `Saved. Pasted tokens warn ${loaded.expiryLeadsMs.map(words).join(', ')} ahead and at expiry.`
+      : 'Saved. Pasted tokens warn only when they expire.';
   } catch (e) {
     out.textContent = '';
     showError(e);

@@ -428,6 +428,7 @@ mod tests {
         assert_eq!(
             shown,
             vec![
+                "anthropic:manual expires in 30 d".to_string(),
                 "anthropic:manual expires in 7 d".to_string(),
                 "anthropic:manual expires in 1 d".into(),
                 "anthropic:manual expires in 1 h".into(),
@@ -645,8 +646,8 @@ mod tests {
         state.apply(&o, T0);
         let keys: std::collections::BTreeSet<&String> = state.fired.keys().collect();
         let key = |l: Millis| format!("expiry:main:anthropic:manual:{exp}:{l}");
-        let want = [key(H), key(D), key(7 * D)];
-        assert_eq!(keys, want.iter().collect(), "the 1 h alert fired; 7 d and 1 d are settled with it");
+        let want = [key(H), key(D), key(7 * D), key(30 * D)];
+        assert_eq!(keys, want.iter().collect(), "the 1 h alert fired; 30 d, 7 d and 1 d are settled with it");
     }
 
     #[test]

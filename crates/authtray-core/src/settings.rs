@@ -62,7 +62,8 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            expiry_leads_ms: vec![7 * DAY, DAY, HOUR],
+            // Setup-tokens last a year: a month's notice first.
+            expiry_leads_ms: vec![30 * DAY, 7 * DAY, DAY, HOUR],
             source_lead_ms: 30 * 60 * 1000,
             stale_grace_ms: 2 * 60 * 1000,
             mirror_profile_id: None,

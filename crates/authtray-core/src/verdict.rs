@@ -1022,9 +1022,12 @@ mod tests {
         assert!(!fix.text.contains("--"), "no CLI flags in GUI text: {}", fix.text);
         let v = verdict(&report(&[("anthropic:manual", Status::Expiring, Some(T0 + 3 * H), true)], SourceStatus::Ok, Some(T0 + 5 * H)));
         assert_eq!((v.overall, v.check), (Overall::Attention, 2));
-        let v = verdict(&report(&[("anthropic:manual", Status::Ok, Some(T0 + 30 * D), true)], SourceStatus::Ok, Some(T0 + 5 * H)));
+        // Past the longest lead (30 days by default: setup-tokens last a year), nothing to do.
+        let v = verdict(&report(&[("anthropic:manual", Status::Ok, Some(T0 + 31 * D), true)], SourceStatus::Ok, Some(T0 + 5 * H)));
         assert_eq!((v.overall, v.check), (Overall::Healthy, 0));
-        assert_eq!(v.until, Some(T0 + 30 * D));
+        assert_eq!(v.until, Some(T0 + 31 * D));
+        let v = verdict(&report(&[("anthropic:manual", Status::Ok, Some(T0 + 29 * D), true)], SourceStatus::Ok, Some(T0 + 5 * H)));
+        assert_eq!(v.overall, Overall::Attention, "a setup-token's first warning comes a month ahead");
         // With a key in the environment behind it, an expiring token is nothing to act on.
         let mut r = report(&[("anthropic:manual", Status::Expiring, Some(T0 + 3 * H), true)], SourceStatus::Ok, Some(T0 + 5 * H));
         r.agents[0].routes[0].env = true;
