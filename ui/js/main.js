@@ -65,7 +65,8 @@ async function syncNow() {
 /** "Up to date · 2 agents" / "Updated main · up to date: work" / what failed. */
 function syncSummary(r) {
   const failed = r.agents.filter((a) => a.error);
-  if (failed.length) return `Sync failed for ${failed.map((a) => a.agent).join(', ')}: ${failed[0].error}`;
+  // What each agent's write said is in the Last sync card; the banner says what to do.
+  if (failed.length) return `Sync failed for agent ${failed.map((a) => a.agent).join(', ')}. The Last sync card below says why.`;
   const changed = r.agents.filter((a) => a.action === 'create' || a.action === 'update');
   const skipped = r.agents.filter((a) => a.action === 'skip');
   const n = r.agents.length;
@@ -79,6 +80,20 @@ function syncSummary(r) {
 // A bug in a screen must show up as a message, never as a blank screen.
 window.addEventListener('error', (e) => showError(`authtray's window hit an error: ${e.message}`));
 window.addEventListener('unhandledrejection', (e) => showError(e.reason && e.reason.message ? e.reason.message : String(e.reason)));
+
+/** Whether something is still being found out (a host not checked yet): then look again soon. */
+function pending() {
+  const targets = (app.lastSync && app.lastSync.targets) || [];
+  return targets.some((t) => t.reached == null);
+}
+
+/** Re-reads the status every 2 s while checks are pending, else every minute. */
+function schedule() {
+  setTimeout(async () => {
+    if (!document.hidden) await refresh();
+    schedule();
+  }, pending() ? 2_000 : 60_000);
+}
 
 async function start() {
   onRefreshed(() => render(false));
@@ -117,7 +132,7 @@ async function start() {
   if (notice) showNotice(notice, 'info');
   // Countdowns move every half minute; the status is re-read every minute.
   setInterval(() => tickCountdowns(), 30_000);
-  setInterval(() => { if (!document.hidden) refresh(); }, 60_000);
+  schedule();
   document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh(); });
 }
 
