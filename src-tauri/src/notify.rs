@@ -5,12 +5,16 @@ use tauri::{AppHandle, Runtime};
 
 /// Shows a notification from its own thread (the server may be slow or absent).
 pub fn send<R: Runtime>(app: &AppHandle<R>, summary: &str, body: &str, screen: crate::window::Screen) {
-    send_with(app, summary, body, screen, false);
+    send_with(app, summary, body, screen, None);
 }
 
+/// What a notification's "Undo" button runs (the tray's undo of the latest paste): handed in, so
+/// that notifications know nothing of the tray.
+pub type OnUndo<R> = fn(&AppHandle<R>);
+
 /// [`send`], with an "Undo" button where the platform has notification actions (the freedesktop
-/// servers on Linux); it undoes the latest paste as the menu's entry does.
-pub fn send_with<R: Runtime>(app: &AppHandle<R>, summary: &str, body: &str, screen: crate::window::Screen, undo: bool) {
+/// servers on Linux) running `undo`.
+pub fn send_with<R: Runtime>(app: &AppHandle<R>, summary: &str, body: &str, screen: crate::window::Screen, undo: Option<OnUndo<R>>) {
     let (summary, body, app) = (summary.to_string(), body.to_string(), app.clone());
     let spawned = std::thread::Builder::new().name("authtray-notify".into()).spawn(move || {
         let mut n = notify_rust::Notification::new();
@@ -18,7 +22,7 @@ pub fn send_with<R: Runtime>(app: &AppHandle<R>, summary: &str, body: &str, scre
         #[cfg(all(unix, not(target_os = "macos")))]
         n.action("default", "Open authtray");
         #[cfg(all(unix, not(target_os = "macos")))]
-        if undo {
+        if undo.is_some() {
             n.action("undo", "Undo");
         }
         #[cfg(not(all(unix, not(target_os = "macos"))))]
@@ -28,8 +32,8 @@ pub fn send_with<R: Runtime>(app: &AppHandle<R>, summary: &str, body: &str, scre
             Ok(handle) => handle.wait_for_action(|action| {
                 if action == "default" {
                     crate::window::open(&app, screen, None);
-                } else if action == "undo" {
-                    crate::tray::undo_last(&app);
+                } else if let Some(undo) = undo.filter(|_| action == "undo") {
+                    undo(&app);
                 }
             }),
             #[cfg(not(all(unix, not(target_os = "macos"))))]
