@@ -32,6 +32,15 @@ pub struct Fix {
     pub label: String,
     /// What it does.
     pub action: Action,
+    /// The remedy in words, as the window shows it (plain text: no Markdown), so that the tray
+    /// and the window never keep their own copies.
+    pub text: String,
+}
+
+impl Fix {
+    fn of(r: &crate::verdict::Remedy) -> Option<Fix> {
+        Some(Fix { label: r.label.clone()?, action: r.action.clone()?, text: r.text.replace('`', "") })
+    }
 }
 
 /// The whole glance.
@@ -74,7 +83,7 @@ pub fn glance(status: &StatusReport, verdict: &Verdict, targets: &[TargetState],
         let prefix = if multi { format!("{}: ", l.agent) } else { String::new() };
         lines.push(Line { state: Overall::Healthy, text: format!("{prefix}{}", crate::verdict::capitalise(&l.text)), pending: false });
     }
-    let fix = verdict.top().and_then(|p| p.remedy.as_ref()).and_then(|r| Some(Fix { label: r.label.clone()?, action: r.action.clone()? }));
+    let fix = verdict.top().and_then(|p| p.remedy.as_ref()).and_then(Fix::of);
     let targets = targets.iter().map(|t| target_line(t, now)).collect();
     Glance { overall: verdict.overall, headline: verdict.headline.clone(), fix, lines, source: source_line(status, now), targets }
 }
@@ -85,8 +94,7 @@ pub fn targets_only(targets: &[TargetState], now: Millis) -> Glance {
     let lines: Vec<Line> = targets.iter().map(|t| target_line(t, now)).collect();
     // The same icon, headline and fix as the CLI's and the window's verdict without a gateway here.
     let (overall, headline, problems) = crate::verdict::targets_judged(targets, now);
-    let fix =
-        problems.first().and_then(|p| p.remedy.as_ref()).and_then(|r| Some(Fix { label: r.label.clone()?, action: r.action.clone()? }));
+    let fix = problems.first().and_then(|p| p.remedy.as_ref()).and_then(Fix::of);
     Glance { overall, headline, fix, lines: Vec::new(), source: String::new(), targets: lines }
 }
 

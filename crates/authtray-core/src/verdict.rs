@@ -1006,6 +1006,11 @@ mod tests {
         assert!(v.headline.starts_with("Claude Code's login expired 1 h ago"), "{}", v.headline);
         assert_eq!(v.top().and_then(|p| p.remedy.as_ref()).and_then(|r| r.action.clone()), Some(Action::LogInToClaude));
         assert_eq!(v.problems.len(), 1, "the login is said once: {v:?}");
+        // The tray's entry carries the window's words for the fix, as plain text.
+        let fix = crate::glance::glance(&r, &v, &[], T0).fix.expect("a fix entry");
+        let remedy = v.top().and_then(|p| p.remedy.clone()).expect("a remedy");
+        assert!(remedy.text.contains('`'), "the window's text marks the command: {}", remedy.text);
+        assert_eq!(fix.text, remedy.text.replace('`', ""));
     }
 
     #[test]

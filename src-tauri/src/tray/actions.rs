@@ -43,9 +43,13 @@ pub(super) fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
         }
         "sync" => sync_now(app),
         "fix" => {
-            let action = app
+            let fix = app
                 .try_state::<TrayState<R>>()
                 .and_then(|ts| ts.0.lock().ok().and_then(|g| g.as_ref().and_then(|h| h.fix.as_ref().map(|f| f.1.clone()))));
+            let (action, text) = match fix {
+                Some(f) => (Some(f.action), f.text),
+                None => (None, String::new()),
+            };
             match action {
                 Some(Action::Paste { agent, provider, profile_id }) => {
                     let prefill = serde_json::json!({ "agent": agent, "provider": provider, "profileId": profile_id });
@@ -55,11 +59,8 @@ pub(super) fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
                     };
                     crate::window::open_with(app, Screen::Paste, Some(&notice), Some(&prefill));
                 }
-                Some(Action::LogInToClaude) => crate::window::open(
-                    app,
-                    Screen::Overview,
-                    Some("Run `claude` in a terminal and log in again; authtray mirrors the new login by itself."),
-                ),
+                // The remedy's own words from core: the window says the same under its headline.
+                Some(Action::LogInToClaude) => crate::window::open(app, Screen::Overview, Some(&text)),
                 Some(Action::SyncNow) => sync_now(app),
                 Some(Action::ClearCooldown { agent, provider, profile_id }) => {
                     let app = app.clone();

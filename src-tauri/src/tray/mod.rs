@@ -8,9 +8,8 @@ mod actions;
 use std::sync::Mutex;
 
 use authtray_core::clock::now_ms;
-use authtray_core::glance::{Glance, Overall};
+use authtray_core::glance::{Fix, Glance, Overall};
 use authtray_core::live::Update;
-use authtray_core::verdict::Action;
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
@@ -30,7 +29,7 @@ pub struct Handles<R: Runtime> {
     menu: Menu<R>,
     headline: MenuItem<R>,
     /// The headline problem's fix, right under it, when there is one.
-    fix: Option<(MenuItem<R>, Action)>,
+    fix: Option<(MenuItem<R>, Fix)>,
     lines: Vec<MenuItem<R>>,
     source: MenuItem<R>,
     paste: MenuItem<R>,
@@ -169,12 +168,12 @@ pub fn draw<R: Runtime>(app: &AppHandle<R>, glance: Glance, last_sync_at: Option
         match (&glance.fix, h.fix.take()) {
             (Some(f), Some((item, _))) => {
                 let _ = item.set_text(&f.label);
-                h.fix = Some((item, f.action.clone()));
+                h.fix = Some((item, f.clone()));
             }
             (Some(f), None) => match MenuItem::with_id(&app2, "fix", &f.label, true, None::<&str>) {
                 Ok(item) => {
                     let _ = h.menu.insert(&item, 1);
-                    h.fix = Some((item, f.action.clone()));
+                    h.fix = Some((item, f.clone()));
                 }
                 Err(e) => tracing::warn!("cannot add the fix entry: {e}"),
             },
