@@ -76,20 +76,20 @@ impl Alert {
 
 /// What fired, persisted so that a restart does not repeat it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AlertState {
+pub(crate) struct AlertState {
     /// Episode key → when it fired.
     pub fired: BTreeMap<String, Millis>,
 }
 
 impl AlertState {
     /// The state file in the data dir.
-    pub fn path(data_dir: &Path) -> std::path::PathBuf {
+    pub(crate) fn path(data_dir: &Path) -> std::path::PathBuf {
         data_dir.join("alerts.json")
     }
 
     /// Reads the state; missing means nothing fired. A damaged file is an error (the caller may
     /// start empty, accepting a repeat, rather than stop alerting).
-    pub fn load(path: &Path) -> Result<AlertState> {
+    pub(crate) fn load(path: &Path) -> Result<AlertState> {
         match crate::fsx::read_optional(path)? {
             None => Ok(AlertState::default()),
             Some(b) => serde_json::from_slice(&b).map_err(|e| Error::StoreParse { path: path.to_path_buf(), reason: e.to_string() }),
@@ -97,14 +97,14 @@ impl AlertState {
     }
 
     /// Writes the state atomically (0600).
-    pub fn save(&self, path: &Path) -> Result<()> {
+    pub(crate) fn save(&self, path: &Path) -> Result<()> {
         let bytes = serde_json::to_vec_pretty(self).map_err(|e| Error::Internal(format!("cannot encode the alert memory: {e}")))?;
         crate::fsx::write_atomic(path, &bytes)
     }
 
     /// Takes the outcome of [`evaluate`]: remembers what fired, forgets ended episodes.
     /// Returns whether the state changed.
-    pub fn apply(&mut self, outcome: &Outcome, now: Millis) -> bool {
+    pub(crate) fn apply(&mut self, outcome: &Outcome, now: Millis) -> bool {
         let before = self.fired.len();
         self.fired.retain(|k, _| outcome.active.iter().any(|a| a == k));
         let mut changed = self.fired.len() != before;
@@ -120,7 +120,7 @@ impl AlertState {
 
 /// What [`evaluate`] found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// Notifications to show now.
     pub due: Vec<Alert>,
     /// Every key whose condition holds now (kept in the state).
@@ -130,7 +130,7 @@ pub struct Outcome {
 }
 
 /// Everything the rules look at.
-pub struct Inputs<'a> {
+pub(crate) struct Inputs<'a> {
     /// The status document of this moment (every agent's profiles, Claude Code's login).
     pub status: &'a StatusReport,
     /// The latest mirror run, if any.
@@ -146,7 +146,7 @@ pub struct Inputs<'a> {
 }
 
 /// Decides which alerts are due given what already fired.
-pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
+pub(crate) fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
     let mut out = Outcome::default();
     let raise = |out: &mut Outcome, key: String, also: Vec<String>, kind, summary: String, body: String| {
         out.active.push(key.clone());
@@ -344,7 +344,7 @@ pub fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
 }
 
 /// The alerts about the saved targets alone (when this machine has no gateway of its own).
-pub fn evaluate_targets(targets: &[TargetState], now: Millis, state: &AlertState) -> Outcome {
+pub(crate) fn evaluate_targets(targets: &[TargetState], now: Millis, state: &AlertState) -> Outcome {
     let mut out = Outcome::default();
     target_rules(targets, now, &mut raise_into(&mut out, state));
     out

@@ -56,7 +56,7 @@ pub struct PasteOutcome {
 }
 
 /// The provider a token belongs to: the one asked for, else the token's shape.
-pub fn provider_for(token: &str, asked: Option<&str>) -> Result<String> {
+pub(crate) fn provider_for(token: &str, asked: Option<&str>) -> Result<String> {
     if let Some(p) = asked.map(str::trim).filter(|p| !p.is_empty()) {
         return Ok(p.to_string());
     }
@@ -331,7 +331,7 @@ pub enum Caller {
 }
 
 /// Where the targets can be changed, for a [`Caller::Web`] that tried.
-pub const TARGETS_AT_THE_MACHINE: &str = "Add or change hosts in the authtray app's window or with `authtray target add`";
+pub(crate) const TARGETS_AT_THE_MACHINE: &str = "Add or change hosts in the authtray app's window or with `authtray target add`";
 
 /// Validates and saves the settings at `path`; returns what was saved. A [`Caller::Web`] may
 /// change everything but the targets (adding, removing, their URLs, their mirror flag): such a

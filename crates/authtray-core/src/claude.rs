@@ -16,13 +16,13 @@ use crate::env::Env;
 use crate::token::Secret;
 
 /// The Keychain service name for the default config dir.
-pub const KEYCHAIN_SERVICE: &str = "Claude Code-credentials";
+pub(crate) const KEYCHAIN_SERVICE: &str = "Claude Code-credentials";
 /// The OAuth scope without which Claude Code's login cannot make model calls.
-pub const INFERENCE_SCOPE: &str = "user:inference";
+pub(crate) const INFERENCE_SCOPE: &str = "user:inference";
 /// How long `security` may take before the Keychain counts as unreadable.
-pub const SECURITY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const SECURITY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The `security` exit status for "item not found".
-pub const SECURITY_NOT_FOUND: i32 = 44;
+pub(crate) const SECURITY_NOT_FOUND: i32 = 44;
 
 /// Where a login was (or would be) read from.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -44,7 +44,7 @@ pub enum LoginSource {
 
 impl LoginSource {
     /// A one-line description for people.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             LoginSource::File { path } => path.display().to_string(),
             LoginSource::Keychain { service, account } => format!("Keychain item \"{service}\" (account {account})"),
@@ -104,7 +104,7 @@ pub enum LoginState {
 
 impl LoginState {
     /// The login, when ready.
-    pub fn login(&self) -> Option<&Login> {
+    pub(crate) fn login(&self) -> Option<&Login> {
         match self {
             LoginState::Ready(l) => Some(l),
             _ => None,
@@ -112,7 +112,7 @@ impl LoginState {
     }
 
     /// A sentence for people when there is no usable login.
-    pub fn problem(&self) -> Option<String> {
+    pub(crate) fn problem(&self) -> Option<String> {
         match self {
             LoginState::Ready(_) => None,
             LoginState::Missing { tried } => {
@@ -159,7 +159,7 @@ impl LoginLocator {
     /// A fingerprint of the Keychain item's attributes (its modification date, `mdat`), read
     /// without the secret, so a poll can tell whether the login changed before reading it.
     /// `None` when the Keychain is not used or the item is absent.
-    pub fn keychain_stamp(&self) -> Option<String> {
+    pub(crate) fn keychain_stamp(&self) -> Option<String> {
         let (program, (service, account)) = (self.security.as_ref()?, self.keychain.as_ref()?);
         let mut cmd = Command::new(program);
         cmd.args(["find-generic-password", "-a", account, "-s", service]);
@@ -268,7 +268,7 @@ pub fn keychain_service(custom_dir: Option<&str>) -> String {
 }
 
 /// The account Claude Code files its item under: the login name when simple, else a fixed one.
-pub fn keychain_account(user: Option<&str>) -> String {
+pub(crate) fn keychain_account(user: Option<&str>) -> String {
     match user {
         Some(u) if !u.is_empty() && u.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) => u.to_string(),
         _ => "claude-code-user".to_string(),
@@ -311,7 +311,7 @@ fn read_keychain(program: &Path, service: &str, account: &str) -> KeychainRead {
 /// Decodes `security -w` output: macOS 26 prints the password as hex when any byte is not
 /// printable ASCII. Hex that decodes to text starting with `{` is decoded; anything else is
 /// used as printed.
-pub fn decode_security_output(raw: &str) -> String {
+pub(crate) fn decode_security_output(raw: &str) -> String {
     let t = raw.trim();
     if t.len() >= 2 && t.len().is_multiple_of(2) && t.bytes().all(|b| b.is_ascii_hexdigit()) {
         let bytes: Option<Vec<u8>> = (0..t.len()).step_by(2).map(|i| u8::from_str_radix(&t[i..i + 2], 16).ok()).collect();
@@ -325,7 +325,7 @@ pub fn decode_security_output(raw: &str) -> String {
 }
 
 /// Parses a credentials blob. Errors describe the problem without quoting secrets.
-pub fn parse_credentials(text: &str) -> Result<Login, String> {
+pub(crate) fn parse_credentials(text: &str) -> Result<Login, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Err("the file is empty".into());

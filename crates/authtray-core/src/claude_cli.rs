@@ -18,9 +18,9 @@ use crate::clock::Millis;
 use crate::env::Env;
 
 /// The systemd user unit the gateway installs (`openclaw gateway install`).
-pub const GATEWAY_UNIT: &str = "openclaw-gateway.service";
+pub(crate) const GATEWAY_UNIT: &str = "openclaw-gateway.service";
 /// The launchd agent the gateway installs on macOS.
-pub const GATEWAY_AGENT: &str = "ai.openclaw.gateway.plist";
+pub(crate) const GATEWAY_AGENT: &str = "ai.openclaw.gateway.plist";
 
 /// How Claude Code would authenticate, in the words of `claude auth status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -58,7 +58,7 @@ pub struct NativeLogin {
 
 impl NativeLogin {
     /// No login.
-    pub fn logged_out() -> NativeLogin {
+    pub(crate) fn logged_out() -> NativeLogin {
         NativeLogin {
             logged_in: false,
             method: AuthMethod::None,
@@ -72,7 +72,7 @@ impl NativeLogin {
     }
 
     /// Reads what Claude Code would use, from authtray's reading of its login.
-    pub fn from_state(state: &LoginState, claude_dir: &Path, env: &Env) -> NativeLogin {
+    pub(crate) fn from_state(state: &LoginState, claude_dir: &Path, env: &Env) -> NativeLogin {
         let mut out = NativeLogin::logged_out();
         match state {
             LoginState::Ready(l) => {
@@ -96,13 +96,13 @@ impl NativeLogin {
 
     /// Whether a model call through Claude Code would find a credential at `now`: an
     /// unexpired access token, one Claude Code renews itself, or an API key.
-    pub fn usable(&self, now: Millis) -> bool {
+    pub(crate) fn usable(&self, now: Millis) -> bool {
         self.logged_in && (self.method == AuthMethod::ApiKey || self.renews || self.expires_at.is_some_and(|e| e > now))
     }
 
     /// Who Claude Code is signed in as, for a sentence: "signed in to Claude Max as a@b.c",
     /// "on an API key set in Claude Code's settings".
-    pub fn signed_in_as(&self) -> Option<String> {
+    pub(crate) fn signed_in_as(&self) -> Option<String> {
         match self.method {
             AuthMethod::None => None,
             AuthMethod::ApiKey => Some("on an API key set in Claude Code's settings".into()),
@@ -117,7 +117,7 @@ impl NativeLogin {
     }
 
     /// The account in plain words: "Claude Max, a@b.c", "an API key set in Claude Code's settings".
-    pub fn account(&self) -> Option<String> {
+    pub(crate) fn account(&self) -> Option<String> {
         match self.method {
             AuthMethod::None => None,
             AuthMethod::ApiKey => Some("an API key set in Claude Code's settings".into()),
@@ -146,7 +146,7 @@ fn plan_name(t: &str) -> String {
 
 /// `oauthAccount.emailAddress` of Claude Code's `.claude.json`: in `CLAUDE_CONFIG_DIR` when
 /// that is set, else in the home folder (measured with `claude auth status`).
-pub fn account_email(claude_dir: &Path, env: &Env) -> Option<String> {
+pub(crate) fn account_email(claude_dir: &Path, env: &Env) -> Option<String> {
     let default_dir = env.home().join(".claude");
     let file = if claude_dir == default_dir { env.home().join(".claude.json") } else { claude_dir.join(".claude.json") };
     let bytes = crate::fsx::read_optional(&file).ok()??;
@@ -168,7 +168,7 @@ pub struct Executable {
 
 /// Finds `claude` as the gateway would: on the `PATH` its service unit or launchd agent sets,
 /// else on this process's `PATH` (a gateway started from a shell inherits that).
-pub fn find_executable(env: &Env) -> Executable {
+pub(crate) fn find_executable(env: &Env) -> Executable {
     let (path, searched) = match service_path(env) {
         Some((p, file)) => (p, format!("the gateway service's PATH ({file})")),
         None => (env.get("PATH").unwrap_or_default().to_string(), "the PATH".to_string()),
@@ -202,7 +202,7 @@ fn read_text(p: &Path) -> Option<String> {
 }
 
 /// The last `PATH=` of the unit's `Environment=` lines (systemd lets later ones win).
-pub fn systemd_path(unit: &str) -> Option<String> {
+pub(crate) fn systemd_path(unit: &str) -> Option<String> {
     let mut found = None;
     for line in unit.lines() {
         let Some(rest) = line.trim().strip_prefix("Environment=") else { continue };
@@ -245,7 +245,7 @@ fn split_systemd_words(s: &str) -> Vec<String> {
 }
 
 /// `EnvironmentVariables` → `PATH` of a launchd plist (XML form, as the gateway writes it).
-pub fn launchd_path(plist: &str) -> Option<String> {
+pub(crate) fn launchd_path(plist: &str) -> Option<String> {
     let env = plist.split("<key>EnvironmentVariables</key>").nth(1)?;
     let dict = env.split("</dict>").next()?;
     let after = dict.split("<key>PATH</key>").nth(1)?;
@@ -254,7 +254,7 @@ pub fn launchd_path(plist: &str) -> Option<String> {
 }
 
 /// What `claude auth status --json` says, read from its output (a remote target's Claude Code).
-pub fn parse_auth_status(text: &str) -> Option<NativeLogin> {
+pub(crate) fn parse_auth_status(text: &str) -> Option<NativeLogin> {
     let v: Value = serde_json::from_str(text.trim()).ok()?;
     let logged_in = v.get("loggedIn")?.as_bool()?;
     let method = match v.get("authMethod").and_then(Value::as_str) {

@@ -6,11 +6,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub type Millis = i64;
 
 /// The largest timestamp JavaScript's `Date` accepts; the gateway treats larger ones as invalid.
-pub const MAX_JS_DATE_MS: Millis = 8_640_000_000_000_000;
+pub(crate) const MAX_JS_DATE_MS: Millis = 8_640_000_000_000_000;
 
 /// Below this an `expires` value is almost certainly in seconds, not milliseconds
 /// (1e11 ms is March 1973; 1e11 s is the year 5138).
-pub const SECONDS_SUSPECT_BELOW: Millis = 100_000_000_000;
+pub(crate) const SECONDS_SUSPECT_BELOW: Millis = 100_000_000_000;
 
 /// The current time in milliseconds.
 pub fn now_ms() -> Millis {
@@ -18,13 +18,13 @@ pub fn now_ms() -> Millis {
 }
 
 /// An RFC 3339 rendering (UTC, milliseconds) of a timestamp, as JavaScript's `toISOString`.
-pub fn iso(ms: Millis) -> String {
+pub(crate) fn iso(ms: Millis) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
         .unwrap_or_else(|| format!("{ms} ms"))
 }
 
 /// Parses an RFC 3339 time into milliseconds.
-pub fn parse_iso(s: &str) -> Option<Millis> {
+pub(crate) fn parse_iso(s: &str) -> Option<Millis> {
     chrono::DateTime::parse_from_rfc3339(s.trim()).ok().map(|t| t.timestamp_millis())
 }

@@ -16,7 +16,7 @@ pub enum DurationError {
     /// A unit the parser does not know, or garbage.
     #[error("cannot read duration {shown}: {why}; write it like 12h, 30m, 365d or 1y (a bare number means days)")]
     Invalid {
-        /// What the user wrote, quoted, when it is safe to repeat ([`shown`]).
+        /// What the user wrote, quoted, when it is safe to repeat (`shown`).
         shown: String,
         /// What is wrong with it.
         why: String,
@@ -24,7 +24,7 @@ pub enum DurationError {
     /// Zero, or so large it overflows.
     #[error("duration {shown} is out of range: it must be more than zero and less than 100 years")]
     OutOfRange {
-        /// What the user wrote, quoted, when it is safe to repeat ([`shown`]).
+        /// What the user wrote, quoted, when it is safe to repeat (`shown`).
         shown: String,
     },
 }
@@ -34,7 +34,7 @@ const SHOWN_MAX: usize = 16;
 
 /// How an error refers to an input: quoted when it is short and not token-like, else only its
 /// length. Whatever lands in a duration field may be a token pasted into the wrong place.
-pub fn shown(input: &str) -> String {
+pub(crate) fn shown(input: &str) -> String {
     let n = input.chars().count();
     if n <= SHOWN_MAX && !input.contains("sk-") {
         format!("{input:?}")
@@ -130,7 +130,7 @@ pub fn describe_expiry(expires_at: Millis, now: Millis) -> String {
 
 /// A moment as people read it, in the local time zone: "today 22:17", "tomorrow 09:00",
 /// "yesterday 18:02", "Mon 14:00" (within the week ahead), "7 Dec 14:00", "7 Dec 2027".
-pub fn local_time(at: Millis, now: Millis) -> String {
+pub(crate) fn local_time(at: Millis, now: Millis) -> String {
     use chrono::{Datelike, Local, TimeZone};
     let (Some(at_t), Some(now_t)) = (Local.timestamp_millis_opt(at).single(), Local.timestamp_millis_opt(now).single()) else {
         return describe_expiry(at, now);

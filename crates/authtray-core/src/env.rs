@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The variables authtray consults. Others are never read.
-pub const RELEVANT_VARS: &[&str] = &[
+pub(crate) const RELEVANT_VARS: &[&str] = &[
     "HOME",
     "USER",
     "LOGNAME",
@@ -70,17 +70,17 @@ impl Env {
     }
 
     /// A variable's value when set and not empty.
-    pub fn get(&self, key: &str) -> Option<&str> {
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
         self.vars.get(key).map(String::as_str).filter(|v| !v.trim().is_empty())
     }
 
     /// Whether a variable is present at all, even empty.
-    pub fn is_set(&self, key: &str) -> bool {
+    pub(crate) fn is_set(&self, key: &str) -> bool {
         self.vars.contains_key(key)
     }
 
     /// The user's home directory: `HOME`, else the password database.
-    pub fn home(&self) -> PathBuf {
+    pub(crate) fn home(&self) -> PathBuf {
         if let Some(h) = self.get("HOME") {
             return PathBuf::from(h);
         }
@@ -88,7 +88,7 @@ impl Env {
     }
 
     /// Expands a leading `~` the way the gateway does for path overrides.
-    pub fn expand(&self, raw: &str) -> PathBuf {
+    pub(crate) fn expand(&self, raw: &str) -> PathBuf {
         let raw = raw.trim();
         if raw == "~" {
             return self.home();
@@ -100,18 +100,18 @@ impl Env {
     }
 
     /// A path from a variable, `~`-expanded, when set and not empty.
-    pub fn path(&self, key: &str) -> Option<PathBuf> {
+    pub(crate) fn path(&self, key: &str) -> Option<PathBuf> {
         self.get(key).map(|v| self.expand(v))
     }
 
     /// Finds an executable named `name` on this environment's `PATH`.
-    pub fn which(&self, name: &str) -> Option<PathBuf> {
+    pub(crate) fn which(&self, name: &str) -> Option<PathBuf> {
         let path = self.get("PATH")?;
         std::env::split_paths(path).map(|d| d.join(name)).find(|p| is_executable(p))
     }
 
     /// The login name (`USER`, else `LOGNAME`).
-    pub fn user(&self) -> Option<&str> {
+    pub(crate) fn user(&self) -> Option<&str> {
         self.get("USER").or_else(|| self.get("LOGNAME"))
     }
 }

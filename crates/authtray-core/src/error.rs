@@ -300,7 +300,7 @@ impl ErrorKind {
     }
 
     /// The HTTP status that fits.
-    pub fn http_status(self) -> u16 {
+    pub(crate) fn http_status(self) -> u16 {
         match self {
             ErrorKind::InvalidInput => 400,
             ErrorKind::NotFound => 404,
@@ -389,7 +389,7 @@ impl Error {
     }
 
     /// Builds an [`Error::Io`].
-    pub fn io(op: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+    pub(crate) fn io(op: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io { op, path: path.into(), source }
     }
 }

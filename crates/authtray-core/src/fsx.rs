@@ -14,7 +14,7 @@ const TMP_MARKER: &str = ".authtray-";
 
 /// Where a write to `path` must land: the symlink's final target when `path` is a symlink
 /// (so the link stays a link), else `path` itself.
-pub fn write_target(path: &Path) -> Result<PathBuf> {
+pub(crate) fn write_target(path: &Path) -> Result<PathBuf> {
     match fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => {
             fs::canonicalize(path).or_else(|e| {
@@ -32,7 +32,7 @@ pub fn write_target(path: &Path) -> Result<PathBuf> {
 }
 
 /// Refuses a file owned by another user: rewriting it would silently change its owner.
-pub fn check_owner(path: &Path) -> Result<()> {
+pub(crate) fn check_owner(path: &Path) -> Result<()> {
     match fs::metadata(path) {
         Ok(m) => {
             let me = unsafe { libc::geteuid() };
@@ -48,7 +48,7 @@ pub fn check_owner(path: &Path) -> Result<()> {
 }
 
 /// Creates `dir` and any missing parents with mode 0700.
-pub fn ensure_dir(dir: &Path) -> Result<()> {
+pub(crate) fn ensure_dir(dir: &Path) -> Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
@@ -57,20 +57,20 @@ pub fn ensure_dir(dir: &Path) -> Result<()> {
 
 /// No auth store, config or credentials file is anywhere near this size; a larger one is a
 /// mistake (or an attack), not something to load into memory.
-pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Reads a file, `Ok(None)` when it does not exist (a dangling symlink counts as absent, as
 /// the gateway treats it). A directory, FIFO, socket or device, or a file over
 /// [`MAX_FILE_BYTES`], is an error, decided on the opened file itself: the open never blocks
 /// (`O_NONBLOCK`, so a FIFO cannot hang us) and no swap of the path after a check can slip
 /// something else in.
-pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
+pub(crate) fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
     read_regular(path, Follow::Symlinks)
 }
 
 /// Whether [`read_regular`] follows a symlink at the path itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Follow {
+pub(crate) enum Follow {
     /// Stores and configs may be links into a shared directory.
     Symlinks,
     /// Lock files are never links (`O_NOFOLLOW`).
@@ -78,7 +78,7 @@ pub enum Follow {
 }
 
 /// [`read_optional`], choosing whether a symlink at `path` is followed.
-pub fn read_regular(path: &Path, follow: Follow) -> Result<Option<Vec<u8>>> {
+pub(crate) fn read_regular(path: &Path, follow: Follow) -> Result<Option<Vec<u8>>> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
     let not_a_file = |reason: String| Error::StoreParse { path: path.to_path_buf(), reason };
@@ -139,7 +139,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Removes temp files an interrupted authtray write left beside `path`'s target.
 /// Call it only while holding the store's lock, so no live writer's temp file is touched.
-pub fn remove_stale_temps(path: &Path) {
+pub(crate) fn remove_stale_temps(path: &Path) {
     let Ok(target) = write_target(path) else { return };
     let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else { return };
     let prefix = format!("{}{TMP_MARKER}", name.to_string_lossy());
@@ -153,7 +153,7 @@ pub fn remove_stale_temps(path: &Path) {
     }
 }
 
-/// The variable that names the pause point of [`crash_point`]. Only a build with the
+/// The variable that names the pause point of `crash_point`. Only a build with the
 /// `test-hooks` feature holds this text, so the package suite looks for it to prove that a
 /// shipped binary has no pause points.
 #[cfg(feature = "test-hooks")]
@@ -162,7 +162,7 @@ pub const PAUSE_AT_VAR: &str = "AUTHTRAY_TEST_PAUSE_AT";
 /// Test hook for crash tests: when `AUTHTRAY_TEST_PAUSE_AT` names this point, sleep
 /// `AUTHTRAY_TEST_PAUSE_MS` (default 200) so a test can kill the process there. Without the
 /// `test-hooks` feature (every shipped build) it does nothing.
-pub fn crash_point(name: &str) {
+pub(crate) fn crash_point(name: &str) {
     #[cfg(feature = "test-hooks")]
     if std::env::var(PAUSE_AT_VAR).ok().as_deref() == Some(name) {
         let ms = std::env::var("AUTHTRAY_TEST_PAUSE_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
@@ -173,7 +173,7 @@ pub fn crash_point(name: &str) {
 }
 
 /// Unix permission bits of a path, when it exists.
-pub fn mode_of(path: &Path) -> Option<u32> {
+pub(crate) fn mode_of(path: &Path) -> Option<u32> {
     fs::metadata(path).ok().map(|m| m.permissions().mode() & 0o777)
 }
 

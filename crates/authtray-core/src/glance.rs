@@ -62,7 +62,7 @@ pub struct Glance {
 }
 
 /// Computes the glance from a status report, its verdict and the targets' states.
-pub fn glance(status: &StatusReport, verdict: &Verdict, targets: &[TargetState], now: Millis) -> Glance {
+pub(crate) fn glance(status: &StatusReport, verdict: &Verdict, targets: &[TargetState], now: Millis) -> Glance {
     let multi = status.agents.len() > 1;
     let mut lines: Vec<Line> = verdict
         .rows
@@ -90,7 +90,7 @@ pub fn glance(status: &StatusReport, verdict: &Verdict, targets: &[TargetState],
 
 /// The glance when this machine has no gateway and the saved targets are all there is: the
 /// worst target decides the icon and the headline.
-pub fn targets_only(targets: &[TargetState], now: Millis) -> Glance {
+pub(crate) fn targets_only(targets: &[TargetState], now: Millis) -> Glance {
     let lines: Vec<Line> = targets.iter().map(|t| target_line(t, now)).collect();
     // The same icon, headline and fix as the CLI's and the window's verdict without a gateway here.
     let (overall, headline, problems) = crate::verdict::targets_judged(targets, now);
@@ -112,7 +112,7 @@ pub fn target_line(t: &TargetState, now: Millis) -> Line {
 }
 
 /// Claude Code's login in a menu line, with what to do when it is gone.
-pub fn source_line(status: &StatusReport, now: Millis) -> String {
+pub(crate) fn source_line(status: &StatusReport, now: Millis) -> String {
     let cc = &status.claude_code;
     // Where the gateway runs Claude Code, the access token's hours are Claude Code's business.
     let runs_claude = status.agents.iter().flat_map(|a| &a.routes).any(|r| r.carried_by_claude_code());

@@ -44,7 +44,7 @@ impl Status {
 
 /// One profile's health.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProfileHealth {
+pub(crate) struct ProfileHealth {
     /// The verdict the gateway's `models status` would give.
     pub status: Status,
     /// The expiry the gateway would report, when valid.
@@ -54,7 +54,7 @@ pub struct ProfileHealth {
 }
 
 /// Classifies a profile as the given generation's `models status` does.
-pub fn assess(generation: Generation, profile: &Profile, now: Millis, warn_ms: Millis) -> ProfileHealth {
+pub(crate) fn assess(generation: Generation, profile: &Profile, now: Millis, warn_ms: Millis) -> ProfileHealth {
     let timed = |expires: Millis, warn: Millis| {
         let left = expires - now;
         let status = if left <= 0 {
@@ -115,7 +115,7 @@ fn usable(generation: Generation, p: &Profile, config: &GatewayConfig, now: Mill
 
 /// The ids the gateway would consider for `provider` before usability filtering, and whether
 /// they come from an explicit order (agent override, else config `auth.order`).
-pub fn candidates(doc: &StoreDoc, config: &GatewayConfig, provider: &str) -> (Vec<String>, bool) {
+pub(crate) fn candidates(doc: &StoreDoc, config: &GatewayConfig, provider: &str) -> (Vec<String>, bool) {
     if let Some(order) = doc.order().get(provider) {
         return (order.clone(), true);
     }
@@ -130,12 +130,12 @@ pub fn candidates(doc: &StoreDoc, config: &GatewayConfig, provider: &str) -> (Ve
 }
 
 /// Whether the gateway would ever pick this profile (config filters and orders can hide it).
-pub fn is_used(doc: &StoreDoc, config: &GatewayConfig, profile: &Profile) -> bool {
+pub(crate) fn is_used(doc: &StoreDoc, config: &GatewayConfig, profile: &Profile) -> bool {
     candidates(doc, config, &profile.provider).0.iter().any(|id| id == &profile.id)
 }
 
 /// The variables the gateway takes model keys from, and their provider.
-pub const ENV_KEYS: [(&str, &str); 4] = [
+pub(crate) const ENV_KEYS: [(&str, &str); 4] = [
     ("ANTHROPIC_API_KEY", "anthropic"),
     ("ANTHROPIC_OAUTH_TOKEN", "anthropic"),
     ("OPENAI_API_KEY", "openai"),
@@ -158,7 +158,7 @@ pub struct EnvCredential {
 
 /// Model keys in the environment and in the state dir's `.env` (the environment wins, as it
 /// does for the gateway).
-pub fn env_credentials(env: &crate::env::Env, state_dir: &std::path::Path) -> Vec<EnvCredential> {
+pub(crate) fn env_credentials(env: &crate::env::Env, state_dir: &std::path::Path) -> Vec<EnvCredential> {
     let dotenv = crate::gateway::dotenv::read(&state_dir.join(".env"));
     ENV_KEYS
         .iter()
@@ -173,7 +173,7 @@ pub fn env_credentials(env: &crate::env::Env, state_dir: &std::path::Path) -> Ve
 }
 
 /// The providers these environment keys serve, once each.
-pub fn providers_of(creds: &[EnvCredential]) -> Vec<String> {
+pub(crate) fn providers_of(creds: &[EnvCredential]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for c in creds {
         if !out.contains(&c.provider) {
@@ -186,13 +186,19 @@ pub fn providers_of(creds: &[EnvCredential]) -> Vec<String> {
 /// The profile the gateway would use first for `provider`: the first usable candidate of an
 /// explicit order; without one, oauth/token before API keys, least recently used first,
 /// profiles in cooldown or disabled last.
-pub fn selected_profile(generation: Generation, doc: &StoreDoc, config: &GatewayConfig, provider: &str, now: Millis) -> Option<Profile> {
+pub(crate) fn selected_profile(
+    generation: Generation,
+    doc: &StoreDoc,
+    config: &GatewayConfig,
+    provider: &str,
+    now: Millis,
+) -> Option<Profile> {
     try_order(generation, doc, config, provider, now).into_iter().next()
 }
 
 /// Every profile the gateway could use for `provider` right now, in the order it tries them
 /// (see [`selected_profile`]).
-pub fn try_order(generation: Generation, doc: &StoreDoc, config: &GatewayConfig, provider: &str, now: Millis) -> Vec<Profile> {
+pub(crate) fn try_order(generation: Generation, doc: &StoreDoc, config: &GatewayConfig, provider: &str, now: Millis) -> Vec<Profile> {
     let (ids, explicit) = candidates(doc, config, provider);
     let profiles = doc.profiles();
     let mut order: Vec<(usize, Profile)> = ids
@@ -244,7 +250,7 @@ pub struct Availability {
 
 impl Availability {
     /// Nothing holds it back.
-    pub const READY: Availability = Availability { state: AvailabilityState::Ready, until: None, reason: None };
+    pub(crate) const READY: Availability = Availability { state: AvailabilityState::Ready, until: None, reason: None };
 
     /// "on cooldown for 4 min (auth)", "disabled until 14:00 (billing)"; `None` when ready.
     pub fn describe(&self, now: Millis) -> Option<String> {
@@ -259,7 +265,7 @@ impl Availability {
 }
 
 /// Reads a profile's availability from the gateway's usage stats (disabled wins over cooldown).
-pub fn availability(doc: &StoreDoc, id: &str, now: Millis) -> Availability {
+pub(crate) fn availability(doc: &StoreDoc, id: &str, now: Millis) -> Availability {
     let Some(stats) = doc.usage_stats(id) else { return Availability::READY };
     let at = |key: &str| stats.get(key).and_then(serde_json::Value::as_i64).filter(|t| *t > now);
     let text = |key: &str| stats.get(key).and_then(serde_json::Value::as_str).map(str::to_string);
@@ -287,7 +293,7 @@ pub fn availability(doc: &StoreDoc, id: &str, now: Millis) -> Availability {
 
 /// Until when the gateway has put a profile aside (cooldown after failures, or disabled),
 /// when that is still in the future.
-pub fn resting_until(doc: &StoreDoc, id: &str, now: Millis) -> Option<Millis> {
+pub(crate) fn resting_until(doc: &StoreDoc, id: &str, now: Millis) -> Option<Millis> {
     let stats = doc.usage_stats(id)?;
     let at = |key: &str| stats.get(key).and_then(serde_json::Value::as_i64).filter(|t| *t > now);
     match (at("cooldownUntil"), at("disabledUntil")) {
@@ -298,7 +304,7 @@ pub fn resting_until(doc: &StoreDoc, id: &str, now: Millis) -> Option<Millis> {
 
 /// The `models status --check` exit code (0 ok, 1 expired or missing, 2 expiring) for one
 /// agent's store, as the given generation computes it.
-pub fn check_code(
+pub(crate) fn check_code(
     generation: Generation,
     doc: &StoreDoc,
     config: &GatewayConfig,

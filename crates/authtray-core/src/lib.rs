@@ -8,10 +8,12 @@
 //!
 //! Nothing here depends on a GUI toolkit: the crate builds on a bare server.
 
-pub mod alerts;
+#![warn(unreachable_pub)]
+
+mod alerts;
 pub mod api;
 pub mod claude;
-pub mod claude_cli;
+mod claude_cli;
 pub mod clock;
 pub mod duration;
 pub mod env;
@@ -28,9 +30,9 @@ pub mod keyring_vault;
 pub mod live;
 pub mod mirror;
 pub mod ops;
-pub mod paths;
-pub mod process;
-pub mod report;
+mod paths;
+mod process;
+mod report;
 pub mod service;
 pub mod settings;
 pub mod target;
@@ -38,6 +40,6 @@ pub mod target_pool;
 pub mod token;
 pub mod vault;
 pub mod verdict;
-pub mod watch;
+mod watch;
 
 pub use error::{Error, Result};

@@ -38,9 +38,9 @@ pub struct LiveConfig {
     pub keychain_every: Duration,
     /// How often health and alerts are recomputed without an event (countdowns).
     pub tick: Duration,
-    /// Where settings live (default: [`crate::paths::config_dir`]).
+    /// Where settings live (default: `paths::config_dir`).
     pub config_dir: Option<PathBuf>,
-    /// Where alert state lives (default: [`crate::paths::data_dir`]).
+    /// Where alert state lives (default: `paths::data_dir`).
     pub data_dir: Option<PathBuf>,
     /// Leave live mirroring to an installed `authtray service` (the tray app sets this, so the
     /// two never mirror at once; Sync now still runs here).

@@ -9,7 +9,7 @@ use crate::gateway::store::{same_credential, with_extras, Credential, Profile};
 use crate::gateway::Generation;
 
 /// How far a stored expiry may drift from the source's and still count as the same mirror.
-pub const EXPIRY_SLACK_MS: Millis = 120_000;
+pub(crate) const EXPIRY_SLACK_MS: Millis = 120_000;
 
 /// What to do with one store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -27,7 +27,7 @@ pub enum Action {
 
 /// The decision for one store.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Decision {
+pub(crate) struct Decision {
     /// What to do.
     pub action: Action,
     /// Why, in a sentence.
@@ -41,14 +41,14 @@ pub struct Decision {
 
 impl Decision {
     /// Nothing to write, for this reason.
-    pub fn skip(reason: &str) -> Decision {
+    pub(crate) fn skip(reason: &str) -> Decision {
         Decision { action: Action::Skip, reason: reason.to_string(), record: None, kind: None }
     }
 }
 
 /// The credential type of a mirror profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MirrorType {
+pub(crate) enum MirrorType {
     /// `oauth` (clawdbot, with Claude Code's refresh token).
     OAuth,
     /// `token` (every openclaw; clawdbot without a refresh token).
@@ -57,7 +57,7 @@ pub enum MirrorType {
 
 impl MirrorType {
     /// The store's `type` and the config's `mode`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             MirrorType::OAuth => "oauth",
             MirrorType::Token => "token",
@@ -79,7 +79,7 @@ impl MirrorType {
 ///   a refresh token exists, else `token`.
 /// * openclaw: always `token` with `token` and `expires`; the refresh token is never copied
 ///   (the gateway would refresh it and log Claude Code out).
-pub fn desired_record(generation: Generation, login: &Login) -> Map<String, Value> {
+pub(crate) fn desired_record(generation: Generation, login: &Login) -> Map<String, Value> {
     let mut m = Map::new();
     match (&login.refresh_token, generation) {
         (Some(refresh), Generation::Clawdbot) => {
@@ -100,13 +100,13 @@ pub fn desired_record(generation: Generation, login: &Login) -> Map<String, Valu
 
 impl Decision {
     /// Whether applying it writes the store (create or update).
-    pub fn writes(&self) -> bool {
+    pub(crate) fn writes(&self) -> bool {
         matches!(self.action, Action::Create | Action::Update)
     }
 }
 
 /// Decides what the mirror profile in one store should become.
-pub fn plan(
+pub(crate) fn plan(
     generation: Generation,
     login: &Login,
     stored_raw: Option<&Map<String, Value>>,

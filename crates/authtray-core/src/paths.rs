@@ -9,7 +9,7 @@ use crate::env::Env;
 
 /// `AUTHTRAY_CONFIG_DIR`, else `~/Library/Application Support/authtray` on macOS, else
 /// `$XDG_CONFIG_HOME/authtray` (default `~/.config/authtray`).
-pub fn config_dir(env: &Env) -> PathBuf {
+pub(crate) fn config_dir(env: &Env) -> PathBuf {
     if let Some(d) = env.path("AUTHTRAY_CONFIG_DIR") {
         return d;
     }
@@ -21,7 +21,7 @@ pub fn config_dir(env: &Env) -> PathBuf {
 
 /// `AUTHTRAY_DATA_DIR`, else the config dir on macOS, else `$XDG_DATA_HOME/authtray`
 /// (default `~/.local/share/authtray`).
-pub fn data_dir(env: &Env) -> PathBuf {
+pub(crate) fn data_dir(env: &Env) -> PathBuf {
     if let Some(d) = env.path("AUTHTRAY_DATA_DIR") {
         return d;
     }

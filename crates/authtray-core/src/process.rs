@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 /// What a finished child produced.
 #[derive(Debug)]
-pub struct Finished {
+pub(crate) struct Finished {
     /// Exit code; `None` when killed by a signal.
     pub code: Option<i32>,
     /// Everything it wrote to stdout (may contain secrets: never print it raw).
@@ -22,7 +22,7 @@ pub struct Finished {
 
 /// Why a child could not be run to completion.
 #[derive(Debug, thiserror::Error)]
-pub enum RunError {
+pub(crate) enum RunError {
     /// The program could not be started.
     #[error("could not start {program}: {source}")]
     Spawn {
@@ -58,7 +58,7 @@ pub enum RunError {
 /// How much a child may write to stdout, and separately to stderr. The largest legitimate
 /// answer (a gateway's `models status --json` with many agents) is a few hundred KiB; without
 /// a bound a hostile remote host could make us buffer until memory runs out.
-pub const MAX_OUTPUT_BYTES: usize = 16 * 1024 * 1024;
+pub(crate) const MAX_OUTPUT_BYTES: usize = 16 * 1024 * 1024;
 
 /// After the child exits, how long its output pipes may stay open. Only a process the child
 /// left behind keeps them open that long; it is then killed with the child's process group.
@@ -72,7 +72,7 @@ const PIPE_GRACE: Duration = Duration::from_millis(500);
 /// output pipes after the child exits: then its group is killed too, and what the child wrote
 /// is returned. No wait here is unbounded: even a grandchild that escaped the group (setsid)
 /// and keeps a pipe open only costs [`PIPE_GRACE`] twice.
-pub fn run(cmd: Command, stdin: Option<&[u8]>, timeout: Duration) -> Result<Finished, RunError> {
+pub(crate) fn run(cmd: Command, stdin: Option<&[u8]>, timeout: Duration) -> Result<Finished, RunError> {
     run_limited(cmd, stdin, timeout, MAX_OUTPUT_BYTES)
 }
 

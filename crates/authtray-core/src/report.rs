@@ -28,9 +28,9 @@ pub enum SourceKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceStatus {
-    /// Usable for more than [`SOURCE_WARN_MS`].
+    /// Usable for more than `SOURCE_WARN_MS` (30 minutes).
     Ok,
-    /// Usable, but within [`SOURCE_WARN_MS`] of its expiry.
+    /// Usable, but within `SOURCE_WARN_MS` (30 minutes) of its expiry.
     Expiring,
     /// Past its expiry: Claude Code has not refreshed it.
     Expired,
@@ -94,11 +94,11 @@ pub struct ClaudeReport {
 }
 
 /// Within this much of its expiry, Claude Code's own token counts as expiring.
-pub const SOURCE_WARN_MS: Millis = 30 * 60 * 1000;
+pub(crate) const SOURCE_WARN_MS: Millis = 30 * 60 * 1000;
 
 impl ClaudeReport {
     /// Summarises a login state.
-    pub fn from_state(state: &LoginState, now: Millis) -> ClaudeReport {
+    pub(crate) fn from_state(state: &LoginState, now: Millis) -> ClaudeReport {
         let mut r = ClaudeReport {
             source: SourceKind::None,
             path: None,
@@ -245,7 +245,7 @@ impl Route {
     /// Settles a route the gateway runs through Claude Code: a stored Anthropic profile that
     /// is usable overrides Claude Code's own login (measured on 2026.9.6); otherwise Claude
     /// Code's login carries it. Either way the gateway must find `claude`.
-    pub fn on_claude_cli(mut self, cli: ClaudeCliRoute, now: Millis) -> Route {
+    pub(crate) fn on_claude_cli(mut self, cli: ClaudeCliRoute, now: Millis) -> Route {
         let awake = self.works && self.profile.is_some() && self.resting_until.is_none();
         let native = cli.login.usable(now);
         let found = cli.executable.path.is_some();
@@ -264,7 +264,7 @@ impl Route {
     }
 
     /// Whether Claude Code's own login carries this route.
-    pub fn carried_by_claude_code(&self) -> bool {
+    pub(crate) fn carried_by_claude_code(&self) -> bool {
         self.kind == RouteKind::ClaudeCli
     }
 }
@@ -303,7 +303,7 @@ pub struct AgentReport {
 
 impl AgentReport {
     /// Whether the gateway runs every Anthropic model of this agent through Claude Code.
-    pub fn runs_claude_code_only(&self) -> bool {
+    pub(crate) fn runs_claude_code_only(&self) -> bool {
         let mut anthropic = self.routes.iter().filter(|r| r.provider == "anthropic").peekable();
         anthropic.peek().is_some() && anthropic.all(|r| r.runtime == Some(crate::gateway::runtime::Runtime::ClaudeCli))
     }
@@ -333,7 +333,7 @@ pub struct StatusReport {
     /// The gateway's own `models status --check` code for the main agent (0, 1, 2), which can
     /// be stricter than what the gateway does (clawdbot counts profiles it would skip).
     pub gateway_check: u8,
-    /// The one verdict every shell shows (filled by [`with_verdict`]).
+    /// The one verdict every shell shows (filled by `ops::status::with_verdict`).
     pub verdict: Option<Verdict>,
     /// The warning window used.
     pub warn_within_ms: Millis,
@@ -366,18 +366,18 @@ pub struct Candidate {
 impl Route {
     /// The one reading of a route, for this machine's stores and a remote gateway's status
     /// alike: usable profiles in the gateway's try order, the first one not resting in use.
-    pub fn from_candidates(provider: String, tried: &[Candidate], env: bool) -> Route {
+    pub(crate) fn from_candidates(provider: String, tried: &[Candidate], env: bool) -> Route {
         Route::from_tried(provider, tried.iter().collect(), env)
     }
 
     /// The route the Claude CLI runtime takes: only stored tokens and OAuth logins compete with
     /// Claude Code's own login there.
-    pub fn from_candidates_on_claude_cli(provider: String, tried: &[Candidate], cli: ClaudeCliRoute, now: Millis) -> Route {
+    pub(crate) fn from_candidates_on_claude_cli(provider: String, tried: &[Candidate], cli: ClaudeCliRoute, now: Millis) -> Route {
         Route::from_tried(provider, tried.iter().filter(|c| !c.api_key).collect(), false).on_claude_cli(cli, now)
     }
 
     /// The route for `kind` of runtime from what the gateway would try.
-    pub fn for_runtime(
+    pub(crate) fn for_runtime(
         provider: String,
         runtime: crate::gateway::runtime::Runtime,
         tried: &[Candidate],
@@ -602,7 +602,7 @@ pub struct RouteLine {
 
 impl Verdict {
     /// The problem the headline is about.
-    pub fn top(&self) -> Option<&Problem> {
+    pub(crate) fn top(&self) -> Option<&Problem> {
         self.problems.first()
     }
 }
@@ -640,7 +640,7 @@ pub struct TargetState {
 /// Where a target stands, the one reading of a [`TargetState`] the verdict, the glance and the
 /// alerts share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Standing {
+pub(crate) enum Standing {
     /// Not tried yet.
     Checking,
     /// It failed to answer, since then.
@@ -654,7 +654,7 @@ pub enum Standing {
 
 impl TargetState {
     /// Where it stands.
-    pub fn standing(&self) -> Standing {
+    pub(crate) fn standing(&self) -> Standing {
         match (self.reached, self.unreachable_since) {
             (None, _) => Standing::Checking,
             (Some(false), Some(since)) => Standing::Unreachable { since },

@@ -18,9 +18,9 @@ use crate::env::Env;
 use crate::error::{Error, Result};
 
 /// The systemd unit's name.
-pub const UNIT: &str = "authtray-watch.service";
+pub(crate) const UNIT: &str = "authtray-watch.service";
 /// The launchd agent's label.
-pub const LABEL: &str = "dev.authtray.watch";
+pub(crate) const LABEL: &str = "dev.authtray.watch";
 
 /// The variables the service needs from the installing shell: where the gateway and Claude
 /// Code live, and what the gateway's CLI needs to run. No secret: these go into the service
@@ -44,7 +44,7 @@ const SECRET_VARS: [&str; 4] =
 
 /// The file, beside authtray's settings, holding a gateway credential that only the installing
 /// shell had (systemd only).
-pub const ENV_FILE_NAME: &str = "service.env";
+pub(crate) const ENV_FILE_NAME: &str = "service.env";
 
 /// Which service manager.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -58,7 +58,7 @@ pub enum Manager {
 
 impl Manager {
     /// This platform's.
-    pub fn here() -> Manager {
+    pub(crate) fn here() -> Manager {
         if cfg!(target_os = "macos") {
             Manager::Launchd
         } else {
@@ -68,7 +68,7 @@ impl Manager {
 }
 
 /// Where the service file goes.
-pub fn file_path(env: &Env, manager: Manager) -> PathBuf {
+pub(crate) fn file_path(env: &Env, manager: Manager) -> PathBuf {
     match manager {
         Manager::Systemd => env.path("XDG_CONFIG_HOME").unwrap_or_else(|| env.home().join(".config")).join("systemd/user").join(UNIT),
         Manager::Launchd => env.home().join("Library/LaunchAgents").join(format!("{LABEL}.plist")),
@@ -76,12 +76,12 @@ pub fn file_path(env: &Env, manager: Manager) -> PathBuf {
 }
 
 /// Whether a service is installed for this user (the tray then leaves mirroring to it).
-pub fn installed(env: &Env) -> bool {
+pub(crate) fn installed(env: &Env) -> bool {
     file_path(env, Manager::here()).is_file()
 }
 
 /// Where the systemd service's credential file goes: authtray's config folder.
-pub fn env_file_path(env: &Env) -> PathBuf {
+pub(crate) fn env_file_path(env: &Env) -> PathBuf {
     crate::paths::config_dir(env).join(ENV_FILE_NAME)
 }
 
@@ -101,7 +101,7 @@ fn plain(name: &str, value: &str) -> Result<()> {
 /// The service file for running `exe watch` with the installing shell's relevant variables,
 /// and (systemd only) reading the gateway credential from `env_file`. Never holds a secret.
 /// Refuses a variable or path with a control character, naming it.
-pub fn contents(manager: Manager, exe: &Path, env: &Env, env_file: Option<&Path>) -> Result<String> {
+pub(crate) fn contents(manager: Manager, exe: &Path, env: &Env, env_file: Option<&Path>) -> Result<String> {
     let exe = exe.to_string_lossy();
     plain("the path of the authtray program", &exe)?;
     let mut vars = Vec::new();
@@ -230,7 +230,7 @@ pub struct ServiceStatus {
 /// where the gateway's credential went or should go).
 ///
 /// A gateway credential set only in this shell (`OPENCLAW_GATEWAY_TOKEN` …, not in the
-/// gateway's config or `.env`) goes to a 0600 file the systemd unit reads ([`env_file_path`]);
+/// gateway's config or `.env`) goes to a 0600 file the systemd unit reads (`env_file_path`);
 /// under launchd it is left out, and the message says where to put it.
 pub fn install(env: &Env, exe: &Path, no_start: bool, force: bool) -> Result<String> {
     install_with(Manager::here(), env, exe, no_start, force)

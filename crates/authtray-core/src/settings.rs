@@ -1,5 +1,5 @@
 //! The user's choices that outlive one command: notification lead times, the mirror profile id
-//! and which agents to mirror into. One JSON file in [`crate::paths::config_dir`], written
+//! and which agents to mirror into. One JSON file in `paths::config_dir`, written
 //! atomically (0600); fields a newer authtray added are kept.
 
 use std::path::{Path, PathBuf};
@@ -81,16 +81,16 @@ impl Default for Settings {
 impl Settings {
     /// The earliest warning before a long-lived credential expires (0 when none is set): what
     /// counts as "expiring soon".
-    pub fn longest_lead(&self) -> Millis {
+    pub(crate) fn longest_lead(&self) -> Millis {
         self.expiry_leads_ms.iter().copied().max().unwrap_or(0)
     }
 
     /// The settings file under `config_dir`.
-    pub fn path(config_dir: &Path) -> PathBuf {
+    pub(crate) fn path(config_dir: &Path) -> PathBuf {
         config_dir.join("settings.json")
     }
 
-    /// The settings file this environment uses (in [`crate::paths::config_dir`]).
+    /// The settings file this environment uses (in `paths::config_dir`).
     pub fn path_for(env: &crate::env::Env) -> PathBuf {
         Settings::path(&crate::paths::config_dir(env))
     }
@@ -111,7 +111,7 @@ impl Settings {
     }
 
     /// Checks the values make sense, with a message saying which one does not.
-    pub fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         if self.expiry_leads_ms.iter().any(|&l| l <= 0 || l > 365 * DAY) {
             return Err(Error::InvalidInput("each expiry lead time must be between 1 ms and 365 days".into()));
         }
@@ -174,7 +174,7 @@ impl Settings {
     }
 
     /// The mirror targets as the sync operation takes them.
-    pub fn sync_targets(&self) -> crate::ops::sync::Targets {
+    pub(crate) fn sync_targets(&self) -> crate::ops::sync::Targets {
         match &self.mirror_agents {
             MirrorAgents::Default => crate::ops::sync::Targets::Default,
             MirrorAgents::All => crate::ops::sync::Targets::All,

@@ -128,7 +128,7 @@ impl Default for Tools {
 impl Tools {
     /// The defaults, with `AUTHTRAY_SSH`, `AUTHTRAY_SSH_CONFIG`, `AUTHTRAY_DOCKER` (e.g.
     /// `podman`) and `AUTHTRAY_KUBECTL` from the environment.
-    pub fn from_env(env: &crate::env::Env) -> Tools {
+    pub(crate) fn from_env(env: &crate::env::Env) -> Tools {
         let mut t = Tools::default();
         if let Some(v) = env.get("AUTHTRAY_SSH").filter(|v| !v.is_empty()) {
             t.ssh = v.to_string();
@@ -146,7 +146,7 @@ impl Tools {
 
 /// Parses and checks a target URL. Anything outside the narrow alphabet is refused, never
 /// quoted into something that runs.
-pub fn parse(url: &str) -> Result<TargetKind> {
+pub(crate) fn parse(url: &str) -> Result<TargetKind> {
     // `{url:?}` shows control characters escaped, so the message itself is safe to print.
     let bad = |why: String| Error::InvalidInput(format!("target {url:?}: {why}"));
     if url.chars().any(char::is_control) {
@@ -280,7 +280,7 @@ fn word<'a>(s: &'a str, url: &str) -> Result<&'a str> {
 }
 
 /// Quotes a word for a POSIX shell: as is when it is plainly safe, else in single quotes.
-pub fn shell_quote(s: &str) -> String {
+pub(crate) fn shell_quote(s: &str) -> String {
     if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | ':' | '=' | '@' | '+' | ',')) {
         return s.to_string();
     }
@@ -297,7 +297,7 @@ pub fn shell_quote(s: &str) -> String {
 /// outside a plain alphabet written as a `printf %b` octal escape (`\0ooo`): the login shell
 /// sees one single-quoted word with no `'`, no `\` before `\` or `'`, no newline and no `!`,
 /// which every shell keeps as it is; `sh` then decodes and runs the command.
-pub fn ssh_remote_line(words: &[String]) -> String {
+pub(crate) fn ssh_remote_line(words: &[String]) -> String {
     let script: Vec<String> = words.iter().map(|w| shell_quote(w)).collect();
     let mut encoded = String::new();
     for b in script.join(" ").bytes() {
@@ -313,7 +313,7 @@ pub fn ssh_remote_line(words: &[String]) -> String {
 impl Transport {
     /// The local command that runs `argv` (program first) on the gateway host with `env` set
     /// there. Secrets never go here: they travel on stdin.
-    pub fn command(&self, tools: &Tools, argv: &[String], env: &[(String, String)]) -> Command {
+    pub(crate) fn command(&self, tools: &Tools, argv: &[String], env: &[(String, String)]) -> Command {
         let env_words: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
         match self {
             Transport::Ssh { user, host, port } => {
@@ -357,7 +357,7 @@ impl Transport {
     }
 
     /// Where it points, for messages: `gateway@vps:2222`, `container openclaw`, `gateways/deploy/openclaw`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Transport::Ssh { user, host, port } => {
                 let u = user.as_ref().map(|u| format!("{u}@")).unwrap_or_default();

@@ -15,7 +15,7 @@ use crate::report::Overall;
 use crate::settings::Settings;
 use crate::target::TargetEntry;
 
-pub use crate::report::{Standing, TargetState};
+pub use crate::report::TargetState;
 
 impl TargetState {
     /// Records a failure to answer: since when (the first failure of this outage), why, and
@@ -32,7 +32,7 @@ impl TargetState {
     }
 
     /// A target not checked yet.
-    pub fn new(entry: &TargetEntry) -> TargetState {
+    pub(crate) fn new(entry: &TargetEntry) -> TargetState {
         TargetState {
             name: entry.name.clone(),
             url: entry.url.clone(),
@@ -119,7 +119,7 @@ impl TargetPool {
     }
 
     /// Whether there are targets.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.workers.is_empty()
     }
 }
@@ -175,7 +175,7 @@ fn work(
 }
 
 /// Does one job against one target and returns its new state.
-pub fn run_job(env: &Env, entry: &TargetEntry, job: &Job, mut st: TargetState, now: Millis) -> TargetState {
+pub(crate) fn run_job(env: &Env, entry: &TargetEntry, job: &Job, mut st: TargetState, now: Millis) -> TargetState {
     // No usable login: the target is only looked at.
     let login = remote::mirrorable(&job.login, now).ok();
     let result: crate::error::Result<()> = (|| {

@@ -6,15 +6,15 @@
 use std::fmt;
 
 /// The Anthropic setup-token / OAuth access-token prefix.
-pub const ANTHROPIC_OAT_PREFIX: &str = "sk-ant-oat01-";
+pub(crate) const ANTHROPIC_OAT_PREFIX: &str = "sk-ant-oat01-";
 /// The Anthropic OAuth refresh-token prefix: never a thing to paste into the gateway.
-pub const ANTHROPIC_REFRESH_PREFIX: &str = "sk-ant-ort01-";
+pub(crate) const ANTHROPIC_REFRESH_PREFIX: &str = "sk-ant-ort01-";
 /// The Anthropic API key prefix.
-pub const ANTHROPIC_API_PREFIX: &str = "sk-ant-api03-";
+pub(crate) const ANTHROPIC_API_PREFIX: &str = "sk-ant-api03-";
 /// OpenRouter's API key prefix.
-pub const OPENROUTER_PREFIX: &str = "sk-or-v1-";
+pub(crate) const OPENROUTER_PREFIX: &str = "sk-or-v1-";
 /// The gateway's minimum length for an Anthropic setup-token.
-pub const ANTHROPIC_OAT_MIN_LEN: usize = 80;
+pub(crate) const ANTHROPIC_OAT_MIN_LEN: usize = 80;
 
 /// A string that must never be printed in full. `Debug` and `Display` show the redacted form.
 #[derive(Clone, PartialEq, Eq)]
@@ -64,7 +64,7 @@ const TAIL_MIN_LEN: usize = 32;
 /// characters (`sk-ant-oat01-…Ab12`). The tail is shown only for what can be a whole token (at
 /// least as long as its shape requires, and [`TAIL_MIN_LEN`]): the last characters of a token
 /// cut off when copying are characters from the middle of the real one.
-pub fn redact(token: &str) -> String {
+pub(crate) fn redact(token: &str) -> String {
     let t = token.trim();
     let n = t.chars().count();
     if n == 0 {
@@ -89,7 +89,7 @@ fn min_len(shape: TokenShape) -> usize {
 
 /// Redacts, in free text (another program's output), every run that looks like a token
 /// (`sk-…`, 12+ characters) and every occurrence of the given secrets.
-pub fn redact_text(text: &str, secrets: &[&str]) -> String {
+pub(crate) fn redact_text(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_string();
     for s in secrets.iter().filter(|s| s.len() >= 4) {
         out = out.replace(s, &redact(s));
@@ -126,7 +126,7 @@ fn known_prefix(t: &str) -> Option<&'static str> {
 
 /// What a token's shape says it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenShape {
+pub(crate) enum TokenShape {
     /// `sk-ant-oat01-…`: a `claude setup-token` token or a Claude Code access token.
     AnthropicSetupToken,
     /// `sk-ant-ort01-…`: a refresh token (never to be pasted).
@@ -143,7 +143,7 @@ pub enum TokenShape {
 
 impl TokenShape {
     /// Recognises a token by its prefix.
-    pub fn of(token: &str) -> TokenShape {
+    pub(crate) fn of(token: &str) -> TokenShape {
         let t = token.trim();
         if t.starts_with(ANTHROPIC_OAT_PREFIX) {
             TokenShape::AnthropicSetupToken
@@ -161,7 +161,7 @@ impl TokenShape {
     }
 
     /// The gateway provider this shape belongs to, if any.
-    pub fn provider(self) -> Option<&'static str> {
+    pub(crate) fn provider(self) -> Option<&'static str> {
         match self {
             TokenShape::AnthropicSetupToken | TokenShape::AnthropicApiKey => Some("anthropic"),
             TokenShape::OpenRouterKey => Some("openrouter"),
@@ -171,7 +171,7 @@ impl TokenShape {
     }
 
     /// A short name for messages.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             TokenShape::AnthropicSetupToken => "an Anthropic setup-token",
             TokenShape::AnthropicRefreshToken => "an Anthropic refresh token",
@@ -185,7 +185,7 @@ impl TokenShape {
 
 /// The kind of credential a validated token becomes in the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CredentialKind {
+pub(crate) enum CredentialKind {
     /// `{"type":"api_key","key":…}`.
     ApiKey,
     /// `{"type":"token","token":…,"expires"?:…}`.
@@ -194,7 +194,7 @@ pub enum CredentialKind {
 
 impl CredentialKind {
     /// The store's `type` / config's `mode` word.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             CredentialKind::ApiKey => "api_key",
             CredentialKind::Token => "token",
@@ -204,7 +204,7 @@ impl CredentialKind {
 
 /// A pasted token that passed validation.
 #[derive(Debug, Clone)]
-pub struct ValidToken {
+pub(crate) struct ValidToken {
     /// The trimmed token.
     pub secret: Secret,
     /// What its shape says it is.
@@ -294,7 +294,7 @@ pub enum TokenError {
     TextTooLong {
         /// Its length in bytes.
         len: usize,
-        /// The maximum, [`MAX_PASTE_BYTES`].
+        /// The maximum, `MAX_PASTE_BYTES`.
         max: usize,
     },
 }
@@ -303,7 +303,7 @@ const MAX_TOKEN_LEN: usize = 8192;
 
 /// The most pasted text [`find_in_text`] looks through: far more than any terminal copy or
 /// .env file, and little enough that the search is instant even on the UI's thread.
-pub const MAX_PASTE_BYTES: usize = 1 << 20;
+pub(crate) const MAX_PASTE_BYTES: usize = 1 << 20;
 
 fn is_token_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '_'
@@ -386,7 +386,7 @@ const MIN_CANDIDATE_LEN: usize = 20;
 /// A token that a line wrap, a space or an invisible character cut in two is refused
 /// ([`TokenError::Whitespace`]) rather than its first part taken, and text longer than
 /// [`MAX_PASTE_BYTES`] is not searched. The search is linear in the text.
-pub fn find_in_text(text: &str) -> Result<&str, TokenError> {
+pub(crate) fn find_in_text(text: &str) -> Result<&str, TokenError> {
     if text.len() > MAX_PASTE_BYTES {
         return Err(TokenError::TextTooLong { len: text.len(), max: MAX_PASTE_BYTES });
     }
@@ -435,7 +435,7 @@ pub fn find_in_text(text: &str) -> Result<&str, TokenError> {
 /// The input is trimmed at both ends (white space and invisible characters); inside, either is
 /// refused as [`TokenError::Whitespace`]. Known providers (`anthropic`, `openai`, `openrouter`)
 /// check prefix, length and alphabet; other providers accept any non-empty single-line token.
-pub fn validate(provider: &str, input: &str) -> Result<ValidToken, TokenError> {
+pub(crate) fn validate(provider: &str, input: &str) -> Result<ValidToken, TokenError> {
     let t = input.trim_matches(is_padding);
     if t.is_empty() {
         return Err(TokenError::Empty);

@@ -71,13 +71,13 @@ impl std::fmt::Debug for SavedCredential {
 
 impl SavedCredential {
     /// Whether Undo is still offered at `now`.
-    pub fn open_at(&self, now: Millis) -> bool {
+    pub(crate) fn open_at(&self, now: Millis) -> bool {
         now >= self.saved_at && now - self.saved_at <= UNDO_WINDOW_MS
     }
 }
 
 /// SHA-256 hex of a secret, for comparisons that must not keep the secret.
-pub fn fingerprint(secret: &str) -> String {
+pub(crate) fn fingerprint(secret: &str) -> String {
     Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -114,12 +114,14 @@ pub fn purge_expired(vault: &dyn Vault, now: Millis) -> Result<bool> {
 }
 
 /// Serialises a saved credential for a keyring entry.
-pub fn encode(saved: &SavedCredential) -> Result<String> {
+#[cfg(any(test, feature = "keyring"))]
+pub(crate) fn encode(saved: &SavedCredential) -> Result<String> {
     serde_json::to_string(saved).map_err(|e| Error::Vault(e.to_string()))
 }
 
 /// Reads a keyring entry back; a foreign or damaged entry is an error, not a panic.
-pub fn decode(text: &str) -> Result<SavedCredential> {
+#[cfg(any(test, feature = "keyring"))]
+pub(crate) fn decode(text: &str) -> Result<SavedCredential> {
     serde_json::from_str(text).map_err(|_| Error::Vault("the saved undo entry is damaged; paste again to replace it".into()))
 }
 

@@ -18,7 +18,7 @@ pub use crate::report::{Action, Overall, Problem, Remedy, RouteLine, Row, Setup,
 
 /// What besides the status report the verdict depends on.
 #[derive(Debug, Clone, Copy)]
-pub struct Inputs<'a> {
+pub(crate) struct Inputs<'a> {
     /// The last mirror run.
     pub sync: Option<&'a SyncReport>,
     /// Why the last mirror run failed as a whole.
@@ -32,7 +32,7 @@ pub struct Inputs<'a> {
 }
 
 /// Computes the verdict.
-pub fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
+pub(crate) fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
     let now = inputs.now;
     let mut problems: Vec<Problem> = Vec::new();
     if status.generation == "none" {
@@ -378,7 +378,7 @@ fn replace_problem(agent: &str, p: &ProfileReport, text: String, no_expiry: Mill
 
 /// The saved targets judged on their own, worst first: the icon, the headline and the problems
 /// (the live service's glance without a gateway here uses this too).
-pub fn targets_judged(targets: &[crate::report::TargetState], now: Millis) -> (Overall, String, Vec<Problem>) {
+pub(crate) fn targets_judged(targets: &[crate::report::TargetState], now: Millis) -> (Overall, String, Vec<Problem>) {
     let mut problems = target_problems(targets, now);
     problems.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.urgency.cmp(&b.urgency)));
     // Still checking every one of them: nothing is known yet, which is not "healthy".
@@ -736,7 +736,7 @@ fn detail(status: &StatusReport, carried: &[(String, String)], until: Option<Mil
 
 /// What carries a route, in plain words: "your Claude subscription, through Claude Code
 /// (Claude Max, a@b.c)", "API key (pay as you go)", "setup-token, expires 3 Mar 2027".
-pub fn route_kind_words(agent: &AgentReport, route: &Route, now: Millis) -> String {
+pub(crate) fn route_kind_words(agent: &AgentReport, route: &Route, now: Millis) -> String {
     use crate::claude_cli::AuthMethod;
     let carrier = route.profile.as_deref().and_then(|id| agent.profiles.iter().find(|p| p.id == id));
     match route.kind {

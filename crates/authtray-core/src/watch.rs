@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 
 /// Which group of files changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Changed {
+pub(crate) enum Changed {
     /// Claude Code's login (file or Keychain item).
     Login,
     /// A gateway store or its config.
@@ -30,7 +30,7 @@ pub enum Changed {
 
 /// The files to watch.
 #[derive(Debug, Clone, Default)]
-pub struct WatchSpec {
+pub(crate) struct WatchSpec {
     /// Files whose change means [`Changed::Login`].
     pub login_files: Vec<PathBuf>,
     /// Files whose change means [`Changed::Store`].
@@ -46,7 +46,7 @@ pub struct WatchSpec {
 }
 
 /// A running watch; dropping it stops it.
-pub struct Watch {
+pub(crate) struct Watch {
     stop: Sender<Msg>,
 }
 
@@ -63,7 +63,7 @@ enum Msg {
 
 impl Watch {
     /// Starts watching; `on_change` runs on the watch thread with what changed.
-    pub fn start(spec: WatchSpec, mut on_change: impl FnMut(BTreeSet<Changed>) + Send + 'static) -> Result<Watch> {
+    pub(crate) fn start(spec: WatchSpec, mut on_change: impl FnMut(BTreeSet<Changed>) + Send + 'static) -> Result<Watch> {
         let (tx, rx) = mpsc::channel::<Msg>();
         let fs_tx = tx.clone();
         let mut fs = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {

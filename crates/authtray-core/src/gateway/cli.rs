@@ -17,7 +17,7 @@ use crate::process::{self, RunError};
 use crate::token::{redact_text, Secret};
 
 /// These commands take up to ~20 s on a 2-core machine; give them room.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What a long-running step reports to the shell, which decides how to show it.
 #[derive(Debug, Clone)]
@@ -73,7 +73,7 @@ impl std::fmt::Debug for GatewayCli {
 
 impl GatewayCli {
     /// Finds the CLI: `--gateway-cli`, else `AUTHTRAY_GATEWAY_CLI`, else `openclaw` on `PATH`.
-    pub fn locate(env: &Env, explicit: Option<&Path>, state_dir: Option<&Path>) -> Result<GatewayCli> {
+    pub(crate) fn locate(env: &Env, explicit: Option<&Path>, state_dir: Option<&Path>) -> Result<GatewayCli> {
         let program = match explicit.map(Path::to_path_buf).or_else(|| env.path("AUTHTRAY_GATEWAY_CLI")) {
             Some(p) if p.is_file() => p,
             Some(p) => return Err(Error::GatewayCliMissing { tried: p.display().to_string() }),
@@ -87,7 +87,7 @@ impl GatewayCli {
     }
 
     /// The CLI named `program` on another host.
-    pub fn on_remote(program: &str, remote: Remote) -> GatewayCli {
+    pub(crate) fn on_remote(program: &str, remote: Remote) -> GatewayCli {
         GatewayCli {
             program: program.into(),
             env: Vec::new(),
@@ -100,7 +100,7 @@ impl GatewayCli {
 
     /// `models status --json [--agent A]`: what the gateway reports of its auth (secrets shown
     /// only as its own redacted labels).
-    pub fn status_json(&self, agent: Option<&str>) -> Result<serde_json::Value> {
+    pub(crate) fn status_json(&self, agent: Option<&str>) -> Result<serde_json::Value> {
         let mut args = vec!["models".to_string(), "status".into(), "--json".into()];
         if let Some(a) = agent {
             args.extend(["--agent".into(), a.into()]);
@@ -109,7 +109,7 @@ impl GatewayCli {
     }
 
     /// `models auth order get --provider P [--agent A] --json`.
-    pub fn order_get_json(&self, provider: &str, agent: Option<&str>) -> Result<serde_json::Value> {
+    pub(crate) fn order_get_json(&self, provider: &str, agent: Option<&str>) -> Result<serde_json::Value> {
         let mut args = self.auth_args(&["order", "get", "--provider", provider], agent);
         args.push("--json".into());
         self.json(&args)
@@ -118,7 +118,7 @@ impl GatewayCli {
     /// `gateway call secrets.reload --json`: asks the gateway this CLI belongs to (with the
     /// token in its own config) to renew its auth snapshot. Used for gateways on other hosts,
     /// where authtray cannot reach the gateway's port itself.
-    pub fn reload_secrets(&self) -> Result<Duration> {
+    pub(crate) fn reload_secrets(&self) -> Result<Duration> {
         let args: Vec<String> = ["gateway", "call", "secrets.reload", "--json"].iter().map(|s| s.to_string()).collect();
         self.run(&args, None, &[])
     }
@@ -152,7 +152,7 @@ impl GatewayCli {
 
     /// `models auth paste-token --provider P --profile-id ID [--agent A] [--expires-in Nms]`,
     /// the token on stdin.
-    pub fn paste_token(
+    pub(crate) fn paste_token(
         &self,
         provider: &str,
         profile_id: &str,
@@ -174,7 +174,7 @@ impl GatewayCli {
     /// seconds. The duration is therefore shortened by the longest the command may take (its
     /// deadline): the stored expiry is early by at most that, never late, so the gateway never
     /// offers a token after it stopped working.
-    pub fn paste_token_expiring_at(
+    pub(crate) fn paste_token_expiring_at(
         &self,
         provider: &str,
         profile_id: &str,
@@ -191,7 +191,7 @@ impl GatewayCli {
     }
 
     /// `models auth order set --provider P [--agent A] IDS…`.
-    pub fn order_set(&self, provider: &str, agent: Option<&str>, ids: &[String]) -> Result<Duration> {
+    pub(crate) fn order_set(&self, provider: &str, agent: Option<&str>, ids: &[String]) -> Result<Duration> {
         let mut args = self.auth_args(&["order", "set", "--provider", provider], agent);
         // Everything after `--` is an id, even one that starts with a dash.
         args.push("--".into());
@@ -200,7 +200,7 @@ impl GatewayCli {
     }
 
     /// `models auth order clear --provider P [--agent A]`.
-    pub fn order_clear(&self, provider: &str, agent: Option<&str>) -> Result<Duration> {
+    pub(crate) fn order_clear(&self, provider: &str, agent: Option<&str>) -> Result<Duration> {
         let args = self.auth_args(&["order", "clear", "--provider", provider], agent);
         self.run(&args, None, &[])
     }

@@ -24,7 +24,7 @@ pub struct GatewayConfig {
 
 /// One entry of the config's agent list.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AgentEntry {
+pub(crate) struct AgentEntry {
     /// The raw id.
     pub id: String,
     /// `agentDir`, when given.
@@ -35,7 +35,7 @@ pub struct AgentEntry {
 
 /// Where a newly registered profile goes in an existing `auth.order[provider]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OrderPlacement {
+pub(crate) enum OrderPlacement {
     /// Move it to the front (the gateway's `paste-token`).
     Front,
     /// Append it when missing (the mirror: it must be usable, not preferred).
@@ -59,7 +59,7 @@ impl GatewayConfig {
 
     /// Parses config text (JSON5) as if read from `path`. No input can exhaust the stack: a
     /// document nested deeper than 128 levels is an [`Error::ConfigParse`] naming `path`.
-    pub fn parse(path: &Path, text: &str) -> Result<GatewayConfig> {
+    pub(crate) fn parse(path: &Path, text: &str) -> Result<GatewayConfig> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let value = if text.trim().is_empty() { Value::Object(Map::new()) } else { parse_json5(path, text)? };
         if !value.is_object() {
@@ -73,12 +73,12 @@ impl GatewayConfig {
     }
 
     /// `meta.lastTouchedVersion`, stamped by every gateway config write.
-    pub fn last_touched_version(&self) -> Option<&str> {
+    pub(crate) fn last_touched_version(&self) -> Option<&str> {
         self.get("/meta/lastTouchedVersion").and_then(Value::as_str)
     }
 
     /// The agents the config lists (`agents.list[]`, or the newer keyed `agents.entries`).
-    pub fn agents(&self) -> Vec<AgentEntry> {
+    pub(crate) fn agents(&self) -> Vec<AgentEntry> {
         let mut out = Vec::new();
         if let Some(list) = self.get("/agents/list").and_then(Value::as_array) {
             for a in list {
@@ -104,12 +104,12 @@ impl GatewayConfig {
     }
 
     /// `auth.profiles`: the metadata filter (`{provider, mode}` per id).
-    pub fn auth_profiles(&self) -> Option<&Map<String, Value>> {
+    pub(crate) fn auth_profiles(&self) -> Option<&Map<String, Value>> {
         self.get("/auth/profiles").and_then(Value::as_object)
     }
 
     /// The ids `auth.profiles` lists for `provider`.
-    pub fn listed_profiles(&self, provider: &str) -> Vec<String> {
+    pub(crate) fn listed_profiles(&self, provider: &str) -> Vec<String> {
         self.auth_profiles()
             .map(|m| {
                 m.iter()
@@ -121,12 +121,12 @@ impl GatewayConfig {
     }
 
     /// The `mode` `auth.profiles` gives an id, if listed.
-    pub fn listed_mode(&self, id: &str) -> Option<&str> {
+    pub(crate) fn listed_mode(&self, id: &str) -> Option<&str> {
         self.auth_profiles()?.get(id)?.get("mode").and_then(Value::as_str)
     }
 
     /// `auth.order[provider]`, the config-level order.
-    pub fn auth_order(&self, provider: &str) -> Option<Vec<String>> {
+    pub(crate) fn auth_order(&self, provider: &str) -> Option<Vec<String>> {
         let order = self.get("/auth/order").and_then(Value::as_object)?;
         order
             .iter()
@@ -136,7 +136,7 @@ impl GatewayConfig {
     }
 
     /// The default model's and fallbacks' providers: the ones `--check` looks at.
-    pub fn providers_in_use(&self, default_model: &str) -> Vec<String> {
+    pub(crate) fn providers_in_use(&self, default_model: &str) -> Vec<String> {
         let model = self.get("/agents/defaults/model");
         let mut models: Vec<String> = Vec::new();
         match model {
@@ -161,7 +161,7 @@ impl GatewayConfig {
     }
 
     /// Whether the config uses `$include`, which authtray will not flatten by rewriting.
-    pub fn uses_include(&self) -> bool {
+    pub(crate) fn uses_include(&self) -> bool {
         fn walk(v: &Value) -> bool {
             match v {
                 Value::Object(m) => m.contains_key("$include") || m.values().any(walk),
@@ -175,14 +175,14 @@ impl GatewayConfig {
     /// Registers `id` in `auth.profiles` and moves it to the front of an existing
     /// `auth.order[provider]`, as the gateway's `paste-token` does. Returns whether anything
     /// changed. Does not write.
-    pub fn register_profile(&mut self, id: &str, provider: &str, mode: &str) -> bool {
+    pub(crate) fn register_profile(&mut self, id: &str, provider: &str, mode: &str) -> bool {
         let listed = self.ensure_listed(id, provider, mode);
         self.ensure_in_order(id, provider, OrderPlacement::Front) || listed
     }
 
     /// Makes `auth.profiles[id]` name `provider` and a mode compatible with `mode` (the
     /// gateway treats oauth and token as interchangeable for a listed id).
-    pub fn ensure_listed(&mut self, id: &str, provider: &str, mode: &str) -> bool {
+    pub(crate) fn ensure_listed(&mut self, id: &str, provider: &str, mode: &str) -> bool {
         let Some(profiles) = self.object_at(&["auth", "profiles"]) else { return false };
         let current = profiles.get(id).and_then(|p| p.get("mode")).and_then(Value::as_str).map(str::to_string);
         let want_mode = match current.as_deref() {
@@ -198,7 +198,7 @@ impl GatewayConfig {
     }
 
     /// Places `id` in `auth.order[provider]` when that list exists; never creates it.
-    pub fn ensure_in_order(&mut self, id: &str, provider: &str, placement: OrderPlacement) -> bool {
+    pub(crate) fn ensure_in_order(&mut self, id: &str, provider: &str, placement: OrderPlacement) -> bool {
         let Some(list) = self
             .value
             .pointer_mut("/auth/order")
@@ -222,13 +222,13 @@ impl GatewayConfig {
     }
 
     /// The value at a path of object keys, if there is one.
-    pub fn value_at(&self, path: &[String]) -> Option<&Value> {
+    pub(crate) fn value_at(&self, path: &[String]) -> Option<&Value> {
         path.iter().try_fold(&self.value, |v, k| v.as_object()?.get(k))
     }
 
     /// Sets (or, with `None`, removes) the value at a path of object keys, creating missing
     /// objects on the way; `false` when something that is not an object is in the way.
-    pub fn set_value_at(&mut self, path: &[String], value: Option<Value>) -> bool {
+    pub(crate) fn set_value_at(&mut self, path: &[String], value: Option<Value>) -> bool {
         let Some((last, parents)) = path.split_last() else { return false };
         let parents: Vec<&str> = parents.iter().map(String::as_str).collect();
         let Some(obj) = self.object_at(&parents) else { return false };
@@ -252,7 +252,7 @@ impl GatewayConfig {
     /// Re-reads the config under its lock (`<config>.lock`, the pid-file protocol openclaw uses
     /// for it), lets `change` edit it, and writes it back when `change` says it changed.
     /// Concurrent writers therefore never undo each other's edits.
-    pub fn update(path: &Path, timeout: std::time::Duration, change: impl FnOnce(&mut GatewayConfig) -> bool) -> Result<bool> {
+    pub(crate) fn update(path: &Path, timeout: std::time::Duration, change: impl FnOnce(&mut GatewayConfig) -> bool) -> Result<bool> {
         if let Some(dir) = path.parent() {
             fsx::ensure_dir(dir)?;
         }
@@ -271,7 +271,7 @@ impl GatewayConfig {
 
     /// Writes the config back as the gateway does: plain JSON, 2-space indent, via temp file
     /// and rename (0600), after rotating `<config>.bak` … `.bak.4`.
-    pub fn save(&self) -> Result<()> {
+    pub(crate) fn save(&self) -> Result<()> {
         if self.uses_include() {
             return Err(Error::ConfigUnsupported {
                 path: self.path.clone(),

@@ -148,7 +148,7 @@ fn resolve_config_path(env: &Env, state_dir: &Path, family: Family) -> PathBuf {
 }
 
 /// Normalises an agent id as the gateway does: lower case, `[a-z0-9_-]`, at most 64 chars.
-pub fn normalize_agent_id(raw: &str) -> String {
+pub(crate) fn normalize_agent_id(raw: &str) -> String {
     let lower = raw.trim().to_ascii_lowercase();
     let mut id: String = lower.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '-' }).collect();
     id = id.trim_start_matches(['-', '_']).to_string();
@@ -218,7 +218,7 @@ fn list_agents(env: &Env, state_dir: &Path, config: &GatewayConfig, generation: 
 /// family's CLIs found on `PATH`.
 /// The openclaw CLI installed for this user (`AUTHTRAY_GATEWAY_CLI`, else `openclaw` on PATH)
 /// and the version it reports; `None` when there is none or it does not answer.
-pub fn installed_openclaw(env: &Env) -> Option<(PathBuf, Version)> {
+pub(crate) fn installed_openclaw(env: &Env) -> Option<(PathBuf, Version)> {
     let cli = env.path("AUTHTRAY_GATEWAY_CLI").or_else(|| env.which("openclaw"))?;
     let version = cli_version(env, &cli)?;
     Some((cli, version))

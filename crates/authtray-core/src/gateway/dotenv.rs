@@ -4,7 +4,7 @@
 use std::path::Path;
 
 /// The variables of a `.env` file, in file order; a missing or unreadable file has none.
-pub fn read(path: &Path) -> Vec<(String, String)> {
+pub(crate) fn read(path: &Path) -> Vec<(String, String)> {
     let Ok(Some(bytes)) = crate::fsx::read_optional(path) else { return Vec::new() };
     String::from_utf8_lossy(&bytes)
         .lines()

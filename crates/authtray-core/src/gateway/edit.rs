@@ -21,7 +21,7 @@ use crate::token::Secret;
 
 /// One change to an agent's store.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Edit {
+pub(crate) enum Edit {
     /// Stores `record` (the gateway's credential object) under `id`, replacing the whole entry
     /// as the gateway does. `hard_expiry`: the credential stops working at its `expires` (a
     /// mirrored login), so a store that can only take a duration stores one that ends early
@@ -65,7 +65,7 @@ pub enum Edit {
 }
 
 /// How a CLI-backed store is written: the gateway's CLI, and the agent flag it takes.
-pub struct CliWriter<'a> {
+pub(crate) struct CliWriter<'a> {
     /// The gateway CLI (local, or through a transport to another host).
     pub cli: &'a GatewayCli,
     /// `--agent` for the CLI (`None` for the default agent).
@@ -75,7 +75,7 @@ pub struct CliWriter<'a> {
 impl Store {
     /// Whether the store is written through the gateway's CLI (no lock of ours, no file writes,
     /// only what the CLI can express).
-    pub fn is_cli_backed(&self) -> bool {
+    pub(crate) fn is_cli_backed(&self) -> bool {
         !matches!(self, Store::Json(_))
     }
 
@@ -83,7 +83,7 @@ impl Store {
     /// returned and whether anything was written.
     ///
     /// `cli` is asked for only when the store is CLI-backed and there is something to write.
-    pub fn edit<T>(
+    pub(crate) fn edit<T>(
         &self,
         cli: impl FnOnce() -> Result<GatewayCli>,
         agent: Option<&str>,
@@ -131,7 +131,7 @@ fn apply(doc: &mut StoreDoc, edit: Edit, order_in_state_file: bool) {
 }
 
 /// Runs the edits as the gateway's own commands, after checking the CLI can express them all.
-pub fn run(w: &CliWriter<'_>, edits: &[Edit]) -> Result<()> {
+pub(crate) fn run(w: &CliWriter<'_>, edits: &[Edit]) -> Result<()> {
     for e in edits {
         expressible(e)?;
     }

@@ -12,13 +12,13 @@ use crate::error::Result;
 use crate::fsx;
 
 /// The store file name in an agent dir.
-pub const PROFILES_FILE: &str = "auth-profiles.json";
+pub(crate) const PROFILES_FILE: &str = "auth-profiles.json";
 /// The state file name (openclaw 2026.4.6+).
-pub const STATE_FILE: &str = "auth-state.json";
+pub(crate) const STATE_FILE: &str = "auth-state.json";
 
 /// One agent's JSON store.
 #[derive(Debug, Clone)]
-pub struct JsonStore {
+pub(crate) struct JsonStore {
     /// The generation (decides lock and order placement).
     pub generation: Generation,
     /// `auth-profiles.json`.
@@ -35,7 +35,7 @@ pub struct JsonStore {
 
 /// What an update did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Written {
+pub(crate) enum Written {
     /// Nothing differed; no file was touched.
     Unchanged,
     /// The store (and/or state file) was rewritten.
@@ -45,7 +45,7 @@ pub enum Written {
 impl JsonStore {
     /// The adapter for an agent dir. Without a known version, openclaw-json is taken to be a
     /// current release (pid-file lock, order in `auth-state.json`) unless the files say otherwise.
-    pub fn new(generation: Generation, agent_dir: &Path, version: Option<&Version>) -> JsonStore {
+    pub(crate) fn new(generation: Generation, agent_dir: &Path, version: Option<&Version>) -> JsonStore {
         let state_path = agent_dir.join(STATE_FILE);
         let (lock_kind, order_in_state_file) = match (generation, version) {
             (Generation::Clawdbot, _) => (LockKind::Directory, false),
@@ -64,7 +64,7 @@ impl JsonStore {
 
     /// Reads the store as the gateway would see it now (no lock: every gateway write of
     /// these files is either atomic or, in clawdbot, short; a parse error is retried briefly).
-    pub fn read(&self) -> Result<StoreDoc> {
+    pub(crate) fn read(&self) -> Result<StoreDoc> {
         let mut attempt = 0;
         loop {
             match self.read_once() {
@@ -87,13 +87,13 @@ impl JsonStore {
     }
 
     /// Whether the store file exists.
-    pub fn exists(&self) -> bool {
+    pub(crate) fn exists(&self) -> bool {
         self.profiles_path.exists()
     }
 
     /// Applies `change` to a fresh read taken under the store's lock, and writes back only the
     /// files whose content changed. A store that does not parse is left untouched.
-    pub fn update<T>(&self, change: impl FnOnce(&mut StoreDoc) -> Result<T>) -> Result<(T, Written)> {
+    pub(crate) fn update<T>(&self, change: impl FnOnce(&mut StoreDoc) -> Result<T>) -> Result<(T, Written)> {
         let dir = self.profiles_path.parent().unwrap_or(Path::new("."));
         fsx::ensure_dir(dir)?;
         // Refuse early, before taking the lock, so a foreign file costs nothing.

@@ -21,15 +21,15 @@ use crate::clock;
 use crate::error::{Error, Result};
 
 /// After this long without a heartbeat a lock is considered abandoned (both protocols).
-pub const STALE_AFTER: Duration = Duration::from_secs(30);
+pub(crate) const STALE_AFTER: Duration = Duration::from_secs(30);
 
 /// How long a writer waits for a busy lock by default.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Which protocol a store uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum LockKind {
+pub(crate) enum LockKind {
     /// proper-lockfile directory lock.
     Directory,
     /// O_EXCL regular file with the holder's pid.
@@ -38,7 +38,7 @@ pub enum LockKind {
 
 /// A held lock; released (removed) when dropped, on every path including errors.
 #[derive(Debug)]
-pub struct LockGuard {
+pub(crate) struct LockGuard {
     path: PathBuf,
     kind: LockKind,
     // Kept open while held, as the gateway does.
@@ -46,8 +46,9 @@ pub struct LockGuard {
 }
 
 impl LockGuard {
-    /// The lock's path.
-    pub fn path(&self) -> &Path {
+    /// The lock's path (the tests check what the lock left on disk).
+    #[cfg(test)]
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 }
@@ -63,7 +64,7 @@ impl Drop for LockGuard {
 
 /// The lock path for a store file: `<realpath(dir)>/<name>.lock` (the gateway resolves
 /// symlinks first, so a store linked into several agents has one lock).
-pub fn lock_path_for(store: &Path) -> PathBuf {
+pub(crate) fn lock_path_for(store: &Path) -> PathBuf {
     let target = crate::fsx::write_target(store).unwrap_or_else(|_| store.to_path_buf());
     let dir = target.parent().map(Path::to_path_buf).unwrap_or_default();
     let dir = fs::canonicalize(&dir).unwrap_or(dir);
@@ -72,7 +73,7 @@ pub fn lock_path_for(store: &Path) -> PathBuf {
 }
 
 /// Takes the lock for `store`, waiting with exponential backoff up to `timeout`.
-pub fn acquire(kind: LockKind, store: &Path, timeout: Duration) -> Result<LockGuard> {
+pub(crate) fn acquire(kind: LockKind, store: &Path, timeout: Duration) -> Result<LockGuard> {
     let path = lock_path_for(store);
     let start = Instant::now();
     let mut delay = Duration::from_millis(25);
@@ -482,7 +483,7 @@ fn own_lock_body() -> String {
 
 /// What a pid-file lock says about its holder.
 #[derive(Debug, Clone)]
-pub struct PidFileHolder {
+pub(crate) struct PidFileHolder {
     pid: Option<i64>,
     created_at: Option<i64>,
     starttime: Option<u64>,

@@ -3,24 +3,24 @@
 pub mod cli;
 pub mod config;
 pub mod discover;
-pub mod dotenv;
-pub mod edit;
-pub mod json_store;
-pub mod lock;
+pub(crate) mod dotenv;
+pub(crate) mod edit;
+pub(crate) mod json_store;
+pub(crate) mod lock;
 pub mod running;
-pub mod runtime;
-pub mod sqlite_store;
-pub mod store;
-pub mod version;
+pub(crate) mod runtime;
+pub(crate) mod sqlite_store;
+pub(crate) mod store;
+pub(crate) mod version;
 
 use std::path::PathBuf;
 
 pub use config::GatewayConfig;
 pub use discover::{discover, DiscoverOptions};
-pub use edit::Edit;
-pub use json_store::JsonStore;
-pub use sqlite_store::SqliteStore;
-pub use store::{Credential, Expires, Profile, StoreDoc};
+pub(crate) use edit::Edit;
+pub(crate) use json_store::JsonStore;
+pub(crate) use sqlite_store::SqliteStore;
+pub(crate) use store::StoreDoc;
 
 /// The three store generations the gateway went through in 2026.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
@@ -36,7 +36,7 @@ pub enum Generation {
 
 impl Generation {
     /// The name used on the command line and in JSON output.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Generation::Clawdbot => "clawdbot",
             Generation::OpenclawJson => "openclaw-json",
@@ -44,7 +44,7 @@ impl Generation {
         }
     }
 
-    /// Parses a generation name as [`Generation::name`] prints it.
+    /// Parses a generation name as `Generation::name` prints it.
     pub fn from_name(s: &str) -> Option<Generation> {
         match s.trim().to_ascii_lowercase().as_str() {
             "clawdbot" | "moltbot" | "a" => Some(Generation::Clawdbot),
@@ -55,7 +55,7 @@ impl Generation {
     }
 
     /// The profile id authtray mirrors Claude Code's login into by default.
-    pub fn mirror_profile_id(self) -> &'static str {
+    pub(crate) fn mirror_profile_id(self) -> &'static str {
         match self {
             // clawdbot's own sync owns this id; we write it exactly as that sync would.
             Generation::Clawdbot => "anthropic:claude-cli",
@@ -64,7 +64,7 @@ impl Generation {
     }
 
     /// The default model when the config names none (decides `--check`'s providers).
-    pub fn default_model(self) -> &'static str {
+    pub(crate) fn default_model(self) -> &'static str {
         match self {
             Generation::Clawdbot => "anthropic/claude-opus-4-5",
             Generation::OpenclawJson => "openai/gpt-5.5",
@@ -112,7 +112,7 @@ pub struct Install {
 
 impl Install {
     /// Finds an agent by id (normalised as the gateway does).
-    pub fn agent(&self, id: &str) -> crate::Result<&Agent> {
+    pub(crate) fn agent(&self, id: &str) -> crate::Result<&Agent> {
         let id = discover::normalize_agent_id(id);
         self.agents.iter().find(|a| a.id == id).ok_or_else(|| crate::Error::UnknownAgent {
             id,
@@ -121,12 +121,12 @@ impl Install {
     }
 
     /// The generation, or an error explaining why writing is refused.
-    pub fn writable_generation(&self) -> crate::Result<Generation> {
+    pub(crate) fn writable_generation(&self) -> crate::Result<Generation> {
         self.generation.ok_or_else(|| crate::Error::GenerationUnknown { state_dir: self.state_dir.clone(), detail: self.evidence.clone() })
     }
 
     /// The store adapter for an agent, by generation.
-    pub fn store(&self, agent: &Agent) -> crate::Result<Store> {
+    pub(crate) fn store(&self, agent: &Agent) -> crate::Result<Store> {
         Ok(match self.writable_generation()? {
             Generation::OpenclawSqlite => Store::Sqlite(SqliteStore::new(&self.state_dir, &agent.dir)),
             g => Store::Json(JsonStore::new(g, &agent.dir, self.version.as_ref())),
@@ -138,7 +138,7 @@ impl Install {
 /// directly (under the gateway's lock); SQLite stores are read directly and written through
 /// the gateway CLI ([`cli::GatewayCli`]).
 #[derive(Debug, Clone)]
-pub enum Store {
+pub(crate) enum Store {
     /// clawdbot / openclaw-json.
     Json(JsonStore),
     /// openclaw-sqlite.
@@ -147,7 +147,7 @@ pub enum Store {
 
 impl Store {
     /// What the gateway would load for this agent now.
-    pub fn read(&self) -> crate::Result<StoreDoc> {
+    pub(crate) fn read(&self) -> crate::Result<StoreDoc> {
         match self {
             Store::Json(s) => s.read(),
             Store::Sqlite(s) => s.read(),
@@ -157,7 +157,7 @@ impl Store {
     /// The file that holds the credentials, shown as "the store": `auth-profiles.json`, or in
     /// the SQLite era the shared state database (where `paste-token` puts them; the agent's
     /// own database holds its order).
-    pub fn path(&self) -> &std::path::Path {
+    pub(crate) fn path(&self) -> &std::path::Path {
         match self {
             Store::Json(s) => &s.profiles_path,
             Store::Sqlite(s) => &s.state_db,
@@ -165,7 +165,7 @@ impl Store {
     }
 
     /// Every file whose change can change what the gateway reads for this agent.
-    pub fn files(&self) -> Vec<std::path::PathBuf> {
+    pub(crate) fn files(&self) -> Vec<std::path::PathBuf> {
         let wal = |p: &std::path::Path| std::path::PathBuf::from(format!("{}-wal", p.display()));
         match self {
             Store::Json(s) => vec![s.profiles_path.clone(), s.state_path.clone()],
@@ -174,7 +174,7 @@ impl Store {
     }
 
     /// Where the agent's order override lives.
-    pub fn order_path(&self) -> &std::path::Path {
+    pub(crate) fn order_path(&self) -> &std::path::Path {
         match self {
             Store::Json(s) if s.order_in_state_file => &s.state_path,
             Store::Json(s) => &s.profiles_path,
@@ -183,7 +183,7 @@ impl Store {
     }
 
     /// Whether the store exists yet.
-    pub fn exists(&self) -> bool {
+    pub(crate) fn exists(&self) -> bool {
         match self {
             Store::Json(s) => s.exists(),
             Store::Sqlite(s) => s.exists(),

@@ -10,8 +10,8 @@
 //! the gateway token, then sends its request and waits for the matching response.
 //!
 //! While the gateway is down any local user can listen on its port, so the token is never
-//! sent on trust: [`probe`] (every `status`, once a minute from the tray) sends nothing at all,
-//! and [`reload`] and [`verify`] send the token only after the socket that accepted the
+//! sent on trust: `probe` (every `status`, once a minute from the tray) sends nothing at all,
+//! and `reload` and `verify` send the token only after the socket that accepted the
 //! connection turns out to be this user's (or root's, who can read the token anyway).
 //! Whatever the listener says back is treated as hostile text before it reaches a report.
 
@@ -27,7 +27,7 @@ use crate::env::Env;
 use crate::token::Secret;
 
 /// The gateway's port when its config names none.
-pub const DEFAULT_PORT: u16 = 18789;
+pub(crate) const DEFAULT_PORT: u16 = 18789;
 
 /// How long connecting may take: the gateway is on this machine, so a slow answer means trouble.
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);
@@ -39,7 +39,7 @@ const UNTRUSTED_MAX_CHARS: usize = 200;
 
 /// Where the running gateway should be and how to authenticate to it.
 #[derive(Clone)]
-pub struct Endpoint {
+pub(crate) struct Endpoint {
     /// The loopback port (config `gateway.port`, else [`DEFAULT_PORT`]).
     pub port: u16,
     /// The gateway token or password, if one was found.
@@ -63,7 +63,7 @@ impl std::fmt::Debug for Endpoint {
 /// Finds the gateway's port and credential the way its own CLI does: the environment first
 /// (`OPENCLAW_GATEWAY_TOKEN` / `…_PASSWORD`), then the config's `gateway.auth`, then the state
 /// dir's `.env` (which the gateway service loads).
-pub fn endpoint(install: &Install, env: &Env) -> Endpoint {
+pub(crate) fn endpoint(install: &Install, env: &Env) -> Endpoint {
     let config = &install.config.value;
     let port = match config.pointer("/gateway/port") {
         Some(Value::Number(n)) => n.as_u64().and_then(|p| u16::try_from(p).ok()),
@@ -134,7 +134,7 @@ pub struct Reload {
 
 impl Reload {
     /// Nothing was written, so there was nothing to take up.
-    pub fn nothing_written() -> Reload {
+    pub(crate) fn nothing_written() -> Reload {
         Reload { state: ReloadState::NotNeeded, method: None, detail: Some("nothing was written".into()) }
     }
 
@@ -153,9 +153,9 @@ pub struct GatewayProcess {
     pub port: u16,
     /// What accepts there belongs to this user (or root), and authtray has a credential to
     /// offer it (or the config says the gateway wants none): a write asks it to reload.
-    /// [`probe`] learns this without a word to the listener, so whether it is the gateway and
+    /// `probe` learns this without a word to the listener, so whether it is the gateway and
     /// takes the credential shows when the credential is sent: in a write's `reload`, and in
-    /// [`verify`] (`doctor`).
+    /// `verify` (`doctor`).
     pub reachable: bool,
     /// Why it is not reachable, when running. Whatever of it came from the listener is
     /// redacted, stripped of control characters and cut short.
@@ -164,7 +164,7 @@ pub struct GatewayProcess {
 
 /// Why authtray did not send the gateway token to what listens on the gateway's port.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ListenerNotYours {
+pub(crate) enum ListenerNotYours {
     /// The socket that accepted authtray's connection belongs to another user: while the
     /// gateway was down, someone else took its port.
     #[error("something owned by another user (uid {uid}) listens on 127.0.0.1:{port}; authtray did not send it the gateway token")]
@@ -186,7 +186,7 @@ pub enum ListenerNotYours {
 
 impl ListenerNotYours {
     /// The port it listens on.
-    pub fn port(&self) -> u16 {
+    pub(crate) fn port(&self) -> u16 {
         match self {
             ListenerNotYours::OtherUser { port, .. } | ListenerNotYours::Unknown { port, .. } => *port,
         }
@@ -198,7 +198,7 @@ impl ListenerNotYours {
 /// port while the gateway is down learns nothing and has nothing to say back; and the gateway
 /// does not log a visitor a minute (it warns about every WebSocket that closes before
 /// `connect`).
-pub fn probe(install: &Install, env: &Env) -> GatewayProcess {
+pub(crate) fn probe(install: &Install, env: &Env) -> GatewayProcess {
     let ep = endpoint(install, env);
     let seen = |problem: Option<String>| GatewayProcess { running: true, port: ep.port, reachable: problem.is_none(), problem };
     let stream = match dial(ep.port) {
@@ -221,7 +221,7 @@ pub fn probe(install: &Install, env: &Env) -> GatewayProcess {
 /// What `doctor` asks: like [`probe`], and when the listener is this user's, the gateway's
 /// handshake with the credential, to learn whether the gateway takes it. Only on a person's
 /// request: the gateway logs every such connection.
-pub fn verify(install: &Install, env: &Env) -> Result<GatewayProcess, ListenerNotYours> {
+pub(crate) fn verify(install: &Install, env: &Env) -> Result<GatewayProcess, ListenerNotYours> {
     let ep = endpoint(install, env);
     let running = |problem: Option<String>| GatewayProcess { running: true, port: ep.port, reachable: problem.is_none(), problem };
     match Session::open(&ep) {
@@ -238,7 +238,7 @@ fn wants_no_credential(install: &Install) -> bool {
 }
 
 /// Tells the running gateway to reload its auth after a write to these agents' stores.
-pub fn reload(install: &Install, env: &Env, agents: &[&str]) -> Reload {
+pub(crate) fn reload(install: &Install, env: &Env, agents: &[&str]) -> Reload {
     let generation = install.generation;
     if generation == Some(Generation::Clawdbot) {
         return Reload {

@@ -33,21 +33,10 @@ pub enum Runtime {
     Codex,
 }
 
-impl Runtime {
-    /// The runtime id as the gateway's config spells it, for messages.
-    pub fn id(self) -> &'static str {
-        match self {
-            Runtime::Gateway => "openclaw",
-            Runtime::ClaudeCli => "claude-cli",
-            Runtime::Codex => "codex",
-        }
-    }
-}
-
 /// One model an agent may call: its provider (normalised, legacy prefixes mapped) and runtime.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ModelRoute {
+pub(crate) struct ModelRoute {
     /// The model ref as the config writes it (`anthropic/claude-opus-4-6`).
     pub model: String,
     /// The provider whose credential the call needs (`anthropic` for `claude-cli/*` too).
@@ -61,7 +50,7 @@ pub struct ModelRoute {
 /// The models `agent` uses (its own model setting, else the defaults', else the generation's
 /// default model), primary first, each with its runtime. clawdbot has no Codex runtime: its
 /// `openai/*` models run on the gateway itself.
-pub fn model_routes(config: &GatewayConfig, agent: &str, generation: super::Generation) -> Vec<ModelRoute> {
+pub(crate) fn model_routes(config: &GatewayConfig, agent: &str, generation: super::Generation) -> Vec<ModelRoute> {
     let default_model = generation.default_model();
     let has_codex = generation != super::Generation::Clawdbot;
     let entry = agent_entry(&config.value, agent);
@@ -98,7 +87,7 @@ pub fn model_routes(config: &GatewayConfig, agent: &str, generation: super::Gene
 
 /// The agent's model routes grouped by provider and runtime, in the order the gateway tries
 /// them: `(provider, runtime, models, only fallbacks)`.
-pub fn grouped(models: &[ModelRoute]) -> Vec<(String, Runtime, Vec<String>, bool)> {
+pub(crate) fn grouped(models: &[ModelRoute]) -> Vec<(String, Runtime, Vec<String>, bool)> {
     let mut out: Vec<(String, Runtime, Vec<String>, bool)> = Vec::new();
     for m in models {
         match out.iter_mut().find(|(p, r, _, _)| p == &m.provider && *r == m.runtime) {
@@ -114,7 +103,7 @@ pub fn grouped(models: &[ModelRoute]) -> Vec<(String, Runtime, Vec<String>, bool
 
 /// Whether every Anthropic model runs through Claude Code: then Claude Code's own login carries
 /// them all, and a stored copy of it is not needed (it would override the login).
-pub fn runs_claude_code_only(models: &[ModelRoute]) -> bool {
+pub(crate) fn runs_claude_code_only(models: &[ModelRoute]) -> bool {
     let mut anthropic = models.iter().filter(|m| m.provider == "anthropic").peekable();
     anthropic.peek().is_some() && anthropic.all(|m| m.runtime == Runtime::ClaudeCli)
 }

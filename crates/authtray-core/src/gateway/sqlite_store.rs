@@ -22,14 +22,14 @@ use super::store::StoreDoc;
 use crate::error::{Error, Result};
 
 /// The shared state database, relative to the state dir.
-pub const STATE_DB: &str = "state/openclaw.sqlite";
+pub(crate) const STATE_DB: &str = "state/openclaw.sqlite";
 /// The per-agent database, in the agent dir.
-pub const AGENT_DB: &str = "openclaw-agent.sqlite";
+pub(crate) const AGENT_DB: &str = "openclaw-agent.sqlite";
 const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// One agent's view of the SQLite store.
 #[derive(Debug, Clone)]
-pub struct SqliteStore {
+pub(crate) struct SqliteStore {
     /// `<state>/state/openclaw.sqlite`.
     pub state_db: PathBuf,
     /// `<agentDir>/openclaw-agent.sqlite`.
@@ -38,18 +38,18 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// The store of the agent at `agent_dir` in the install at `state_dir`.
-    pub fn new(state_dir: &Path, agent_dir: &Path) -> SqliteStore {
+    pub(crate) fn new(state_dir: &Path, agent_dir: &Path) -> SqliteStore {
         SqliteStore { state_db: state_dir.join(STATE_DB), agent_db: agent_dir.join(AGENT_DB) }
     }
 
     /// Whether either database exists.
-    pub fn exists(&self) -> bool {
+    pub(crate) fn exists(&self) -> bool {
         self.state_db.exists() || self.agent_db.exists()
     }
 
     /// Reads what the gateway would use for this agent: shared profiles overlaid by the
     /// agent's, shared state overlaid by the agent's (order per provider).
-    pub fn read(&self) -> Result<StoreDoc> {
+    pub(crate) fn read(&self) -> Result<StoreDoc> {
         let [shared_store, shared_state] = read_json(
             &self.state_db,
             [

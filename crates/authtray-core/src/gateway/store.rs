@@ -13,7 +13,7 @@ use crate::token::Secret;
 
 /// An `expires` field as found.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Expires {
+pub(crate) enum Expires {
     /// Not present.
     Absent,
     /// A valid millisecond timestamp.
@@ -36,7 +36,7 @@ impl Expires {
     }
 
     /// The timestamp, when valid.
-    pub fn ms(&self) -> Option<Millis> {
+    pub(crate) fn ms(&self) -> Option<Millis> {
         match self {
             Expires::Ms(ms) => Some(*ms),
             _ => None,
@@ -47,7 +47,7 @@ impl Expires {
 /// A credential as the gateway understands it. Secrets are kept as found (they are written
 /// back unchanged) and never displayed except through [`crate::token::redact`].
 #[derive(Debug, Clone, PartialEq)]
-pub enum Credential {
+pub(crate) enum Credential {
     /// `api_key`.
     ApiKey {
         /// `key`, when a non-empty string.
@@ -73,7 +73,7 @@ pub enum Credential {
 
 impl Credential {
     /// The store's `type` word.
-    pub fn type_name(&self) -> &'static str {
+    pub(crate) fn type_name(&self) -> &'static str {
         match self {
             Credential::ApiKey { .. } => "api_key",
             Credential::Token { .. } => "token",
@@ -82,7 +82,7 @@ impl Credential {
     }
 
     /// The secret shown (redacted) to identify it.
-    pub fn secret(&self) -> Option<&str> {
+    pub(crate) fn secret(&self) -> Option<&str> {
         match self {
             Credential::ApiKey { key } => key.as_ref(),
             Credential::Token { token, .. } => token.as_ref(),
@@ -92,7 +92,7 @@ impl Credential {
     }
 
     /// `expires`, for expiring kinds.
-    pub fn expires(&self) -> &Expires {
+    pub(crate) fn expires(&self) -> &Expires {
         match self {
             Credential::ApiKey { .. } => &Expires::Absent,
             Credential::Token { expires, .. } | Credential::OAuth { expires, .. } => expires,
@@ -102,7 +102,7 @@ impl Credential {
 
 /// A profile the gateway would load.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Profile {
+pub(crate) struct Profile {
     /// `<provider>:<name>`.
     pub id: String,
     /// Normalised provider.
@@ -113,7 +113,7 @@ pub struct Profile {
 
 /// A profile entry the gateway silently ignores, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IgnoredProfile {
+pub(crate) struct IgnoredProfile {
     /// Its id.
     pub id: String,
     /// Why the gateway skips it.
@@ -124,7 +124,7 @@ pub struct IgnoredProfile {
 /// Both documents are kept whole so that unknown fields survive a rewrite. `Debug` shows
 /// profile ids only: the documents hold secrets.
 #[derive(Clone, PartialEq, Default)]
-pub struct StoreDoc {
+pub(crate) struct StoreDoc {
     /// `auth-profiles.json`.
     pub profiles_doc: Map<String, Value>,
     /// `auth-state.json`, when present.
@@ -142,7 +142,7 @@ impl std::fmt::Debug for StoreDoc {
 
 impl StoreDoc {
     /// Parses the store files as found on disk (`None` = absent).
-    pub fn parse(profiles_path: &Path, profiles: Option<&[u8]>, state_path: &Path, state: Option<&[u8]>) -> Result<StoreDoc> {
+    pub(crate) fn parse(profiles_path: &Path, profiles: Option<&[u8]>, state_path: &Path, state: Option<&[u8]>) -> Result<StoreDoc> {
         let profiles_doc = match profiles {
             Some(b) => parse_object(profiles_path, b)?,
             None => new_doc(),
@@ -156,22 +156,22 @@ impl StoreDoc {
     }
 
     /// The raw JSON object of a profile.
-    pub fn raw_profile(&self, id: &str) -> Option<&Map<String, Value>> {
+    pub(crate) fn raw_profile(&self, id: &str) -> Option<&Map<String, Value>> {
         self.raw_profiles()?.get(id)?.as_object()
     }
 
     /// Every profile the gateway would load, in file order.
-    pub fn profiles(&self) -> Vec<Profile> {
+    pub(crate) fn profiles(&self) -> Vec<Profile> {
         self.raw_profiles().map(|m| m.iter().filter_map(|(id, v)| self.interpret(id, v).ok()).collect()).unwrap_or_default()
     }
 
     /// One loaded profile by id.
-    pub fn profile(&self, id: &str) -> Option<Profile> {
+    pub(crate) fn profile(&self, id: &str) -> Option<Profile> {
         self.raw_profiles()?.get(id).and_then(|v| self.interpret(id, v).ok())
     }
 
     /// Entries the gateway silently drops, with the reason.
-    pub fn ignored_profiles(&self) -> Vec<IgnoredProfile> {
+    pub(crate) fn ignored_profiles(&self) -> Vec<IgnoredProfile> {
         self.raw_profiles()
             .map(|m| {
                 m.iter().filter_map(|(id, v)| self.interpret(id, v).err().map(|reason| IgnoredProfile { id: id.clone(), reason })).collect()
@@ -198,7 +198,7 @@ impl StoreDoc {
     }
 
     /// Inserts or replaces a profile's raw object.
-    pub fn set_raw_profile(&mut self, id: &str, value: Map<String, Value>) {
+    pub(crate) fn set_raw_profile(&mut self, id: &str, value: Map<String, Value>) {
         let profiles = self.profiles_doc.entry("profiles").or_insert_with(|| Value::Object(Map::new()));
         if !profiles.is_object() {
             *profiles = Value::Object(Map::new());
@@ -209,7 +209,7 @@ impl StoreDoc {
     }
 
     /// Removes a profile and its id from every order list (undoing a paste that added it).
-    pub fn remove_raw_profile(&mut self, id: &str) {
+    pub(crate) fn remove_raw_profile(&mut self, id: &str) {
         if let Some(p) = self.profiles_doc.get_mut("profiles").and_then(Value::as_object_mut) {
             p.shift_remove(id);
         }
@@ -223,7 +223,7 @@ impl StoreDoc {
     }
 
     /// The per-agent order overrides: `auth-state.json` wins over inline, key by key.
-    pub fn order(&self) -> BTreeMap<String, Vec<String>> {
+    pub(crate) fn order(&self) -> BTreeMap<String, Vec<String>> {
         let mut out = BTreeMap::new();
         for doc in [Some(&self.profiles_doc), self.state_doc.as_ref()].into_iter().flatten() {
             if let Some(order) = doc.get("order").and_then(Value::as_object) {
@@ -240,7 +240,7 @@ impl StoreDoc {
     /// Sets (`Some`) or clears (`None`) the order override for `provider`, inline or in
     /// `auth-state.json`. An inline entry is removed when the state file takes over, as the
     /// gateway does on its next save.
-    pub fn set_order(&mut self, provider: &str, ids: Option<Vec<String>>, in_state_file: bool) {
+    pub(crate) fn set_order(&mut self, provider: &str, ids: Option<Vec<String>>, in_state_file: bool) {
         if in_state_file {
             remove_order_entry(&mut self.profiles_doc, provider);
             let state = self.state_doc.get_or_insert_with(new_state_doc);
@@ -257,7 +257,7 @@ impl StoreDoc {
     }
 
     /// `usageStats[id]`, as stored.
-    pub fn usage_stats(&self, id: &str) -> Option<&Map<String, Value>> {
+    pub(crate) fn usage_stats(&self, id: &str) -> Option<&Map<String, Value>> {
         for doc in [self.state_doc.as_ref(), Some(&self.profiles_doc)].into_iter().flatten() {
             if let Some(s) = doc.get("usageStats").and_then(|u| u.get(id)).and_then(Value::as_object) {
                 return Some(s);
@@ -271,7 +271,7 @@ impl StoreDoc {
     /// wherever the usage stats live; `lastUsed` stays. Called when the credential is replaced:
     /// the gateway would otherwise keep refusing the new one until the old one's cooldown ends.
     /// Returns whether anything was cleared.
-    pub fn clear_failures(&mut self, id: &str) -> bool {
+    pub(crate) fn clear_failures(&mut self, id: &str) -> bool {
         const FAILURE_KEYS: [&str; 6] =
             ["cooldownUntil", "cooldownReason", "cooldownModel", "errorCount", "failureCounts", "lastFailureAt"];
         let mut cleared = false;
@@ -293,7 +293,7 @@ impl StoreDoc {
     /// Puts a profile back in service: clears its cooldown and its disabled state (any reason)
     /// with the failure counts behind them, wherever the usage stats live; `lastUsed` stays.
     /// Returns whether anything was cleared.
-    pub fn clear_rest(&mut self, id: &str) -> bool {
+    pub(crate) fn clear_rest(&mut self, id: &str) -> bool {
         const REST_KEYS: [&str; 8] = [
             "cooldownUntil",
             "cooldownReason",
@@ -315,7 +315,7 @@ impl StoreDoc {
     }
 
     /// Whether `auth-state.json` holds nothing but its version (the gateway deletes it then).
-    pub fn state_is_empty(&self) -> bool {
+    pub(crate) fn state_is_empty(&self) -> bool {
         self.state_doc.as_ref().is_none_or(|s| s.keys().all(|k| k == "version"))
     }
 }
@@ -390,7 +390,7 @@ const CREDENTIAL_FIELDS: [&str; 9] = ["type", "mode", "provider", "token", "acce
 
 /// A new credential `record` carrying over the non-credential fields of the `stored` profile,
 /// so that replacing a credential never drops what others keep beside it.
-pub fn with_extras(mut record: Map<String, Value>, stored: Option<&Map<String, Value>>) -> Map<String, Value> {
+pub(crate) fn with_extras(mut record: Map<String, Value>, stored: Option<&Map<String, Value>>) -> Map<String, Value> {
     for (k, v) in stored.into_iter().flatten() {
         if !CREDENTIAL_FIELDS.contains(&k.as_str()) && !record.contains_key(k) {
             record.insert(k.clone(), v.clone());
@@ -400,12 +400,12 @@ pub fn with_extras(mut record: Map<String, Value>, stored: Option<&Map<String, V
 }
 
 /// Whether a stored profile holds exactly this credential (extra fields aside).
-pub fn same_credential(record: &Map<String, Value>, stored: &Map<String, Value>) -> bool {
+pub(crate) fn same_credential(record: &Map<String, Value>, stored: &Map<String, Value>) -> bool {
     CREDENTIAL_FIELDS.iter().all(|k| *k == "mode" || record.get(*k) == stored.get(*k))
 }
 
 /// Serialises a document as the gateway does: `JSON.stringify(doc, null, 2) + "\n"`.
-pub fn to_gateway_json(doc: &Map<String, Value>) -> Vec<u8> {
+pub(crate) fn to_gateway_json(doc: &Map<String, Value>) -> Vec<u8> {
     let mut s = serde_json::to_string_pretty(doc).unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s.into_bytes()

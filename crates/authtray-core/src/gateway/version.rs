@@ -16,7 +16,7 @@ pub struct Version {
 
 impl Version {
     /// Finds the first `YYYY.M.D[-suffix]` in a text such as a `--version` answer.
-    pub fn find(text: &str) -> Option<Version> {
+    pub(crate) fn find(text: &str) -> Option<Version> {
         text.split(|c: char| c.is_whitespace() || c == '(' || c == ')').find_map(|word| {
             let w = word.trim_start_matches('v');
             let (core, _suffix) = w.split_once('-').unwrap_or((w, ""));
@@ -31,7 +31,7 @@ impl Version {
 
     /// The generation whose store this release writes. clawdbot's `-N` suffix is a rebuild
     /// number, so only the numeric triple is compared.
-    pub fn generation(&self) -> Generation {
+    pub(crate) fn generation(&self) -> Generation {
         if self.triple < (2026, 1, 29) {
             Generation::Clawdbot
         } else if self.triple < (2026, 6, 0) {
@@ -42,7 +42,7 @@ impl Version {
     }
 
     /// The lock protocol of this release's JSON store.
-    pub fn lock_kind(&self) -> LockKind {
+    pub(crate) fn lock_kind(&self) -> LockKind {
         if self.triple < (2026, 2, 13) {
             LockKind::Directory
         } else {
@@ -51,7 +51,7 @@ impl Version {
     }
 
     /// Whether `order`/`lastGood`/`usageStats` live in `auth-state.json` (2026.4.6+).
-    pub fn order_in_state_file(&self) -> bool {
+    pub(crate) fn order_in_state_file(&self) -> bool {
         self.triple >= (2026, 4, 6)
     }
 }

@@ -90,7 +90,7 @@ impl Context {
         })
     }
 
-    /// Claude Code's login: read now, or the one given with [`Context::with_login`].
+    /// Claude Code's login: read now, or the one given with `Context::with_login`.
     pub fn login(&self) -> LoginState {
         match &self.login {
             Some(l) => l.clone(),
@@ -100,7 +100,7 @@ impl Context {
 
     /// What the Claude CLI runtime would use on this machine: Claude Code's login (as
     /// [`Context::login`] reads it) and the `claude` on the gateway's PATH.
-    pub fn claude_cli_route(&self) -> status::ClaudeCliRoute {
+    pub(crate) fn claude_cli_route(&self) -> status::ClaudeCliRoute {
         status::ClaudeCliRoute {
             login: crate::claude_cli::NativeLogin::from_state(&self.login(), &self.locator.dir, &self.env),
             executable: crate::claude_cli::find_executable(&self.env),
@@ -109,13 +109,13 @@ impl Context {
 
     /// Uses an already read login instead of reading it again (the live service reads the
     /// Keychain item only when its attributes changed).
-    pub fn with_login(mut self, login: LoginState) -> Context {
+    pub(crate) fn with_login(mut self, login: LoginState) -> Context {
         self.login = Some(login);
         self
     }
 
     /// The store of an agent, with this context's lock timeout.
-    pub fn store(&self, agent: &Agent) -> Result<Store> {
+    pub(crate) fn store(&self, agent: &Agent) -> Result<Store> {
         let mut s = self.install.store(agent)?;
         if let Store::Json(j) = &mut s {
             j.lock_timeout = self.lock_timeout;
@@ -124,19 +124,19 @@ impl Context {
     }
 
     /// The gateway CLI that writes SQLite-era stores, with this context's state dir and progress.
-    pub fn gateway_cli(&self) -> Result<GatewayCli> {
+    pub(crate) fn gateway_cli(&self) -> Result<GatewayCli> {
         let mut cli = GatewayCli::locate(&self.env, self.gateway_cli.as_deref(), self.state_dir_override.as_deref())?;
         cli.progress = self.progress.clone();
         Ok(cli)
     }
 
     /// Asks the running gateway to take up a write to these agents' stores.
-    pub fn reload_gateway(&self, agents: &[&str]) -> crate::gateway::running::Reload {
+    pub(crate) fn reload_gateway(&self, agents: &[&str]) -> crate::gateway::running::Reload {
         crate::gateway::running::reload(&self.install, &self.env, agents)
     }
 
     /// The agent named by `id`, or the default agent.
-    pub fn agent(&self, id: Option<&str>) -> Result<&Agent> {
+    pub(crate) fn agent(&self, id: Option<&str>) -> Result<&Agent> {
         self.install.agent(id.unwrap_or(&self.install.default_agent))
     }
 }
@@ -154,7 +154,7 @@ pub(crate) fn cli_agent(id: &str) -> Option<&str> {
 }
 
 /// Checks a profile id: `<provider>:<name>`, no spaces, matching the provider.
-pub fn validate_profile_id(id: &str, provider: &str) -> Result<String> {
+pub(crate) fn validate_profile_id(id: &str, provider: &str) -> Result<String> {
     let id = id.trim();
     let Some((p, name)) = id.split_once(':') else {
         return Err(Error::InvalidInput(format!("profile id {id:?} must look like {provider}:<name>")));

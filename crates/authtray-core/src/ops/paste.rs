@@ -18,7 +18,7 @@ fn path(keys: &[&str]) -> Vec<String> {
 }
 
 /// Anthropic setup-tokens live a year; without `--expires-in` we record that so reminders work.
-pub const SETUP_TOKEN_LIFETIME_MS: Millis = 365 * 24 * 60 * 60 * 1000;
+pub(crate) const SETUP_TOKEN_LIFETIME_MS: Millis = 365 * 24 * 60 * 60 * 1000;
 
 /// What to paste where.
 #[derive(Debug, Clone)]

@@ -10,11 +10,10 @@ use crate::health::{self, Status};
 
 pub use crate::report::{
     AgentReport, Candidate, ClaudeCliRoute, ClaudeReport, ProfileReport, Route, RouteKind, SourceKind, SourceStatus, StatusReport,
-    SOURCE_WARN_MS,
 };
 
 /// Builds the status report. Unreadable stores are reported per agent, not fatal.
-pub fn status(ctx: &Context, warn_within_ms: Millis) -> StatusReport {
+pub(crate) fn status(ctx: &Context, warn_within_ms: Millis) -> StatusReport {
     let install = &ctx.install;
     let env = health::env_credentials(&ctx.env, &install.state_dir);
     let env_providers = health::providers_of(&env);
@@ -172,7 +171,7 @@ fn candidates(
 }
 
 /// The status report with its verdict, computed once for every shell.
-pub fn with_verdict(ctx: &Context, warn_within_ms: Millis, inputs: &crate::verdict::Inputs<'_>) -> StatusReport {
+pub(crate) fn with_verdict(ctx: &Context, warn_within_ms: Millis, inputs: &crate::verdict::Inputs<'_>) -> StatusReport {
     let mut report = status(ctx, warn_within_ms);
     let verdict = crate::verdict::judge(&report, inputs);
     report.check = verdict.check;

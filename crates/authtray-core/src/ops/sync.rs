@@ -201,7 +201,7 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
 }
 
 /// Why no mirror is made for an agent whose Anthropic models all run through Claude Code.
-pub const NOT_NEEDED_ON_CLAUDE_CLI: &str = "not needed: the gateway runs Claude Code itself, which uses its own login";
+pub(crate) const NOT_NEEDED_ON_CLAUDE_CLI: &str = "not needed: the gateway runs Claude Code itself, which uses its own login";
 
 /// Whether every Anthropic model the agent uses runs through Claude Code.
 fn runs_claude_code_only(ctx: &Context, agent: &Agent, generation: Generation) -> bool {
@@ -296,7 +296,7 @@ fn target_agents<'a>(ctx: &'a Context, targets: &Targets, profile_id: &str) -> R
 /// Whether a profile id is a mirror of Claude Code's login: the id the last mirror run wrote,
 /// or any generation's default mirror id. Those rotate every few hours by design, so expiry
 /// rules for long-lived credentials do not apply to them.
-pub fn is_mirror_id(id: &str, last_sync: Option<&SyncReport>) -> bool {
+pub(crate) fn is_mirror_id(id: &str, last_sync: Option<&SyncReport>) -> bool {
     last_sync.is_some_and(|s| s.agents.iter().any(|a| a.profile_id == id))
         || [crate::gateway::Generation::Clawdbot, crate::gateway::Generation::OpenclawJson].iter().any(|g| g.mirror_profile_id() == id)
 }

@@ -37,7 +37,7 @@ pub struct UndoReport {
 }
 
 /// Restores what `saved` recorded. Refuses when the window has passed or the profile changed.
-pub fn undo(ctx: &Context, saved: &SavedCredential) -> Result<UndoReport> {
+pub(crate) fn undo(ctx: &Context, saved: &SavedCredential) -> Result<UndoReport> {
     if !saved.open_at(ctx.now) {
         return Err(Error::UndoUnavailable("the undo window (5 minutes) has passed".into()));
     }

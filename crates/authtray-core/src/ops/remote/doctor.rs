@@ -23,7 +23,7 @@ pub struct RemoteDoctor {
 
 impl RemoteDoctor {
     /// The local `doctor --json` shape plus `target`.
-    pub fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         let mut v = serde_json::to_value(&self.report).unwrap_or(Value::Null);
         v["target"] = serde_json::json!({ "name": self.target.name, "url": self.target.url });
         v

@@ -15,14 +15,14 @@ use crate::target::{TargetEntry, TargetKind, Tools};
 use crate::token::{self, CredentialKind, Secret};
 
 /// The key a setup-token or OAuth access token goes to when the URL names none.
-pub const TOKEN_KEY: &str = "ANTHROPIC_OAUTH_TOKEN";
+pub(super) const TOKEN_KEY: &str = "ANTHROPIC_OAUTH_TOKEN";
 /// The key an API key goes to when the URL names none.
-pub const API_KEY_KEY: &str = "ANTHROPIC_API_KEY";
+pub(super) const API_KEY_KEY: &str = "ANTHROPIC_API_KEY";
 /// The key a claude.ai session key (`eyJ…`) always goes to.
-pub const SESSION_KEY_KEY: &str = "CLAUDE_AI_SESSION_KEY";
+pub(super) const SESSION_KEY_KEY: &str = "CLAUDE_AI_SESSION_KEY";
 
 /// How long a rollout may take before authtray stops waiting (the patch stays).
-pub const ROLLOUT_TIMEOUT: Duration = Duration::from_secs(180);
+pub(super) const ROLLOUT_TIMEOUT: Duration = Duration::from_secs(180);
 /// How long one kubectl call may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -93,13 +93,13 @@ impl SecretTarget {
     }
 
     /// `namespace/secret` (with its context), for messages.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let c = self.context.as_ref().map(|c| format!("{c}/")).unwrap_or_default();
         format!("Secret {c}{}/{}", self.namespace, self.secret)
     }
 
     /// How to check access by hand.
-    pub fn hint(&self) -> String {
+    pub(crate) fn hint(&self) -> String {
         let c = self.context.as_ref().map(|c| format!("--context {c} ")).unwrap_or_default();
         format!(
             "check that `kubectl {c}-n {} get secret {}` works (context, namespace, name, and your rights to it)",
@@ -108,7 +108,7 @@ impl SecretTarget {
     }
 
     /// Whether the Secret is there and readable (its name only; no value is read).
-    pub fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         let mut c = self.kubectl();
         c.args(["get", "secret"]).arg(&self.secret).args(["-o", "name"]);
         self.call(c, None, CALL_TIMEOUT, &[]).map(|_| ())
@@ -116,7 +116,7 @@ impl SecretTarget {
 
     /// The key a value goes to: a session key to its own key, else (once the value is checked)
     /// the URL's `#KEY`, else the default for its kind.
-    pub fn key_for(&self, value: &str) -> Result<String> {
+    pub(crate) fn key_for(&self, value: &str) -> Result<String> {
         if is_session_key(value) {
             return Ok(SESSION_KEY_KEY.into());
         }
@@ -140,7 +140,7 @@ impl SecretTarget {
         Ok((!value.is_empty()).then_some(value))
     }
 
-    /// Writes `value` to its key (see [`SecretTarget::key_for`]) unless the Secret holds it
+    /// Writes `value` to its key (see `SecretTarget::key_for`) unless the Secret holds it
     /// already, then restarts the workload and waits for its rollout.
     pub fn write(&self, value: &Secret) -> Result<SecretWrite> {
         let v = value.expose().trim();
@@ -177,7 +177,7 @@ impl SecretTarget {
 }
 
 /// A claude.ai session key: a JWT (`eyJ…`, three base64url parts).
-pub fn is_session_key(v: &str) -> bool {
+pub(crate) fn is_session_key(v: &str) -> bool {
     v.starts_with("eyJ")
         && v.len() >= 20
         && v.split('.').count() == 3

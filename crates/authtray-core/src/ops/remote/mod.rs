@@ -1,6 +1,6 @@
 //! Operations on a gateway on another host, through its own CLI run there (see
 //! [`crate::target`]). Reads use the CLI's JSON output; writes go through the same
-//! [`Edit`] mapping as a local SQLite-era store ([`crate::gateway::edit::run`]). Tokens travel
+//! `Edit` mapping as a local SQLite-era store (`gateway::edit::run`). Tokens travel
 //! on stdin only; a refresh token is never sent anywhere.
 
 use serde::Serialize;
@@ -21,8 +21,9 @@ mod k8s_secret;
 mod report;
 
 pub use doctor::{doctor, RemoteDoctor};
-pub use k8s_secret::{is_session_key, SecretTarget, SecretWrite};
-pub use report::{report, runs_claude_code_only, seen_profiles, RemoteReport, SeenProfile};
+pub use k8s_secret::{SecretTarget, SecretWrite};
+pub use report::{report, RemoteReport};
+pub(crate) use report::{runs_claude_code_only, seen_profiles};
 
 /// The CLIs looked for on the gateway host, first found wins.
 const CLI_NAMES: [&str; 3] = ["openclaw", "clawdbot", "moltbot"];
@@ -138,7 +139,7 @@ fn first_line(bytes: &[u8]) -> String {
 
 /// The store generation from `models status --json`: SQLite stores in 2026.6+, the state file
 /// (`runtimeAuthRoutes`) in openclaw up to 2026.5, else clawdbot.
-pub fn generation_of(status: &Value) -> Generation {
+pub(crate) fn generation_of(status: &Value) -> Generation {
     let store = status.pointer("/auth/storePath").and_then(Value::as_str).unwrap_or_default();
     if store.ends_with(".sqlite") {
         Generation::OpenclawSqlite
@@ -162,7 +163,7 @@ pub fn order(g: &RemoteGateway, provider: &str, agent: Option<&str>) -> Result<O
 
 /// Asks the running gateway on the target to take up a write: its own CLI there runs
 /// `gateway call secrets.reload` (clawdbot reads its store on every request).
-pub fn reload(g: &RemoteGateway) -> Reload {
+pub(crate) fn reload(g: &RemoteGateway) -> Reload {
     if g.generation == Generation::Clawdbot {
         return Reload {
             state: ReloadState::NotNeeded,

@@ -18,7 +18,7 @@ use crate::settings::Settings;
 
 /// One profile as a remote gateway's status shows it.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct SeenProfile {
+pub(crate) struct SeenProfile {
     /// The profile id.
     pub id: String,
     /// Its provider.
@@ -36,7 +36,7 @@ pub struct SeenProfile {
 impl SeenProfile {
     /// The secret in authtray's own redacted form: the gateway shows 8 characters at each end,
     /// authtray never more than the last 4.
-    pub fn redacted(&self) -> Option<String> {
+    pub(crate) fn redacted(&self) -> Option<String> {
         let shown = self.shown.as_deref()?;
         let (head, tail) = shown.split_once("...")?;
         let last4 = tail.char_indices().rev().nth(3).map_or(tail, |(i, _)| &tail[i..]);
@@ -58,7 +58,7 @@ fn entry<'a>(out: &'a mut Vec<SeenProfile>, id: &str, provider: &str) -> &'a mut
 
 /// Every profile a `models status --json` document mentions: the health entries (type, status,
 /// expiry) merged with the per-provider labels (which also list API keys and the shown secret).
-pub fn seen_profiles(status: &Value) -> Vec<SeenProfile> {
+pub(crate) fn seen_profiles(status: &Value) -> Vec<SeenProfile> {
     let mut out: Vec<SeenProfile> = Vec::new();
     let health = array(status.pointer("/auth/oauth/providers"))
         .flat_map(|p| array(p.get("profiles")))
@@ -109,7 +109,7 @@ pub struct RemoteReport {
 impl RemoteReport {
     /// The JSON document: the local `status --json` shape, with `target` added and what the far
     /// CLI cannot tell set to null.
-    pub fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         let mut v = serde_json::to_value(&self.report).unwrap_or(Value::Null);
         v["gatewayProcess"] = Value::Null;
         v["env"] = Value::Null;
@@ -324,12 +324,12 @@ fn providers_in_use(s: &Value) -> Vec<String> {
 /// the runtime the gateway chose per provider.
 /// Whether every Anthropic model of this agent runs through Claude Code (then a mirror is not
 /// needed there, and would override Claude Code's own login).
-pub fn runs_claude_code_only(s: &Value) -> bool {
+pub(crate) fn runs_claude_code_only(s: &Value) -> bool {
     crate::gateway::runtime::runs_claude_code_only(&model_routes(s))
 }
 
 /// Whether the gateway runs any of this agent's models through Claude Code.
-pub fn uses_claude_cli(s: &Value) -> bool {
+pub(super) fn uses_claude_cli(s: &Value) -> bool {
     model_routes(s).iter().any(|m| m.runtime == crate::gateway::runtime::Runtime::ClaudeCli)
 }
 
