@@ -340,6 +340,105 @@ mod tests {
         assert!(matches!(err, RunError::TooMuchOutput { stream: "stdout", .. }), "{err}");
     }
 
+    /// Waits up to 2 s for `pid` to be gone (the kill is delivered, the exit takes a moment).
+    fn gone(pid: i32) -> bool {
+        let start = Instant::now();
+        while alive(pid) {
+            if start.elapsed() > Duration::from_secs(2) {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        true
+    }
+
+    #[test]
+    fn a_leftover_holding_only_stdout_is_killed_and_the_output_kept() {
+        let d = tempfile::tempdir().unwrap();
+        let pidfile = d.path().join("pid");
+        let mut c = Command::new("sh");
+        // stderr reaches its end when the shell exits; stdout stays open in the background sleep.
+        c.arg("-c").arg(format!("sleep 30 2>/dev/null & echo $! > {}; echo done; echo note >&2; exit 0", pidfile.display()));
+        let took = bounded(|| {
+            let f = run(c, None, Duration::from_secs(15)).expect("runs");
+            assert_eq!((f.code, f.stdout.as_slice(), f.stderr.as_slice()), (Some(0), &b"done\n"[..], &b"note\n"[..]));
+        });
+        assert!(took < Duration::from_secs(5), "waited {took:?} for a leftover process");
+        let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+        assert!(gone(pid), "the leftover holding stdout (pid {pid}) survived");
+    }
+
+    /// A grandchild that left the child's group (setsid) is not ended by the group kill: after
+    /// the kill its pipe gets a second grace to reach its end, and then we return what we have.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_grandchild_outside_the_group_costs_two_graces_and_no_more() {
+        let d = tempfile::tempdir().unwrap();
+        let pidfile = d.path().join("pid");
+        let mut c = Command::new("sh");
+        c.arg("-c").arg(format!("setsid sh -c 'echo $$ > {}; exec sleep 10' 2>/dev/null & echo done", pidfile.display()));
+        let start = Instant::now();
+        let f = run(c, None, Duration::from_secs(15)).expect("runs");
+        let took = start.elapsed();
+        let escaped: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+        // SAFETY: the pid is the sleep this test started; it left our group, so we end it.
+        unsafe {
+            libc::kill(escaped, libc::SIGKILL);
+        }
+        assert_eq!(f.stdout, b"done\n");
+        assert!(took >= 2 * PIPE_GRACE, "gave up after {took:?}, before the second grace after the kill");
+        assert!(took < Duration::from_secs(5), "waited {took:?} for a process outside the group");
+    }
+
+    /// A reader that gives its steps one by one, then its end.
+    struct Steps(std::collections::VecDeque<std::io::Result<&'static [u8]>>);
+
+    impl Read for Steps {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match self.0.pop_front() {
+                None => Ok(0),
+                Some(Ok(b)) => {
+                    buf[..b.len()].copy_from_slice(b);
+                    Ok(b.len())
+                }
+                Some(Err(e)) => Err(e),
+            }
+        }
+    }
+
+    #[test]
+    fn an_interrupted_read_is_retried_and_any_other_error_ends_the_stream() {
+        use std::io::{Error, ErrorKind};
+        let collect = |steps: Vec<std::io::Result<&'static [u8]>>| {
+            let c = Collector::spawn(Steps(steps.into()), 100);
+            assert!(c.wait_until(Instant::now() + Duration::from_secs(2)), "the collector did not finish");
+            assert!(!c.overflowed());
+            c.take()
+        };
+        assert_eq!(collect(vec![Ok(b"ab"), Err(Error::from(ErrorKind::Interrupted)), Ok(b"cd")]), b"abcd");
+        assert_eq!(collect(vec![Ok(b"ab"), Err(Error::other("EIO")), Ok(b"cd")]), b"ab");
+    }
+
+    /// Set in the copy of the test binary that [`group_zero_signals_nothing`] runs.
+    const GROUP_ZERO_PROBE: &str = "AUTHTRAY_TEST_GROUP_ZERO_PROBE";
+
+    /// `Group(0)` stands for no child: kill(2) with pid 0 would signal our own process group.
+    /// Checked in a copy of this test binary that leads a process group of its own, so that a
+    /// regression kills that copy only, never the test runner.
+    #[test]
+    fn group_zero_signals_nothing() {
+        if std::env::var_os(GROUP_ZERO_PROBE).is_some() {
+            Group(0).kill();
+            return;
+        }
+        let mut c = Command::new(std::env::current_exe().unwrap());
+        c.args(["--exact", "process::tests::group_zero_signals_nothing", "--test-threads=1"]).env(GROUP_ZERO_PROBE, "1");
+        let f = run(c, None, Duration::from_secs(10)).expect("runs");
+        let out = String::from_utf8_lossy(&f.stdout);
+        assert_eq!(f.code, Some(0), "the probe was killed or failed: {out}");
+        assert!(out.contains("1 passed"), "{out}");
+    }
+
     #[test]
     fn kills_slow_children() {
         let mut c = Command::new("sleep");

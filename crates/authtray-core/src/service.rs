@@ -302,14 +302,17 @@ fn install_with(manager: Manager, env: &Env, exe: &Path, no_start: bool, force: 
         Manager::Launchd => vec![vec!["launchctl".into(), "load".into(), "-w".into(), path.to_string_lossy().into_owned()]],
     };
     for step in steps {
-        manage(&step).map_err(|reason| Error::ServiceStart { path: path.clone(), reason })?;
+        manage(env, &step).map_err(|reason| Error::ServiceStart { path: path.clone(), reason })?;
     }
     Ok(format!("Installed and started {}.{notes}", path.display()))
 }
 
 /// Stops and removes the service. Returns what happened.
 pub fn uninstall(env: &Env) -> Result<String> {
-    let manager = Manager::here();
+    uninstall_with(Manager::here(), env)
+}
+
+fn uninstall_with(manager: Manager, env: &Env) -> Result<String> {
     let path = file_path(env, manager);
     if !path.exists() {
         return Ok("The authtray service is not installed.".into());
@@ -319,11 +322,11 @@ pub fn uninstall(env: &Env) -> Result<String> {
         Manager::Systemd => vec!["systemctl".into(), "--user".into(), "disable".into(), "--now".into(), UNIT.into()],
         Manager::Launchd => vec!["launchctl".into(), "unload".into(), "-w".into(), path.to_string_lossy().into_owned()],
     };
-    let stopped = manage(&stop);
+    let stopped = manage(env, &stop);
     std::fs::remove_file(&path).map_err(|e| Error::io("remove", &path, e))?;
     remove_env_file(&env_file_path(env))?;
     if manager == Manager::Systemd {
-        let _ = manage(&["systemctl".into(), "--user".into(), "daemon-reload".into()]);
+        let _ = manage(env, &["systemctl".into(), "--user".into(), "daemon-reload".into()]);
     }
     Ok(match stopped {
         Ok(()) => format!("Stopped and removed {}.", path.display()),
@@ -333,7 +336,10 @@ pub fn uninstall(env: &Env) -> Result<String> {
 
 /// Whether the service is installed and what the manager says of it.
 pub fn status(env: &Env) -> ServiceStatus {
-    let manager = Manager::here();
+    status_with(Manager::here(), env)
+}
+
+fn status_with(manager: Manager, env: &Env) -> ServiceStatus {
     let path = file_path(env, manager);
     let installed = path.is_file();
     let state = installed
@@ -342,7 +348,7 @@ pub fn status(env: &Env) -> ServiceStatus {
                 Manager::Systemd => vec!["systemctl".into(), "--user".into(), "is-active".into(), UNIT.into()],
                 Manager::Launchd => vec!["launchctl".into(), "list".into(), LABEL.into()],
             };
-            let mut cmd = std::process::Command::new(&args[0]);
+            let mut cmd = command(env, &args[0]);
             cmd.args(&args[1..]);
             let out = crate::process::run(cmd, None, Duration::from_secs(10)).ok()?;
             let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
@@ -356,14 +362,19 @@ pub fn status(env: &Env) -> ServiceStatus {
     ServiceStatus { manager, path, installed, state }
 }
 
-fn manage(args: &[String]) -> std::result::Result<(), String> {
-    let mut cmd = std::process::Command::new(&args[0]);
+fn manage(env: &Env, args: &[String]) -> std::result::Result<(), String> {
+    let mut cmd = command(env, &args[0]);
     cmd.args(&args[1..]);
     match crate::process::run(cmd, None, Duration::from_secs(30)) {
         Ok(out) if out.code == Some(0) => Ok(()),
         Ok(out) => Err(format!("`{}` said: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim())),
         Err(e) => Err(format!("`{}` could not run: {e}", args.join(" "))),
     }
+}
+
+/// The service manager's program, found on the environment's `PATH` as the shell would.
+fn command(env: &Env, program: &str) -> std::process::Command {
+    std::process::Command::new(env.which(program).unwrap_or_else(|| PathBuf::from(program)))
 }
 
 #[cfg(test)]
@@ -503,5 +514,130 @@ mod tests {
         let env = Env::from_pairs([("HOME", "/home/u"), ("OPENCLAW_STATE_DIR", r#"/srv/<a> & "b" 'c'"#)]);
         let plist = contents(Manager::Launchd, Path::new("/usr/bin/authtray"), &env, None).unwrap();
         assert!(plist.contains("<string>/srv/&lt;a&gt; &amp; &quot;b&quot; &apos;c&apos;</string>"), "{plist}");
+    }
+
+    #[test]
+    fn installed_means_a_service_file_is_there() {
+        let d = tempfile::tempdir().unwrap();
+        let env = Env::from_pairs([("HOME", d.path().to_string_lossy().into_owned())]);
+        assert!(!installed(&env));
+        let path = file_path(&env, Manager::here());
+        std::fs::create_dir_all(&path).unwrap();
+        assert!(!installed(&env), "a folder is no service file");
+        std::fs::remove_dir(&path).unwrap();
+        std::fs::write(&path, "").unwrap();
+        assert!(installed(&env));
+    }
+
+    #[test]
+    fn install_without_start_names_the_file_and_how_to_start_it() {
+        let d = tempfile::tempdir().unwrap();
+        let env = Env::from_pairs([("HOME", d.path().to_string_lossy().into_owned())]);
+        let said = install(&env, Path::new("/usr/bin/authtray"), true, false).unwrap();
+        let path = file_path(&env, Manager::here());
+        assert!(path.is_file());
+        assert!(said.starts_with(&format!("Installed {}. Start it with: ", path.display())), "{said}");
+        // Without a credential only in this shell, there is nothing to say about one.
+        for manager in [Manager::Systemd, Manager::Launchd] {
+            let said = install_with(manager, &env, Path::new("/usr/bin/authtray"), true, true).unwrap();
+            assert!(!said.contains("set in this shell") && !said.contains(".env"), "{manager:?}: {said}");
+        }
+    }
+
+    #[test]
+    fn removing_the_credential_file_ignores_only_its_absence() {
+        let d = tempfile::tempdir().unwrap();
+        let file = d.path().join(ENV_FILE_NAME);
+        remove_env_file(&file).unwrap();
+        std::fs::write(&file, "OPENCLAW_GATEWAY_TOKEN=x\n").unwrap();
+        remove_env_file(&file).unwrap();
+        assert!(!file.exists());
+        std::fs::create_dir(&file).unwrap();
+        let e = remove_env_file(&file).unwrap_err().to_string();
+        assert!(e.contains("could not remove") && e.contains(&file.display().to_string()), "{e}");
+    }
+
+    /// A fake `systemctl` and `launchctl` in `dir/bin`: each logs its call to `dir/calls`,
+    /// prints `dir/stdout` and `dir/stderr` when there, and exits with `dir/code` (else 0). The
+    /// returned environment finds them first, so no test reaches the real service manager.
+    fn fake_managers(dir: &Path) -> Env {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = dir.join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let d = dir.display();
+        let script = format!(
+            "#!/bin/sh\necho \"${{0##*/}} $*\" >> '{d}/calls'\ncat '{d}/stdout' 2>/dev/null\ncat '{d}/stderr' >&2 2>/dev/null\nexit \"$(cat '{d}/code' 2>/dev/null || echo 0)\"\n"
+        );
+        for name in ["systemctl", "launchctl"] {
+            std::fs::write(bin.join(name), &script).unwrap();
+            std::fs::set_permissions(bin.join(name), std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        Env::from_pairs([("HOME", dir.join("home").to_string_lossy().into_owned()), ("PATH", bin.to_string_lossy().into_owned())])
+    }
+
+    /// The calls the fake managers got since the last look.
+    fn calls(dir: &Path) -> Vec<String> {
+        let text = std::fs::read_to_string(dir.join("calls")).unwrap_or_default();
+        let _ = std::fs::remove_file(dir.join("calls"));
+        text.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn uninstall_stops_the_service_and_removes_its_files() {
+        let d = tempfile::tempdir().unwrap();
+        let env = fake_managers(d.path());
+        assert_eq!(uninstall(&env).unwrap(), "The authtray service is not installed.");
+        assert_eq!(calls(d.path()), Vec::<String>::new(), "nothing to stop");
+        for manager in [Manager::Systemd, Manager::Launchd] {
+            let path = file_path(&env, manager);
+            install_with(manager, &env, Path::new("/usr/bin/authtray"), true, false).unwrap();
+            std::fs::create_dir_all(env_file_path(&env).parent().unwrap()).unwrap();
+            std::fs::write(env_file_path(&env), "OPENCLAW_GATEWAY_TOKEN=x\n").unwrap();
+            let said = uninstall_with(manager, &env).unwrap();
+            assert_eq!(said, format!("Stopped and removed {}.", path.display()));
+            assert!(!path.exists() && !env_file_path(&env).exists());
+            let expected: Vec<String> = match manager {
+                Manager::Systemd => {
+                    vec!["systemctl --user disable --now authtray-watch.service".into(), "systemctl --user daemon-reload".into()]
+                }
+                Manager::Launchd => vec![format!("launchctl unload -w {}", path.display())],
+            };
+            assert_eq!(calls(d.path()), expected);
+        }
+        // A manager that is not running: the files go all the same, and the message says why.
+        std::fs::write(d.path().join("code"), "1").unwrap();
+        std::fs::write(d.path().join("stderr"), "Failed to connect to bus\n").unwrap();
+        install(&env, Path::new("/usr/bin/authtray"), true, false).unwrap();
+        let path = file_path(&env, Manager::here());
+        let said = uninstall(&env).unwrap();
+        let stop = match Manager::here() {
+            Manager::Systemd => "systemctl --user disable --now authtray-watch.service".to_string(),
+            Manager::Launchd => format!("launchctl unload -w {}", path.display()),
+        };
+        assert_eq!(
+            said,
+            format!("Removed {} (`{stop}` said: Failed to connect to bus; it was not running under the service manager).", path.display())
+        );
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn status_reports_what_the_manager_says() {
+        let d = tempfile::tempdir().unwrap();
+        let env = fake_managers(d.path());
+        let st = status(&env);
+        assert_eq!((st.manager, st.installed, st.state), (Manager::here(), false, None));
+        assert_eq!(calls(d.path()), Vec::<String>::new(), "nothing to ask");
+        std::fs::write(d.path().join("stdout"), "active\n").unwrap();
+        install_with(Manager::Systemd, &env, Path::new("/usr/bin/authtray"), true, false).unwrap();
+        let st = status_with(Manager::Systemd, &env);
+        assert_eq!((st.installed, st.state.as_deref()), (true, Some("active")));
+        assert_eq!(calls(d.path()), ["systemctl --user is-active authtray-watch.service"]);
+        // launchctl's answer is its exit code: 0 loaded, else not.
+        install_with(Manager::Launchd, &env, Path::new("/usr/bin/authtray"), true, false).unwrap();
+        assert_eq!(status_with(Manager::Launchd, &env).state.as_deref(), Some("loaded"));
+        assert_eq!(calls(d.path()), ["launchctl list dev.authtray.watch"]);
+        std::fs::write(d.path().join("code"), "113").unwrap();
+        assert_eq!(status_with(Manager::Launchd, &env).state.as_deref(), Some("not loaded"));
     }
 }

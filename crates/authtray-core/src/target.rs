@@ -477,6 +477,88 @@ mod tests {
     }
 
     #[test]
+    fn target_names_are_plain_words_and_never_local() {
+        let check = |name: &str| TargetEntry { name: name.into(), url: "ssh://vps.example".into(), mirror: false }.validate();
+        for name in ["vps", "k8s-prod_1.eu", "A", &"n".repeat(64)] {
+            check(name).unwrap_or_else(|e| panic!("{name:?} was refused: {e}"));
+        }
+        for name in ["", &"n".repeat(65), "-vps", ".vps", "my vps", "vps;id", "local"] {
+            let e = check(name).expect_err(name).to_string();
+            assert!(e.contains("letters, digits"), "{e}");
+        }
+        let bad_url = TargetEntry { name: "vps".into(), url: "ssh://ho st".into(), mirror: false };
+        assert!(bad_url.validate().is_err());
+    }
+
+    #[test]
+    fn tools_come_from_the_environment_else_the_defaults() {
+        let t = Tools::from_env(&crate::env::Env::from_pairs([
+            ("AUTHTRAY_SSH", "/opt/bin/ssh"),
+            ("AUTHTRAY_DOCKER", "podman"),
+            ("AUTHTRAY_KUBECTL", "/opt/bin/kubectl"),
+            ("AUTHTRAY_SSH_CONFIG", "/etc/authtray/ssh_config"),
+        ]));
+        assert_eq!((t.ssh.as_str(), t.docker.as_str(), t.kubectl.as_str()), ("/opt/bin/ssh", "podman", "/opt/bin/kubectl"));
+        assert_eq!(t.ssh_config.as_deref(), Some(std::path::Path::new("/etc/authtray/ssh_config")));
+        let t = Tools::from_env(&crate::env::Env::from_pairs([("AUTHTRAY_SSH", ""), ("AUTHTRAY_DOCKER", " ")]));
+        assert_eq!((t.ssh.as_str(), t.docker.as_str(), t.kubectl.as_str(), t.ssh_config), ("ssh", "docker", "kubectl", None));
+    }
+
+    #[test]
+    fn a_pod_needs_no_context_and_a_second_fragment_is_refused() {
+        assert_eq!(
+            parse("kubectl://gateways/openclaw-0").unwrap(),
+            TargetKind::Gateway {
+                transport: Transport::Kubectl {
+                    context: None,
+                    namespace: "gateways".into(),
+                    resource: "openclaw-0".into(),
+                    container: None
+                },
+                cli: None,
+                agent: None,
+            }
+        );
+        for url in ["k8s-secret://ns/s#KEY#OTHER", "k8s-secret://ns/s#KEY?restart=deployment/a#OTHER"] {
+            let e = parse(url).expect_err(url).to_string();
+            assert!(e.contains("more than one #"), "{e}");
+        }
+    }
+
+    #[test]
+    fn only_known_kinds_are_taken_as_a_kind() {
+        // Four words need a kind in the third place; a restart needs one in the first.
+        let e = parse("kubectl://prod/gateways/configmap/openclaw").unwrap_err().to_string();
+        assert!(e.contains("must look like kubectl://"), "{e}");
+        assert!(parse("kubectl://prod/gateways/sts/openclaw").is_ok());
+        let e = parse("k8s-secret://ns/s#KEY?restart=configmap/openclaw").unwrap_err().to_string();
+        assert!(e.contains("must look like deployment/NAME"), "{e}");
+        assert!(parse("k8s-secret://ns/s#KEY?restart=statefulset/openclaw").is_ok());
+    }
+
+    #[test]
+    fn words_are_not_empty_nor_longer_than_253() {
+        assert!(parse(&format!("docker://{}", "w".repeat(253))).is_ok());
+        for url in [format!("docker://{}", "w".repeat(254)), "docker://".into(), "kubectl://ns//x".into(), "ssh://@host".into()] {
+            let e = parse(&url).expect_err(&url).to_string();
+            assert!(e.contains("is not allowed there"), "{e}");
+        }
+    }
+
+    #[test]
+    fn transports_describe_where_they_point() {
+        let describe = |u: &str| match parse(u).unwrap() {
+            TargetKind::Gateway { transport, .. } => transport.describe(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(describe("ssh://gw@vps.example:2222"), "gw@vps.example:2222");
+        assert_eq!(describe("ssh://vps.example"), "vps.example");
+        assert_eq!(describe("docker://openclaw"), "container openclaw");
+        assert_eq!(describe("kubectl://prod/gateways/deploy/openclaw"), "prod/gateways/deploy/openclaw");
+        assert_eq!(describe("kubectl://gateways/openclaw-0"), "gateways/openclaw-0");
+    }
+
+    #[test]
     fn ssh_gets_one_quoted_string_and_the_host_after_a_double_dash() {
         let t = Transport::Ssh { user: Some("gw".into()), host: "127.0.0.1".into(), port: Some(2222) };
         let c = t.command(
