@@ -90,8 +90,12 @@ function pending() {
 /** Re-reads the status every 2 s while checks are pending, else every minute. */
 function schedule() {
   setTimeout(async () => {
-    if (!document.hidden) await refresh();
-    schedule();
+    // A failed redraw must not end the polling.
+    try {
+      if (!document.hidden) await refresh();
+    } finally {
+      schedule();
+    }
   }, pending() ? 2_000 : 60_000);
 }
 

@@ -313,6 +313,23 @@ impl ErrorKind {
     }
 }
 
+/// A message written for people, as a sentence for a GUI: no backticks, no " (--flag value)"
+/// aside, a capital first letter and a full stop.
+fn plain(text: &str) -> String {
+    let mut out = text.replace('`', "");
+    while let Some(start) = out.find(" (--") {
+        match out[start..].find(')') {
+            Some(len) => out.replace_range(start..=start + len, ""),
+            None => break,
+        }
+    }
+    let mut out = crate::verdict::capitalise(out.trim());
+    if !out.ends_with(['.', '?', '!']) {
+        out.push('.');
+    }
+    out
+}
+
 impl Error {
     /// What kind of failure this is.
     pub fn kind(&self) -> ErrorKind {
@@ -346,9 +363,10 @@ impl Error {
     /// ([`ToString`]) stays available behind "Details".
     pub fn summary(&self) -> String {
         let text = match self {
-            // Written for people already, and about what they typed or chose.
-            Error::InvalidToken(_) | Error::InvalidDuration(_) | Error::UndoUnavailable(_) => return self.to_string(),
-            Error::InvalidInput(m) if !m.contains("--") => return m.clone(),
+            // Written for people already, and about what they typed or chose: made plain (no
+            // command marks, the CLI's flag spelling dropped).
+            Error::InvalidToken(_) | Error::InvalidDuration(_) | Error::UndoUnavailable(_) => return plain(&self.to_string()),
+            Error::InvalidInput(m) if !m.contains("--") => return plain(m),
             Error::InvalidInput(_) => "authtray cannot use what was entered. Details say which value and why.",
             Error::UnknownAgent { id, .. } => return format!("The gateway has no agent named {id}. Choose one of its agents."),
             Error::UnknownProfile { id, .. } => return format!("The gateway has no credential named {id}. Check the name on the Overview."),
@@ -433,5 +451,15 @@ mod tests {
             Error::InvalidInput("Choose at least one agent to mirror into.".into()).summary(),
             "Choose at least one agent to mirror into."
         );
+        // Token errors are already about what was pasted: kept, made plain.
+        for e in [
+            crate::token::TokenError::Empty,
+            crate::token::TokenError::RefreshToken,
+            crate::token::TokenError::WrongProvider { provider: "anthropic".into(), shape_desc: "an OpenAI API key", suggested: "openai" },
+        ] {
+            let s = Error::InvalidToken(e).summary();
+            assert!(!s.contains('`') && !s.contains("--") && s.ends_with('.'), "{s}");
+            assert!(s.starts_with(|c: char| c.is_uppercase()), "{s}");
+        }
     }
 }

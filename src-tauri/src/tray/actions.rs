@@ -24,14 +24,18 @@ pub(super) fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
             let app = app.clone();
             std::thread::spawn(move || {
                 let state = app.state::<AppState>().inner().clone();
-                let set_up = local_gateway(&state);
-                match pending_token(&state).filter(|_| set_up) {
-                    Some(token) => {
-                        if let Ok(mut g) = state.0.pending.lock() {
-                            *g = None;
+                // Taken under one lock, so a second click cannot paste it twice.
+                let kept = if local_gateway(&state) { take_pending(&state) } else { None };
+                match kept {
+                    Some(kept) => {
+                        if !paste_text(&app, &state, kept.token.expose().to_string()) {
+                            // Not saved (the store was busy, say): keep it for another try,
+                            // unless the paste kept a newer state of it itself.
+                            if let Ok(mut g) = state.0.pending.lock() {
+                                g.get_or_insert(kept);
+                            }
                         }
-                        paste_text(&app, &state, token);
-                        offer_pending(&app, true);
+                        offer_pending(&app, local_gateway(&state));
                     }
                     None => paste_from_clipboard(&app),
                 }
@@ -98,6 +102,14 @@ fn sync_now<R: Runtime>(app: &AppHandle<R>) {
     std::thread::spawn(move || {
         let state = app.state::<AppState>().inner().clone();
         match state.with_live(|l| l.sync_now()) {
+            // Only gateways on other hosts: the sync went to them (the live service hands them
+            // the job); their menu lines say how it went.
+            Some(Err(e)) if e.kind() == ErrorKind::NoGateway && has_targets(&state) => crate::notify::send(
+                &app,
+                "Sync started",
+                "No gateway runs on this computer. The gateways on other hosts are checked and sent Claude Code's login where set; their lines in the menu say how it went.",
+                Screen::Overview,
+            ),
             // Nothing to sync into yet: set-up, not a failure.
             Some(Err(e)) if e.kind() == ErrorKind::NoGateway => crate::window::open(&app, Screen::Overview, Some(&e.summary())),
             Some(Err(e)) => crate::notify::send(&app, "Sync failed", &e.summary(), Screen::Overview),
@@ -123,7 +135,7 @@ fn paste_from_clipboard<R: Runtime>(app: &AppHandle<R>) {
             return crate::window::open(
                 app,
                 Screen::Paste,
-                Some("The clipboard is empty. Copy the token `claude setup-token` printed, or paste it here."),
+                Some("The clipboard is empty. Copy the token that claude setup-token printed, or paste it here."),
             )
         }
         Err(e) => {
@@ -137,14 +149,19 @@ fn paste_from_clipboard<R: Runtime>(app: &AppHandle<R>) {
     let check = api::check_token(&api::CheckInput { token: text.clone(), provider: None });
     if !check.valid {
         let why = check.message.unwrap_or_else(|| "it is not a token authtray recognises".into());
-        return crate::window::open(app, Screen::Paste, Some(&format!("The clipboard does not hold a token authtray can save: {why}")));
+        return crate::window::open(
+            app,
+            Screen::Paste,
+            Some(&format!("The clipboard does not hold a token authtray can save: {}", why.replace('`', ""))),
+        );
     }
     let state = app.state::<AppState>().inner().clone();
     paste_text(app, &state, text);
 }
 
 /// Saves a recognised token; before set-up, keeps it (in memory) and opens set-up instead.
-fn paste_text<R: Runtime>(app: &AppHandle<R>, state: &AppState, text: String) {
+/// Whether it was saved.
+fn paste_text<R: Runtime>(app: &AppHandle<R>, state: &AppState, text: String) -> bool {
     tracing::debug!("pasting from the clipboard");
     let input = api::PasteInput { token: text.clone(), provider: None, profile_id: None, expires_in: None, agent: None };
     match state.context().and_then(|ctx| api::paste(&ctx, &input, state.0.vault.as_ref()).map_err(api::ApiError::from)) {
@@ -172,13 +189,15 @@ fn paste_text<R: Runtime>(app: &AppHandle<R>, state: &AppState, text: String) {
                 out.undo_id.is_some().then_some(undo_last::<R> as crate::notify::OnUndo<R>),
             );
             after_paste(app, state, &out);
+            true
         }
         Err(e) if e.kind == ErrorKind::NoGateway.as_str() && has_targets(state) => {
             crate::window::open(
                 app,
                 Screen::Overview,
-                Some("No gateway runs on this computer, so the token was not saved here. From this menu authtray cannot yet paste to a gateway on another host."),
+                Some("No gateway runs on this computer, so the token was not saved here. To store it on a gateway on another host, paste it there with authtray on that host; the menu cannot do that yet."),
             );
+            false
         }
         Err(e) if e.kind == ErrorKind::NoGateway.as_str() => {
             if let Ok(mut g) = state.0.pending.lock() {
@@ -188,12 +207,14 @@ fn paste_text<R: Runtime>(app: &AppHandle<R>, state: &AppState, text: String) {
             crate::window::open(
                 app,
                 Screen::Overview,
-                Some("authtray is not set up yet. Choose the gateway's folder here; the token you copied is kept and can be saved from the menu right after."),
+                Some("authtray is not set up yet. Choose the gateway's folder here; the token you copied is kept for 30 minutes and can be saved from the menu right after."),
             );
+            false
         }
         Err(e) => {
             crate::notify::send(app, "Could not save the token", &e.summary, Screen::Paste);
             crate::window::open(app, Screen::Paste, Some(&e.summary));
+            false
         }
     }
 }
@@ -208,20 +229,26 @@ fn has_targets(state: &AppState) -> bool {
     authtray_core::settings::Settings::load(&state.settings_path()).is_ok_and(|s| !s.targets.is_empty())
 }
 
-/// The token copied before set-up, while it is kept.
-fn pending_token(state: &AppState) -> Option<String> {
-    let mut g = state.0.pending.lock().ok()?;
+/// Whether a token copied before set-up is kept (forgetting it once its time is up).
+fn has_pending(state: &AppState) -> bool {
+    let Ok(mut g) = state.0.pending.lock() else { return false };
     if g.as_ref().is_some_and(|p| now_ms() >= p.until) {
         *g = None;
     }
-    g.as_ref().map(|p| p.token.expose().to_string())
+    g.is_some()
+}
+
+/// Takes the token copied before set-up, while it is kept.
+fn take_pending(state: &AppState) -> Option<Pending> {
+    let mut g = state.0.pending.lock().ok()?;
+    g.take().filter(|p| now_ms() < p.until)
 }
 
 /// Once set-up is done, says (once) that the token copied before it can be saved now, and
 /// relabels the paste entry to save it. The token itself never leaves this process.
 pub(super) fn offer_pending<R: Runtime>(app: &AppHandle<R>, set_up: bool) {
     let state = app.state::<AppState>().inner().clone();
-    let label = match (pending_token(&state).is_some(), set_up) {
+    let label = match (has_pending(&state), set_up) {
         (true, true) => PASTE_PENDING,
         _ => PASTE_CLIPBOARD,
     };
@@ -239,15 +266,19 @@ pub(super) fn offer_pending<R: Runtime>(app: &AppHandle<R>, set_up: bool) {
             app,
             "authtray is set up",
             &format!(
-                "The token you copied before set-up ({token}) is kept until you save it: choose “{PASTE_PENDING}” in the authtray menu."
+                "The token you copied before set-up ({token}) is kept for 30 minutes from when you copied it: choose “{PASTE_PENDING}” in the authtray menu to save it."
             ),
             Screen::Overview,
         );
     }
 }
 
-/// After any paste: offer Undo for its window, redraw.
+/// After any paste: offer Undo for its window, redraw. A token kept from before set-up is
+/// dropped: a later paste must not be replaced by it.
 pub fn after_paste<R: Runtime>(app: &AppHandle<R>, state: &AppState, out: &api::PasteOutcome) {
+    if let Ok(mut g) = state.0.pending.lock() {
+        *g = None;
+    }
     if let Some(until) = out.undo_until {
         if let Ok(mut g) = state.0.undo_until.lock() {
             *g = Some(until);
