@@ -744,4 +744,26 @@ mod tests {
         t.unreachable_since = Some(T0 + 400_000);
         assert_eq!(evaluate_targets(std::slice::from_ref(&t), T0 + 400_000, &state).due.len(), 1);
     }
+
+    #[test]
+    fn a_target_whose_own_verdict_is_not_healthy_is_told_with_its_fix_and_a_healthy_one_is_not() {
+        let entry = crate::target::TargetEntry { name: "box".into(), url: "docker://gw".into(), mirror: false };
+        let mut t = TargetState::new(&entry);
+        t.reached = Some(true);
+        t.overall = crate::verdict::Overall::Healthy;
+        t.headline = "All credentials healthy".into();
+        let o = evaluate_targets(std::slice::from_ref(&t), T0, &AlertState::default());
+        assert!(o.due.is_empty() && o.active.is_empty(), "{:?}", o.due);
+        t.overall = crate::verdict::Overall::Attention;
+        t.headline = "Claude Code's login expires in 2 h".into();
+        t.fix = Some("Log in to Claude Code on box.".into());
+        let o = evaluate_targets(std::slice::from_ref(&t), T0, &AlertState::default());
+        let told: Vec<_> = o.due.iter().map(|a| (a.kind, a.summary.as_str(), a.body.as_str())).collect();
+        assert_eq!(told, [(AlertKind::TargetProblem, "box: Claude Code's login expires in 2 h", "Log in to Claude Code on box.")]);
+        // No fix known: the window tells.
+        t.overall = crate::verdict::Overall::Broken;
+        t.fix = None;
+        let o = evaluate_targets(std::slice::from_ref(&t), T0, &AlertState::default());
+        assert_eq!(o.due.iter().map(|a| a.body.as_str()).collect::<Vec<_>>(), ["Open authtray to see what box needs."]);
+    }
 }

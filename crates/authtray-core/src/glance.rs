@@ -129,3 +129,148 @@ pub(crate) fn source_line(status: &StatusReport, now: Millis) -> String {
         (s, None) => format!("Claude Code login: {}", s.as_str()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claude_cli::{AuthMethod, Executable, NativeLogin};
+    use crate::health::Status;
+    use crate::ops::status::fixture;
+    use crate::report::{ClaudeCliRoute, ProfileReport, Route};
+    use crate::settings::Settings;
+    use crate::verdict::{judge, Inputs};
+
+    const T0: Millis = 1_800_000_000_000;
+    const H: Millis = 3_600_000;
+    const ROW: &str = "anthropic:manual — In use · expiry unknown (setup-tokens usually last 1 year)";
+
+    /// Agent `main`, a pasted token carrying its Anthropic route; Claude Code's login as given.
+    fn report(cc: SourceStatus, cc_exp: Option<Millis>) -> StatusReport {
+        let token =
+            ProfileReport { rank: Some(1), in_use: true, ..fixture::profile("anthropic:manual", "token", Status::Static, None, true) };
+        let route = Route {
+            provider: "anthropic".into(),
+            works: true,
+            profile: Some(token.id.clone()),
+            usable: vec![token.id.clone()],
+            ..Default::default()
+        };
+        fixture::report(T0, fixture::claude(cc, cc_exp), vec![token], vec![route])
+    }
+
+    /// The Anthropic route of an empty store, carried by Claude Code's own login (Claude Max).
+    fn through_claude_code() -> Route {
+        let login = NativeLogin {
+            logged_in: true,
+            method: AuthMethod::Subscription,
+            subscription_type: Some("max".into()),
+            rate_limit_tier: None,
+            email: Some("a@b.c".into()),
+            expires_at: Some(T0 + 5 * H),
+            renews: true,
+            renewed_at: None,
+        };
+        let executable = Executable { path: Some("/usr/bin/claude".into()), searched: "the PATH".into() };
+        Route { provider: "anthropic".into(), ..Default::default() }.on_claude_cli(ClaudeCliRoute { login, executable }, T0)
+    }
+
+    fn look(r: &StatusReport, targets: &[TargetState]) -> Glance {
+        let settings = Settings::default();
+        let v = judge(r, &Inputs { sync: None, sync_error: None, settings: &settings, now: T0, targets });
+        glance(r, &v, targets, T0)
+    }
+
+    fn texts(lines: &[Line]) -> Vec<&str> {
+        lines.iter().map(|l| l.text.as_str()).collect()
+    }
+
+    #[test]
+    fn lines_name_their_agent_only_when_there_are_two() {
+        let mut r = report(SourceStatus::Ok, Some(T0 + 5 * H));
+        // One agent: no prefix, and a route its profile carries has no line of its own.
+        assert_eq!(texts(&look(&r, &[]).lines), [ROW]);
+        let work = crate::report::AgentReport {
+            id: "work".into(),
+            profiles: Vec::new(),
+            effective_order: Default::default(),
+            routes: vec![through_claude_code()],
+            ..r.agents[0].clone()
+        };
+        r.agents.push(work);
+        let g = look(&r, &[]);
+        assert_eq!(g.overall, Overall::Healthy, "{g:?}");
+        assert_eq!(
+            texts(&g.lines),
+            [format!("main: {ROW}").as_str(), "work: Your Claude subscription, through Claude Code (Claude Max, a@b.c)"]
+        );
+    }
+
+    #[test]
+    fn problems_about_no_profile_get_a_line_but_the_login_setup_and_targets_have_their_own_place() {
+        let mut r = report(SourceStatus::Expired, Some(T0 - H));
+        r.gateway_process.running = true;
+        // A second token, expired and skipped: its problem is its row, not another line.
+        r.agents[0].profiles.push(fixture::profile("anthropic:old", "token", Status::Expired, Some(T0 - 2 * H), true));
+        let vps = TargetState {
+            name: "vps".into(),
+            url: "ssh://vps".into(),
+            mirror: false,
+            reached: Some(false),
+            overall: Overall::Attention,
+            headline: "ssh: connection refused".into(),
+            fix: None,
+            unreachable_since: Some(T0 - H),
+            checked_at: None,
+            mirrored_at: None,
+            reload: None,
+            agent: None,
+        };
+        let g = look(&r, std::slice::from_ref(&vps));
+        let lines = texts(&g.lines);
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert_eq!(lines[0], ROW);
+        assert!(lines[1].starts_with("anthropic:old — Skipped: expired 2 h ago"), "{lines:?}");
+        assert!(lines[2].starts_with("The gateway is running, but authtray cannot make it reload"), "{lines:?}");
+        assert_eq!(g.lines[2].state, Overall::Attention);
+        assert_eq!(g.targets.len(), 1);
+        assert!(g.targets[0].text.starts_with("vps — cannot be reached since "), "{:?}", g.targets);
+    }
+
+    #[test]
+    fn the_fix_entry_is_there_only_when_the_headlines_remedy_has_a_label_and_an_action() {
+        let mut r = report(SourceStatus::Ok, Some(T0 + 5 * H));
+        r.agents[0].profiles[0].expires_at = Some(T0 + 3 * 24 * H);
+        r.agents[0].routes[0].until = Some(T0 + 3 * 24 * H);
+        let fix = look(&r, &[]).fix.expect("Replace token…");
+        assert_eq!(fix.label, "Replace token…");
+        assert!(matches!(fix.action, crate::verdict::Action::Paste { .. }), "{fix:?}");
+        // Restarting the gateway is a command for a terminal, not a menu entry.
+        let mut r = report(SourceStatus::Ok, Some(T0 + 5 * H));
+        r.gateway_process.running = true;
+        let g = look(&r, &[]);
+        assert!(g.headline.starts_with("The gateway is running"), "{}", g.headline);
+        assert_eq!(g.fix, None);
+    }
+
+    #[test]
+    fn the_source_line_says_claude_codes_login_in_each_state() {
+        let line = |cc: SourceStatus, exp: Option<Millis>| source_line(&report(cc, exp), T0);
+        let ok = line(SourceStatus::Ok, Some(T0 + 5 * H));
+        assert!(ok.starts_with("Claude Code login: expires in 5 h (") && ok.ends_with(')'), "{ok}");
+        assert_eq!(line(SourceStatus::Missing, None), "Claude Code: not logged in (run claude to log in)");
+        assert_eq!(line(SourceStatus::Expired, Some(T0 - H)), "Claude Code login: expired 1 h ago (run claude to log in again)");
+        assert_eq!(line(SourceStatus::Malformed, None), "Claude Code login: cannot be read");
+        assert_eq!(line(SourceStatus::Overridden, None), "Claude Code: uses another credential");
+        // Where the gateway runs Claude Code, its hours are Claude Code's business.
+        let mut r = report(SourceStatus::Ok, Some(T0 + 5 * H));
+        r.agents[0].routes = vec![through_claude_code()];
+        r.claude_code.modified_at = Some(T0 - 2 * H);
+        let renews = source_line(&r, T0);
+        assert!(renews.starts_with("Claude Code: logged in, renews its own login, last renewed "), "{renews}");
+        r.claude_code.modified_at = None;
+        assert_eq!(source_line(&r, T0), "Claude Code: logged in, renews its own login");
+        // Without a refresh token it cannot renew: its expiry is said.
+        r.claude_code.has_refresh_token = false;
+        assert!(source_line(&r, T0).starts_with("Claude Code login: expires in 5 h ("), "{}", source_line(&r, T0));
+    }
+}

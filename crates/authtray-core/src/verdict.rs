@@ -1273,4 +1273,389 @@ mod tests {
         assert_eq!(v.problems[0].remedy.as_ref().and_then(|r| r.action.clone()), Some(Action::ChooseGateway));
         assert!(!v.problems[0].remedy.as_ref().is_some_and(|r| r.text.contains("--")));
     }
+
+    /// A target on another host, answered (or not) as given.
+    fn target(name: &str, reached: Option<bool>, overall: Overall, headline: &str, fix: Option<&str>) -> crate::report::TargetState {
+        crate::report::TargetState {
+            name: name.into(),
+            url: format!("ssh://{name}"),
+            mirror: false,
+            reached,
+            overall,
+            headline: headline.into(),
+            fix: fix.map(Into::into),
+            unreachable_since: (reached == Some(false)).then_some(T0 - 2 * H),
+            checked_at: None,
+            mirrored_at: None,
+            reload: None,
+            agent: None,
+        }
+    }
+
+    #[test]
+    fn targets_that_cannot_be_reached_or_are_not_healthy_are_problems_and_healthy_ones_are_not() {
+        let r = report(&[("anthropic:manual", Status::Static, None, true)], SourceStatus::Ok, Some(T0 + 5 * H));
+        let targets = [
+            target("vps", Some(false), Overall::Attention, "ssh: connection refused", Some("Check that vps is up.")),
+            target("box", Some(true), Overall::Broken, "Claude Code's login expired", Some("Log in to Claude Code on box.")),
+            target("nas", Some(true), Overall::Healthy, "All credentials healthy", None),
+            target("new", None, Overall::Healthy, "Not checked yet", None),
+        ];
+        let v = judge(&r, &Inputs { sync: None, sync_error: None, settings: &Settings::default(), now: T0, targets: &targets });
+        let texts: Vec<&str> = v.problems.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(texts.len(), 2, "only the unreachable and the unhealthy target: {texts:?}");
+        // A broken target is broken here too; what the transport said is detail, not headline.
+        assert_eq!((v.overall, v.headline.as_str()), (Overall::Broken, "box: Claude Code's login expired"));
+        let fix = v.problems[0].remedy.clone().expect("the target's fix");
+        assert_eq!((fix.text.as_str(), fix.label, fix.action), ("Log in to Claude Code on box.", None, None));
+        let lost = &v.problems[1];
+        assert!(lost.text.starts_with("vps cannot be reached since "), "{lost:?}");
+        assert_eq!(
+            (lost.severity, lost.topic, lost.details.as_deref()),
+            (Overall::Attention, Topic::Target, Some("ssh: connection refused"))
+        );
+        let again = lost.remedy.clone().expect("try again");
+        assert_eq!((again.label.as_deref(), again.action), (Some("Try again"), Some(Action::SyncNow)));
+        // All healthy there: nothing to say here.
+        let v = judge(&r, &Inputs { sync: None, sync_error: None, settings: &Settings::default(), now: T0, targets: &targets[2..] });
+        assert_eq!((v.overall, v.headline.as_str(), v.problems.len()), (Overall::Healthy, "All credentials healthy", 0));
+    }
+
+    #[test]
+    fn with_two_agents_each_problem_names_its_agent() {
+        let profiles = [("anthropic:manual", Status::Static, None, true), ("anthropic:old", Status::Expired, Some(T0 - D), true)];
+        let mut r = report(&profiles, SourceStatus::Ok, Some(T0 + 5 * H));
+        let work = AgentReport { id: "work".into(), error: Some("unexpected end of file".into()), ..r.agents[0].clone() };
+        r.agents.push(work);
+        let v = verdict(&r);
+        assert_eq!(
+            (v.overall, v.headline.as_str()),
+            (Overall::Broken, "Agent work: The auth store cannot be read: unexpected end of file")
+        );
+        let skipped = v.problems.iter().find(|p| p.profile_id.as_deref() == Some("anthropic:old")).expect("the skipped token");
+        assert!(skipped.text.starts_with("Agent main: anthropic:old expired 1 d ago"), "{skipped:?}");
+        // With one agent there is no one to name.
+        r.agents[0].error = Some("unexpected end of file".into());
+        r.agents.truncate(1);
+        assert_eq!(verdict(&r).headline, "The auth store cannot be read: unexpected end of file");
+    }
+
+    #[test]
+    fn a_gateway_that_runs_but_cannot_be_made_to_reload_is_attention() {
+        let mut r = report(&[("anthropic:manual", Status::Static, None, true)], SourceStatus::Ok, Some(T0 + 5 * H));
+        r.gateway_process.running = true;
+        r.gateway_process.reachable = false;
+        let v = verdict(&r);
+        assert_eq!(v.overall, Overall::Attention, "{v:?}");
+        assert!(v.headline.starts_with("The gateway is running, but authtray cannot make it reload"), "{}", v.headline);
+        assert_eq!(v.top().map(|p| p.topic), Some(Topic::Gateway));
+        // One it can reach, or none running: nothing to say.
+        r.gateway_process.reachable = true;
+        assert_eq!(verdict(&r).overall, Overall::Healthy);
+        r.gateway_process = Default::default();
+        assert_eq!(verdict(&r).overall, Overall::Healthy);
+    }
+
+    #[test]
+    fn an_empty_store_with_no_route_that_works_says_no_credentials_yet() {
+        let mut r = report(&[], SourceStatus::Missing, None);
+        r.agents[0].routes.clear();
+        let v = verdict(&r);
+        assert_eq!((v.overall, v.headline.as_str(), v.problems.len()), (Overall::Healthy, "No credentials yet", 0), "{v:?}");
+        // Claude Code's login carrying the gateway with an empty store is credentials enough.
+        assert_eq!(verdict(&claude_cli(&[], true, true, T0 + 5 * H)).headline, "All credentials healthy");
+    }
+
+    #[test]
+    fn a_stored_token_on_the_claude_cli_runtime_runs_out_by_its_date_and_needs_claude_to_answer() {
+        // Claude Code logged out: the stored token carries the route, and its date is the warning.
+        let r = claude_cli(&[("anthropic:manual", Status::Ok, Some(T0 + 3 * D), true)], false, true, 0);
+        assert_eq!(r.agents[0].routes[0].kind, RouteKind::Profile, "{r:?}");
+        let v = verdict(&r);
+        assert_eq!((v.overall, v.check), (Overall::Attention, 0), "{v:#?}");
+        assert!(v.headline.starts_with("anthropic:manual expires in 3 d ("), "{}", v.headline);
+        assert_eq!(v.until, Some(T0 + 3 * D));
+        // Without the claude program nothing answers, said once: not also as the token's fault.
+        let v = verdict(&claude_cli(&[("anthropic:manual", Status::Ok, Some(T0 + 3 * D), true)], false, false, 0));
+        assert_eq!((v.overall, v.check), (Overall::Broken, 1));
+        assert!(v.headline.contains("cannot find the claude program"), "{}", v.headline);
+        assert_eq!(v.problems.len(), 1, "{:#?}", v.problems);
+    }
+
+    #[test]
+    fn a_mirror_beside_an_environment_key_still_checks_as_expiring_with_the_login() {
+        let mut r = report(&[(MIRROR, Status::Expiring, Some(T0 + 20 * MIN), true)], SourceStatus::Expiring, Some(T0 + 20 * MIN));
+        r.agents[0].routes[0].env = true;
+        let v = verdict(&r);
+        assert_eq!((v.overall, v.check, v.until), (Overall::Attention, 2, None), "{v:?}");
+    }
+
+    #[test]
+    fn backups_say_where_they_stand_and_one_about_to_run_out_is_a_problem_of_its_own() {
+        let profiles = [
+            ("anthropic:manual", Status::Ok, Some(T0 + 300 * D), true),
+            ("anthropic:soon", Status::Ok, Some(T0 + 3 * D), true),
+            ("anthropic:key", Status::Static, None, true),
+            ("anthropic:far", Status::Ok, Some(T0 + 200 * D), true),
+        ];
+        let mut r = report(&profiles, SourceStatus::Ok, Some(T0 + 5 * H));
+        r.agents[0].profiles[2].kind = "api_key";
+        let v = verdict(&r);
+        assert_eq!((v.overall, v.check), (Overall::Attention, 0), "{v:#?}");
+        assert_eq!(v.problems.len(), 1, "{:#?}", v.problems);
+        assert!(v.headline.starts_with("anthropic:soon expires in 3 d ("), "{}", v.headline);
+        let fix = v.top().and_then(|p| p.remedy.clone()).expect("a remedy");
+        assert_eq!(fix.label.as_deref(), Some("Replace token…"));
+        let states: Vec<(&str, Overall, &str)> = v.rows.iter().map(|r| (r.profile_id.as_str(), r.state, r.note.as_str())).collect();
+        assert_eq!(states.len(), 4);
+        assert_eq!(states[0].0, "anthropic:manual");
+        assert!(states[0].2.starts_with("In use · expires in 300 d ("), "{states:?}");
+        assert_eq!(states[0].1, Overall::Healthy);
+        assert_eq!((states[1].0, states[1].1), ("anthropic:soon", Overall::Attention));
+        assert!(states[1].2.starts_with("Next in line · expires in 3 d ("), "{states:?}");
+        assert_eq!(states[2], ("anthropic:key", Overall::Healthy, "Next in line · does not expire"));
+        assert_eq!((states[3].0, states[3].1), ("anthropic:far", Overall::Healthy));
+        assert!(states[3].2.starts_with("Next in line · expires in 200 d ("), "{states:?}");
+    }
+
+    #[test]
+    fn an_oauth_login_past_its_access_token_is_refreshed_by_the_gateway() {
+        let mut r = report(&[("anthropic:oauth", Status::Ok, Some(T0 - H), true)], SourceStatus::Ok, Some(T0 + 5 * H));
+        r.agents[0].profiles[0].status = Status::Expired;
+        r.agents[0].profiles[0].kind = "oauth";
+        r.agents[0].routes[0].until = None;
+        let v = verdict(&r);
+        assert_eq!((v.overall, v.headline.as_str()), (Overall::Healthy, "All credentials healthy"), "{v:#?}");
+        assert_eq!(
+            (row(&v, "anthropic:oauth").state, row(&v, "anthropic:oauth").note.as_str()),
+            (Overall::Healthy, "In use · refreshed by the gateway when it is used")
+        );
+    }
+
+    #[test]
+    fn a_profile_the_gateway_does_not_use_is_never_said_to_be_set_aside() {
+        let profiles = [("anthropic:manual", Status::Static, None, true), ("anthropic:spare", Status::Static, None, false)];
+        let mut r = report(&profiles, SourceStatus::Ok, Some(T0 + 5 * H));
+        r.agents[0].profiles[1].availability = crate::health::Availability {
+            state: crate::health::AvailabilityState::Cooldown,
+            until: Some(T0 + 4 * MIN),
+            reason: Some("rate_limit".into()),
+        };
+        let v = verdict(&r);
+        assert_eq!((v.overall, v.problems.len()), (Overall::Healthy, 0), "{v:#?}");
+        assert_eq!(row(&v, "anthropic:spare").state, Overall::Healthy);
+        assert!(row(&v, "anthropic:spare").note.starts_with("Not used"), "{:?}", row(&v, "anthropic:spare"));
+    }
+
+    #[test]
+    fn without_a_gateway_here_check_says_broken_only_when_a_target_is() {
+        let mut r = report(&[], SourceStatus::Missing, None);
+        r.generation = "none";
+        let judged = |targets: &[crate::report::TargetState]| {
+            judge(&r, &Inputs { sync: None, sync_error: None, settings: &Settings::default(), now: T0, targets })
+        };
+        let v = judged(&[target("box", Some(true), Overall::Broken, "Claude Code's login expired", None)]);
+        assert_eq!((v.overall, v.check, v.headline.as_str()), (Overall::Broken, 1, "box: Claude Code's login expired"));
+        assert!(v.setup.is_some(), "the setup card stays on offer");
+        let v = judged(&[target("box", Some(true), Overall::Healthy, "All credentials healthy", None)]);
+        assert_eq!((v.overall, v.check, v.headline.as_str()), (Overall::Healthy, 0, "All gateways healthy"));
+    }
+
+    #[test]
+    fn a_codex_route_that_cannot_answer_says_what_became_of_the_openai_login() {
+        let mut r = report(&[("anthropic:manual", Status::Ok, Some(T0 + 300 * D), true)], SourceStatus::Ok, Some(T0 + 5 * H));
+        let codex =
+            ProfileReport { provider: "openai".into(), ..fixture::profile("openai:codex", "oauth", Status::Expired, Some(T0 - H), false) };
+        r.agents[0].profiles.push(codex);
+        r.agents[0].routes.push(Route { provider: "openai".into(), kind: RouteKind::Codex, fallback: true, ..Default::default() });
+        let codex_problem =
+            |v: &Verdict| v.problems.iter().find(|p| p.text.contains("Codex")).map(|p| p.text.clone()).expect("the Codex route's problem");
+        // The gateway does not use that login: it has none; an Anthropic token is no OpenAI login.
+        let text = codex_problem(&verdict(&r));
+        assert!(text.starts_with("The gateway runs its OpenAI model through Codex, and it has no OpenAI login"), "{text}");
+        r.agents[0].profiles[1].used = true;
+        let text = codex_problem(&verdict(&r));
+        assert!(text.starts_with("The gateway's OpenAI login for the Codex runtime expired 1 h ago ("), "{text}");
+    }
+
+    #[test]
+    fn a_lone_pasted_token_expired_is_its_own_fault_whatever_claude_codes_login_does() {
+        for cc in [SourceStatus::Ok, SourceStatus::Missing] {
+            let r =
+                report(&[("anthropic:manual", Status::Expired, Some(T0 - H), true)], cc, (cc == SourceStatus::Ok).then_some(T0 + 5 * H));
+            let v = verdict(&r);
+            assert_eq!((v.overall, v.check), (Overall::Broken, 1), "{v:#?}");
+            assert!(v.headline.starts_with("anthropic:manual expired 1 h ago ("), "{cc:?}: {}", v.headline);
+            assert!(v.headline.ends_with(", and the gateway has no other Anthropic credential"), "{}", v.headline);
+            let fix = v.top().and_then(|p| p.remedy.clone()).expect("a remedy");
+            assert_eq!(fix.label.as_deref(), Some("Replace token…"), "{cc:?}");
+        }
+    }
+
+    #[test]
+    fn a_provider_with_no_credential_is_offered_a_paste_and_anthropic_where_to_get_one() {
+        let none = |provider: &str| {
+            let mut r = report(&[], SourceStatus::Ok, Some(T0 + 5 * H));
+            r.agents[0].routes = vec![Route { provider: provider.into(), ..Default::default() }];
+            verdict(&r).top().and_then(|p| p.remedy.clone()).expect("a remedy")
+        };
+        let fix = none("anthropic");
+        assert_eq!(fix.text, "Paste an Anthropic token or key (run `claude setup-token` to get one), or set the gateway's default model to a provider you have.");
+        assert_eq!(fix.label.as_deref(), Some("Paste token…"));
+        let fix = none("openai");
+        assert_eq!(fix.text, "Paste an OpenAI token or key, or set the gateway's default model to a provider you have.");
+    }
+
+    #[test]
+    fn where_the_gateway_runs_claude_code_its_login_is_said_once_by_the_route() {
+        // Its access token past its expiry is the route's one problem, whatever the file says.
+        let mut r = claude_cli(&[], true, true, T0 - H);
+        r.claude_code.status = SourceStatus::Malformed;
+        r.claude_code.problem = Some("not JSON".into());
+        let v = verdict(&r);
+        assert_eq!(v.problems.len(), 1, "{:#?}", v.problems);
+        assert!(v.headline.contains("renewed by Claude Code the next time it runs"), "{}", v.headline);
+        // Near its expiry, it is Claude Code's business: nothing to say.
+        let mut r = claude_cli(&[], true, true, T0 + 20 * MIN);
+        r.claude_code.status = SourceStatus::Expiring;
+        let v = verdict(&r);
+        assert_eq!((v.overall, v.problems.len()), (Overall::Healthy, 0), "{v:#?}");
+        // A login file it cannot read is still said when nothing else says the login.
+        let mut r = claude_cli(&[], true, true, T0 + 5 * H);
+        r.claude_code.status = SourceStatus::Malformed;
+        r.claude_code.problem = Some("not JSON".into());
+        r.gateway_process.running = true;
+        let v = verdict(&r);
+        assert!(v.problems.iter().any(|p| p.text == "Claude Code's login cannot be read: not JSON"), "{:#?}", v.problems);
+    }
+
+    #[test]
+    fn claude_codes_login_beside_a_pasted_token_is_said_only_when_it_matters() {
+        let login = |cc: SourceStatus, exp: Option<Millis>| verdict(&report(&[("anthropic:manual", Status::Static, None, true)], cc, exp));
+        // Logged out with no mirror of it: nothing depends on it.
+        let v = login(SourceStatus::Missing, None);
+        assert_eq!((v.overall, v.problems.len()), (Overall::Healthy, 0), "{v:#?}");
+        // Expiring, but not within the source lead: Claude Code refreshes it in time.
+        let v = login(SourceStatus::Expiring, Some(T0 + 5 * H));
+        assert_eq!((v.overall, v.problems.len()), (Overall::Healthy, 0), "{v:#?}");
+        // Within it: attention, with the login's fix.
+        let v = login(SourceStatus::Expiring, Some(T0 + 20 * MIN));
+        assert_eq!(v.overall, Overall::Attention, "{v:#?}");
+        assert!(v.headline.starts_with("Claude Code's login expires in 20 min ("), "{}", v.headline);
+        assert!(v.headline.ends_with(" unless Claude Code refreshes it"), "{}", v.headline);
+    }
+
+    #[test]
+    fn claude_codes_expired_login_is_still_said_beside_a_broken_store_it_does_not_cause() {
+        let mut r = report(&[("anthropic:manual", Status::Static, None, true)], SourceStatus::Expired, Some(T0 - H));
+        let work = AgentReport { id: "work".into(), error: Some("unexpected end of file".into()), ..r.agents[0].clone() };
+        r.agents.push(work);
+        let v = verdict(&r);
+        assert_eq!(
+            (v.overall, v.headline.as_str()),
+            (Overall::Broken, "Agent work: The auth store cannot be read: unexpected end of file")
+        );
+        let login = v.problems.iter().find(|p| p.topic == Topic::Login).expect("Claude Code's login");
+        assert!(login.text.starts_with("Claude Code's login expired 1 h ago ("), "{}", login.text);
+        assert!(login.text.ends_with("; the gateway still works on its other credentials"), "{}", login.text);
+    }
+
+    #[test]
+    fn a_failed_mirror_write_is_attention_and_names_the_agent_only_when_there_are_two() {
+        use crate::ops::sync::{AgentSync, SyncReport};
+        let failed = SyncReport {
+            generation: "openclaw-json",
+            claude_code: fixture::claude(SourceStatus::Ok, Some(T0 + 5 * H)),
+            dry_run: false,
+            reload: None,
+            agents: vec![AgentSync {
+                agent: "work".into(),
+                profile_id: MIRROR.into(),
+                action: crate::mirror::Action::Update,
+                reason: String::new(),
+                expires_at: None,
+                config_updated: false,
+                order_updated: false,
+                error: Some("disk full".into()),
+            }],
+        };
+        let judged = |r: &StatusReport| {
+            judge(r, &Inputs { sync: Some(&failed), sync_error: None, settings: &Settings::default(), now: T0, targets: &[] })
+        };
+        let mut r = report(&[("anthropic:manual", Status::Static, None, true)], SourceStatus::Ok, Some(T0 + 5 * H));
+        let v = judged(&r);
+        assert_eq!((v.overall, v.headline.as_str()), (Overall::Attention, "Mirroring Claude Code's login failed: disk full"));
+        let fix = v.top().and_then(|p| p.remedy.clone()).expect("a remedy");
+        assert_eq!((fix.label.as_deref(), fix.action), (Some("Sync now"), Some(Action::SyncNow)));
+        r.agents.push(AgentReport { id: "work".into(), ..r.agents[0].clone() });
+        assert_eq!(judged(&r).headline, "Mirroring to agent work failed: disk full");
+    }
+
+    #[test]
+    fn the_detail_names_a_key_from_the_environment_only_when_one_carries_the_gateway() {
+        let mut r = report(&[], SourceStatus::Missing, None);
+        r.agents[0].routes =
+            vec![Route { provider: "anthropic".into(), kind: RouteKind::Env, env: true, works: true, ..Default::default() }];
+        let v = verdict(&r);
+        assert_eq!((v.overall, v.headline.as_str()), (Overall::Healthy, "All credentials healthy"), "{v:#?}");
+        assert_eq!(v.detail, "The gateway uses a key from its environment; nothing it relies on runs out.");
+        // The gateway's own OpenAI login (kept outside the store) is no key from its environment.
+        r.agents[0].routes = vec![Route { provider: "openai".into(), kind: RouteKind::Codex, works: true, ..Default::default() }];
+        let v = verdict(&r);
+        assert!(!v.detail.contains("environment"), "{}", v.detail);
+    }
+
+    #[test]
+    fn each_route_says_what_carries_it() {
+        let profiles = [
+            ("anthropic:manual", Status::Ok, Some(T0 + 300 * D), true),
+            ("anthropic:key", Status::Static, None, true),
+            ("anthropic:oauth", Status::Ok, Some(T0 + H), true),
+        ];
+        let mut r = report(&profiles, SourceStatus::Ok, Some(T0 + 5 * H));
+        r.agents[0].profiles[1].kind = "api_key";
+        r.agents[0].profiles[2].kind = "oauth";
+        let words = |r: &StatusReport, profile: &str| {
+            let route = Route { profile: Some(profile.into()), ..r.agents[0].routes[0].clone() };
+            route_kind_words(&r.agents[0], &route, T0)
+        };
+        let ends = format!(", expires {}", local_time(T0 + 300 * D, T0));
+        assert_eq!(words(&r, "anthropic:manual"), format!("token anthropic:manual{ends}"));
+        assert_eq!(words(&r, "anthropic:key"), "API key (pay as you go), anthropic:key");
+        assert_eq!(words(&r, "anthropic:oauth"), "OAuth login anthropic:oauth, renewed by the gateway");
+        r.agents[0].profiles[0].token = Some("sk-ant-oat01-abc".into());
+        assert_eq!(words(&r, "anthropic:manual"), format!("setup-token anthropic:manual{ends}"));
+        // Claude Code on an API key of its own settings is not a subscription.
+        let mut r = claude_cli(&[], true, true, T0 + 5 * H);
+        if let Some(cli) = r.agents[0].routes[0].claude_cli.as_mut() {
+            cli.login.method = crate::claude_cli::AuthMethod::ApiKey;
+        }
+        assert_eq!(
+            route_kind_words(&r.agents[0], &r.agents[0].routes[0], T0),
+            "an API key set in Claude Code's settings, through Claude Code"
+        );
+    }
+
+    #[test]
+    fn rows_come_in_try_order_then_the_skipped_in_the_gateways_order_then_the_unused() {
+        let profiles = [
+            ("anthropic:spare", Status::Static, None, false),
+            ("anthropic:old", Status::Expired, Some(T0 - D), true),
+            ("anthropic:older", Status::Expired, Some(T0 - 2 * D), true),
+            ("anthropic:manual", Status::Static, None, true),
+        ];
+        let mut r = report(&profiles, SourceStatus::Ok, Some(T0 + 5 * H));
+        r.agents[0].effective_order =
+            [("anthropic".to_string(), vec!["anthropic:manual".to_string(), "anthropic:older".into(), "anthropic:old".into()])].into();
+        let v = verdict(&r);
+        let ids: Vec<&str> = v.rows.iter().map(|r| r.profile_id.as_str()).collect();
+        assert_eq!(ids, ["anthropic:manual", "anthropic:older", "anthropic:old", "anthropic:spare"]);
+    }
+
+    #[test]
+    fn the_mirror_alone_with_claude_code_never_logged_in_says_the_login_is_gone() {
+        let v = verdict(&report(&[(MIRROR, Status::Expired, Some(T0 - H), true)], SourceStatus::Missing, None));
+        assert_eq!((v.overall, v.check), (Overall::Broken, 1), "{v:?}");
+        assert_eq!(v.headline, "Claude Code's login is gone (not logged in), and the gateway has no other Anthropic credential");
+    }
 }
