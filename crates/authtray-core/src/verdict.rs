@@ -929,6 +929,15 @@ mod tests {
     const D: Millis = 24 * H;
     const MIRROR: &str = "anthropic:claude-code";
 
+    #[test]
+    fn only_an_anthropic_paste_points_at_claude_setup_token() {
+        let a = paste_remedy("main", "anthropic", Some("anthropic:manual"), "Replace token…");
+        assert_eq!(a.text, "Paste a new Anthropic token. Run `claude setup-token` for a token that lasts a year.");
+        let o = paste_remedy("main", "openai", None, "Paste token…");
+        assert!(!o.text.contains("setup-token"), "{}", o.text);
+        assert_eq!(o.command.as_deref(), Some("authtray paste-token --provider openai"));
+    }
+
     /// A report with one agent and one Anthropic route, worked out from the profiles as
     /// `status` does: usable ones (used, not expired or missing) in the given order.
     fn report(profiles: &[(&str, Status, Option<Millis>, bool)], cc: SourceStatus, cc_exp: Option<Millis>) -> StatusReport {
