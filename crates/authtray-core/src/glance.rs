@@ -212,18 +212,8 @@ mod tests {
         // A second token, expired and skipped: its problem is its row, not another line.
         r.agents[0].profiles.push(fixture::profile("anthropic:old", "token", Status::Expired, Some(T0 - 2 * H), true));
         let vps = TargetState {
-            name: "vps".into(),
-            url: "ssh://vps".into(),
-            mirror: false,
-            reached: Some(false),
-            overall: Overall::Attention,
-            headline: "ssh: connection refused".into(),
-            fix: None,
             unreachable_since: Some(T0 - H),
-            checked_at: None,
-            mirrored_at: None,
-            reload: None,
-            agent: None,
+            ..fixture::target("vps", Some(false), Overall::Attention, "ssh: connection refused")
         };
         let g = look(&r, std::slice::from_ref(&vps));
         let lines = texts(&g.lines);

@@ -1248,20 +1248,7 @@ mod tests {
     #[test]
     fn gateways_elsewhere_that_have_not_answered_yet_are_neutral_not_healthy() {
         use crate::report::TargetState;
-        let checking = TargetState {
-            name: "vps".into(),
-            url: "ssh://vps".into(),
-            mirror: false,
-            reached: None,
-            overall: Overall::Healthy,
-            headline: String::new(),
-            fix: None,
-            unreachable_since: None,
-            checked_at: None,
-            mirrored_at: None,
-            reload: None,
-            agent: None,
-        };
+        let checking = fixture::target("vps", None, Overall::Healthy, "");
         let (overall, headline, problems) = targets_judged(std::slice::from_ref(&checking), 0);
         assert_eq!((overall, headline.as_str(), problems.len()), (Overall::Neutral, "Checking the gateways on other hosts…", 0));
         let answered = TargetState { reached: Some(true), overall: Overall::Healthy, ..checking.clone() };
@@ -1283,21 +1270,24 @@ mod tests {
         assert!(!v.problems[0].remedy.as_ref().is_some_and(|r| r.text.contains("--")));
     }
 
+    /// Adds agent `work` whose store cannot be read and judges: that store is the headline.
+    fn with_a_broken_second_agent(r: &mut StatusReport) -> Verdict {
+        let work = AgentReport { id: "work".into(), error: Some("unexpected end of file".into()), ..r.agents[0].clone() };
+        r.agents.push(work);
+        let v = verdict(r);
+        assert_eq!(
+            (v.overall, v.headline.as_str()),
+            (Overall::Broken, "Agent work: The auth store cannot be read: unexpected end of file")
+        );
+        v
+    }
+
     /// A target on another host, answered (or not) as given.
     fn target(name: &str, reached: Option<bool>, overall: Overall, headline: &str, fix: Option<&str>) -> crate::report::TargetState {
         crate::report::TargetState {
-            name: name.into(),
-            url: format!("ssh://{name}"),
-            mirror: false,
-            reached,
-            overall,
-            headline: headline.into(),
             fix: fix.map(Into::into),
             unreachable_since: (reached == Some(false)).then_some(T0 - 2 * H),
-            checked_at: None,
-            mirrored_at: None,
-            reload: None,
-            agent: None,
+            ..fixture::target(name, reached, overall, headline)
         }
     }
 
@@ -1334,13 +1324,7 @@ mod tests {
     fn with_two_agents_each_problem_names_its_agent() {
         let profiles = [("anthropic:manual", Status::Static, None, true), ("anthropic:old", Status::Expired, Some(T0 - D), true)];
         let mut r = report(&profiles, SourceStatus::Ok, Some(T0 + 5 * H));
-        let work = AgentReport { id: "work".into(), error: Some("unexpected end of file".into()), ..r.agents[0].clone() };
-        r.agents.push(work);
-        let v = verdict(&r);
-        assert_eq!(
-            (v.overall, v.headline.as_str()),
-            (Overall::Broken, "Agent work: The auth store cannot be read: unexpected end of file")
-        );
+        let v = with_a_broken_second_agent(&mut r);
         let skipped = v.problems.iter().find(|p| p.profile_id.as_deref() == Some("anthropic:old")).expect("the skipped token");
         assert!(skipped.text.starts_with("Agent main: anthropic:old expired 1 d ago"), "{skipped:?}");
         // With one agent there is no one to name.
@@ -1557,13 +1541,7 @@ mod tests {
     #[test]
     fn claude_codes_expired_login_is_still_said_beside_a_broken_store_it_does_not_cause() {
         let mut r = report(&[("anthropic:manual", Status::Static, None, true)], SourceStatus::Expired, Some(T0 - H));
-        let work = AgentReport { id: "work".into(), error: Some("unexpected end of file".into()), ..r.agents[0].clone() };
-        r.agents.push(work);
-        let v = verdict(&r);
-        assert_eq!(
-            (v.overall, v.headline.as_str()),
-            (Overall::Broken, "Agent work: The auth store cannot be read: unexpected end of file")
-        );
+        let v = with_a_broken_second_agent(&mut r);
         let login = v.problems.iter().find(|p| p.topic == Topic::Login).expect("Claude Code's login");
         assert!(login.text.starts_with("Claude Code's login expired 1 h ago ("), "{}", login.text);
         assert!(login.text.ends_with("; the gateway still works on its other credentials"), "{}", login.text);

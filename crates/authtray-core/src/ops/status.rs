@@ -184,6 +184,14 @@ pub(crate) fn with_verdict(ctx: &Context, warn_within_ms: Millis, inputs: &crate
 #[cfg(test)]
 pub(crate) mod fixture {
     use super::*;
+    use crate::report::{Overall, TargetState};
+
+    /// A saved target as the live service last learned of it: `reached` None (still being
+    /// checked), false (did not answer) or true (answered with its own `overall`).
+    pub(crate) fn target(name: &str, reached: Option<bool>, overall: Overall, headline: &str) -> TargetState {
+        let entry = crate::target::TargetEntry { name: name.into(), url: format!("ssh://{name}"), mirror: false };
+        TargetState { reached, overall, headline: headline.into(), ..TargetState::new(&entry) }
+    }
 
     /// Claude Code's login in `status`, expiring at `expires_at`.
     pub(crate) fn claude(status: SourceStatus, expires_at: Option<Millis>) -> ClaudeReport {
