@@ -36,3 +36,8 @@ fn doctor_reports_a_stray_json_store() {
 fn check_codes_agree() {
     s::check_codes_agree();
 }
+
+#[test]
+fn direct_writes_equal_the_gateways_own() {
+    s::direct_writes_equal_the_gateways_own();
+}

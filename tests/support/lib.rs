@@ -213,6 +213,15 @@ impl Sandbox {
         s
     }
 
+    /// A copy of this HOME, every file as it is now, in a new throwaway directory (for running
+    /// one operation two ways and comparing the results).
+    pub fn copy(&self) -> Sandbox {
+        let dir = tempfile::Builder::new().prefix("authtray-e2e-").tempdir().expect("temp dir");
+        let status = Command::new("cp").arg("-a").arg(format!("{}/.", self.home().display())).arg(dir.path()).status().expect("cp");
+        assert!(status.success(), "copying the HOME failed");
+        Sandbox { gw: self.gw, bin: self.bin.clone(), dir, path_prefix: self.path_prefix.clone() }
+    }
+
     /// A sandbox for tests that need no gateway CLI (authtray alone, `--generation` given).
     pub fn offline(gw: Gateway) -> Sandbox {
         Sandbox::new(gw, PathBuf::new())

@@ -1,5 +1,6 @@
 //! Scenarios for the SQLite-era gateway (openclaw 2026.6+): authtray reads the databases
-//! directly and writes through the gateway's own CLI.
+//! directly, and writes them directly where their layout is the one proven here (2026.9.6),
+//! else through the gateway's own CLI.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -169,14 +170,24 @@ pub fn reads_are_passive_and_consistent_under_writes() {
     assert_eq!(st["agents"][0]["profiles"].as_array().map(Vec::len), Some(4));
 }
 
-/// Without a gateway CLI, writes fail with a clear message and change nothing.
+/// A paste does not need the gateway's CLI on 2026.9.6 (the direct writer stores it); an order
+/// for an agent whose database only the gateway can create does, and without one it fails with
+/// a clear message and changes nothing.
 pub fn missing_cli_is_a_clear_error() {
     let Some(s) = sandbox() else { return };
     s.gateway_paste(&setup_token('A'), "anthropic:a", Some("30d"));
+    let no_cli = "/nonexistent/openclaw";
+    let out = s.authtray(
+        &["--gateway-cli", no_cli, "paste-token", "--json", "--provider", "anthropic", "--profile-id", "anthropic:b"],
+        Some(&setup_token('X')),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["writer"], "direct");
+    assert!(!s.agent_dir().join("openclaw-agent.sqlite").exists(), "the gateway's paste creates no agent database");
     let before = sqlite_files(&s).iter().map(|p| (p.clone(), std::fs::metadata(p).and_then(|m| m.modified()).ok())).collect::<Vec<_>>();
-    let out = s.authtray(&["--gateway-cli", "/nonexistent/openclaw", "paste-token", "--provider", "anthropic"], Some(&setup_token('X')));
+    let out = s.authtray(&["--gateway-cli", no_cli, "order", "set", "--provider", "anthropic", "anthropic:b", "anthropic:a"], None);
     assert_eq!(out.code, 1);
-    assert!(out.stderr.contains("gateway CLI") && out.stderr.contains("/nonexistent/openclaw"), "{}", out.stderr);
+    assert!(out.stderr.contains("gateway CLI") && out.stderr.contains(no_cli), "{}", out.stderr);
     let after = sqlite_files(&s).iter().map(|p| (p.clone(), std::fs::metadata(p).and_then(|m| m.modified()).ok())).collect::<Vec<_>>();
     assert_eq!(before, after);
     no_json_store(&s);
@@ -227,4 +238,199 @@ pub fn check_codes_agree() {
     let out = s.authtray(&["order", "set", "--provider", "anthropic", "anthropic:z", "anthropic:y"], None);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(compare("static token first in the order"), 0);
+}
+
+/// Tables and `config_machine_state` rows that every gateway CLI start or config write changes
+/// on its own (plugin index, migrations stamp, config audit and health, agent database
+/// registry), which an auth write does not: left out of the comparison.
+const CLI_NOISE_TABLES: [&str; 4] = ["schema_meta", "config_health_entries", "diagnostic_events", "agent_databases"];
+const CLI_NOISE_KEYS: [&str; 2] = ["plugins.installedIndex", "config.lastTouchedAt"];
+
+/// Every row of every table of the gateway's databases in a HOME (the quarantine database
+/// aside), sorted, with JSON cells parsed, timestamp columns left out and each `expires`
+/// replaced by a marker (the two writers' clocks differ by the CLI's start-up); the expiries
+/// are returned apart, by profile id.
+fn dump(s: &Sandbox) -> (std::collections::BTreeMap<String, Vec<Value>>, std::collections::BTreeMap<String, i64>) {
+    use rusqlite::types::ValueRef;
+    let mut tables = std::collections::BTreeMap::new();
+    let mut expiries = std::collections::BTreeMap::new();
+    let dbs = [s.state_dir().join("state/openclaw.sqlite"), s.agent_dir().join("openclaw-agent.sqlite")];
+    for db in dbs.iter().filter(|p| p.exists()) {
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
+        let c = rusqlite::Connection::open_with_flags(db, flags).expect("open");
+        let names: Vec<String> = c
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+            .and_then(|mut st| st.query_map([], |r| r.get(0)).and_then(Iterator::collect))
+            .expect("tables");
+        for name in names.into_iter().filter(|n| !CLI_NOISE_TABLES.contains(&n.as_str())) {
+            let mut st = c.prepare(&format!("SELECT * FROM \"{name}\"")).expect("select");
+            let cols: Vec<String> = st.column_names().map(str::to_string).collect();
+            let mut rows: Vec<Value> = st
+                .query_map([], |r| {
+                    let mut row = serde_json::Map::new();
+                    for (i, col) in cols.iter().enumerate() {
+                        if col.ends_with("_at") || col.ends_with("_at_ms") || col.ends_with("_ms") && col.contains("time") {
+                            continue;
+                        }
+                        let v = match r.get_ref(i)? {
+                            ValueRef::Null => Value::Null,
+                            ValueRef::Integer(n) => Value::from(n),
+                            ValueRef::Real(f) => Value::from(f),
+                            ValueRef::Text(t) => {
+                                let t = String::from_utf8_lossy(t).into_owned();
+                                match serde_json::from_str::<Value>(&t) {
+                                    Ok(j @ (Value::Object(_) | Value::Array(_))) => j,
+                                    _ => Value::String(t),
+                                }
+                            }
+                            ValueRef::Blob(b) => Value::String(format!("<{} bytes>", b.len())),
+                        };
+                        row.insert(col.clone(), v);
+                    }
+                    Ok(Value::Object(row))
+                })
+                .and_then(Iterator::collect)
+                .expect("rows");
+            rows.retain(|r| !CLI_NOISE_KEYS.iter().any(|k| r["state_key"] == *k));
+            for r in &mut rows {
+                for cell in r.as_object_mut().into_iter().flat_map(|o| o.values_mut()) {
+                    if let Some(profiles) = cell.get_mut("profiles").and_then(Value::as_object_mut) {
+                        for (id, p) in profiles.iter_mut() {
+                            if let Some(e) = p.get_mut("expires") {
+                                expiries.insert(id.clone(), e.as_i64().unwrap_or_default());
+                                *e = Value::from("<expires>");
+                            }
+                        }
+                    }
+                }
+            }
+            rows.sort_by_key(|r| r.to_string());
+            let file = db.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+            tables.insert(format!("{file}:{name}"), rows);
+        }
+    }
+    (tables, expiries)
+}
+
+/// The gateway's CLI on copy A and authtray's direct writer on copy B leave the same rows in
+/// every table (timestamps and the CLI's own start-up bookkeeping aside), expiries within the
+/// CLI's start-up of each other, and the same `auth` section in the config.
+fn assert_same_rows(step: &str, theirs: &Sandbox, ours: &Sandbox) {
+    let ((a, a_exp), (b, b_exp)) = (dump(theirs), dump(ours));
+    let auth_rows = a
+        .get("openclaw.sqlite:config_machine_state")
+        .map_or(0, |rows| rows.iter().filter(|r| r["state_key"].as_str().is_some_and(|k| k.starts_with("authProfiles."))).count());
+    assert!(auth_rows >= 1 && a.contains_key("openclaw-agent.sqlite:auth_profile_store"), "{step}: the dump holds the auth rows");
+    eprintln!("{step}: {} tables compared, {} rows", a.len(), a.values().map(Vec::len).sum::<usize>());
+    let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let differing: Vec<&&String> = keys.iter().filter(|k| a.get(**k) != b.get(**k)).collect();
+    for k in &differing {
+        eprintln!("{step}: {k}\n  gateway CLI: {}\n  authtray:    {}", redact(&a.get(**k)), redact(&b.get(**k)));
+    }
+    assert!(differing.is_empty(), "{step}: the tables differ: {differing:?}");
+    assert_eq!(a_exp.keys().collect::<Vec<_>>(), b_exp.keys().collect::<Vec<_>>(), "{step}: which profiles expire");
+    for (id, e) in &a_exp {
+        assert!((e - b_exp[id]).abs() < CLI_SLACK_MS, "{step}: {id} expires at {e} (gateway) and {} (authtray)", b_exp[id]);
+    }
+    assert_eq!(theirs.config()["auth"], ours.config()["auth"], "{step}: the config's auth section");
+}
+
+fn redact(v: &Option<&Vec<Value>>) -> String {
+    let text = serde_json::to_string(v).unwrap_or_default();
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find("sk-ant-") {
+        out.push_str(&rest[..i + 13]);
+        rest = &rest[i + 13..];
+        let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).unwrap_or(rest.len());
+        out.push('…');
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The differential test of the direct writer: each operation runs through the gateway's own
+/// CLI on one copy of an install and through authtray on another, and both leave the same rows
+/// behind; the gateway's own `models status` and `order get` read both copies the same.
+pub fn direct_writes_equal_the_gateways_own() {
+    let Some(base) = sandbox() else { return };
+    assert_eq!(base.gateway_paste(&setup_token('A'), "anthropic:a", Some("30d")).code, 0);
+    let made = base.gateway(&["models", "auth", "order", "set", "--provider", "anthropic", "anthropic:a"], None);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let (theirs, ours) = (base.copy(), base.copy());
+    let authtray = |args: &[&str], stdin: Option<&str>| {
+        let out = ours.authtray(args, stdin);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        let doc = out.json();
+        assert_eq!(doc["writer"], "direct", "{args:?}: {doc}");
+        doc
+    };
+    let gateway = |args: &[&str], stdin: Option<&str>| {
+        let out = theirs.gateway(args, stdin);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+    };
+
+    let b = setup_token('B');
+    gateway(
+        &["models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:b", "--expires-in", "30d"],
+        Some(&format!("{b}\n")),
+    );
+    authtray(&["paste-token", "--json", "--provider", "anthropic", "--profile-id", "anthropic:b", "--expires-in", "30d"], Some(&b));
+    assert_same_rows("paste a token", &theirs, &ours);
+
+    gateway(&["models", "auth", "order", "set", "--provider", "anthropic", "anthropic:b", "anthropic:a"], None);
+    authtray(&["order", "set", "--json", "--provider", "anthropic", "anthropic:b", "anthropic:a"], None);
+    assert_same_rows("order set", &theirs, &ours);
+
+    // The mirror, through the gateway's paste-token (authtray's CLI writer) on A and directly on B.
+    let mirror = |fill: char, hours: i64| {
+        let access = setup_token(fill);
+        for s in [&theirs, &ours] {
+            s.write_claude_login(&access, Some(&format!("sk-ant-ort01-{}", "R".repeat(80))), now_ms() + hours * HOUR);
+        }
+        let mut cli = theirs.authtray_command(&["sync", "--json"]);
+        cli.env("AUTHTRAY_GATEWAY_CLI", theirs.bin.join(OPENCLAW_SQLITE.oracle)).env("AUTHTRAY_SQLITE_WRITER", "cli");
+        let out = crate::run(cli, None, Duration::from_secs(90));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(out.json()["agents"][0]["writer"], "cli", "{}", out.stdout);
+        let doc = ours.authtray(&["sync", "--json"], None).json();
+        assert_eq!(doc["agents"][0]["writer"], "direct", "{doc}");
+        doc["agents"][0]["action"].as_str().unwrap_or_default().to_string()
+    };
+    assert_eq!(mirror('C', 8), "create");
+    assert_same_rows("mirror created", &theirs, &ours);
+    assert_eq!(mirror('D', 10), "update");
+    assert_same_rows("mirror updated", &theirs, &ours);
+
+    gateway(&["models", "auth", "order", "clear", "--provider", "anthropic"], None);
+    authtray(&["order", "clear", "--json", "--provider", "anthropic"], None);
+    assert_same_rows("order clear", &theirs, &ours);
+
+    // What the gateway itself reads from both.
+    let status = |s: &Sandbox| {
+        let mut doc = s.gateway_status().0["auth"]["oauth"]["profiles"].clone();
+        for p in doc.as_array_mut().into_iter().flatten() {
+            if let Some(o) = p.as_object_mut() {
+                o.retain(|k, _| !["expiresAt", "remainingMs", "label"].contains(&k.as_str()));
+            }
+        }
+        doc
+    };
+    assert_eq!(status(&theirs), status(&ours), "the gateway's models status reads both copies the same");
+    assert_eq!(theirs.gateway_order(), ours.gateway_order());
+
+    // An API key: the gateway's paste-api-key also puts it first in a config order it creates
+    // (`auth.order`), which authtray does not (that order would then own the priority, and
+    // refuse every later `order set` of the gateway's own RPC); the store rows are the same.
+    let key = format!("sk-ant-api03-{}", "K".repeat(90));
+    gateway(&["models", "auth", "paste-api-key", "--provider", "anthropic", "--profile-id", "anthropic:k"], Some(&format!("{key}\n")));
+    authtray(&["paste-token", "--json", "--provider", "anthropic", "--profile-id", "anthropic:k"], Some(&key));
+    let mut their_config = theirs.config();
+    assert_eq!(their_config["auth"]["order"]["anthropic"][0], "anthropic:k");
+    if let Some(a) = their_config["auth"].as_object_mut() {
+        a.remove("order");
+    }
+    theirs.write_config(&their_config);
+    assert_same_rows("paste an API key", &theirs, &ours);
 }

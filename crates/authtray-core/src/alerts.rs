@@ -548,6 +548,7 @@ mod tests {
                 expires_at: None,
                 config_updated: false,
                 order_updated: false,
+                writer: None,
                 error: error.map(str::to_string),
             }],
         };
@@ -609,6 +610,7 @@ mod tests {
                 expires_at: None,
                 config_updated: false,
                 order_updated: false,
+                writer: None,
                 error: None,
             }],
         }

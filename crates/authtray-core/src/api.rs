@@ -258,6 +258,7 @@ fn order_on_target(ctx: &Context, name: &str, input: &OrderInput, ids: Option<Ve
         store_path: g.status.pointer("/auth/storePath").and_then(serde_json::Value::as_str).unwrap_or_default().into(),
         order,
         changed: true,
+        writer: Some(crate::gateway::Writer::Cli),
         reload: Some(reload),
     })
 }

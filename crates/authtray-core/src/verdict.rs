@@ -1563,6 +1563,7 @@ mod tests {
                 expires_at: None,
                 config_updated: false,
                 order_updated: false,
+                writer: None,
                 error: Some("disk full".into()),
             }],
         };

@@ -6,14 +6,18 @@
 //!
 //! - a JSON store (clawdbot, openclaw up to 2026.5) applies them to the document under the
 //!   gateway's lock, deciding from the document read under that same lock;
-//! - a CLI-backed store (openclaw 2026.6+ SQLite, and any gateway on another host) maps them
-//!   to the gateway's own commands (`models auth paste-token`, `order set|clear`), deciding from
-//!   what it read just before. An edit its CLI cannot express is refused before any command runs.
+//! - a SQLite store whose layout the tests prove (openclaw 2026.9.6) applies them to its
+//!   database cells directly, in the gateway's own locks and transactions, deciding from the
+//!   cells read inside those transactions ([`super::sqlite_write`]);
+//! - any other SQLite store (and any gateway on another host) maps them to the gateway's own
+//!   commands (`models auth paste-token`, `order set|clear`), deciding from what it read just
+//!   before. An edit its CLI cannot express is refused before any command runs.
 
 use serde_json::{Map, Value};
 
 use super::cli::GatewayCli;
 use super::json_store::Written;
+use super::sqlite_write::Direct;
 use super::store::StoreDoc;
 use super::Store;
 use crate::error::{Error, Result};
@@ -72,23 +76,64 @@ pub(crate) struct CliWriter<'a> {
     pub agent: Option<&'a str>,
 }
 
+/// Which writer put an edit into the gateway's store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Writer {
+    /// A JSON store's files, under the gateway's lock (clawdbot, openclaw up to 2026.5).
+    File,
+    /// The SQLite databases, directly, the way the gateway's own writer does (openclaw 2026.9.6).
+    Direct,
+    /// The gateway's own CLI (any other SQLite layout, and a database only the gateway may create).
+    Cli,
+}
+
+impl Writer {
+    /// The name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Writer::File => "file",
+            Writer::Direct => "direct",
+            Writer::Cli => "cli",
+        }
+    }
+}
+
+/// What [`Store::edit`] did.
+#[derive(Debug)]
+pub(crate) struct Edited<T> {
+    /// What the plan returned.
+    pub out: T,
+    /// Whether the store changed (a CLI write counts as a change: the CLI rewrites even an
+    /// unchanged cell, and refreshes the gateway itself).
+    pub changed: bool,
+    /// Who wrote it.
+    pub writer: Writer,
+}
+
 impl Store {
-    /// Whether the store is written through the gateway's CLI (no lock of ours, no file writes,
-    /// only what the CLI can express).
-    pub(crate) fn is_cli_backed(&self) -> bool {
-        !matches!(self, Store::Json(_))
+    /// The writer an edit will most likely go through: [`Writer::Cli`] only for a SQLite layout
+    /// the direct writer does not know (an order for an agent whose database does not exist
+    /// yet falls back to the CLI too, which this cannot foresee).
+    pub(crate) fn writer(&self) -> Writer {
+        match self {
+            Store::Json(_) => Writer::File,
+            Store::Sqlite(s) => match super::sqlite_write::preflight(s) {
+                Ok(()) => Writer::Direct,
+                Err(_) => Writer::Cli,
+            },
+        }
     }
 
-    /// Decides edits from the store as it is (`plan`) and applies them. Returns what `plan`
-    /// returned and whether anything was written.
+    /// Decides edits from the store as it is (`plan`) and applies them.
     ///
-    /// `cli` is asked for only when the store is CLI-backed and there is something to write.
+    /// `cli` is asked for only when the gateway's CLI has to write.
     pub(crate) fn edit<T>(
         &self,
         cli: impl FnOnce() -> Result<GatewayCli>,
         agent: Option<&str>,
         plan: impl FnOnce(&StoreDoc) -> Result<(T, Vec<Edit>)>,
-    ) -> Result<(T, bool)> {
+    ) -> Result<Edited<T>> {
         match self {
             Store::Json(s) => {
                 let (out, written) = s.update(|doc| {
@@ -98,17 +143,28 @@ impl Store {
                     }
                     Ok(out)
                 })?;
-                Ok((out, written == Written::Changed))
+                Ok(Edited { out, changed: written == Written::Changed, writer: Writer::File })
             }
             Store::Sqlite(s) => {
-                let doc = s.read()?;
-                let (out, edits) = plan(&doc)?;
+                let (out, edits) = match super::sqlite_write::preflight(s) {
+                    Ok(()) => match super::sqlite_write::edit(s, plan)? {
+                        Direct::Done { out, changed } => return Ok(Edited { out, changed, writer: Writer::Direct }),
+                        Direct::Planned { out, edits, why } => {
+                            tracing::info!(store = %s.state_db.display(), "writing through the gateway's CLI: {why}");
+                            (out, edits)
+                        }
+                    },
+                    Err(why) => {
+                        tracing::info!(store = %s.state_db.display(), "writing through the gateway's CLI: {why}");
+                        plan(&s.read()?)?
+                    }
+                };
                 if edits.is_empty() {
-                    return Ok((out, false));
+                    return Ok(Edited { out, changed: false, writer: Writer::Cli });
                 }
                 let cli = cli()?;
                 run(&CliWriter { cli: &cli, agent }, &edits)?;
-                Ok((out, true))
+                Ok(Edited { out, changed: true, writer: Writer::Cli })
             }
         }
     }

@@ -9,7 +9,9 @@ pub(crate) mod json_store;
 pub(crate) mod lock;
 pub mod running;
 pub(crate) mod runtime;
+pub(crate) mod sqlite_lock;
 pub(crate) mod sqlite_store;
+pub(crate) mod sqlite_write;
 pub(crate) mod store;
 pub(crate) mod version;
 
@@ -18,6 +20,7 @@ use std::path::PathBuf;
 pub use config::GatewayConfig;
 pub use discover::{discover, DiscoverOptions};
 pub(crate) use edit::Edit;
+pub use edit::Writer;
 pub(crate) use json_store::JsonStore;
 pub(crate) use sqlite_store::SqliteStore;
 pub(crate) use store::StoreDoc;

@@ -1,6 +1,6 @@
 //! Reading the SQLite-era store (openclaw 2026.6+) straight from its databases, read-only and
-//! without disturbing a running gateway. Writes go through the gateway's own CLI
-//! ([`super::cli`]); this module never writes.
+//! without disturbing a running gateway. Writes are [`super::sqlite_write`]'s (or the gateway's
+//! own CLI's); this module never writes.
 //!
 //! * `<state>/state/openclaw.sqlite`, table `config_machine_state`: the shared store
 //!   (`authProfiles.store`) and shared state (`authProfiles.state`).
@@ -34,12 +34,15 @@ pub(crate) struct SqliteStore {
     pub state_db: PathBuf,
     /// `<agentDir>/openclaw-agent.sqlite`.
     pub agent_db: PathBuf,
+    /// Whether writes may go to the databases directly (where their layout allows); `false`
+    /// sends every write through the gateway's CLI.
+    pub direct: bool,
 }
 
 impl SqliteStore {
     /// The store of the agent at `agent_dir` in the install at `state_dir`.
     pub(crate) fn new(state_dir: &Path, agent_dir: &Path) -> SqliteStore {
-        SqliteStore { state_db: state_dir.join(STATE_DB), agent_db: agent_dir.join(AGENT_DB) }
+        SqliteStore { state_db: state_dir.join(STATE_DB), agent_db: agent_dir.join(AGENT_DB), direct: true }
     }
 
     /// Whether either database exists.
@@ -65,33 +68,39 @@ impl SqliteStore {
             ],
         )?;
 
-        let mut profiles = Map::new();
-        for doc in [&shared_store, &agent_store].into_iter().flatten() {
-            if let Some(p) = doc.get("profiles").and_then(Value::as_object) {
-                profiles.extend(p.iter().map(|(k, v)| (k.clone(), v.clone())));
-            }
+        Ok(merge([shared_store, agent_store], [shared_state, agent_state]))
+    }
+}
+
+/// What the gateway loads from the shared cells overlaid by the agent's (`mergeAuthProfileState`):
+/// profiles by id, and state per key of each part (order and lastGood per provider, usageStats
+/// per profile), the agent winning.
+pub(crate) fn merge(stores: [Option<Map<String, Value>>; 2], states: [Option<Map<String, Value>>; 2]) -> StoreDoc {
+    let mut profiles = Map::new();
+    for doc in stores.iter().flatten() {
+        if let Some(p) = doc.get("profiles").and_then(Value::as_object) {
+            profiles.extend(p.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
-        let mut state = Map::new();
-        state.insert("version".into(), Value::from(1));
-        for doc in [&shared_state, &agent_state].into_iter().flatten() {
-            for (key, value) in doc {
-                match (key.as_str(), value, state.get_mut(key)) {
-                    ("version", ..) => {}
-                    // Per provider (order, lastGood) and per profile (usageStats): the agent wins key by key.
-                    (_, Value::Object(add), Some(Value::Object(have))) => {
-                        have.extend(add.iter().map(|(k, v)| (k.clone(), v.clone())));
-                    }
-                    _ => {
-                        state.insert(key.clone(), value.clone());
-                    }
+    }
+    let mut state = Map::new();
+    state.insert("version".into(), Value::from(1));
+    for doc in states.iter().flatten() {
+        for (key, value) in doc {
+            match (key.as_str(), value, state.get_mut(key)) {
+                ("version", ..) => {}
+                (_, Value::Object(add), Some(Value::Object(have))) => {
+                    have.extend(add.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+                _ => {
+                    state.insert(key.clone(), value.clone());
                 }
             }
         }
-        let mut profiles_doc = Map::new();
-        profiles_doc.insert("version".into(), Value::from(1));
-        profiles_doc.insert("profiles".into(), Value::Object(profiles));
-        Ok(StoreDoc { profiles_doc, state_doc: Some(state), accepts_aliases: true })
     }
+    let mut profiles_doc = Map::new();
+    profiles_doc.insert("version".into(), Value::from(1));
+    profiles_doc.insert("profiles".into(), Value::Object(profiles));
+    StoreDoc { profiles_doc, state_doc: Some(state), accepts_aliases: true }
 }
 
 /// Runs one-row queries returning JSON objects in one short read-only session; `None` where
@@ -139,7 +148,7 @@ fn query(db: &Path, sqls: &[&str], immutable: bool) -> std::result::Result<Vec<O
     Ok(rows)
 }
 
-fn parse(db: &Path, v: Option<String>) -> Result<Option<Map<String, Value>>> {
+pub(crate) fn parse(db: &Path, v: Option<String>) -> Result<Option<Map<String, Value>>> {
     let Some(text) = v else { return Ok(None) };
     match serde_json::from_str::<Value>(&text) {
         Ok(Value::Object(m)) => Ok(Some(m)),

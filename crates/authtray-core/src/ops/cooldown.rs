@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::Context;
 use crate::error::{Error, Result};
 use crate::gateway::config::normalize_provider;
-use crate::gateway::Edit;
+use crate::gateway::{Edit, Writer};
 use crate::health::{availability, AvailabilityState};
 
 /// What was cleared.
@@ -21,6 +21,9 @@ pub struct CooldownReport {
     pub provider: String,
     /// Profiles that were set aside and are ready again.
     pub cleared: Vec<String>,
+    /// Who wrote it (absent when nothing was written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub writer: Option<Writer>,
     /// Whether the running gateway took it up (absent when nothing was written).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reload: Option<crate::gateway::running::Reload>,
@@ -35,7 +38,7 @@ pub fn clear(ctx: &Context, agent: Option<&str>, provider: &str, profile_id: Opt
     let agent = ctx.agent(agent)?;
     let store = ctx.store(agent)?;
     let now = ctx.now;
-    if store.is_cli_backed() {
+    if store.writer() == Writer::Cli {
         let doc = store.read()?;
         let resting: Vec<String> = doc
             .profiles()
@@ -52,7 +55,7 @@ pub fn clear(ctx: &Context, agent: Option<&str>, provider: &str, profile_id: Opt
             ),
         });
     }
-    let (cleared, written) = store.edit(
+    let edited = store.edit(
         || ctx.gateway_cli(),
         super::cli_agent(&agent.id),
         |doc| {
@@ -74,6 +77,7 @@ pub fn clear(ctx: &Context, agent: Option<&str>, provider: &str, profile_id: Opt
             Ok((cleared, edits))
         },
     )?;
-    let reload = written.then(|| ctx.reload_gateway(&[&agent.id]));
-    Ok(CooldownReport { agent: agent.id.clone(), provider, cleared, reload })
+    let reload = edited.changed.then(|| ctx.reload_gateway(&[&agent.id]));
+    let writer = edited.changed.then_some(edited.writer);
+    Ok(CooldownReport { agent: agent.id.clone(), provider, cleared: edited.out, writer, reload })
 }

@@ -6,7 +6,7 @@ use super::Context;
 use crate::error::{Error, Result};
 use crate::gateway::config::normalize_provider;
 use crate::gateway::store::StoreDoc;
-use crate::gateway::Edit;
+use crate::gateway::{Edit, Writer};
 
 /// The order for one agent and provider.
 #[derive(Debug, Clone, Serialize)]
@@ -24,6 +24,9 @@ pub struct OrderReport {
     pub order: Option<Vec<String>>,
     /// Whether the last command changed anything.
     pub changed: bool,
+    /// Who wrote the change (absent for `order get`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub writer: Option<Writer>,
     /// Whether the running gateway took up the change (absent for `order get`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reload: Option<crate::gateway::running::Reload>,
@@ -52,24 +55,24 @@ pub fn order(ctx: &Context, agent: Option<&str>, provider: &str, change: OrderCh
     let writes = !matches!(change, OrderChange::Get);
     let cli = || ctx.gateway_cli();
     let agent_flag = super::cli_agent(&agent.id);
-    let (order, changed) = match change {
-        OrderChange::Get => (current(&store.read()?), false),
+    let (order, changed, writer) = match change {
+        OrderChange::Get => (current(&store.read()?), false, None),
         OrderChange::Set(ids) => {
             let clean = dedupe(&ids)?;
-            let (changed, _) = store.edit(cli, agent_flag, |doc| {
+            let e = store.edit(cli, agent_flag, |doc| {
                 check_ids(doc, &clean, &provider, &agent.dir)?;
                 Ok((current(doc).as_ref() != Some(&clean), vec![Edit::SetOrder { provider: provider.clone(), ids: clean.clone() }]))
             })?;
-            (Some(clean), changed)
+            (Some(clean), e.out, Some(e.writer))
         }
         OrderChange::Clear => {
-            let (changed, _) =
+            let e =
                 store.edit(cli, agent_flag, |doc| Ok((current(doc).is_some(), vec![Edit::ClearOrder { provider: provider.clone() }])))?;
-            (None, changed)
+            (None, e.out, Some(e.writer))
         }
     };
-    // The SQLite era's CLI writes even when nothing changed; so does its own refresh.
-    let wrote = changed || store.is_cli_backed();
+    // The gateway's CLI writes even when nothing changed; so does its own refresh.
+    let wrote = changed || writer == Some(Writer::Cli);
     let reload = writes.then(|| if wrote { ctx.reload_gateway(&[&agent.id]) } else { crate::gateway::running::Reload::nothing_written() });
     Ok(OrderReport {
         reload,
@@ -79,6 +82,7 @@ pub fn order(ctx: &Context, agent: Option<&str>, provider: &str, change: OrderCh
         store_path: store.order_path().to_path_buf(),
         order,
         changed,
+        writer,
     })
 }
 

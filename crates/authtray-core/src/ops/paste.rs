@@ -9,7 +9,7 @@ use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::gateway::running::Reload;
 use crate::gateway::store::with_extras;
-use crate::gateway::{Edit, GatewayConfig, Generation};
+use crate::gateway::{Edit, GatewayConfig, Generation, Writer};
 use crate::token::{self, CredentialKind, TokenShape};
 use crate::vault::ConfigEdit;
 
@@ -71,6 +71,8 @@ pub struct PasteReport {
     pub expiry_assumed: bool,
     /// Whether anything changed.
     pub changed: bool,
+    /// Who wrote the store.
+    pub writer: Writer,
     /// Whether the config was updated.
     pub config_updated: bool,
     /// The replaced credential.
@@ -130,14 +132,13 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
         });
         (shown, doc.raw_profile(&profile_id).cloned())
     };
-    let cli_backed = store.is_cli_backed();
-    if cli_backed && valid.kind == CredentialKind::ApiKey {
+    if store.writer() == Writer::Cli && valid.kind == CredentialKind::ApiKey {
         return Err(Error::NotWritable {
             generation: Generation::OpenclawSqlite.name(),
             reason: format!("this gateway's paste-token stores tokens only; add {} with `openclaw configure`", valid.shape.describe()),
         });
     }
-    let ((previous, previous_raw), changed) = store.edit(
+    let edited = store.edit(
         || ctx.gateway_cli(),
         cli_agent(&agent.id),
         |doc| {
@@ -154,7 +155,8 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
             Ok((previous, edits))
         },
     )?;
-    let (config_updated, config_edits, expires_at) = if cli_backed {
+    let ((previous, previous_raw), changed, writer) = (edited.out, edited.changed, edited.writer);
+    let (config_updated, config_edits, expires_at) = if writer == Writer::Cli {
         // The gateway's own paste-token registered the profile and computed the expiry from its
         // own clock: report what it did.
         let stored = store.read()?.profile(&profile_id).and_then(|p| p.credential.expires().ms()).or(expires_at);
@@ -197,6 +199,7 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
         expires_at,
         expiry_assumed,
         changed,
+        writer,
         config_updated,
         previous,
         reload,

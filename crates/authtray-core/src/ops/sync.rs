@@ -9,7 +9,7 @@ use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::gateway::config::OrderPlacement;
 use crate::gateway::store::StoreDoc;
-use crate::gateway::{Agent, Edit, GatewayConfig, Generation, Store};
+use crate::gateway::{Agent, Edit, GatewayConfig, Generation, Store, Writer};
 use crate::mirror::{self, Action};
 
 /// Which agents to mirror into.
@@ -53,6 +53,9 @@ pub struct AgentSync {
     pub config_updated: bool,
     /// Whether the agent's order override got the profile appended.
     pub order_updated: bool,
+    /// Who wrote the store (absent when nothing was written, and on a dry run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub writer: Option<Writer>,
     /// What failed, if anything.
     pub error: Option<String>,
 }
@@ -141,6 +144,7 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
             expires_at: None,
             config_updated: false,
             order_updated: false,
+            writer: None,
             error: None,
         };
         let result = ctx.store(agent).and_then(|store| {
@@ -149,12 +153,13 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
             // fresh as its last write (measured on 2026.9.6): none is made or refreshed. One left
             // from before is the verdict's and doctor's to point out, with its removal.
             if runs_claude_code_only(ctx, agent, generation) {
-                return Ok((mirror::Decision::skip(NOT_NEEDED_ON_CLAUDE_CLI), false));
+                return Ok((mirror::Decision::skip(NOT_NEEDED_ON_CLAUDE_CLI), false, None));
             }
             sync_agent(ctx, agent, &store, generation, login, &profile_id, req.dry_run)
         });
         match result {
-            Ok((d, order_updated)) => {
+            Ok((d, order_updated, writer)) => {
+                out.writer = writer.filter(|_| matches!(d.action, Action::Create | Action::Update) || order_updated);
                 out.action = d.action;
                 out.reason = d.reason.clone();
                 out.order_updated = order_updated;
@@ -167,20 +172,27 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
         }
         agents.push(out);
     }
-    if generation == Generation::OpenclawSqlite {
-        // The gateway's own paste-token registered the profile; report what it did.
-        let registered = !req.dry_run && super::newly_registered(ctx, &profile_id);
-        for a in agents.iter_mut() {
-            a.config_updated = registered && matches!(a.action, Action::Create | Action::Update);
-        }
-    } else if let Some(mode) = config_mode {
+    // Where the gateway's own paste-token wrote, it registered the profile itself: report that.
+    let cli_registered = agents.iter().any(|a| a.writer == Some(Writer::Cli)) && super::newly_registered(ctx, &profile_id);
+    for a in agents.iter_mut().filter(|a| a.writer == Some(Writer::Cli)) {
+        a.config_updated = cli_registered && matches!(a.action, Action::Create | Action::Update);
+    }
+    let ours = |a: &AgentSync| a.error.is_none() && a.action != Action::Skip && a.writer != Some(Writer::Cli);
+    if let Some(mode) = config_mode.filter(|_| agents.iter().any(ours)) {
+        let register = |c: &mut GatewayConfig| match generation {
+            // As the gateway's paste-token does, which the direct writer stands in for.
+            Generation::OpenclawSqlite => {
+                c.ensure_listed(&profile_id, "anthropic", &mode) | c.ensure_in_order(&profile_id, "anthropic", OrderPlacement::Append)
+            }
+            _ => register_if_filtered(c, &profile_id, &mode),
+        };
         let result = if req.dry_run {
             let mut c = ctx.install.config.clone();
-            Ok(register_if_filtered(&mut c, &profile_id, &mode))
+            Ok(register(&mut c))
         } else {
-            GatewayConfig::update(&ctx.install.config.path, ctx.lock_timeout, |c| register_if_filtered(c, &profile_id, &mode))
+            GatewayConfig::update(&ctx.install.config.path, ctx.lock_timeout, register)
         };
-        for a in agents.iter_mut().filter(|a| a.error.is_none() && a.action != Action::Skip) {
+        for a in agents.iter_mut().filter(|a| ours(a)) {
             match &result {
                 Ok(changed) => a.config_updated = *changed,
                 Err(e) => a.error = Some(format!("the store is in sync but the config could not be updated: {e}")),
@@ -219,7 +231,7 @@ fn sync_agent(
     login: &Login,
     profile_id: &str,
     dry_run: bool,
-) -> Result<(mirror::Decision, bool)> {
+) -> Result<(mirror::Decision, bool, Option<Writer>)> {
     let plan = |doc: &StoreDoc| mirror::plan(generation, login, doc.raw_profile(profile_id), doc.profile(profile_id).as_ref(), ctx.now);
     // An order override that omits the mirror hides it from the gateway: append it.
     let appended_order = |doc: &StoreDoc| {
@@ -233,9 +245,9 @@ fn sync_agent(
         let doc = store.read()?;
         let d = plan(&doc);
         let order_needed = d.writes() && appended_order(&doc).is_some();
-        return Ok((d, order_needed));
+        return Ok((d, order_needed, None));
     }
-    let (outcome, _) = store.edit(
+    let edited = store.edit(
         || ctx.gateway_cli(),
         super::cli_agent(&agent.id),
         |doc| {
@@ -255,7 +267,8 @@ fn sync_agent(
             Ok(((d, order_updated), edits))
         },
     )?;
-    Ok(outcome)
+    let (d, order_updated) = edited.out;
+    Ok((d, order_updated, Some(edited.writer)))
 }
 
 /// When the config filters Anthropic profiles (`auth.profiles` lists some) or has an

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{cli_agent, Context};
 use crate::error::{Error, Result};
-use crate::gateway::{Edit, GatewayConfig};
+use crate::gateway::{Edit, GatewayConfig, Writer};
 use crate::vault::{fingerprint, SavedCredential};
 
 /// What Undo did to the profile.
@@ -32,6 +32,8 @@ pub struct UndoReport {
     pub token: Option<String>,
     /// Whether the paste's changes to the gateway config were put back too.
     pub config_restored: bool,
+    /// Who wrote it.
+    pub writer: Writer,
     /// Whether the running gateway took up the restored state.
     pub reload: crate::gateway::running::Reload,
 }
@@ -50,8 +52,8 @@ pub(crate) fn undo(ctx: &Context, saved: &SavedCredential) -> Result<UndoReport>
     let token =
         saved.previous.as_ref().and_then(|r| r.get("token").or_else(|| r.get("key")).or_else(|| r.get("access"))).and_then(|v| v.as_str());
     let action = if saved.previous.is_some() { UndoAction::Restored } else { UndoAction::Removed };
-    let cli_backed = store.is_cli_backed();
-    store.edit(
+    let through_cli = store.writer() == Writer::Cli;
+    let edited = store.edit(
         || ctx.gateway_cli(),
         cli_agent(&agent.id),
         |doc| {
@@ -61,7 +63,7 @@ pub(crate) fn undo(ctx: &Context, saved: &SavedCredential) -> Result<UndoReport>
             let expires = saved.previous.as_ref().and_then(|r| r.get("expires")).and_then(|v| v.as_i64());
             // A JSON store takes the old record back as it was; the gateway's CLI cannot store a
             // token that has already run out.
-            if cli_backed && expires.is_some_and(|e| e <= ctx.now) {
+            if through_cli && expires.is_some_and(|e| e <= ctx.now) {
                 return Err(Error::UndoUnavailable("the previous token has expired since".into()));
             }
             let id = saved.profile_id.clone();
@@ -90,6 +92,7 @@ pub(crate) fn undo(ctx: &Context, saved: &SavedCredential) -> Result<UndoReport>
         action,
         token: token.map(crate::token::redact),
         config_restored,
+        writer: edited.writer,
         reload: ctx.reload_gateway(&[&agent.id]),
     })
 }
