@@ -33,7 +33,8 @@ pub enum Generation {
     Clawdbot,
     /// openclaw up to 2026.5.x: `auth-profiles.json` (+ `auth-state.json`), pid-file lock.
     OpenclawJson,
-    /// openclaw 2026.6 and later: SQLite databases, written only through the gateway CLI.
+    /// openclaw 2026.6 and later: SQLite databases, written directly where the layout is the
+    /// proven one (2026.9.6), else through the gateway CLI.
     OpenclawSqlite,
 }
 
@@ -138,8 +139,8 @@ impl Install {
 }
 
 /// An agent's store, whichever generation owns it. JSON stores are read and written
-/// directly (under the gateway's lock); SQLite stores are read directly and written through
-/// the gateway CLI ([`cli::GatewayCli`]).
+/// directly (under the gateway's lock); SQLite stores are read directly and written directly
+/// ([`sqlite_write`]) or through the gateway CLI ([`cli::GatewayCli`]).
 #[derive(Debug, Clone)]
 pub(crate) enum Store {
     /// clawdbot / openclaw-json.
