@@ -157,7 +157,7 @@ pub(crate) fn parse(db: &Path, v: Option<String>) -> Result<Option<Map<String, V
     }
 }
 
-fn sidecar(db: &Path, suffix: &str) -> PathBuf {
+pub(crate) fn sidecar(db: &Path, suffix: &str) -> PathBuf {
     let mut s = db.as_os_str().to_owned();
     s.push(suffix);
     PathBuf::from(s)
@@ -168,7 +168,7 @@ fn fingerprint(db: &Path) -> Option<(u64, SystemTime)> {
 }
 
 /// Percent-encodes the characters that have a meaning in an SQLite URI.
-fn uri_path(p: &Path) -> String {
+pub(crate) fn uri_path(p: &Path) -> String {
     let mut out = String::new();
     for c in p.to_string_lossy().chars() {
         match c {

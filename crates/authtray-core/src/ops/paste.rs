@@ -166,7 +166,12 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
         let mut edits = Vec::new();
         let config_updated = GatewayConfig::update(&ctx.install.config.path, ctx.lock_timeout, |c| {
             let before: Vec<Option<Value>> = watched.iter().map(|p| c.value_at(p).cloned()).collect();
-            let changed = c.register_profile(&profile_id, &provider, valid.kind.as_str());
+            // The direct SQLite writer stands in for the gateway's paste-token, which only lists
+            // the profile; the JSON generations' registration also puts it first in a config order.
+            let changed = match writer {
+                Writer::Direct => c.ensure_listed(&profile_id, &provider, valid.kind.as_str()),
+                _ => c.register_profile(&profile_id, &provider, valid.kind.as_str()),
+            };
             for (p, before) in watched.iter().zip(before) {
                 let after = c.value_at(p).cloned();
                 if after != before {

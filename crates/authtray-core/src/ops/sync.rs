@@ -53,7 +53,8 @@ pub struct AgentSync {
     pub config_updated: bool,
     /// Whether the agent's order override got the profile appended.
     pub order_updated: bool,
-    /// Who wrote the store (absent when nothing was written, and on a dry run).
+    /// Who writes this agent's store (on a dry run: who would); absent when the agent was skipped
+    /// before its store was looked at.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub writer: Option<Writer>,
     /// What failed, if anything.
@@ -159,7 +160,7 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
         });
         match result {
             Ok((d, order_updated, writer)) => {
-                out.writer = writer.filter(|_| matches!(d.action, Action::Create | Action::Update) || order_updated);
+                out.writer = writer;
                 out.action = d.action;
                 out.reason = d.reason.clone();
                 out.order_updated = order_updated;
@@ -177,7 +178,7 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
     for a in agents.iter_mut().filter(|a| a.writer == Some(Writer::Cli)) {
         a.config_updated = cli_registered && matches!(a.action, Action::Create | Action::Update);
     }
-    let ours = |a: &AgentSync| a.error.is_none() && a.action != Action::Skip && a.writer != Some(Writer::Cli);
+    let ours = |a: &AgentSync| a.error.is_none() && a.action != Action::Skip && matches!(a.writer, Some(Writer::File | Writer::Direct));
     if let Some(mode) = config_mode.filter(|_| agents.iter().any(ours)) {
         let register = |c: &mut GatewayConfig| match generation {
             // As the gateway's paste-token does, which the direct writer stands in for.
@@ -245,7 +246,7 @@ fn sync_agent(
         let doc = store.read()?;
         let d = plan(&doc);
         let order_needed = d.writes() && appended_order(&doc).is_some();
-        return Ok((d, order_needed, None));
+        return Ok((d, order_needed, Some(store.writer())));
     }
     let edited = store.edit(
         || ctx.gateway_cli(),
