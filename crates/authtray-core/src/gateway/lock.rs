@@ -13,7 +13,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -111,8 +111,14 @@ fn try_acquire(kind: LockKind, path: &Path) -> Result<Attempt> {
     }
 }
 
+/// A lock directory as authtray makes it: 0700 like every directory it creates (it holds
+/// nothing, but nobody else needs to list it either).
+fn make_lock_dir(path: &Path) -> std::io::Result<()> {
+    fs::DirBuilder::new().mode(0o700).create(path)
+}
+
 fn try_dir(path: &Path) -> Result<Attempt> {
-    match fs::create_dir(path) {
+    match make_lock_dir(path) {
         Ok(()) => return Ok(Attempt::Held(LockGuard { path: path.to_path_buf(), kind: LockKind::Directory, _file: None })),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(Error::io("create the lock directory", path, e)),
@@ -360,7 +366,7 @@ fn make_own_lock(kind: LockKind, at: &Path) -> std::io::Result<fs::File> {
             Ok(f)
         }
         LockKind::Directory => {
-            fs::create_dir(at)?;
+            make_lock_dir(at)?;
             fs::File::open(at).inspect_err(|_| {
                 let _ = fs::remove_dir(at);
             })
