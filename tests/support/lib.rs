@@ -402,37 +402,68 @@ pub fn authtray_profile(status: &Value, id: &str) -> Value {
 
 /// Runs a command with stdin and a deadline.
 pub fn run(mut cmd: Command, stdin: Option<&str>, timeout: Duration) -> Out {
-    use std::io::{Read, Write};
+    use std::io::Write;
+    use std::os::unix::process::CommandExt;
+    // Its own process group, so a timeout also stops what it started (the gateway's CLI starts
+    // node workers).
+    cmd.process_group(0);
     cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {:?}: {e}", cmd.get_program()));
     if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
         let _ = pipe.write_all(input.as_bytes());
     }
-    let mut so = child.stdout.take().expect("piped");
-    let mut se = child.stderr.take().expect("piped");
-    let t_out = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = so.read_to_string(&mut s);
-        s
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = se.read_to_string(&mut s);
-        s
-    });
+    let so = Collected::start(child.stdout.take().expect("piped"));
+    let se = Collected::start(child.stderr.take().expect("piped"));
+    let group = child.id() as libc::pid_t;
     let start = Instant::now();
     let code = loop {
         if let Some(st) = child.try_wait().expect("wait") {
             break st.code().unwrap_or(-1);
         }
         if start.elapsed() > timeout {
-            let _ = child.kill();
+            // SAFETY: signals only the group this function created.
+            unsafe { libc::kill(-group, libc::SIGKILL) };
             let _ = child.wait();
-            panic!("{:?} timed out after {timeout:?}", cmd.get_program());
+            panic!("{:?} timed out after {timeout:?}; stderr so far: {}", cmd.get_program(), se.take());
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    Out { code, stdout: t_out.join().unwrap_or_default(), stderr: t_err.join().unwrap_or_default() }
+    // A descendant that outlives the command may hold its pipes open for ever: take what
+    // arrived within a grace period instead of waiting for end of file.
+    let grace = Instant::now() + Duration::from_secs(10);
+    Out { code, stdout: so.finish(grace), stderr: se.finish(grace) }
+}
+
+/// One output pipe, read on its own thread into a buffer the caller can take at any time.
+struct Collected {
+    buf: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    done: std::sync::mpsc::Receiver<()>,
+}
+
+impl Collected {
+    fn start(mut pipe: impl std::io::Read + Send + 'static) -> Self {
+        let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (tx, done) = std::sync::mpsc::channel();
+        let sink = buf.clone();
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 8192];
+            while let Ok(n @ 1..) = pipe.read(&mut chunk) {
+                sink.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(&chunk[..n]);
+            }
+            let _ = tx.send(());
+        });
+        Collected { buf, done }
+    }
+
+    /// Waits for end of file until `deadline`, then returns what was read.
+    fn finish(&self, deadline: Instant) -> String {
+        let _ = self.done.recv_timeout(deadline.saturating_duration_since(Instant::now()));
+        self.take()
+    }
+
+    fn take(&self) -> String {
+        String::from_utf8_lossy(&self.buf.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
 }
 
 /// Asserts that no output of authtray contains a full token.
