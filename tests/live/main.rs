@@ -362,7 +362,10 @@ fn openclaw_sqlite_direct_writes_hold_under_load_and_kill() {
             let id = &ours[i % ours.len()];
             let out = match i % 5 {
                 // Ordered: the profile pasted just before (an order names only stored profiles).
-                3 => s.authtray(&["order", "set", "--json", "--provider", "anthropic", "anthropic:manual", &ours[(i - 1) % ours.len()]], None),
+                3 => s.authtray(
+                    &["order", "set", "--json", "--provider", "anthropic", "anthropic:manual", &ours[(i - 1) % ours.len()]],
+                    None,
+                ),
                 4 => s.authtray(&["cooldown", "clear", "--json", "--provider", "anthropic"], None),
                 _ => {
                     last.insert(id.clone(), i);

@@ -8,7 +8,6 @@ use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::clock::{Millis, SECONDS_SUSPECT_BELOW};
@@ -174,7 +173,7 @@ impl LoginLocator {
             .take_while(|l| !l.trim_start().starts_with("password:"))
             .find(|l| l.contains("\"mdat\""))
             .map(|l| l.trim().to_string())
-            .unwrap_or_else(|| format!("{:x}", Sha256::digest(text.split("password:").next().unwrap_or("").as_bytes())));
+            .unwrap_or_else(|| crate::digest::sha256_hex(text.split("password:").next().unwrap_or("").as_bytes()));
         Some(stamp)
     }
 
@@ -260,9 +259,7 @@ pub fn keychain_service(custom_dir: Option<&str>) -> String {
         None => KEYCHAIN_SERVICE.to_string(),
         Some(dir) => {
             let nfc: String = dir.nfc().collect();
-            let digest = Sha256::digest(nfc.as_bytes());
-            let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
-            format!("{KEYCHAIN_SERVICE}-{hex}")
+            format!("{KEYCHAIN_SERVICE}-{}", crate::digest::short_sha256_hex(nfc.as_bytes()))
         }
     }
 }

@@ -30,6 +30,16 @@ pub enum Error {
         reason: String,
     },
 
+    /// The gateway's SQLite database could not be read or written (not a lock: see
+    /// [`Error::LockBusy`]).
+    #[error("could not write the gateway's database {}: {reason}", path.display())]
+    DatabaseWrite {
+        /// The database file.
+        path: PathBuf,
+        /// What failed, and what is stored nonetheless.
+        reason: String,
+    },
+
     /// The gateway config exists but is not valid JSON5.
     #[error("cannot parse the gateway config {}: {reason}. Fix the file (it is JSON5) and try again; authtray left it untouched", path.display())]
     ConfigParse {
@@ -353,7 +363,7 @@ impl Error {
             Error::Unreachable { .. } | Error::GatewayCliTimeout { .. } => ErrorKind::Unreachable,
             Error::GatewayCliFailed { .. } => ErrorKind::GatewayCliFailed,
             Error::Vault(_) => ErrorKind::Keyring,
-            Error::Io { .. } => ErrorKind::Io,
+            Error::Io { .. } | Error::DatabaseWrite { .. } => ErrorKind::Io,
             Error::Internal(_) => ErrorKind::Internal,
         }
     }
@@ -401,6 +411,7 @@ impl Error {
             Error::ExpiresTooSoon { .. } => "That login ends in a few seconds, too soon to store. Log in to Claude Code again first.",
             Error::NoLogin(_) => "Claude Code is not logged in on this computer. Run claude in a terminal and log in.",
             Error::Io { op, .. } => return format!("authtray could not {op} a file it needs. Details say which and why."),
+            Error::DatabaseWrite { .. } => "authtray could not write the gateway's database. Details say what is stored and what to do.",
             Error::Internal(_) => "Something went wrong inside authtray. Try again; if it keeps happening, restart authtray.",
         };
         text.to_string()
@@ -423,6 +434,7 @@ mod tests {
         let errors = [
             Error::io("write", p(), std::io::Error::other("disk full")),
             Error::StoreParse { path: p(), reason: "expected value at line 1".into() },
+            Error::DatabaseWrite { path: p(), reason: "database or disk is full".into() },
             Error::ConfigParse { path: p(), reason: "bad".into() },
             Error::ConfigUnsupported { path: p(), reason: "an $include".into() },
             Error::LockBusy { lock: p(), holder: "pid 12".into(), waited_ms: 10 },

@@ -15,6 +15,7 @@ pub mod api;
 pub mod claude;
 mod claude_cli;
 pub mod clock;
+mod digest;
 pub mod duration;
 pub mod env;
 pub mod error;

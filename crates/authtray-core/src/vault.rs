@@ -7,7 +7,6 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 use crate::clock::Millis;
 use crate::error::{Error, Result};
@@ -78,7 +77,7 @@ impl SavedCredential {
 
 /// SHA-256 hex of a secret, for comparisons that must not keep the secret.
 pub(crate) fn fingerprint(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    crate::digest::sha256_hex(secret.as_bytes())
 }
 
 /// A random id (128 bits, hex) from the OS's random generator (`getrandom(2)` on Linux, which
@@ -89,7 +88,7 @@ pub(crate) fn fingerprint(secret: &str) -> String {
 pub fn random_id() -> Result<String> {
     let mut b = [0u8; 16];
     getrandom::fill(&mut b).map_err(|e| Error::Internal(format!("the operating system's random number generator failed ({e})")))?;
-    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+    Ok(crate::digest::hex(&b))
 }
 
 /// Where the one saved credential lives.

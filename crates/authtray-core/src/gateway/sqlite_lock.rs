@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags};
-use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
@@ -129,8 +128,7 @@ fn lock_dir() -> Result<PathBuf> {
 /// its lock files.
 fn db_hash(db: &Path) -> Result<String> {
     let real = std::fs::canonicalize(db).map_err(|e| Error::io("resolve", db, e))?;
-    let digest = Sha256::digest(real.as_os_str().as_encoded_bytes());
-    Ok(digest.iter().take(4).map(|b| format!("{b:02x}")).collect())
+    Ok(crate::digest::short_sha256_hex(real.as_os_str().as_encoded_bytes()))
 }
 
 #[cfg(test)]
@@ -138,20 +136,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_hash_is_the_gateways() {
-        // Measured: the gateway used `state-lifecycle.b7fdbf87.lock.sqlite` for this database.
+    fn the_hash_is_of_the_real_path() {
+        // The digest itself is pinned against the gateway's measured lock name in `digest`.
         let d = tempfile::tempdir().unwrap();
         let real = d.path().join("openclaw.sqlite");
         std::fs::write(&real, b"").unwrap();
-        let expected: String = Sha256::digest(std::fs::canonicalize(&real).unwrap().as_os_str().as_encoded_bytes())
-            .iter()
-            .take(4)
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(db_hash(&real).unwrap(), expected);
-        let known: String =
-            Sha256::digest(b"/tmp/sqlres/G/.openclaw/state/openclaw.sqlite").iter().take(4).map(|b| format!("{b:02x}")).collect();
-        assert_eq!(known, "b7fdbf87");
+        let canonical = std::fs::canonicalize(&real).unwrap();
+        assert_eq!(db_hash(&real).unwrap(), crate::digest::short_sha256_hex(canonical.as_os_str().as_encoded_bytes()));
         // A link to the database names the same lock.
         let link = d.path().join("link.sqlite");
         std::os::unix::fs::symlink(&real, &link).unwrap();

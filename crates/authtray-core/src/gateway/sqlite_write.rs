@@ -125,25 +125,9 @@ pub(crate) fn edit<T>(store: &SqliteStore, plan: impl FnOnce(&StoreDoc) -> Resul
         AgentSchema::check(tx).map_err(|why| changed_layout(&store.agent_db, &why))?;
     }
 
-    let get_state = |key: &str| -> Result<Option<Map<String, Value>>> {
-        let v = state_tx
-            .query_row("SELECT value_json FROM config_machine_state WHERE state_key = ?1", [key], |r| r.get::<_, String>(0))
-            .optional()
-            .map_err(db_err(&store.state_db))?;
-        parse(&store.state_db, v)
-    };
-    let mut shared = Cells::new(get_state("authProfiles.store")?, get_state("authProfiles.state")?);
+    let mut shared = SHARED.read(&state_tx, &store.state_db)?;
     let mut agent = match &agent_tx {
-        Some(tx) => {
-            let get = |sql: &str| -> Result<Option<Map<String, Value>>> {
-                let v = tx.query_row(sql, [], |r| r.get::<_, String>(0)).optional().map_err(db_err(&store.agent_db))?;
-                parse(&store.agent_db, v)
-            };
-            Some(Cells::new(
-                get("SELECT store_json FROM auth_profile_store WHERE store_key = 'primary'")?,
-                get("SELECT state_json FROM auth_profile_state WHERE state_key = 'primary'")?,
-            ))
-        }
+        Some(tx) => Some(AGENT.read(tx, &store.agent_db)?),
         None => None,
     };
     for cells in std::iter::once(&shared).chain(agent.as_ref()) {
@@ -179,17 +163,34 @@ pub(crate) fn edit<T>(store: &SqliteStore, plan: impl FnOnce(&StoreDoc) -> Resul
 
     let now = crate::clock::now_ms();
     let changed = shared.changed() || agent.as_ref().is_some_and(Cells::changed);
-    write_shared(&state_tx, &shared, now).map_err(db_err(&store.state_db))?;
+    SHARED.write(&state_tx, &shared, now).map_err(db_err(&store.state_db))?;
     if let (Some(tx), Some(cells)) = (&agent_tx, &agent) {
-        write_agent(tx, cells, now).map_err(db_err(&store.agent_db))?;
+        AGENT.write(tx, cells, now).map_err(db_err(&store.agent_db))?;
     }
     crate::fsx::crash_point("sqlite-commit");
-    // The shared credential first: an order naming it is then never ahead of it.
+    // The shared credential first: an order naming it is then never ahead of it. A database the
+    // edits left alone is not committed, so that it cannot fail after the other one has.
+    let agent_changed = agent.as_ref().is_some_and(Cells::changed);
     state_tx.commit().map_err(db_err(&store.state_db))?;
-    if let Some(tx) = agent_tx {
-        tx.commit().map_err(db_err(&store.agent_db))?;
+    if let Some(tx) = agent_tx.filter(|_| agent_changed) {
+        // Only an I/O failure (a full disk) can stop a commit while the write lock is held.
+        tx.commit().map_err(|e| half_written(store, shared.changed(), e))?;
     }
     Ok(Direct::Done { out, changed })
+}
+
+/// The agent database's commit failed after the shared one succeeded: say what is stored.
+fn half_written(store: &SqliteStore, shared_written: bool, e: rusqlite::Error) -> Error {
+    let done = match shared_written {
+        true => format!("the credential itself was saved in {} and the gateway can use it, but ", store.state_db.display()),
+        false => String::new(),
+    };
+    Error::DatabaseWrite {
+        path: store.agent_db.clone(),
+        reason: format!(
+            "{done}the agent's order and cooldown state could not be written: {e}. Free some disk space and run the same command again"
+        ),
+    }
 }
 
 /// Whether the direct writer knows this store's layout; why not, when it does not. Checked
@@ -305,46 +306,96 @@ fn check_version(cell: &Map<String, Value>, db: &Path) -> Result<()> {
     }
 }
 
-fn write_shared(tx: &Transaction<'_>, cells: &Cells, now: i64) -> rusqlite::Result<()> {
-    const UPSERT: &str = "INSERT INTO config_machine_state (state_key, value_json, updated_at_ms) VALUES (?1, ?2, ?3) \
-                          ON CONFLICT (state_key) DO UPDATE SET value_json = excluded.value_json, updated_at_ms = excluded.updated_at_ms";
-    if let Some(store) = cells.store_change() {
-        tx.execute(UPSERT, rusqlite::params!["authProfiles.store", compact(store), now])?;
-    }
-    match cells.state_change() {
-        Some(Some(state)) => {
-            tx.execute(UPSERT, rusqlite::params!["authProfiles.state", compact(state), now])?;
-        }
-        Some(None) => {
-            tx.execute("DELETE FROM config_machine_state WHERE state_key = 'authProfiles.state'", [])?;
-        }
-        None => {}
-    }
-    Ok(())
+/// Where one database keeps its store/state pair of cells.
+struct CellPair {
+    store: Cell,
+    state: Cell,
 }
 
-fn write_agent(tx: &Transaction<'_>, cells: &Cells, now: i64) -> rusqlite::Result<()> {
-    if let Some(store) = cells.store_change() {
-        tx.execute(
-            "INSERT INTO auth_profile_store (store_key, store_json, updated_at) VALUES ('primary', ?1, ?2) \
-             ON CONFLICT (store_key) DO UPDATE SET store_json = excluded.store_json, updated_at = excluded.updated_at",
-            rusqlite::params![compact(store), now],
-        )?;
+/// One row holding a JSON document.
+struct Cell {
+    table: &'static str,
+    key_column: &'static str,
+    key: &'static str,
+    json_column: &'static str,
+    stamp_column: &'static str,
+}
+
+/// The state database: the main agent's credentials, shared by every agent that has none of its own.
+const SHARED: CellPair = CellPair {
+    store: Cell {
+        table: "config_machine_state",
+        key_column: "state_key",
+        key: "authProfiles.store",
+        json_column: "value_json",
+        stamp_column: "updated_at_ms",
+    },
+    state: Cell {
+        table: "config_machine_state",
+        key_column: "state_key",
+        key: "authProfiles.state",
+        json_column: "value_json",
+        stamp_column: "updated_at_ms",
+    },
+};
+
+/// An agent's own database: its credentials and its runtime state (order, usage, cooldowns).
+const AGENT: CellPair = CellPair {
+    store: Cell {
+        table: "auth_profile_store",
+        key_column: "store_key",
+        key: "primary",
+        json_column: "store_json",
+        stamp_column: "updated_at",
+    },
+    state: Cell {
+        table: "auth_profile_state",
+        key_column: "state_key",
+        key: "primary",
+        json_column: "state_json",
+        stamp_column: "updated_at",
+    },
+};
+
+impl CellPair {
+    fn read(&self, tx: &Transaction<'_>, db: &Path) -> Result<Cells> {
+        Ok(Cells::new(self.store.read(tx, db)?, self.state.read(tx, db)?))
     }
-    match cells.state_change() {
-        Some(Some(state)) => {
-            tx.execute(
-                "INSERT INTO auth_profile_state (state_key, state_json, updated_at) VALUES ('primary', ?1, ?2) \
-                 ON CONFLICT (state_key) DO UPDATE SET state_json = excluded.state_json, updated_at = excluded.updated_at",
-                rusqlite::params![compact(state), now],
-            )?;
+
+    /// Rewrites the cells that changed; an emptied state cell is deleted.
+    fn write(&self, tx: &Transaction<'_>, cells: &Cells, now: i64) -> rusqlite::Result<()> {
+        if let Some(store) = cells.store_change() {
+            self.store.upsert(tx, store, now)?;
         }
-        Some(None) => {
-            tx.execute("DELETE FROM auth_profile_state WHERE state_key = 'primary'", [])?;
+        match cells.state_change() {
+            Some(Some(state)) => self.state.upsert(tx, state, now)?,
+            Some(None) => self.state.delete(tx)?,
+            None => {}
         }
-        None => {}
+        Ok(())
     }
-    Ok(())
+}
+
+impl Cell {
+    fn read(&self, tx: &Transaction<'_>, db: &Path) -> Result<Option<Map<String, Value>>> {
+        let Cell { table, key_column, json_column, .. } = self;
+        let sql = format!("SELECT {json_column} FROM {table} WHERE {key_column} = ?1");
+        let v = tx.query_row(&sql, [self.key], |r| r.get::<_, String>(0)).optional().map_err(db_err(db))?;
+        parse(db, v)
+    }
+
+    fn upsert(&self, tx: &Transaction<'_>, doc: &Map<String, Value>, now: i64) -> rusqlite::Result<()> {
+        let Cell { table, key_column, json_column, stamp_column, .. } = self;
+        let sql = format!(
+            "INSERT INTO {table} ({key_column}, {json_column}, {stamp_column}) VALUES (?1, ?2, ?3) \
+             ON CONFLICT ({key_column}) DO UPDATE SET {json_column} = excluded.{json_column}, {stamp_column} = excluded.{stamp_column}"
+        );
+        tx.execute(&sql, rusqlite::params![self.key, compact(doc), now]).map(drop)
+    }
+
+    fn delete(&self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+        tx.execute(&format!("DELETE FROM {} WHERE {} = ?1", self.table, self.key_column), [self.key]).map(drop)
+    }
 }
 
 /// `JSON.stringify` without indentation: what the gateway stores.
@@ -386,7 +437,7 @@ fn write_error(db: &Path, e: rusqlite::Error) -> Error {
         {
             Error::LockBusy { lock: db.to_path_buf(), holder: "the gateway".into(), waited_ms: BUSY_TIMEOUT.as_millis() as u64 }
         }
-        _ => Error::StoreParse { path: db.to_path_buf(), reason: format!("could not write it: {e}") },
+        _ => Error::DatabaseWrite { path: db.to_path_buf(), reason: format!("{e}; nothing was changed") },
     }
 }
 
