@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use authtray_e2e::desktop::{desktop_tools, Desktop, Parts};
 use authtray_e2e::serve::artefacts;
 use authtray_e2e::{gateway_profile, now_ms, oracle_bin, setup_token, Sandbox, OPENCLAW_JSON};
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// One desktop at a time: each starts WebKit, and the machine has two cores.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -318,6 +318,44 @@ fn the_window_loads_the_ui_and_lists_profiles_through_webdriver() {
     assert!(rows.iter().any(|r| r.contains("anthropic:manual") && r.contains("expires in 29 d")), "{rows:?}");
     assert!(rows.iter().any(|r| r.contains("openai:default") && r.contains("does not expire")), "{rows:?}");
     assert!(!rows.join(" ").contains(&setup_token('W')), "the window showed a full token");
+
+    // A gateway on another host is added and removed in the window itself (IPC, not serve).
+    let targets = || -> Value { serde_json::from_str(&s.authtray(&["target", "list", "--json"], None).stdout).expect("JSON") };
+    w.run("location.hash = '#settings'", json!([]));
+    w.texts("#set-target-add:not([hidden]) button", Duration::from_secs(10));
+    w.run(
+        "document.getElementById('set-target-name').value = arguments[0];
+         document.getElementById('set-target-url').value = arguments[1];
+         document.getElementById('set-target-add-button').click();",
+        json!(["vps", "ssh://nobody@127.0.0.1:9"]),
+    );
+    let result = w.texts("#set-target-result", Duration::from_secs(10));
+    assert!(result[0].starts_with("Added vps"), "{result:?}");
+    assert_eq!(targets(), json!([{"name": "vps", "url": "ssh://nobody@127.0.0.1:9", "mirror": false}]));
+    let listed = w.texts("#set-target-list li", Duration::from_secs(10));
+    assert!(listed.iter().any(|l| l.contains("vps") && l.contains("ssh://nobody@127.0.0.1:9")), "{listed:?}");
+    w.run("document.getElementById('set-targets').scrollIntoView()", json!([]));
+    w.screenshot(&artefacts("desktop").join("window-settings-targets.png"));
+    // A bad address is refused with the engine's reason, and nothing is saved.
+    w.run(
+        "document.getElementById('set-target-name').value = 'bad';
+         document.getElementById('set-target-url').value = 'ssh://-oProxyCommand=id';
+         document.getElementById('set-target-add-button').click();",
+        json!([]),
+    );
+    let banner = w.texts("#banner:not([hidden])", Duration::from_secs(10));
+    assert!(!banner[0].is_empty(), "no message for a refused address");
+    assert_eq!(targets().as_array().map(Vec::len), Some(1), "a refused address was saved");
+    // Remove asks once more on the button itself.
+    let click_remove = "document.querySelector('#set-target-list button[data-remove=\"vps\"]').click()";
+    w.run(click_remove, json!([]));
+    assert_eq!(targets().as_array().map(Vec::len), Some(1), "one click removed the host");
+    w.run(click_remove, json!([]));
+    let t = Instant::now();
+    while targets() != json!([]) {
+        assert!(t.elapsed() < Duration::from_secs(10), "the host was not removed: {}", targets());
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 /// Prints a log file if the test fails while this is alive.

@@ -60,6 +60,25 @@ impl Driver {
         }
     }
 
+    /// Runs a script in the window and returns what it returns.
+    pub fn run(&self, script: &str, args: Value) -> Value {
+        Driver::call(&self.addr, "POST", &format!("/session/{}/execute/sync", self.session), Some(json!({"script": script, "args": args})))
+    }
+
+    /// Saves a PNG of the window to `path` (WebDriver answers in base64; coreutils decodes it).
+    pub fn screenshot(&self, path: &std::path::Path) {
+        use std::io::Write;
+        let b64 = Driver::call(&self.addr, "GET", &format!("/session/{}/screenshot", self.session), None);
+        let mut child = std::process::Command::new("base64")
+            .arg("-d")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::fs::File::create(path).expect("screenshot file"))
+            .spawn()
+            .expect("base64");
+        child.stdin.take().expect("stdin").write_all(b64.as_str().unwrap_or_default().as_bytes()).expect("write");
+        assert!(child.wait().expect("base64").success(), "the screenshot did not decode");
+    }
+
     /// The page title.
     pub fn title(&self) -> String {
         Driver::call(&self.addr, "GET", &format!("/session/{}/title", self.session), None).as_str().unwrap_or_default().to_string()

@@ -468,6 +468,7 @@ fn every_screen_reads_right_in_each_situation_wide_and_narrow() {
     let dir = elsewhere.to_string_lossy().into_owned();
     let r = tour(&tools, &s, "first-run", &[("ACTIONS", "setup"), ("SETUP_DIR", &dir)]);
     assert_eq!(r["setupShown"], true, "{r}");
+    assert_eq!(r["remoteLeadsTo"], serde_json::json!({"hash": "#settings", "inView": true}), "{r}");
     assert_eq!(r["headline"].as_str().unwrap(), "Not set up yet", "a neutral headline, no alarm badge: {r}");
     assert!(!r.to_string().contains("--generation") && !r.to_string().contains("--state-dir"), "a CLI flag in the window: {r}");
     assert!(r["pasteBeforeSetup"].as_str().unwrap().contains("Choose the gateway's folder on the Overview first"), "{r}");
@@ -572,7 +573,7 @@ fn every_screen_reads_right_in_each_situation_wide_and_narrow() {
     // Under serve, Settings shows the targets as text and says where they are changed.
     let shown = r["settingsTargets"].as_str().unwrap_or_default();
     assert!(shown.contains("vps-box") && shown.contains("docker://openclaw-gw") && shown.contains("cluster"), "{r}");
-    assert!(shown.contains("Add or change hosts in the authtray app's window or with authtray target add."), "{r}");
+    assert!(shown.contains("Hosts are added and removed in the authtray app's window on this computer"), "{r}");
     assert_eq!(r["settingsTargetControls"], 0, "a control for the targets in the browser: {r}");
 
     // Broken: only the mirror, and Claude Code's login expired.

@@ -200,7 +200,7 @@ try {
       await visit('settings');
       await page.waitForSelector('#set-targets:not([hidden]) li');
       result.settingsTargets = (await page.innerText('#set-targets')).replace(/\s+/g, ' ').trim();
-      result.settingsTargetControls = await page.$$eval('#set-targets input, #set-targets button, #set-targets select, #set-targets textarea', (n) => n.length);
+      result.settingsTargetControls = await page.$$eval('#set-targets input, #set-targets button, #set-targets select, #set-targets textarea', (n) => n.filter((x) => x.offsetParent !== null).length);
       await visit('overview');
     }
     result.headline = (await page.textContent('#overview-headline')).trim();
@@ -232,6 +232,13 @@ try {
       }
       await page.setViewportSize({ width: 1280, height: 900 });
       result.pasteBeforeSetup = (await page.innerText('#screen-paste')).replace(/\s+/g, ' ').trim();
+      await visit('overview');
+      // "My gateway runs on another host" leads to the hosts in Settings.
+      await page.click('#setup-remote');
+      await page.waitForSelector('#screen-settings:not([hidden]) #set-targets');
+      await page.waitForTimeout(200);
+      result.remoteLeadsTo = { hash: await page.evaluate(() => location.hash),
+        inView: await page.evaluate(() => { const r = document.getElementById('set-targets').getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; }) };
       await visit('overview');
       await page.fill('#setup-dir', env('SETUP_DIR'));
       await page.click('#setup-save');

@@ -147,11 +147,23 @@ function setupCard(v) {
       save.disabled = false;
     }
   });
+  const remote = el('button', { type: 'button', id: 'setup-remote' }, 'My gateway runs on another host');
+  remote.addEventListener('click', () => {
+    location.hash = 'settings';
+    // After the Settings screen is drawn: its hosts section, and the name field in the app.
+    setTimeout(() => {
+      document.getElementById('set-targets')?.scrollIntoView();
+      const name = document.getElementById('set-target-name');
+      if (name && !document.getElementById('set-target-add').hidden) name.focus();
+    }, 50);
+  });
   return el('section', { class: 'card setup', 'aria-labelledby': 'h-setup' },
     el('h2', { id: 'h-setup' }, 'Set up authtray'),
     el('p', {}, st.lookedFor),
     el('p', {}, 'Install and run the gateway once, or tell authtray where it keeps its state.'),
-    form);
+    form,
+    el('p', { class: 'hint' }, 'Gateway on a server, in a container or in Kubernetes? authtray can watch it from here.'),
+    el('div', { class: 'actions' }, remote));
 }
 
 function claudeCard(cc, withFix = true, reliedOn = true, setup = false) {

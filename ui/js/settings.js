@@ -1,29 +1,106 @@
-// Settings: notification lead times, what to mirror where, start at login (in the app). Under
-// serve the gateways on other hosts are shown, not editable: they decide where Claude Code's
-// login is sent, and the server refuses any change to them from a browser.
+// Settings: notification lead times, what to mirror where, start at login (in the app), and the
+// gateways on other hosts. Those are added and removed only in the app's own window: they decide
+// where Claude Code's login is sent, so under serve they are shown, not editable, and the server
+// refuses any change to them from a browser.
 import { call } from './transport.js';
 import { el } from './format.js';
-import { showError, clearError } from './shell.js';
+import { showError, clearError, refresh } from './shell.js';
 
 const $ = (id) => document.getElementById(id);
 let loaded = null;
 
 export function init() {
   $('settings-form').addEventListener('submit', (e) => { e.preventDefault(); save(); });
-  $('set-app-only').before(el('fieldset', { id: 'set-targets', hidden: true, 'aria-describedby': 'set-targets-hint' },
+  $('set-app-only').before(el('fieldset', { id: 'set-targets', 'aria-describedby': 'set-targets-hint' },
     el('legend', {}, 'Gateways on other hosts'),
     el('ul', { id: 'set-target-list', class: 'targets' }),
-    el('p', { id: 'set-targets-hint', class: 'hint' },
-      'Add or change hosts in the authtray app\'s window or with ', el('code', {}, 'authtray target add'), '.')));
+    el('div', { id: 'set-target-add', class: 'target-add', hidden: true },
+      el('div', { class: 'field' }, el('label', { for: 'set-target-name' }, 'Name'),
+        el('input', { id: 'set-target-name', type: 'text', spellcheck: 'false', autocomplete: 'off', placeholder: 'vps' })),
+      el('div', { class: 'field' }, el('label', { for: 'set-target-url' }, 'Where it runs'),
+        el('input', { id: 'set-target-url', type: 'text', spellcheck: 'false', autocomplete: 'off', placeholder: 'ssh://me@vps.example.com',
+          'aria-describedby': 'set-target-url-hint' }),
+        el('p', { id: 'set-target-url-hint', class: 'hint' },
+          'ssh://user@host for a server, docker://container for a container, kubectl://namespace/pod for Kubernetes.')),
+      el('div', { class: 'check-row' }, el('input', { type: 'checkbox', id: 'set-target-mirror' }),
+        el('label', { for: 'set-target-mirror' }, 'Copy Claude Code\'s login there whenever it changes')),
+      el('button', { type: 'button', id: 'set-target-add-button' }, 'Add host'),
+      el('p', { id: 'set-target-result', class: 'meta', role: 'status' })),
+    el('p', { id: 'set-targets-hint', class: 'hint' })));
+  $('set-target-add-button').addEventListener('click', addTarget);
+  $('set-target-list').addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-remove]');
+    if (b) removeTarget(b);
+  });
 }
 
-/** The saved targets as text: what they are, not a form (see the top of this file). */
+const inApp = (app) => !(app.info && app.info.shell === 'serve');
+
+/** The saved targets with what their last check found; in the app, each can be removed. */
 function showTargets(app, targets) {
-  $('set-targets').hidden = !(app.info && app.info.shell === 'serve');
+  const editable = inApp(app);
+  const seen = (app.lastSync && app.lastSync.targets) || [];
+  $('set-target-add').hidden = !editable;
+  $('set-targets-hint').textContent = editable
+    ? 'authtray checks each host every few minutes through its gateway\'s own program there; the Overview shows what it found.'
+    : 'Hosts are added and removed in the authtray app\'s window on this computer, or with authtray target add in a terminal.';
   $('set-target-list').replaceChildren(...(targets.length
-    ? targets.map((t) => el('li', {}, el('strong', {}, t.name), ' ',
-      el('span', { class: 'meta' }, t.url, t.mirror ? ' · receives Claude Code\'s login' : '')))
+    ? targets.map((t) => {
+      const s = seen.find((x) => x.name === t.name);
+      const state = !s || s.reached == null ? 'Checking…' : s.reached ? s.headline : 'Cannot be reached: see the Overview.';
+      return el('li', {}, el('strong', {}, t.name), ' — ', state, ' ',
+        el('span', { class: 'meta' }, t.url, t.mirror ? ' · receives Claude Code\'s login' : ''),
+        editable ? el('button', { type: 'button', class: 'small', dataset: { remove: t.name }, 'aria-label': `Remove ${t.name}` }, 'Remove') : '');
+    })
     : [el('li', { class: 'empty' }, 'None saved.')]));
+}
+
+/** Saves the targets as `next` and re-reads everything, so the Overview checks a new host. */
+async function saveTargets(next, said) {
+  const out = $('set-target-result');
+  try {
+    loaded = await call('saveSettings', { ...loaded, targets: next });
+    clearError();
+    out.textContent = said;
+    await refresh();
+  } catch (e) {
+    out.textContent = '';
+    showError(e);
+  }
+}
+
+async function addTarget() {
+  const name = $('set-target-name').value.trim();
+  const url = $('set-target-url').value.trim();
+  const out = $('set-target-result');
+  if (!name || !url) {
+    out.textContent = !name ? 'Give the host a name, like vps.' : 'Say where its gateway runs, like ssh://me@vps.example.com.';
+    $(!name ? 'set-target-name' : 'set-target-url').focus();
+    return;
+  }
+  if ((loaded.targets || []).some((t) => t.name === name)) {
+    out.textContent = `A host named ${name} is saved already. Choose another name, or remove that one first.`;
+    return;
+  }
+  const mirror = $('set-target-mirror').checked;
+  await saveTargets([...(loaded.targets || []), { name, url, mirror }], `Added ${name}. authtray is checking it now.`);
+  if (out.textContent.startsWith('Added')) {
+    $('set-target-name').value = '';
+    $('set-target-url').value = '';
+    $('set-target-mirror').checked = false;
+  }
+}
+
+/** Remove asks once more on the button itself: a second click within a few seconds removes. */
+function removeTarget(button) {
+  const name = button.dataset.remove;
+  if (button.dataset.armed !== 'yes') {
+    button.dataset.armed = 'yes';
+    button.textContent = `Click again to remove ${name}`;
+    setTimeout(() => { button.dataset.armed = ''; button.textContent = 'Remove'; }, 5000);
+    return;
+  }
+  saveTargets((loaded.targets || []).filter((t) => t.name !== name), `Removed ${name}.`);
 }
 
 const MIN = 60_000;

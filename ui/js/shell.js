@@ -15,7 +15,8 @@ export function waiting(node) {
   const tick = () => {
     const s = Math.round((Date.now() - started) / 1000);
     if (s < 2) return;
-    node.textContent = slow ? `Waiting for openclaw (usually 8–20 s)… ${s} s` : `Waiting for the gateway's store… ${s} s`;
+    // Only a layout authtray cannot write itself goes through openclaw's own program (seconds).
+    node.textContent = slow ? `Waiting for openclaw… ${s} s` : `Waiting for the gateway's store… ${s} s`;
   };
   const timer = setInterval(tick, 1000);
   return () => { clearInterval(timer); node.textContent = ''; };

@@ -472,6 +472,9 @@ mod tests {
         assert!(a.describe(NOW).is_some_and(|d| d.starts_with("disabled until ") && d.ends_with(" (billing)")));
         // Past times and no stats: ready.
         assert_eq!(availability(&stats(&format!(r#"{{"cooldownUntil":{}}}"#, NOW - 1)), "anthropic:t", NOW), Availability::READY);
+        // A cooldown ends at its instant, as the gateway's own check (`until > now`) says.
+        assert_eq!(availability(&stats(&format!(r#"{{"cooldownUntil":{NOW}}}"#)), "anthropic:t", NOW), Availability::READY);
+        assert_eq!(availability(&stats(&format!(r#"{{"disabledUntil":{NOW}}}"#)), "anthropic:t", NOW), Availability::READY);
         assert_eq!(availability(&stats("{}"), "anthropic:x", NOW), Availability::READY);
         // clear_rest removes every resting key, keeps lastUsed.
         let mut d = stats(&format!(
@@ -647,6 +650,29 @@ mod tests {
         assert_eq!(candidates(&d, &cfg_order, "anthropic"), (ids(vec!["anthropic:a"]), true), "then the config's order");
         assert_eq!(candidates(&d, &cfg_listed, "anthropic"), (ids(vec!["anthropic:b"]), false), "then what the config lists");
         assert_eq!(candidates(&d, &config("{}"), "anthropic"), (ids(vec!["anthropic:a", "anthropic:b"]), false), "else every profile");
+    }
+
+    /// When no profile the config lists can be used, clawdbot and openclaw up to 2026.5 try the
+    /// provider's other usable profiles; 2026.6 and later, and any explicit order, do not.
+    #[test]
+    fn the_fallback_to_unlisted_profiles_depends_on_generation_and_order() {
+        let profiles = [
+            ("anthropic:listed", tok(Some(NOW - 1))),
+            ("anthropic:spare", tok(None)),
+            ("anthropic:stale", tok(Some(NOW - 1))),
+            ("openai:other", serde_json::json!({"type": "api_key", "provider": "openai", "key": "k"})),
+        ];
+        let listed = config(r#"{"auth":{"profiles":{"anthropic:listed":{"provider":"anthropic","mode":"token"}}}}"#);
+        let ids = |g: Generation, d: &StoreDoc| try_order(g, d, &listed, "anthropic", NOW).into_iter().map(|p| p.id).collect::<Vec<_>>();
+        let plain = store(&profiles, serde_json::json!({}));
+        for g in [Generation::Clawdbot, Generation::OpenclawJson] {
+            assert_eq!(ids(g, &plain), ["anthropic:spare"], "{g:?}: only usable profiles of the provider");
+        }
+        assert!(ids(Generation::OpenclawSqlite, &plain).is_empty(), "2026.6 and later keep to the config's list");
+        let ordered = store(&profiles, serde_json::json!({"order": {"anthropic": ["anthropic:listed"]}}));
+        for g in [Generation::Clawdbot, Generation::OpenclawJson, Generation::OpenclawSqlite] {
+            assert!(ids(g, &ordered).is_empty(), "{g:?}: an explicit order is never widened");
+        }
     }
 
     #[test]
