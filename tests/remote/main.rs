@@ -204,6 +204,14 @@ fn a_gateway_over_ssh_is_read_and_written_through_its_own_cli() {
     let p = paste.json();
     assert_eq!(p["profileId"], "anthropic:remote");
     assert_eq!(p["target"]["name"], "gw");
+    // One command on the host pasted, asked the gateway to reload (its CLI there has no gateway
+    // token, which the report explains) and read the stored expiry back.
+    assert_eq!(p["reload"]["state"], "failed", "{p}");
+    assert!(
+        p["reload"]["detail"].as_str().is_some_and(|d| d.contains("no gateway token") && d.contains("The store there is right")),
+        "{p}"
+    );
+    assert!(p["expiresAt"].as_i64().is_some_and(|e| e > now_ms() + 364 * 86_400_000), "{p}");
     let theirs = remote_gateway("models status --json");
     let stored = gateway_profile(&theirs, "anthropic:remote");
     assert_eq!(stored["type"], "token");

@@ -116,8 +116,21 @@ pub fn run(env: &Env, settings: &Settings, claude_dir: Option<&std::path::Path>,
                 .transpose()
                 .map_err(|e| CliError::Usage(format!("--expires-in: {e}")))?;
             let token = authtray_core::token::Secret::new(read_token()?);
-            let g = connect()?;
-            let r = remote::paste(&g, &provider, profile_id.as_deref(), expires_in, agent.as_deref(), &token)?;
+            // One command on the host when no agent is named (the usual case); an agent's flag
+            // depends on the gateway's version, which connecting reads first.
+            let once = match agent {
+                None => {
+                    if crate::progress::reporter().is_some() {
+                        eprintln!("… storing on {} (the gateway CLI there can take up to 20 s)", entry.name);
+                    }
+                    remote::paste_at_once(env, &entry, &provider, profile_id.as_deref(), expires_in, &token)?
+                }
+                Some(_) => None,
+            };
+            let r = match once {
+                Some(r) => r,
+                None => remote::paste(&connect()?, &provider, profile_id.as_deref(), expires_in, agent.as_deref(), &token)?,
+            };
             if json {
                 render::json(&r);
             } else {

@@ -280,7 +280,7 @@ fn surface_warnings(command: &str, stderr: &str, secrets: &[&str]) {
 
 /// The lines of a gateway's output that explain a failure (`Error: …`, a JSON error
 /// message), else its last few lines.
-fn error_lines(text: &str) -> Option<String> {
+pub(crate) fn error_lines(text: &str) -> Option<String> {
     let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     if lines.is_empty() {
         return None;

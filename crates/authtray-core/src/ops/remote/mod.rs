@@ -171,15 +171,19 @@ pub(crate) fn reload(g: &RemoteGateway) -> Reload {
             detail: Some("clawdbot reads its auth store on every request".into()),
         };
     }
-    let method = Some(format!("{} gateway call secrets.reload on {}", g.cli.program.to_string_lossy(), g.target.name));
-    match g.cli.reload_secrets() {
-        Ok(took) => {
-            Reload { state: ReloadState::Done, method, detail: Some(format!("the gateway took up the change in {} ms", took.as_millis())) }
-        }
+    let answer = g.cli.reload_secrets().map(|took| format!("the gateway took up the change in {} ms", took.as_millis()));
+    reload_outcome(&g.cli.program.to_string_lossy(), &g.target.name, answer)
+}
+
+/// What the gateway CLI's `gateway call secrets.reload` on a target came to (`Ok`: what to say).
+fn reload_outcome(program: &str, target: &str, answer: Result<String>) -> Reload {
+    let method = Some(format!("{program} gateway call secrets.reload on {target}"));
+    match answer {
+        Ok(said) => Reload { state: ReloadState::Done, method, detail: Some(said) },
         Err(Error::GatewayCliFailed { message, .. }) if message.contains("gateway closed") || message.contains("ECONNREFUSED") => Reload {
             state: ReloadState::NoGatewayRunning,
             method,
-            detail: Some(format!("no gateway answered on {}; it reads the new credential when it starts", g.target.name)),
+            detail: Some(format!("no gateway answered on {target}; it reads the new credential when it starts")),
         },
         Err(e) => {
             let why = match &e {
@@ -262,6 +266,115 @@ pub fn paste(
     })
 }
 
+/// The script [`paste_at_once`] runs on the gateway's host: `$1` is the gateway CLI (empty: the
+/// first of [`CLI_NAMES`] found), the rest its `paste-token` arguments; the token is on stdin.
+/// After the paste, the running gateway is asked to reload while the status is read back, side
+/// by side; each answer follows a marker line.
+/// One line: transports log their argv line by line.
+const PASTE_SCRIPT: &str = concat!(
+    r#"cli=$1; shift; "#,
+    r#"if [ -z "$cli" ]; then for c in CLI_NAMES; do if command -v "$c" >/dev/null 2>&1; then cli=$c; break; fi; done; "#,
+    r#"[ -n "$cli" ] || { echo "@@authtray:no-cli"; exit 127; }; fi; "#,
+    r#"echo "@@authtray:cli $cli"; "#,
+    r#""$cli" "$@" >/dev/null || exit $?; "#,
+    r#"t=$(mktemp -d) || exit 70; "#,
+    r#""$cli" gateway call secrets.reload --json >"$t/r" 2>&1 & "#,
+    r#""$cli" models status --json >"$t/s" 2>/dev/null; s=$?; wait $!; r=$?; "#,
+    r#"echo "@@authtray:reload $r"; cat "$t/r"; echo; echo "@@authtray:status $s"; cat "$t/s"; rm -rf "$t""#,
+);
+
+/// Pastes a token to a target's default agent in **one** command on its host (the gateway CLI's
+/// `paste-token`, then its reload beside its status), where [`connect`] and [`paste`] start the
+/// transport four times and the CLI five. `None`: the target names an agent, whose flag
+/// placement depends on the gateway's version; use [`connect`] and [`paste`] then.
+pub fn paste_at_once(
+    env: &Env,
+    target: &TargetEntry,
+    provider: &str,
+    profile_id: Option<&str>,
+    expires_in: Option<Millis>,
+    secret: &Secret,
+) -> Result<Option<RemotePaste>> {
+    let (transport, cli, agent) = match target.kind()? {
+        TargetKind::Gateway { transport, cli, agent } => (transport, cli, agent),
+        TargetKind::K8sSecret { .. } => return Ok(None),
+    };
+    if agent.is_some() {
+        return Ok(None);
+    }
+    let provider = crate::gateway::config::normalize_provider(provider);
+    let valid = token::validate(&provider, secret.expose())?;
+    if valid.kind == CredentialKind::ApiKey {
+        return Err(Error::NotWritable {
+            generation: "remote",
+            reason: format!("the gateway's paste-token stores tokens only; add {} there with `openclaw configure`", valid.shape.describe()),
+        });
+    }
+    let id = super::validate_profile_id(profile_id.unwrap_or(&format!("{provider}:manual")), &provider)?;
+    let (expires_at, _) = super::paste::expiry(crate::clock::now_ms(), expires_in, valid.shape);
+    let mut argv: Vec<String> = vec!["sh".into(), "-c".into(), PASTE_SCRIPT.replace("CLI_NAMES", &CLI_NAMES.join(" ")), "sh".into()];
+    argv.push(cli.unwrap_or_default());
+    argv.extend(["models", "auth", "paste-token", "--provider", &provider, "--profile-id", &id].map(String::from));
+    if let Some(at) = expires_at {
+        // The CLI adds a duration to its own clock; the margin keeps the stored expiry early, never late.
+        argv.extend(["--expires-in".into(), format!("{}ms", (at - crate::clock::now_ms()).max(1000))]);
+    }
+    let tools = Tools::from_env(env);
+    let cmd = transport.command(&tools, &argv, &[("NO_COLOR".into(), "1".into())]);
+    let input = format!("{}\r\n", valid.secret.expose());
+    let secrets = [valid.secret.expose()];
+    let out = crate::process::run(cmd, Some(input.as_bytes()), 3 * crate::gateway::cli::DEFAULT_TIMEOUT)
+        .map_err(|e| Error::Unreachable { target: target.name.clone(), reason: token::redact_text(&e.to_string(), &secrets) })?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let program = stdout.lines().find_map(|l| l.strip_prefix("@@authtray:cli ")).map(str::to_string);
+    let Some(program) = program else {
+        return Err(match (out.code, stdout.contains("@@authtray:no-cli")) {
+            (Some(127), true) => Error::RemoteCliMissing { target: target.name.clone(), tried: CLI_NAMES.join(", ") },
+            _ => Error::Unreachable { target: target.name.clone(), reason: token::redact_text(&first_line(&out.stderr), &secrets) },
+        });
+    };
+    let Some((_, after)) = stdout.split_once("\n@@authtray:reload ") else {
+        let message = crate::gateway::cli::error_lines(&stderr).unwrap_or_else(|| "no error message".into());
+        return Err(Error::GatewayCliFailed {
+            command: format!("{program} models auth paste-token on {}", transport.describe()),
+            code: out.code.unwrap_or(-1),
+            message: token::redact_text(&message, &secrets),
+        });
+    };
+    let (reload_part, status_part) = after.split_once("\n@@authtray:status ").unwrap_or((after, ""));
+    let (reload_code, reload_text) = reload_part.split_once('\n').unwrap_or((reload_part, ""));
+    let status_text = status_part.split_once('\n').map_or("", |(_, rest)| rest);
+    let json_start = if status_text.starts_with('{') { Some(0) } else { status_text.find("\n{").map(|i| i + 1) };
+    let status: Option<Value> = json_start.and_then(|i| serde_json::from_str(&status_text[i..]).ok());
+    let generation = status.as_ref().map(generation_of);
+    let reload = match generation {
+        Some(Generation::Clawdbot) => {
+            Reload { state: ReloadState::NotNeeded, method: None, detail: Some("clawdbot reads its auth store on every request".into()) }
+        }
+        _ => {
+            let answer = match reload_code.trim() {
+                "0" => Ok("the gateway took up the change".to_string()),
+                code => Err(Error::GatewayCliFailed {
+                    command: format!("{program} gateway call secrets.reload"),
+                    code: code.parse().unwrap_or(-1),
+                    message: token::redact_text(&crate::gateway::cli::error_lines(reload_text).unwrap_or_default(), &secrets),
+                }),
+            };
+            reload_outcome(&program, &target.name, answer)
+        }
+    };
+    let stored = status.as_ref().and_then(|s| seen_profiles(s).into_iter().find(|p| p.id == id)).and_then(|p| p.expires_at);
+    Ok(Some(RemotePaste {
+        target: TargetRef { name: target.name.clone(), url: target.url.clone() },
+        profile_id: id,
+        provider,
+        token: valid.secret.redacted(),
+        expires_at: stored.or(expires_at),
+        reload,
+    }))
+}
+
 /// Sets (`Some`) or clears (`None`) the remote agent's order for a provider; returns the order
 /// the gateway reports afterwards, and the running gateway's reload.
 pub fn set_order(
@@ -318,4 +431,88 @@ pub fn mirror(g: &RemoteGateway, login: &crate::claude::Login, profile_id: Optio
     let record = crate::mirror::desired_record(Generation::OpenclawJson, login);
     run(&CliWriter { cli: &g.cli, agent: g.agent.as_deref() }, &[Edit::PutProfile { id: id.clone(), record, hard_expiry: true }])?;
     Ok((id, Some(reload(g))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// A `docker` that runs the command here with a stand-in gateway CLI first on the PATH. The
+    /// CLI logs each call, refuses a token containing `REJECT`, and answers reload per `$RELOAD`.
+    fn host(dir: &std::path::Path, reload: &str) -> Env {
+        let bin = dir.join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let script = |name: &str, body: &str| {
+            let p = bin.join(name);
+            std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        };
+        script("docker", &format!("shift 5; PATH={}:$PATH RELOAD='{reload}' exec \"$@\"", bin.display()));
+        script(
+            "openclaw",
+            &format!(
+                r#"echo "$*" >> {log}
+case "$*" in
+  "models auth paste-token"*) t=$(cat); case "$t" in *REJECT*) echo "Error: token rejected" >&2; exit 1;; esac ;;
+  "gateway call secrets.reload"*) [ "$RELOAD" = ok ] && {{ echo '{{"ok":true}}'; exit 0; }}; echo "Error: gateway closed (1006)" >&2; exit 1 ;;
+  "models status --json") echo 'a log line'; echo '{{"auth":{{"storePath":"/h/.openclaw/agents/main/agent/auth-profiles.json","runtimeAuthRoutes":[],"oauth":{{"profiles":[{{"profileId":"anthropic:manual","provider":"anthropic","type":"token","status":"ok","expiresAt":3000000000000}}]}}}}}}' ;;
+esac"#,
+                log = dir.join("calls").display()
+            ),
+        );
+        Env::from_pairs([("AUTHTRAY_DOCKER", bin.join("docker").to_string_lossy().into_owned())])
+    }
+
+    fn box_target(url: &str) -> TargetEntry {
+        TargetEntry { name: "box".into(), url: url.into(), mirror: false }
+    }
+
+    #[test]
+    fn one_command_pastes_reloads_and_reads_back() {
+        let d = tempfile::tempdir().unwrap();
+        let env = host(d.path(), "ok");
+        let token = Secret::new(format!("sk-ant-oat01-{}", "T".repeat(80)));
+        let r = paste_at_once(&env, &box_target("docker://gw"), "anthropic", None, None, &token).unwrap().expect("no agent: one command");
+        assert_eq!(r.profile_id, "anthropic:manual");
+        assert_eq!(r.expires_at, Some(3_000_000_000_000), "the expiry the gateway stored, read back");
+        assert_eq!(r.reload.state, ReloadState::Done, "{:?}", r.reload);
+        let calls = std::fs::read_to_string(d.path().join("calls")).unwrap();
+        assert_eq!(calls.lines().count(), 3, "{calls}");
+        assert!(calls.starts_with("models auth paste-token --provider anthropic --profile-id anthropic:manual --expires-in "), "{calls}");
+        assert!(!calls.contains(token.expose()), "the token travels on stdin only");
+
+        // No gateway running there: the store is right, nothing to reload.
+        let env = host(d.path(), "down");
+        let r = paste_at_once(&env, &box_target("docker://gw"), "anthropic", None, None, &token).unwrap().unwrap();
+        assert_eq!(r.reload.state, ReloadState::NoGatewayRunning, "{:?}", r.reload);
+
+        // A refused token: the gateway's own words, no reload asked for.
+        std::fs::remove_file(d.path().join("calls")).unwrap();
+        let bad = Secret::new(format!("sk-ant-oat01-REJECT{}", "T".repeat(74)));
+        let e = paste_at_once(&env, &box_target("docker://gw"), "anthropic", None, None, &bad).unwrap_err();
+        assert!(matches!(&e, Error::GatewayCliFailed { message, .. } if message.contains("token rejected")), "{e}");
+        assert!(!e.to_string().contains(bad.expose()));
+        assert_eq!(std::fs::read_to_string(d.path().join("calls")).unwrap().lines().count(), 1);
+
+        // An agent's flag depends on the gateway's version: the caller connects first.
+        assert!(paste_at_once(&env, &box_target("docker://gw?agent=work"), "anthropic", None, None, &token).unwrap().is_none());
+    }
+
+    #[test]
+    fn one_command_says_when_no_gateway_cli_is_there() {
+        let d = tempfile::tempdir().unwrap();
+        let env = host(d.path(), "ok");
+        std::fs::remove_file(d.path().join("bin/openclaw")).unwrap();
+        let token = Secret::new(format!("sk-ant-oat01-{}", "T".repeat(80)));
+        // The stand-in docker's PATH still holds the system's: only if no real gateway CLI is installed.
+        if ["openclaw", "clawdbot", "moltbot"]
+            .iter()
+            .any(|c| std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).any(|p| p.join(c).exists()))
+        {
+            return;
+        }
+        let e = paste_at_once(&env, &box_target("docker://gw"), "anthropic", None, None, &token).unwrap_err();
+        assert!(matches!(e, Error::RemoteCliMissing { .. }), "{e}");
+    }
 }
