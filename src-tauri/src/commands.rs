@@ -95,6 +95,19 @@ pub async fn paste<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, in
     Ok(out)
 }
 
+/// A token for a gateway on another host; its check runs again right after.
+#[tauri::command]
+pub async fn paste_to_target(state: State<'_, AppState>, input: api::TargetPasteInput) -> Answer<authtray_core::ops::remote::RemotePaste> {
+    let state = state.inner().clone();
+    let out = blocking({
+        let state = state.clone();
+        move || api::paste_to_target(&state.0.env, &input).map_err(ApiError::from)
+    })
+    .await?;
+    state.with_live(|l| l.check_targets());
+    Ok(out)
+}
+
 #[tauri::command]
 pub async fn undo<R: Runtime>(
     app: AppHandle<R>,

@@ -29,6 +29,7 @@ pub fn builder<R: Runtime>(b: tauri::Builder<R>, state: AppState) -> tauri::Buil
         commands::save_settings,
         commands::check_token,
         commands::paste,
+        commands::paste_to_target,
         commands::undo,
         commands::order_set,
         commands::order_clear,

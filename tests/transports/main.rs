@@ -419,4 +419,24 @@ fn a_laptop_without_a_gateway_is_judged_by_its_targets() {
         v["verdict"]
     );
     assert!(top["details"].as_str().is_some_and(|d| d.contains("No such container")), "{top}");
+
+    // The window pastes to the VPS through serve: no gateway here is needed for that.
+    let serve = authtray_e2e::serve::Serve::start(&w.laptop, &[]);
+    let session = serve.sign_in();
+    let host = serve.host.as_str();
+    let headers = [("Host", host), (authtray_e2e::serve::SESSION_HEADER, session.as_str()), ("Content-Type", "application/json")];
+    let token = setup_token('W');
+    let body =
+        serde_json::json!({"token": format!("export ANTHROPIC_AUTH_TOKEN=\"{token}\""), "target": "vps", "profileId": "anthropic:web"});
+    let a = authtray_e2e::serve::request(host, "POST", "/api/paste-target", &headers, body.to_string().as_bytes());
+    assert_eq!(a.status, 200, "{a:?}");
+    assert!(!a.body.contains(&token), "a full token in the answer");
+    let pasted: serde_json::Value = serde_json::from_str(&a.body).unwrap();
+    assert_eq!((pasted["target"]["name"].as_str(), pasted["profileId"].as_str()), (Some("vps"), Some("anthropic:web")), "{pasted}");
+    assert!(pasted["expiresAt"].as_i64().is_some_and(|e| e > now_ms() + 364 * 86_400_000), "a setup-token's year: {pasted}");
+    let theirs = w.gateway_status();
+    assert!(profile(&theirs, "anthropic:web").is_some(), "the VPS's gateway does not show the paste: {theirs}");
+    let unknown = serde_json::json!({"token": token, "target": "nope"});
+    let a = authtray_e2e::serve::request(host, "POST", "/api/paste-target", &headers, unknown.to_string().as_bytes());
+    assert_eq!(a.status, 404, "{a:?}");
 }

@@ -555,7 +555,19 @@ fn every_screen_reads_right_in_each_situation_wide_and_narrow() {
     assert_eq!(local.code, 0, "{local:?}");
     assert_eq!(w.authtray(&["target", "add", "vps-box", "docker://openclaw-gw"], None).code, 0);
     assert_eq!(w.authtray(&["target", "add", "cluster", "kubectl://nowhere/gateways/deploy/openclaw"], None).code, 0);
-    let r = tour(&tools, &w.laptop, "targets", &[("ACTIONS", "targets,targetorder"), ("TARGET", "vps-box")]);
+    let to_target = setup_token('P');
+    let r = tour(
+        &tools,
+        &w.laptop,
+        "targets",
+        &[("ACTIONS", "targets,targetorder,targetpaste"), ("TARGET", "vps-box"), ("TARGET_TOKEN", &to_target)],
+    );
+    // Paste stored a token on the container's gateway, named there, with no Undo offered.
+    let pasted = r["targetPasted"].as_str().unwrap_or_default();
+    assert!(pasted.starts_with("Saved sk-ant-oat01-…PPPP to anthropic:from-window on vps-box."), "{r}");
+    assert!(!pasted.contains("Undo"), "{r}");
+    let theirs = w.container.gateway(&["models", "status", "--json"], None);
+    assert!(theirs.stdout.contains("anthropic:from-window"), "the container's gateway does not show the paste");
     // The order screen reordered the container's gateway through its own CLI.
     let rows: Vec<String> = serde_json::from_value(r["targetRows"].clone()).expect("the target's rows");
     assert_eq!(rows.len(), 2, "{r}");

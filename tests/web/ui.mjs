@@ -296,6 +296,20 @@ try {
       await page.setViewportSize({ width: 1280, height: 900 });
       await visit('overview');
     }
+    if (actions.includes('targetpaste')) {
+      // A token for the gateway on another host, stored there through its own CLI.
+      await visit('paste');
+      await page.fill('#paste-token', env('TARGET_TOKEN'));
+      await page.selectOption('#paste-agent', `target:${env('TARGET')}`);
+      await page.fill('#paste-profile', 'anthropic:from-window');
+      await page.click('#paste-save');
+      await page.waitForSelector('#paste-result .result', { timeout: 90_000 });
+      result.targetPasted = (await page.innerText('#paste-result')).replace(/\s+/g, ' ').trim();
+      await page.setViewportSize({ width: 420, height: 900 });
+      await shot(`${situation}-paste-target-420-light`);
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await visit('overview');
+    }
     if (actions.includes('order')) {
       await visit('order');
       await page.waitForSelector('#order-list li[data-id]');

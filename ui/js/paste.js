@@ -18,15 +18,28 @@ export function init() {
   $('paste-form').addEventListener('submit', (e) => { e.preventDefault(); save(); });
 }
 
+/** A saved gateway on another host, as the Store in choice names it. */
+const TARGET = 'target:';
+
+/** The saved target chosen, when one is. */
+function target() {
+  const v = $('paste-agent').value;
+  return v.startsWith(TARGET) ? v.slice(TARGET.length) : null;
+}
+
 export function render(app) {
   const select = $('paste-agent');
   const agents = app.status && !app.status.verdict?.setup ? app.status.agents : [];
+  const targets = (app.lastSync && app.lastSync.targets) || [];
   const pre = app.prefill;
   app.prefill = null;
   const chosen = pre?.agent || select.value;
-  select.replaceChildren(...agents.map((a) => el('option', { value: a.id, selected: chosen ? a.id === chosen : a.default }, `${a.id}${a.default ? ' (default)' : ''}`)));
-  select.disabled = agents.length === 0;
-  $('paste-nogateway').hidden = !app.status?.verdict?.setup;
+  select.replaceChildren(
+    ...agents.map((a) => el('option', { value: a.id, selected: chosen ? a.id === chosen : a.default }, `Agent ${a.id}${a.default ? ' (default)' : ''}`)),
+    ...targets.map((t) => el('option', { value: TARGET + t.name, selected: chosen === TARGET + t.name }, `${t.name} (another host)`)));
+  select.disabled = agents.length + targets.length === 0;
+  // With gateways on other hosts there is somewhere to store a token before any local set-up.
+  $('paste-nogateway').hidden = !app.status?.verdict?.setup || targets.length > 0;
   // Opened from a problem's fix: that provider and profile, ready for the new token.
   if (pre) {
     $('paste-provider').value = ['anthropic', 'openai', 'openrouter'].includes(pre.provider) ? pre.provider : '';
@@ -40,7 +53,8 @@ export function render(app) {
 /** Says, before Save, which stored credential a paste would replace and how it stands. */
 function showReplace() {
   const out = $('paste-replace');
-  const agent = shared.status?.agents.find((a) => a.id === $('paste-agent').value);
+  // On another host the gateway's own CLI decides; what it holds is on the Overview.
+  const agent = target() ? null : shared.status?.agents.find((a) => a.id === $('paste-agent').value);
   const id = $('paste-profile').value.trim() || $('paste-profile').placeholder;
   const p = agent?.profiles.find((x) => x.id === id);
   if (!p) {
@@ -119,22 +133,29 @@ async function save() {
   const button = $('paste-save');
   button.disabled = true;
   button.textContent = 'Saving…';
-  const stop = waiting($('paste-wait'));
+  const stop = waiting($('paste-wait'), target());
   try {
-    const out = await call('paste', {
+    const common = {
       token: $('paste-token').value,
       provider: $('paste-provider').value || null,
       profileId: $('paste-profile').value.trim() || null,
       expiresIn: $('paste-expiry').value || null,
-      agent: $('paste-agent').value || null,
-    });
+    };
+    const where = target();
+    const out = where
+      ? await call('pasteToTarget', { ...common, target: where })
+      : await call('paste', { ...common, agent: $('paste-agent').value || null });
     clearError();
+    // A fresh form for the next token, still aimed where this one went.
+    const storeIn = $('paste-agent').value;
     $('paste-form').reset();
+    $('paste-agent').value = storeIn;
     expiryTouched = false;
     lastCheck = null;
     $('paste-check').textContent = '';
     $('paste-token').removeAttribute('aria-invalid');
     showSaved(out);
+    showReplace();
     await refresh();
   } catch (e) {
     result.replaceChildren(el('div', { class: 'result bad', role: 'alert' }, e.message));
@@ -147,13 +168,18 @@ async function save() {
 
 function showSaved(out) {
   const lines = [
-    el('p', {}, out.changed ? 'Saved ' : 'Already stored: ', el('code', {}, out.token), ` to ${out.profileId} (agent ${out.agent}).`),
+    out.target
+      ? el('p', {}, 'Saved ', el('code', {}, out.token), ` to ${out.profileId} on ${out.target.name}.`)
+      : el('p', {}, out.changed ? 'Saved ' : 'Already stored: ', el('code', {}, out.token), ` to ${out.profileId} (agent ${out.agent}).`),
     el('p', { class: 'meta' }, out.expiresAt != null ? countdown(out.expiresAt) + (out.expiryAssumed ? ' (setup-tokens last a year)' : '') : 'does not expire',
       out.previous ? ` · replaced ${out.previous.token || out.previous.type}` : ''),
   ];
   // The store is right either way; say when the running gateway did not take it up.
   if (out.reload && out.reload.state === 'failed') {
-    lines.push(el('p', { class: 'warning', id: 'paste-reload' }, 'The running gateway was not told and still uses the old credential. ', out.reload.detail || ''));
+    const where = out.target ? ` on ${out.target.name}` : '';
+    lines.push(el('p', { class: 'warning', id: 'paste-reload' },
+      `authtray could not ask a running gateway${where} to reload: if one runs, it keeps the old credential until it restarts.`),
+    el('details', { class: 'meta' }, el('summary', {}, 'Details'), el('p', {}, out.reload.detail || '')));
   } else if (out.reload && out.reload.state === 'done') {
     lines.push(el('p', { class: 'meta', id: 'paste-reload' }, 'The running gateway uses it from the next message on.'));
   }

@@ -6,17 +6,19 @@ import { call } from './transport.js';
 export const app = { status: null, info: null, lastSync: null, prefill: null };
 
 /**
- * Says how long a write has been waiting, from the second second on: SQLite-era gateways are
- * written through their own CLI, which takes seconds. Returns the function that stops it.
+ * Says how long a write has been waiting, from the second second on: a gateway on another host
+ * (`where`), or a store authtray cannot write itself, is written through the gateway's own
+ * program, which takes seconds. Returns the function that stops it.
  */
-export function waiting(node) {
+export function waiting(node, where = null) {
   const started = Date.now();
   const slow = app.status?.generation === 'openclaw-sqlite';
   const tick = () => {
     const s = Math.round((Date.now() - started) / 1000);
     if (s < 2) return;
     // Only a layout authtray cannot write itself goes through openclaw's own program (seconds).
-    node.textContent = slow ? `Waiting for openclaw… ${s} s` : `Waiting for the gateway's store… ${s} s`;
+    if (where) node.textContent = `Waiting for the gateway on ${where} (its own program there takes seconds)… ${s} s`;
+    else node.textContent = slow ? `Waiting for openclaw… ${s} s` : `Waiting for the gateway's store… ${s} s`;
   };
   const timer = setInterval(tick, 1000);
   return () => { clearInterval(timer); node.textContent = ''; };

@@ -14,6 +14,7 @@ const HTTP = {
   saveSettings: ['POST', '/api/settings'],
   checkToken: ['POST', '/api/check-token'],
   paste: ['POST', '/api/paste'],
+  pasteToTarget: ['POST', '/api/paste-target'],
   undo: ['POST', '/api/undo'],
   orderSet: ['POST', '/api/order'],
   orderClear: ['POST', '/api/order/clear'],

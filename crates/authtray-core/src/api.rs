@@ -100,6 +100,59 @@ pub fn paste(ctx: &Context, input: &PasteInput, vault: &dyn Vault) -> Result<Pas
     Ok(PasteOutcome { report, undo_id, undo_until, undo_problem })
 }
 
+/// `pasteToTarget`: a token for a saved gateway on another host (its default agent).
+#[derive(Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TargetPasteInput {
+    /// The pasted text.
+    pub token: String,
+    /// The saved target's name.
+    pub target: String,
+    /// Provider; recognised from the token's shape when absent.
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// Profile id (default `<provider>:manual`).
+    #[serde(default)]
+    pub profile_id: Option<String>,
+    /// Expiry as a duration (`365d`, `12h`); setup-tokens default to one year.
+    #[serde(default)]
+    pub expires_in: Option<String>,
+}
+
+impl std::fmt::Debug for TargetPasteInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TargetPasteInput")
+            .field("token", &crate::token::redact(&self.token))
+            .field("target", &self.target)
+            .field("provider", &self.provider)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Stores a token on a saved target through its gateway's CLI there. Needs no gateway on this
+/// computer. No Undo: the replaced credential stays on that host, where authtray cannot keep it.
+pub fn paste_to_target(env: &crate::env::Env, input: &TargetPasteInput) -> Result<ops::remote::RemotePaste> {
+    let token = Secret::new(crate::token::find_in_text(&input.token)?.to_string());
+    let provider = provider_for(token.expose(), input.provider.as_deref())?;
+    let expires_in = match input.expires_in.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(d) => Some(crate::duration::parse(d)?),
+    };
+    let profile_id = input.profile_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let settings = crate::settings::Settings::load(&crate::settings::Settings::path_for(env))?;
+    let entry = settings.target(&input.target).ok_or_else(|| settings.unknown_target(&input.target))?;
+    if ops::remote::SecretTarget::of(env, entry)?.is_some() {
+        return Err(Error::InvalidInput(format!(
+            "{} is a Kubernetes Secret: paste to it in a terminal, where the restart of its gateway can be followed",
+            entry.name
+        )));
+    }
+    match ops::remote::paste_at_once(env, entry, &provider, profile_id, expires_in, &token)? {
+        Some(done) => Ok(done),
+        None => ops::remote::paste(&ops::remote::connect(env, entry)?, &provider, profile_id, expires_in, None, &token),
+    }
+}
+
 /// `undo`: which paste to undo.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

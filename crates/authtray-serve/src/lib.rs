@@ -195,6 +195,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/api/settings", get(settings_get).post(settings_set))
         .route("/api/check-token", post(check_token))
         .route("/api/paste", post(paste))
+        .route("/api/paste-target", post(paste_to_target))
         .route("/api/undo", post(undo))
         .route("/api/order", post(order_set))
         .route("/api/order/clear", post(order_clear))
@@ -311,6 +312,26 @@ async fn paste(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     match parse::<api::PasteInput>(&body) {
         Ok(input) => blocking(&state, move |s, ctx| api::paste(ctx, &input, &s.vault).map_err(ApiError::from)).await,
         Err(e) => error(e),
+    }
+}
+
+/// A token for a saved target: needs no gateway here, so no engine context.
+async fn paste_to_target(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    let input = match parse::<api::TargetPasteInput>(&body) {
+        Ok(input) => input,
+        Err(e) => return error(e),
+    };
+    let s = Arc::clone(&state);
+    let joined = tokio::task::spawn_blocking(move || {
+        let out = api::paste_to_target(&s.env, &input).map_err(ApiError::from);
+        s.recheck_targets(out.is_ok());
+        out
+    })
+    .await;
+    match joined {
+        Ok(Ok(v)) => json(StatusCode::OK, &v),
+        Ok(Err(e)) => error(e),
+        Err(_) => error(ApiError::new(500, "internal", "the operation stopped unexpectedly; see the server's log")),
     }
 }
 
