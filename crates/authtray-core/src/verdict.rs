@@ -333,7 +333,7 @@ fn profile_rows(status: &StatusReport, inputs: &Inputs<'_>, carried: &[(String, 
                         } else {
                             (
                                 format!("{} is {rest}{meanwhile}", p.id),
-                                clear_remedy(status, &agent.id, &p.provider, Some(&p.id), p.availability.until, now),
+                                clear_remedy(&agent.id, &p.provider, Some(&p.id), p.availability.until, now),
                             )
                         };
                         problems.push(problem(
@@ -465,7 +465,7 @@ fn no_route(agent: &AgentReport, route: &Route, status: &StatusReport, inputs: &
         let fix = if rejected {
             paste_remedy(&agent.id, provider, route.profile.as_deref(), "Replace token…")
         } else {
-            clear_remedy(status, &agent.id, provider, None, Some(until), now)
+            clear_remedy(&agent.id, provider, None, Some(until), now)
         };
         return problem(
             Topic::Route,
@@ -881,18 +881,11 @@ fn log_in_remedy() -> Remedy {
     )
 }
 
-/// Clearing a cooldown: a button where authtray can write the gateway's usage stats (the JSON
-/// generations), else when it ends by itself.
-fn clear_remedy(status: &StatusReport, agent: &str, provider: &str, profile: Option<&str>, until: Option<Millis>, now: Millis) -> Remedy {
+/// Clearing a cooldown: a button, and when it ends by itself. Every generation's usage stats are
+/// written by authtray (2026.9.6's database directly); a SQLite layout it does not know refuses
+/// the clear with the same words about waiting.
+fn clear_remedy(agent: &str, provider: &str, profile: Option<&str>, until: Option<Millis>, now: Millis) -> Remedy {
     let ends = until.map(|u| format!(" It ends by itself {}.", local_time(u, now))).unwrap_or_default();
-    if status.generation == "openclaw-sqlite" {
-        return Remedy {
-            text: format!("Wait, or paste a new token if the old one was revoked.{ends}"),
-            label: None,
-            command: None,
-            action: None,
-        };
-    }
     let only = profile.map(|id| format!(" --profile-id {id}")).unwrap_or_default();
     Remedy {
         text: format!(
@@ -1238,10 +1231,12 @@ mod tests {
         let v = verdict(&r);
         assert_eq!((v.overall, v.check), (Overall::Broken, 1));
         assert!(v.headline.starts_with("The gateway has set every Anthropic profile aside until today "), "{}", v.headline);
-        // SQLite era: no button, the time it ends.
+        // SQLite era: the same button (2026.9.6's cooldowns are written directly), and the time it ends.
+        let json_fix = verdict(&r).top().and_then(|p| p.remedy.clone()).expect("fix");
         r.generation = "openclaw-sqlite";
         let fix = verdict(&r).top().and_then(|p| p.remedy.clone()).expect("fix");
-        assert_eq!((fix.action, fix.command), (None, None));
+        assert!(matches!(fix.action, Some(Action::ClearCooldown { .. })), "{fix:?}");
+        assert_eq!((fix.text.as_str(), fix.command.as_deref()), (json_fix.text.as_str(), json_fix.command.as_deref()));
         assert!(fix.text.contains("It ends by itself today "), "{}", fix.text);
     }
 
