@@ -556,13 +556,17 @@ fn every_screen_reads_right_in_each_situation_wide_and_narrow() {
     assert_eq!(w.authtray(&["target", "add", "vps-box", "docker://openclaw-gw"], None).code, 0);
     assert_eq!(w.authtray(&["target", "add", "cluster", "kubectl://nowhere/gateways/deploy/openclaw"], None).code, 0);
     let to_target = setup_token('P');
+    w.laptop.write_claude_login(&format!("sk-ant-oat01-{}", "L".repeat(90)), None, now_ms() + 8 * 3_600_000);
     let r = tour(
         &tools,
         &w.laptop,
         "targets",
-        &[("ACTIONS", "targets,targetorder,targetpaste"), ("TARGET", "vps-box"), ("TARGET_TOKEN", &to_target)],
+        &[("ACTIONS", "targets,targetorder,targetpaste,sync"), ("TARGET", "vps-box"), ("TARGET_TOKEN", &to_target)],
     );
     // Paste stored a token on the container's gateway, named there, with no Undo offered.
+    // Sync now mirrors, checks the hosts again and says what each answered.
+    let hosts = r["syncHosts"].as_str().unwrap_or_default();
+    assert!(hosts.contains("vps-box: All credentials healthy") && hosts.contains("cluster cannot be reached"), "{r}");
     let pasted = r["targetPasted"].as_str().unwrap_or_default();
     assert!(pasted.starts_with("Saved sk-ant-oat01-…PPPP to anthropic:from-window on vps-box."), "{r}");
     assert!(!pasted.contains("Undo"), "{r}");

@@ -271,8 +271,13 @@ try {
     }
     if (actions.includes('sync')) {
       await page.click('#sync-now');
-      await page.waitForFunction(() => !document.querySelector('#banner').hidden && document.querySelector('#banner').textContent.startsWith('Sync'));
+      await page.waitForFunction(() => {
+        const b = document.querySelector('#banner');
+        const hosts = document.querySelector('#sync-hosts');
+        return !b.hidden && b.textContent.length > 0 && (!hosts || hosts.textContent.startsWith('Other hosts:'));
+      }, null, { timeout: 90_000 });
       result.syncBanner = await page.textContent('#banner');
+      result.syncHosts = await page.$eval('#sync-hosts', (n) => n.textContent).catch(() => null);
     }
     if (actions.includes('targetorder')) {
       // A gateway on another host: its profiles, reordered and saved through its own CLI.

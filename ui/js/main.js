@@ -1,6 +1,6 @@
 // Screen switching and start-up; the shared state and the banner live in shell.js.
 import { call } from './transport.js';
-import { tickCountdowns } from './format.js';
+import { el, tickCountdowns } from './format.js';
 import { app, showError, showNotice, refresh, onRefreshed } from './shell.js';
 import * as overview from './overview.js';
 import * as paste from './paste.js';
@@ -49,17 +49,48 @@ async function syncNow() {
   const button = document.getElementById('sync-now');
   button.disabled = true;
   button.textContent = 'Syncing…';
+  // The sync's own message; every refresh below hides the banner, so it is drawn again.
+  let show;
   try {
     const r = await call('sync', {});
     await refresh();
     const summary = syncSummary(r);
-    showNotice(summary, summary.startsWith('Sync failed') ? '' : 'good');
+    show = () => showNotice(summary, summary.startsWith('Sync failed') ? '' : 'good');
+  } catch (e) {
+    show = () => showError(e);
+  }
+  show();
+  try {
+    // Sync also checks the gateways on other hosts again, even when the mirror could not be
+    // written: say what each answered, under the sync's own message, once known.
+    if (((app.lastSync && app.lastSync.targets) || []).length) {
+      const hosts = (text) => {
+        show();
+        document.getElementById('banner').append(el('div', { class: 'meta', id: 'sync-hosts' }, text));
+      };
+      hosts('Checking the other hosts…');
+      await refresh();
+      for (let waited = 0; pending() && waited < 60_000; waited += 2_000) {
+        hosts('Checking the other hosts…');
+        await new Promise((done) => setTimeout(done, 2_000));
+        await refresh();
+      }
+      hosts(`Other hosts: ${targetLines().join(' · ')}.`);
+    }
   } catch (e) {
     showError(e);
   } finally {
     button.disabled = false;
     button.textContent = 'Sync now';
   }
+}
+
+/** Each gateway on another host as its last check found it: "vps: All credentials healthy". */
+function targetLines() {
+  return ((app.lastSync && app.lastSync.targets) || []).map((t) => {
+    if (t.reached == null) return `${t.name}: still checking`;
+    return t.reached ? `${t.name}: ${t.headline}` : `${t.name} cannot be reached`;
+  });
 }
 
 /** "Up to date · 2 agents" / "Updated main · up to date: work" / what failed. */
