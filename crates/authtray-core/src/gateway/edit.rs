@@ -216,6 +216,23 @@ pub(crate) fn run(w: &CliWriter<'_>, edits: &[Edit]) -> Result<()> {
     Ok(())
 }
 
+/// The gateway's `paste-token` takes tokens only: the refusal for `key` (an API key's
+/// description) wherever a write has to go through it.
+pub(crate) fn refuse_api_key(generation: &'static str, key: &str) -> Error {
+    Error::NotWritable { generation, reason: format!("the gateway's paste-token stores tokens only; add {key} with `openclaw configure`") }
+}
+
+/// The gateway's CLI cannot clear a cooldown on 2026.6 and later; `ends` says when it ends by
+/// itself (empty when unknown).
+pub(crate) fn refuse_cooldown_clear(ends: &str) -> Error {
+    Error::NotWritable {
+        generation: "openclaw-sqlite",
+        reason: format!(
+            "openclaw 2026.6 and later keep cooldowns in their own database, and their CLI has no command to clear one.{ends} Pasting a new token to the profile, or waiting, puts it back in service"
+        ),
+    }
+}
+
 /// Whether the gateway's CLI has a command for the edit; the reason when not.
 fn expressible(e: &Edit) -> Result<()> {
     let refuse = |reason: &str| Err(Error::NotWritable { generation: "openclaw-sqlite", reason: reason.to_string() });
@@ -227,13 +244,11 @@ fn expressible(e: &Edit) -> Result<()> {
             if is_token && has_token && has_provider {
                 Ok(())
             } else {
-                refuse("the gateway's CLI stores tokens only; add an API key or an OAuth login with `openclaw configure`")
+                Err(refuse_api_key("openclaw-sqlite", "an API key or an OAuth login"))
             }
         }
         Edit::RemoveProfile { .. } => refuse("the gateway's CLI cannot remove a profile; remove it with `openclaw models auth`"),
-        Edit::ClearRest { .. } => {
-            refuse("openclaw 2026.6 and later keep cooldowns in their own database, and their CLI has no command to clear one")
-        }
+        Edit::ClearRest { .. } => Err(refuse_cooldown_clear("")),
         Edit::SetOrder { .. } | Edit::ClearOrder { .. } | Edit::ClearFailures { .. } => Ok(()),
     }
 }

@@ -637,6 +637,10 @@ fn connection_owners(tables: &[&str], port: u16, ours: u16) -> Vec<u32> {
         .filter_map(parse_row)
         .filter(|r| r.state != TCP_TIME_WAIT && loopback(r.local, port) && loopback(r.remote, ours))
         .map(|r| r.uid)
+        // The kernel prints these tables a page at a time, so a row can be read twice while
+        // other sockets come and go: each owner once.
+        .collect::<std::collections::BTreeSet<u32>>()
+        .into_iter()
         .collect()
 }
 
@@ -1023,6 +1027,7 @@ mod tests {
         assert_eq!(connection_owners(&[tcp, tcp6], 18789, 0xD0FA), vec![1001]);
         assert_eq!(connection_owners(&[tcp, tcp6], 18789, 0xD0FB), vec![1002]);
         assert_eq!(connection_owners(&[tcp, tcp6], 18789, 0xC000), Vec::<u32>::new(), "TIME_WAIT shows uid 0 for anyone");
+        assert_eq!(connection_owners(&[tcp, tcp, tcp6], 18789, 0xD0FA), vec![1001], "a row read twice is one owner");
         assert_eq!(judge(&[1001], 1000, 18789), Err(ListenerNotYours::OtherUser { port: 18789, uid: 1001 }));
         assert_eq!(judge(&[1000], 1000, 18789), Ok(()));
         assert_eq!(judge(&[0], 1000, 18789), Ok(()), "root can read the token anyway");

@@ -48,12 +48,7 @@ pub fn clear(ctx: &Context, agent: Option<&str>, provider: &str, profile_id: Opt
             .collect();
         let until = resting.iter().filter_map(|id| availability(&doc, id, now).until).max();
         let when = until.map(|u| format!(" It ends by itself {}.", crate::duration::local_time(u, now))).unwrap_or_default();
-        return Err(Error::NotWritable {
-            generation: "openclaw-sqlite",
-            reason: format!(
-                "openclaw 2026.6 and later keep cooldowns in their own database, and their CLI has no command to clear one.{when} Pasting a new token to the profile, or waiting, puts it back in service"
-            ),
-        });
+        return Err(crate::gateway::edit::refuse_cooldown_clear(&when));
     }
     let edited = store.edit(
         || ctx.gateway_cli(),

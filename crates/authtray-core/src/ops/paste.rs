@@ -133,10 +133,7 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
         (shown, doc.raw_profile(&profile_id).cloned())
     };
     if store.writer() == Writer::Cli && valid.kind == CredentialKind::ApiKey {
-        return Err(Error::NotWritable {
-            generation: Generation::OpenclawSqlite.name(),
-            reason: format!("this gateway's paste-token stores tokens only; add {} with `openclaw configure`", valid.shape.describe()),
-        });
+        return Err(crate::gateway::edit::refuse_api_key(Generation::OpenclawSqlite.name(), valid.shape.describe()));
     }
     let edited = store.edit(
         || ctx.gateway_cli(),

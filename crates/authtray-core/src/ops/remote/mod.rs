@@ -221,6 +221,35 @@ pub struct RemotePaste {
     pub reload: Reload,
 }
 
+/// A token for a remote gateway, checked before anything runs there.
+struct Pasted {
+    provider: String,
+    valid: token::ValidToken,
+    id: String,
+    expires_at: Option<Millis>,
+}
+
+impl Pasted {
+    /// The provider normalised, the token valid and not an API key (the remote gateway's
+    /// `paste-token` takes tokens only), the profile id, and the expiry to ask for.
+    fn check(
+        generation: &'static str,
+        provider: &str,
+        profile_id: Option<&str>,
+        expires_in: Option<Millis>,
+        secret: &Secret,
+    ) -> Result<Pasted> {
+        let provider = crate::gateway::config::normalize_provider(provider);
+        let valid = token::validate(&provider, secret.expose())?;
+        if valid.kind == CredentialKind::ApiKey {
+            return Err(crate::gateway::edit::refuse_api_key(generation, &format!("{} there", valid.shape.describe())));
+        }
+        let id = super::validate_profile_id(profile_id.unwrap_or(&format!("{provider}:manual")), &provider)?;
+        let (expires_at, _) = super::paste::expiry(crate::clock::now_ms(), expires_in, valid.shape);
+        Ok(Pasted { provider, valid, id, expires_at })
+    }
+}
+
 /// Validates a token and stores it with the remote gateway's `paste-token` (token on stdin).
 pub fn paste(
     g: &RemoteGateway,
@@ -230,16 +259,7 @@ pub fn paste(
     agent: Option<&str>,
     secret: &Secret,
 ) -> Result<RemotePaste> {
-    let provider = crate::gateway::config::normalize_provider(provider);
-    let valid = token::validate(&provider, secret.expose())?;
-    if valid.kind == CredentialKind::ApiKey {
-        return Err(Error::NotWritable {
-            generation: g.generation.name(),
-            reason: format!("the gateway's paste-token stores tokens only; add {} there with `openclaw configure`", valid.shape.describe()),
-        });
-    }
-    let id = super::validate_profile_id(profile_id.unwrap_or(&format!("{provider}:manual")), &provider)?;
-    let (expires_at, _) = super::paste::expiry(crate::clock::now_ms(), expires_in, valid.shape);
+    let Pasted { provider, valid, id, expires_at } = Pasted::check(g.generation.name(), provider, profile_id, expires_in, secret)?;
     let record = super::paste::record(&valid, &provider, expires_at);
     let agent = agent.or(g.agent.as_deref());
     run(&CliWriter { cli: &g.cli, agent }, &[Edit::PutProfile { id: id.clone(), record, hard_expiry: false }])?;
@@ -302,16 +322,7 @@ pub fn paste_at_once(
     if agent.is_some() {
         return Ok(None);
     }
-    let provider = crate::gateway::config::normalize_provider(provider);
-    let valid = token::validate(&provider, secret.expose())?;
-    if valid.kind == CredentialKind::ApiKey {
-        return Err(Error::NotWritable {
-            generation: "remote",
-            reason: format!("the gateway's paste-token stores tokens only; add {} there with `openclaw configure`", valid.shape.describe()),
-        });
-    }
-    let id = super::validate_profile_id(profile_id.unwrap_or(&format!("{provider}:manual")), &provider)?;
-    let (expires_at, _) = super::paste::expiry(crate::clock::now_ms(), expires_in, valid.shape);
+    let Pasted { provider, valid, id, expires_at } = Pasted::check("remote", provider, profile_id, expires_in, secret)?;
     let mut argv: Vec<String> = vec!["sh".into(), "-c".into(), PASTE_SCRIPT.replace("CLI_NAMES", &CLI_NAMES.join(" ")), "sh".into()];
     argv.push(cli.unwrap_or_default());
     argv.extend(["models", "auth", "paste-token", "--provider", &provider, "--profile-id", &id].map(String::from));
