@@ -30,7 +30,8 @@ function target() {
 export function render(app) {
   const select = $('paste-agent');
   const agents = app.status && !app.status.verdict?.setup ? app.status.agents : [];
-  const targets = (app.lastSync && app.lastSync.targets) || [];
+  // A Kubernetes Secret takes its token in a terminal, where its gateway's restart can be followed.
+  const targets = ((app.lastSync && app.lastSync.targets) || []).filter((t) => !String(t.url).startsWith('k8s-secret:'));
   const pre = app.prefill;
   app.prefill = null;
   const chosen = pre?.agent || select.value;

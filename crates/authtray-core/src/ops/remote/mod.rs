@@ -297,10 +297,15 @@ const PASTE_SCRIPT: &str = concat!(
     r#"[ -n "$cli" ] || { echo "@@authtray:no-cli"; exit 127; }; fi; "#,
     r#"echo "@@authtray:cli $cli"; "#,
     r#""$cli" "$@" >/dev/null || exit $?; "#,
-    r#"t=$(mktemp -d) || exit 70; "#,
+    // Side by side through temporary files; one after the other where none can be made (a
+    // read-only container): the paste is stored either way.
+    r#"if t=$(mktemp -d 2>/dev/null); then "#,
     r#""$cli" gateway call secrets.reload --json >"$t/r" 2>&1 & "#,
     r#""$cli" models status --json >"$t/s" 2>/dev/null; s=$?; wait $!; r=$?; "#,
-    r#"echo "@@authtray:reload $r"; cat "$t/r"; echo; echo "@@authtray:status $s"; cat "$t/s"; rm -rf "$t""#,
+    r#"echo "@@authtray:reload $r"; cat "$t/r"; echo; echo "@@authtray:status $s"; cat "$t/s"; rm -rf "$t"; "#,
+    r#"else ro=$("$cli" gateway call secrets.reload --json 2>&1); r=$?; "#,
+    r#"echo "@@authtray:reload $r"; printf '%s' "$ro"; echo; so=$("$cli" models status --json 2>/dev/null); s=$?; "#,
+    r#"echo "@@authtray:status $s"; printf '%s' "$so"; echo; fi"#,
 );
 
 /// Pastes a token to a target's default agent in **one** command on its host (the gateway CLI's
@@ -324,10 +329,12 @@ pub fn paste_at_once(
     }
     let Pasted { provider, valid, id, expires_at } = Pasted::check("remote", provider, profile_id, expires_in, secret)?;
     let mut argv: Vec<String> = vec!["sh".into(), "-c".into(), PASTE_SCRIPT.replace("CLI_NAMES", &CLI_NAMES.join(" ")), "sh".into()];
-    argv.push(cli.unwrap_or_default());
+    let wanted = cli;
+    argv.push(wanted.clone().unwrap_or_default());
     argv.extend(["models", "auth", "paste-token", "--provider", &provider, "--profile-id", &id].map(String::from));
     if let Some(at) = expires_at {
-        // The CLI adds a duration to its own clock; the margin keeps the stored expiry early, never late.
+        // The CLI adds the duration to its own clock after its start-up: the stored expiry may be
+        // late by that (seconds) and by the hosts' clock skew, as with the CLI path.
         argv.extend(["--expires-in".into(), format!("{}ms", (at - crate::clock::now_ms()).max(1000))]);
     }
     let tools = Tools::from_env(env);
@@ -338,7 +345,12 @@ pub fn paste_at_once(
         .map_err(|e| Error::Unreachable { target: target.name.clone(), reason: token::redact_text(&e.to_string(), &secrets) })?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let program = stdout.lines().find_map(|l| l.strip_prefix("@@authtray:cli ")).map(str::to_string);
+    // Only a name this side chose or searched for: anything else is the host's noise.
+    let program = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("@@authtray:cli "))
+        .filter(|p| CLI_NAMES.contains(p) || Some(*p) == wanted.as_deref())
+        .map(str::to_string);
     let Some(program) = program else {
         return Err(match (out.code, stdout.contains("@@authtray:no-cli")) {
             (Some(127), true) => Error::RemoteCliMissing { target: target.name.clone(), tried: CLI_NAMES.join(", ") },
@@ -452,6 +464,11 @@ mod tests {
     /// A `docker` that runs the command here with a stand-in gateway CLI first on the PATH. The
     /// CLI logs each call, refuses a token containing `REJECT`, and answers reload per `$RELOAD`.
     fn host(dir: &std::path::Path, reload: &str) -> Env {
+        host_with_tmp(dir, reload, "/tmp")
+    }
+
+    /// [`host`] with `TMPDIR` there (an unwritable one: a read-only container).
+    fn host_with_tmp(dir: &std::path::Path, reload: &str, tmp: &str) -> Env {
         let bin = dir.join("bin");
         std::fs::create_dir_all(&bin).unwrap();
         let script = |name: &str, body: &str| {
@@ -459,7 +476,7 @@ mod tests {
             std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
             std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
         };
-        script("docker", &format!("shift 5; PATH={}:$PATH RELOAD='{reload}' exec \"$@\"", bin.display()));
+        script("docker", &format!("shift 5; PATH={}:$PATH RELOAD='{reload}' TMPDIR='{tmp}' exec \"$@\"", bin.display()));
         script(
             "openclaw",
             &format!(
@@ -505,6 +522,11 @@ esac"#,
         assert!(matches!(&e, Error::GatewayCliFailed { message, .. } if message.contains("token rejected")), "{e}");
         assert!(!e.to_string().contains(bad.expose()));
         assert_eq!(std::fs::read_to_string(d.path().join("calls")).unwrap().lines().count(), 1);
+
+        // No temporary files there (a read-only container): one after the other, same answers.
+        let env = host_with_tmp(d.path(), "ok", "/proc/no-such-dir");
+        let r = paste_at_once(&env, &box_target("docker://gw"), "anthropic", None, None, &token).unwrap().unwrap();
+        assert_eq!((r.reload.state, r.expires_at), (ReloadState::Done, Some(3_000_000_000_000)), "{:?}", r.reload);
 
         // An agent's flag depends on the gateway's version: the caller connects first.
         assert!(paste_at_once(&env, &box_target("docker://gw?agent=work"), "anthropic", None, None, &token).unwrap().is_none());
