@@ -69,22 +69,34 @@ pub(crate) fn provider_for(token: &str, asked: Option<&str>) -> Result<String> {
     })
 }
 
+/// What both paste forms send, read: the token found in the pasted text, its provider, the
+/// expiry asked for, and the profile id (`None` when left empty).
+struct PasteFields {
+    token: Secret,
+    provider: String,
+    expires_in: Option<Millis>,
+    profile_id: Option<String>,
+}
+
+impl PasteFields {
+    fn read(text: &str, provider: Option<&str>, expires_in: Option<&str>, profile_id: Option<&str>) -> Result<PasteFields> {
+        let token = Secret::new(crate::token::find_in_text(text)?.to_string());
+        let provider = provider_for(token.expose(), provider)?;
+        let expires_in = match expires_in.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(d) => Some(crate::duration::parse(d)?),
+        };
+        let profile_id = profile_id.filter(|s| !s.trim().is_empty()).map(str::to_string);
+        Ok(PasteFields { token, provider, expires_in, profile_id })
+    }
+}
+
 /// Validates, stores, and keeps the replaced credential in `vault` for Undo.
 pub fn paste(ctx: &Context, input: &PasteInput, vault: &dyn Vault) -> Result<PasteOutcome> {
-    let found = crate::token::find_in_text(&input.token)?;
-    let input = &PasteInput { token: found.to_string(), ..input.clone() };
-    let provider = provider_for(&input.token, input.provider.as_deref())?;
-    let expires_in = match input.expires_in.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(d) => Some(crate::duration::parse(d)?),
-    };
-    let req = ops::paste::PasteRequest {
-        provider,
-        profile_id: input.profile_id.clone().filter(|s| !s.trim().is_empty()),
-        expires_in,
-        agent: input.agent.clone().filter(|s| !s.trim().is_empty()),
-        token: Secret::new(input.token.clone()),
-    };
+    let PasteFields { token, provider, expires_in, profile_id } =
+        PasteFields::read(&input.token, input.provider.as_deref(), input.expires_in.as_deref(), input.profile_id.as_deref())?;
+    let req =
+        ops::paste::PasteRequest { provider, profile_id, expires_in, agent: input.agent.clone().filter(|s| !s.trim().is_empty()), token };
     let report = ops::paste::paste(ctx, &req)?;
     let (undo_id, undo_until, undo_problem) = if !report.changed {
         (None, None, None)
@@ -132,13 +144,9 @@ impl std::fmt::Debug for TargetPasteInput {
 /// Stores a token on a saved target through its gateway's CLI there. Needs no gateway on this
 /// computer. No Undo: the replaced credential stays on that host, where authtray cannot keep it.
 pub fn paste_to_target(env: &crate::env::Env, input: &TargetPasteInput) -> Result<ops::remote::RemotePaste> {
-    let token = Secret::new(crate::token::find_in_text(&input.token)?.to_string());
-    let provider = provider_for(token.expose(), input.provider.as_deref())?;
-    let expires_in = match input.expires_in.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(d) => Some(crate::duration::parse(d)?),
-    };
-    let profile_id = input.profile_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let PasteFields { token, provider, expires_in, profile_id } =
+        PasteFields::read(&input.token, input.provider.as_deref(), input.expires_in.as_deref(), input.profile_id.as_deref())?;
+    let profile_id = profile_id.as_deref().map(str::trim);
     let settings = crate::settings::Settings::load(&crate::settings::Settings::path_for(env))?;
     let entry = settings.target(&input.target).ok_or_else(|| settings.unknown_target(&input.target))?;
     if ops::remote::SecretTarget::of(env, entry)?.is_some() {

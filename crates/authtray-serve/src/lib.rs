@@ -241,6 +241,11 @@ async fn blocking<T: Serialize + Send + 'static>(
         f(&state, &ctx)
     })
     .await;
+    answer(joined)
+}
+
+/// The answer to a job run off the async threads: its JSON, its error, or a 500 if it panicked.
+fn answer<T: Serialize>(joined: Result<Result<T, ApiError>, tokio::task::JoinError>) -> Response {
     match joined {
         Ok(Ok(v)) => json(StatusCode::OK, &v),
         Ok(Err(e)) => error(e),
@@ -328,11 +333,7 @@ async fn paste_to_target(State(state): State<Arc<AppState>>, body: Bytes) -> Res
         out
     })
     .await;
-    match joined {
-        Ok(Ok(v)) => json(StatusCode::OK, &v),
-        Ok(Err(e)) => error(e),
-        Err(_) => error(ApiError::new(500, "internal", "the operation stopped unexpectedly; see the server's log")),
-    }
+    answer(joined)
 }
 
 async fn undo(State(state): State<Arc<AppState>>, body: Bytes) -> Response {

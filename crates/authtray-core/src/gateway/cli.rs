@@ -125,10 +125,7 @@ impl GatewayCli {
 
     fn json(&self, args: &[String]) -> Result<serde_json::Value> {
         let (_, stdout) = self.run_capturing(args, None, &[])?;
-        let text = String::from_utf8_lossy(&stdout);
-        // clawdbot may print a log line before the JSON.
-        let start = if text.starts_with('{') { Some(0) } else { text.find("\n{").map(|i| i + 1) };
-        start.and_then(|i| serde_json::from_str(&text[i..]).ok()).ok_or_else(|| Error::GatewayCliFailed {
+        json_output(&String::from_utf8_lossy(&stdout)).ok_or_else(|| Error::GatewayCliFailed {
             command: self.describe(args),
             code: 0,
             message: "its output was not the JSON it prints with --json".into(),
@@ -276,6 +273,12 @@ fn surface_warnings(command: &str, stderr: &str, secrets: &[&str]) {
             tracing::warn!("{command}: {w}");
         }
     }
+}
+
+/// The JSON document a gateway CLI printed with `--json` (clawdbot may print a log line first).
+pub(crate) fn json_output(text: &str) -> Option<serde_json::Value> {
+    let start = if text.starts_with('{') { Some(0) } else { text.find("\n{").map(|i| i + 1) };
+    start.and_then(|i| serde_json::from_str(&text[i..]).ok())
 }
 
 /// The lines of a gateway's output that explain a failure (`Error: …`, a JSON error

@@ -162,7 +162,7 @@ pub(crate) fn edit<T>(store: &SqliteStore, plan: impl FnOnce(&StoreDoc) -> Resul
     }
 
     let now = crate::clock::now_ms();
-    let changed = shared.changed() || agent.as_ref().is_some_and(Cells::changed);
+    let (shared_changed, agent_changed) = (shared.changed(), agent.as_ref().is_some_and(Cells::changed));
     SHARED.write(&state_tx, &shared, now).map_err(db_err(&store.state_db))?;
     if let (Some(tx), Some(cells)) = (&agent_tx, &agent) {
         AGENT.write(tx, cells, now).map_err(db_err(&store.agent_db))?;
@@ -170,13 +170,12 @@ pub(crate) fn edit<T>(store: &SqliteStore, plan: impl FnOnce(&StoreDoc) -> Resul
     crate::fsx::crash_point("sqlite-commit");
     // The shared credential first: an order naming it is then never ahead of it. A database the
     // edits left alone is not committed, so that it cannot fail after the other one has.
-    let agent_changed = agent.as_ref().is_some_and(Cells::changed);
     state_tx.commit().map_err(db_err(&store.state_db))?;
     if let Some(tx) = agent_tx.filter(|_| agent_changed) {
         // Only an I/O failure (a full disk) can stop a commit while the write lock is held.
-        tx.commit().map_err(|e| half_written(store, shared.changed(), e))?;
+        tx.commit().map_err(|e| half_written(store, shared_changed, e))?;
     }
-    Ok(Direct::Done { out, changed })
+    Ok(Direct::Done { out, changed: shared_changed || agent_changed })
 }
 
 /// The agent database's commit failed after the shared one succeeded: say what is stored.

@@ -165,14 +165,15 @@ pub fn order(g: &RemoteGateway, provider: &str, agent: Option<&str>) -> Result<O
 /// `gateway call secrets.reload` (clawdbot reads its store on every request).
 pub(crate) fn reload(g: &RemoteGateway) -> Reload {
     if g.generation == Generation::Clawdbot {
-        return Reload {
-            state: ReloadState::NotNeeded,
-            method: None,
-            detail: Some("clawdbot reads its auth store on every request".into()),
-        };
+        return clawdbot_reload();
     }
     let answer = g.cli.reload_secrets().map(|took| format!("the gateway took up the change in {} ms", took.as_millis()));
     reload_outcome(&g.cli.program.to_string_lossy(), &g.target.name, answer)
+}
+
+/// clawdbot needs no reload.
+fn clawdbot_reload() -> Reload {
+    Reload { state: ReloadState::NotNeeded, method: None, detail: Some("clawdbot reads its auth store on every request".into()) }
 }
 
 /// What the gateway CLI's `gateway call secrets.reload` on a target came to (`Ok`: what to say).
@@ -368,13 +369,10 @@ pub fn paste_at_once(
     let (reload_part, status_part) = after.split_once("\n@@authtray:status ").unwrap_or((after, ""));
     let (reload_code, reload_text) = reload_part.split_once('\n').unwrap_or((reload_part, ""));
     let status_text = status_part.split_once('\n').map_or("", |(_, rest)| rest);
-    let json_start = if status_text.starts_with('{') { Some(0) } else { status_text.find("\n{").map(|i| i + 1) };
-    let status: Option<Value> = json_start.and_then(|i| serde_json::from_str(&status_text[i..]).ok());
+    let status = crate::gateway::cli::json_output(status_text);
     let generation = status.as_ref().map(generation_of);
     let reload = match generation {
-        Some(Generation::Clawdbot) => {
-            Reload { state: ReloadState::NotNeeded, method: None, detail: Some("clawdbot reads its auth store on every request".into()) }
-        }
+        Some(Generation::Clawdbot) => clawdbot_reload(),
         _ => {
             let answer = match reload_code.trim() {
                 "0" => Ok("the gateway took up the change".to_string()),
