@@ -9,20 +9,27 @@ use authtray_core::ops::Options;
 
 use crate::cli::ServeArgs;
 
-/// Waits for Ctrl-C or SIGTERM.
-async fn stopped() {
-    let term = async {
-        #[cfg(unix)]
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
-            return;
+/// Listens for Ctrl-C and SIGTERM from now on, and returns what waits for either. Called before
+/// the command says it is ready: a signal that came earlier would otherwise meet no handler, and
+/// one a background shell set to be ignored would then be lost and the command never stop.
+#[cfg(unix)]
+fn stop_signals() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-        std::future::pending::<()>().await
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
-    }
+    })
+}
+
+#[cfg(not(unix))]
+fn stop_signals() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
@@ -31,9 +38,15 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 
 /// `authtray watch`.
 pub fn watch(json: bool, options: Options) -> std::io::Result<()> {
+    let rt = runtime()?;
+    // Before the first update is printed: see `stop_signals`.
+    let stopped = {
+        let _in_runtime = rt.enter();
+        stop_signals()?
+    };
     let config = LiveConfig::new(Env::from_process(), options);
     let live = Live::start(config, move |u| print_update(u, json));
-    runtime()?.block_on(stopped());
+    rt.block_on(stopped);
     drop(live);
     eprintln!("authtray watch: stopped");
     Ok(())
@@ -107,6 +120,7 @@ pub fn serve(args: ServeArgs, options: Options) -> std::io::Result<()> {
             session_idle: authtray_serve::SESSION_IDLE,
         };
         let bound = authtray_serve::bind(config).await?;
+        let stopped = stop_signals()?;
         let url = bound.url().to_string();
         {
             let mut out = std::io::stdout().lock();
@@ -116,7 +130,7 @@ pub fn serve(args: ServeArgs, options: Options) -> std::io::Result<()> {
         eprintln!("authtray serve: open the URL above (it works once); Ctrl-C stops");
         // Kept until we stop: the browser may read it late.
         let _opened = if args.open { open_privately(&url) } else { None };
-        bound.run(stopped()).await?;
+        bound.run(stopped).await?;
         eprintln!("authtray serve: stopped");
         Ok(())
     })
