@@ -358,7 +358,6 @@ fn openclaw_sqlite_direct_writes_hold_under_load_and_kill() {
         let mut last = std::collections::BTreeMap::new();
         let started = Instant::now();
         let mut i = 0;
-        let mut busy = 0;
         while i < 50 || !gateway_cli.is_finished() {
             let id = &ours[i % ours.len()];
             let write = || match i % 5 {
@@ -371,15 +370,8 @@ fn openclaw_sqlite_direct_writes_hold_under_load_and_kill() {
                 _ => s.authtray(&["paste-token", "--json", "--provider", "anthropic", "--profile-id", id], Some(&numbered_token(i))),
             };
             // The gateway may hold its database longer than its own busy timeout on a loaded
-            // machine: then authtray writes nothing and says to try again, which a user would do.
-            let mut out = write();
-            for _ in 0..3 {
-                if out.code == 0 || !out.stderr.contains("gave up without writing") {
-                    break;
-                }
-                busy += 1;
-                out = write();
-            }
+            // machine: the writer then begins again by itself, so no write fails here.
+            let out = write();
             if i % 5 < 3 {
                 last.insert(id.clone(), i);
             }
@@ -393,10 +385,7 @@ fn openclaw_sqlite_direct_writes_hold_under_load_and_kill() {
             }
         }
         gateway_cli.join().expect("gateway CLI writer");
-        eprintln!(
-            "{i} authtray writes beside 5 gateway CLI writes in {:.1} s ({busy} refused as busy and tried again)",
-            started.elapsed().as_secs_f32()
-        );
+        eprintln!("{i} authtray writes beside 5 gateway CLI writes in {:.1} s", started.elapsed().as_secs_f32());
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         (chatter.join().expect("chats"), last)
     });

@@ -17,7 +17,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde_json::{Map, Value};
 
 use super::edit::Edit;
@@ -102,32 +102,22 @@ fn empty_store() -> Map<String, Value> {
     m
 }
 
+/// How often a write is begun when the gateway holds its databases past its own busy timeout
+/// (a loaded machine), and the pauses between tries. Nothing is planned before the
+/// transactions are open, so a try that cannot begin has changed nothing.
+const BEGIN_TRIES: &[Duration] = &[Duration::ZERO, Duration::from_millis(250), Duration::from_millis(1000)];
+
 /// Reads the cells inside write transactions, lets `plan` decide from what the gateway would
 /// load, applies the edits and commits. See the module docs.
 pub(crate) fn edit<T>(store: &SqliteStore, plan: impl FnOnce(&StoreDoc) -> Result<(T, Vec<Edit>)>) -> Result<Direct<T>> {
-    crate::fsx::check_owner(&store.state_db)?;
-    let _locks = StateWriteLocks::acquire(&store.state_db, LIFECYCLE_TIMEOUT)?;
-    let mut state_conn = open(&store.state_db).map_err(db_err(&store.state_db))?;
-    let state_tx = state_conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_err(&store.state_db))?;
-    StateSchema::check(&state_tx).map_err(|why| changed_layout(&store.state_db, &why))?;
-    let mut agent_conn = match store.agent_db.is_file() {
-        true => {
-            crate::fsx::check_owner(&store.agent_db)?;
-            Some(open(&store.agent_db).map_err(db_err(&store.agent_db))?)
-        }
-        false => None,
-    };
-    let agent_tx = match agent_conn.as_mut() {
-        Some(c) => Some(c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_err(&store.agent_db))?),
-        None => None,
-    };
-    if let Some(tx) = &agent_tx {
-        AgentSchema::check(tx).map_err(|why| changed_layout(&store.agent_db, &why))?;
-    }
+    edit_with(store, BEGIN_TRIES, plan)
+}
 
-    let mut shared = SHARED.read(&state_tx, &store.state_db)?;
-    let mut agent = match &agent_tx {
-        Some(tx) => Some(AGENT.read(tx, &store.agent_db)?),
+fn edit_with<T>(store: &SqliteStore, pauses: &[Duration], plan: impl FnOnce(&StoreDoc) -> Result<(T, Vec<Edit>)>) -> Result<Direct<T>> {
+    let session = Session::begin_patiently(store, pauses)?;
+    let mut shared = SHARED.read(&session.state, &store.state_db)?;
+    let mut agent = match &session.agent {
+        Some(c) => Some(AGENT.read(c, &store.agent_db)?),
         None => None,
     };
     for cells in std::iter::once(&shared).chain(agent.as_ref()) {
@@ -162,33 +152,106 @@ pub(crate) fn edit<T>(store: &SqliteStore, plan: impl FnOnce(&StoreDoc) -> Resul
     }
 
     let now = crate::clock::now_ms();
-    let (shared_changed, agent_changed) = (shared.changed(), agent.as_ref().is_some_and(Cells::changed));
-    SHARED.write(&state_tx, &shared, now).map_err(db_err(&store.state_db))?;
-    if let (Some(tx), Some(cells)) = (&agent_tx, &agent) {
-        AGENT.write(tx, cells, now).map_err(db_err(&store.agent_db))?;
+    let shared_changed = shared.changed();
+    SHARED.write(&session.state, &shared, now).map_err(db_err(&store.state_db))?;
+    if let (Some(c), Some(cells)) = (&session.agent, &agent) {
+        AGENT.write(c, cells, now).map_err(db_err(&store.agent_db))?;
     }
     crate::fsx::crash_point("sqlite-commit");
     // The shared credential first: an order naming it is then never ahead of it. A database the
     // edits left alone is not committed, so that it cannot fail after the other one has.
-    state_tx.commit().map_err(db_err(&store.state_db))?;
-    if let Some(tx) = agent_tx.filter(|_| agent_changed) {
+    commit(&session.state).map_err(db_err(&store.state_db))?;
+    let agent_cells = agent.as_ref().filter(|a| a.changed());
+    if let (Some(c), Some(cells)) = (&session.agent, agent_cells) {
         // Only an I/O failure (a full disk) can stop a commit while the write lock is held.
-        tx.commit().map_err(|e| half_written(store, shared_changed, e))?;
+        commit(c).map_err(|e| half_written(store, shared_changed, cells, e))?;
     }
-    Ok(Direct::Done { out, changed: shared_changed || agent_changed })
+    Ok(Direct::Done { out, changed: shared_changed || agent_cells.is_some() })
 }
 
-/// The agent database's commit failed after the shared one succeeded: say what is stored.
-fn half_written(store: &SqliteStore, shared_written: bool, e: rusqlite::Error) -> Error {
+/// The gateway's coordinator locks and both databases inside `BEGIN IMMEDIATE`, taken together;
+/// dropping it rolls back whatever was not committed, then lets the locks go.
+struct Session {
+    // Field order is drop order: the connections close (rolling back) before the locks go.
+    state: Connection,
+    agent: Option<Connection>,
+    _locks: StateWriteLocks,
+}
+
+impl Session {
+    /// [`Session::begin`], tried again after each pause in `pauses` while the gateway keeps a
+    /// lock or a database busy; the error, if it stays busy, says how long authtray waited.
+    fn begin_patiently(store: &SqliteStore, pauses: &[Duration]) -> Result<Session> {
+        let started = std::time::Instant::now();
+        let mut last = None;
+        for pause in pauses {
+            std::thread::sleep(*pause);
+            match Session::begin(store) {
+                Err(Error::LockBusy { lock, holder, .. }) => {
+                    tracing::info!(lock = %lock.display(), "the gateway is busy with its database; trying again");
+                    last = Some((lock, holder));
+                }
+                other => return other,
+            }
+        }
+        let (lock, holder) = last.unwrap_or_else(|| (store.state_db.clone(), "the gateway".into()));
+        Err(Error::LockBusy { lock, holder, waited_ms: started.elapsed().as_millis().try_into().unwrap_or(u64::MAX) })
+    }
+
+    fn begin(store: &SqliteStore) -> Result<Session> {
+        crate::fsx::check_owner(&store.state_db)?;
+        let locks = StateWriteLocks::acquire(&store.state_db, LIFECYCLE_TIMEOUT)?;
+        let state = open(&store.state_db).map_err(db_err(&store.state_db))?;
+        begin_immediate(&state).map_err(db_err(&store.state_db))?;
+        StateSchema::check(&state).map_err(|why| changed_layout(&store.state_db, &why))?;
+        let agent = match store.agent_db.is_file() {
+            true => {
+                crate::fsx::check_owner(&store.agent_db)?;
+                let c = open(&store.agent_db).map_err(db_err(&store.agent_db))?;
+                begin_immediate(&c).map_err(db_err(&store.agent_db))?;
+                AgentSchema::check(&c).map_err(|why| changed_layout(&store.agent_db, &why))?;
+                Some(c)
+            }
+            false => None,
+        };
+        Ok(Session { state, agent, _locks: locks })
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        for c in std::iter::once(&self.state).chain(self.agent.as_ref()) {
+            if !c.is_autocommit() {
+                // Closing the connection rolls back as well; this only makes it explicit.
+                let _ = c.execute_batch("ROLLBACK");
+            }
+        }
+    }
+}
+
+fn begin_immediate(c: &Connection) -> rusqlite::Result<()> {
+    c.execute_batch("BEGIN IMMEDIATE")
+}
+
+fn commit(c: &Connection) -> rusqlite::Result<()> {
+    c.execute_batch("COMMIT")
+}
+
+/// The agent database's commit failed after the shared one succeeded: say what is stored and
+/// what is not, from the cells that were to change.
+fn half_written(store: &SqliteStore, shared_written: bool, agent: &Cells, e: rusqlite::Error) -> Error {
     let done = match shared_written {
         true => format!("the credential itself was saved in {} and the gateway can use it, but ", store.state_db.display()),
         false => String::new(),
     };
+    let lost = match (agent.store_change().is_some(), agent.state_change().is_some()) {
+        (true, true) => "the agent's own copy of the credential and its order and cooldown state",
+        (true, false) => "the agent's own copy of the credential",
+        _ => "the agent's order and cooldown state",
+    };
     Error::DatabaseWrite {
         path: store.agent_db.clone(),
-        reason: format!(
-            "{done}the agent's order and cooldown state could not be written: {e}. Free some disk space and run the same command again"
-        ),
+        reason: format!("{done}{lost} could not be written: {e}. Free some disk space and run the same command again"),
     }
 }
 
@@ -357,12 +420,12 @@ const AGENT: CellPair = CellPair {
 };
 
 impl CellPair {
-    fn read(&self, tx: &Transaction<'_>, db: &Path) -> Result<Cells> {
+    fn read(&self, tx: &Connection, db: &Path) -> Result<Cells> {
         Ok(Cells::new(self.store.read(tx, db)?, self.state.read(tx, db)?))
     }
 
     /// Rewrites the cells that changed; an emptied state cell is deleted.
-    fn write(&self, tx: &Transaction<'_>, cells: &Cells, now: i64) -> rusqlite::Result<()> {
+    fn write(&self, tx: &Connection, cells: &Cells, now: i64) -> rusqlite::Result<()> {
         if let Some(store) = cells.store_change() {
             self.store.upsert(tx, store, now)?;
         }
@@ -376,14 +439,14 @@ impl CellPair {
 }
 
 impl Cell {
-    fn read(&self, tx: &Transaction<'_>, db: &Path) -> Result<Option<Map<String, Value>>> {
+    fn read(&self, tx: &Connection, db: &Path) -> Result<Option<Map<String, Value>>> {
         let Cell { table, key_column, json_column, .. } = self;
         let sql = format!("SELECT {json_column} FROM {table} WHERE {key_column} = ?1");
         let v = tx.query_row(&sql, [self.key], |r| r.get::<_, String>(0)).optional().map_err(db_err(db))?;
         parse(db, v)
     }
 
-    fn upsert(&self, tx: &Transaction<'_>, doc: &Map<String, Value>, now: i64) -> rusqlite::Result<()> {
+    fn upsert(&self, tx: &Connection, doc: &Map<String, Value>, now: i64) -> rusqlite::Result<()> {
         let Cell { table, key_column, json_column, stamp_column, .. } = self;
         let sql = format!(
             "INSERT INTO {table} ({key_column}, {json_column}, {stamp_column}) VALUES (?1, ?2, ?3) \
@@ -392,7 +455,7 @@ impl Cell {
         tx.execute(&sql, rusqlite::params![self.key, compact(doc), now]).map(drop)
     }
 
-    fn delete(&self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    fn delete(&self, tx: &Connection) -> rusqlite::Result<()> {
         tx.execute(&format!("DELETE FROM {} WHERE {} = ?1", self.table, self.key_column), [self.key]).map(drop)
     }
 }
@@ -521,6 +584,7 @@ impl AgentSchema {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::TransactionBehavior;
     use serde_json::json;
 
     /// A state database and a main agent database laid out as openclaw 2026.9.6 lays them out
@@ -768,12 +832,38 @@ mod tests {
         let mut holder = Connection::open(&s.state_db).unwrap();
         let tx = holder.transaction_with_behavior(TransactionBehavior::Immediate).unwrap();
         let started = std::time::Instant::now();
-        let e = edit(&s, |_| Ok(((), vec![Edit::PutProfile { id: "anthropic:a".into(), record: token("a"), hard_expiry: false }])))
-            .err()
-            .unwrap();
-        assert!(matches!(e, Error::LockBusy { .. }), "{e}");
-        assert!(started.elapsed() >= Duration::from_secs(4), "the gateway's 5 s busy timeout");
+        let put = || vec![Edit::PutProfile { id: "anthropic:a".into(), record: token("a"), hard_expiry: false }];
+        let mut planned = false;
+        let e = edit_with(&s, &[Duration::ZERO, Duration::from_millis(10)], |_| {
+            planned = true;
+            Ok(((), put()))
+        })
+        .err()
+        .unwrap();
+        assert!(matches!(e, Error::LockBusy { waited_ms, .. } if waited_ms >= 9_000), "{e}");
+        assert!(started.elapsed() >= Duration::from_secs(9), "the gateway's 5 s busy timeout, twice");
+        assert!(!planned, "nothing is decided before the transactions are open");
         drop(tx);
-        assert!(changed(run(&s, vec![Edit::PutProfile { id: "anthropic:a".into(), record: token("a"), hard_expiry: false }])));
+        assert!(changed(run(&s, put())));
+    }
+
+    #[test]
+    fn a_database_the_gateway_holds_past_its_busy_timeout_is_tried_again() {
+        let d = tempfile::tempdir().unwrap();
+        let s = install(d.path(), "main", [None, None], Some([None, None]));
+        let agent_db = s.agent_db.clone();
+        let (held, release) = std::sync::mpsc::channel();
+        let holder = std::thread::spawn(move || {
+            let mut c = Connection::open(agent_db).unwrap();
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).unwrap();
+            held.send(()).unwrap();
+            std::thread::sleep(Duration::from_millis(5_600));
+            drop(tx);
+        });
+        release.recv().unwrap();
+        let d = edit(&s, |_| Ok(((), vec![Edit::SetOrder { provider: "anthropic".into(), ids: vec!["anthropic:a".into()] }])));
+        holder.join().unwrap();
+        assert!(changed(d.unwrap()), "written on the second try");
+        assert_eq!(cells(&s)[3].as_ref().unwrap()["order"]["anthropic"], json!(["anthropic:a"]));
     }
 }
