@@ -3,6 +3,7 @@
 //!
 //! Every message in this module describes a token without quoting it.
 
+use crate::gateway::store::CredentialKind;
 use std::fmt;
 
 /// The Anthropic setup-token / OAuth access-token prefix.
@@ -183,25 +184,6 @@ impl TokenShape {
     }
 }
 
-/// The kind of credential a validated token becomes in the store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum CredentialKind {
-    /// `{"type":"api_key","key":…}`.
-    ApiKey,
-    /// `{"type":"token","token":…,"expires"?:…}`.
-    Token,
-}
-
-impl CredentialKind {
-    /// The store's `type` / config's `mode` word.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            CredentialKind::ApiKey => "api_key",
-            CredentialKind::Token => "token",
-        }
-    }
-}
-
 /// A pasted token that passed validation.
 #[derive(Debug, Clone)]
 pub(crate) struct ValidToken {
@@ -209,7 +191,7 @@ pub(crate) struct ValidToken {
     pub secret: Secret,
     /// What its shape says it is.
     pub shape: TokenShape,
-    /// How the store should record it.
+    /// How the store should record it: an API key or a token, never an OAuth login.
     pub kind: CredentialKind,
 }
 

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use super::cli::GatewayCli;
 use super::json_store::Written;
 use super::sqlite_write::Direct;
-use super::store::StoreDoc;
+use super::store::{CredentialKind, StoreDoc};
 use super::Store;
 use crate::error::{Error, Result};
 use crate::token::Secret;
@@ -118,7 +118,7 @@ impl Store {
     pub(crate) fn writer(&self) -> Writer {
         match self {
             Store::Json(_) => Writer::File,
-            Store::Sqlite(s) => match super::sqlite_write::preflight(s) {
+            Store::Sqlite(s) => match s.direct_writable() {
                 Ok(()) => Writer::Direct,
                 Err(_) => Writer::Cli,
             },
@@ -146,7 +146,7 @@ impl Store {
                 Ok(Edited { out, changed: written == Written::Changed, writer: Writer::File })
             }
             Store::Sqlite(s) => {
-                let (out, edits) = match super::sqlite_write::preflight(s) {
+                let (out, edits) = match s.direct_writable() {
                     Ok(()) => match super::sqlite_write::edit(s, plan)? {
                         Direct::Done { out, changed } => return Ok(Edited { out, changed, writer: Writer::Direct }),
                         Direct::Planned { out, edits, why } => {
@@ -238,7 +238,7 @@ fn expressible(e: &Edit) -> Result<()> {
     let refuse = |reason: &str| Err(Error::NotWritable { generation: "openclaw-sqlite", reason: reason.to_string() });
     match e {
         Edit::PutProfile { record, .. } => {
-            let is_token = record.get("type").and_then(Value::as_str) == Some("token");
+            let is_token = record.get("type").and_then(Value::as_str) == Some(CredentialKind::Token.as_str());
             let has_token = record.get("token").and_then(Value::as_str).is_some_and(|t| !t.is_empty());
             let has_provider = record.get("provider").and_then(Value::as_str).is_some_and(|p| !p.is_empty());
             if is_token && has_token && has_provider {

@@ -43,13 +43,13 @@ pub(crate) struct Endpoint {
     /// The loopback port (config `gateway.port`, else [`DEFAULT_PORT`]).
     pub port: u16,
     /// The gateway token or password, if one was found.
-    credential: Option<(CredentialKind, Secret)>,
+    credential: Option<(GatewayAuth, Secret)>,
     /// Where the credential came from, for messages (`OPENCLAW_GATEWAY_TOKEN`, the config …).
     pub credential_source: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum CredentialKind {
+enum GatewayAuth {
     Token,
     Password,
 }
@@ -88,14 +88,14 @@ pub(crate) fn endpoint(install: &Install, env: &Env) -> Endpoint {
         .find_map(|n| from_env(n))
         .or_else(|| from_config("token"))
         .or_else(|| ["OPENCLAW_GATEWAY_TOKEN", "CLAWDBOT_GATEWAY_TOKEN"].iter().find_map(|n| from_dotenv(n)))
-        .map(|(v, src)| (CredentialKind::Token, v, src));
+        .map(|(v, src)| (GatewayAuth::Token, v, src));
     let password = || {
         ["OPENCLAW_GATEWAY_PASSWORD", "CLAWDBOT_GATEWAY_PASSWORD"]
             .iter()
             .find_map(|n| from_env(n))
             .or_else(|| from_config("password"))
             .or_else(|| ["OPENCLAW_GATEWAY_PASSWORD"].iter().find_map(|n| from_dotenv(n)))
-            .map(|(v, src)| (CredentialKind::Password, v, src))
+            .map(|(v, src)| (GatewayAuth::Password, v, src))
     };
     let wants_password = config.pointer("/gateway/auth/mode").and_then(Value::as_str) == Some("password");
     let chosen = if wants_password { password().or(token) } else { token.or_else(password) };
@@ -374,10 +374,10 @@ impl Session {
         s.challenge().map_err(|e| Failure::Other(e.to_string()))?;
         let mut auth = serde_json::Map::new();
         match &ep.credential {
-            Some((CredentialKind::Token, t)) => {
+            Some((GatewayAuth::Token, t)) => {
                 auth.insert("token".into(), t.expose().into());
             }
-            Some((CredentialKind::Password, p)) => {
+            Some((GatewayAuth::Password, p)) => {
                 auth.insert("password".into(), p.expose().into());
             }
             None => {}
@@ -768,7 +768,7 @@ mod tests {
         );
         assert_eq!(
             endpoint(&pw, &Env::default()).credential.map(|(k, s)| (k, s.expose().to_string())),
-            Some((CredentialKind::Password, "pw".into()))
+            Some((GatewayAuth::Password, "pw".into()))
         );
     }
 

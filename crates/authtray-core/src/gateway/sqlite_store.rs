@@ -37,12 +37,21 @@ pub(crate) struct SqliteStore {
     /// Whether writes may go to the databases directly (where their layout allows); `false`
     /// sends every write through the gateway's CLI.
     pub direct: bool,
+    /// [`super::sqlite_write::preflight`]'s answer, asked once per store value: an operation
+    /// that picks its wording from the writer and then writes asks twice.
+    preflight: std::cell::OnceCell<std::result::Result<(), String>>,
 }
 
 impl SqliteStore {
     /// The store of the agent at `agent_dir` in the install at `state_dir`.
     pub(crate) fn new(state_dir: &Path, agent_dir: &Path) -> SqliteStore {
-        SqliteStore { state_db: state_dir.join(STATE_DB), agent_db: agent_dir.join(AGENT_DB), direct: true }
+        SqliteStore { state_db: state_dir.join(STATE_DB), agent_db: agent_dir.join(AGENT_DB), direct: true, preflight: Default::default() }
+    }
+
+    /// Whether the direct writer knows this layout (why not, when it does not), checked on the
+    /// first call. The write checks again inside its transaction.
+    pub(crate) fn direct_writable(&self) -> std::result::Result<(), String> {
+        self.preflight.get_or_init(|| super::sqlite_write::preflight(self)).clone()
     }
 
     /// Whether either database exists.

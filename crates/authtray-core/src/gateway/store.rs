@@ -44,6 +44,34 @@ impl Expires {
     }
 }
 
+/// The kinds of credential the gateway stores: one name for the store's `type`, the config's
+/// `mode` and what a pasted token becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CredentialKind {
+    /// `{"type":"api_key","key":…}`.
+    ApiKey,
+    /// `{"type":"token","token":…,"expires"?:…}`.
+    Token,
+    /// `{"type":"oauth","access":…,"refresh":…,"expires":…}`, refreshed by the gateway.
+    OAuth,
+}
+
+impl CredentialKind {
+    /// The store's `type` / config's `mode` word.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            CredentialKind::ApiKey => "api_key",
+            CredentialKind::Token => "token",
+            CredentialKind::OAuth => "oauth",
+        }
+    }
+
+    /// The kind a `type` word names.
+    pub(crate) fn from_type(word: &str) -> Option<CredentialKind> {
+        [CredentialKind::ApiKey, CredentialKind::Token, CredentialKind::OAuth].into_iter().find(|k| k.as_str() == word)
+    }
+}
+
 /// A credential as the gateway understands it. Secrets are kept as found (they are written
 /// back unchanged) and never displayed except through [`crate::token::redact`].
 #[derive(Debug, Clone, PartialEq)]
@@ -72,13 +100,18 @@ pub(crate) enum Credential {
 }
 
 impl Credential {
+    /// Its kind.
+    pub(crate) fn kind(&self) -> CredentialKind {
+        match self {
+            Credential::ApiKey { .. } => CredentialKind::ApiKey,
+            Credential::Token { .. } => CredentialKind::Token,
+            Credential::OAuth { .. } => CredentialKind::OAuth,
+        }
+    }
+
     /// The store's `type` word.
     pub(crate) fn type_name(&self) -> &'static str {
-        match self {
-            Credential::ApiKey { .. } => "api_key",
-            Credential::Token { .. } => "token",
-            Credential::OAuth { .. } => "oauth",
-        }
+        self.kind().as_str()
     }
 
     /// The secret shown (redacted) to identify it.
@@ -188,11 +221,15 @@ impl StoreDoc {
             .ok_or("it has no \"type\"")?;
         let provider = o.get("provider").and_then(Value::as_str).filter(|p| !p.trim().is_empty()).ok_or("it has no \"provider\"")?;
         let s = |k: &str| o.get(k).and_then(Value::as_str).filter(|s| !s.trim().is_empty()).map(Secret::new);
-        let credential = match ty {
-            "api_key" => Credential::ApiKey { key: s("key").or_else(|| if self.accepts_aliases { s("apiKey") } else { None }) },
-            "token" => Credential::Token { token: s("token"), expires: Expires::from_value(o.get("expires")) },
-            "oauth" => Credential::OAuth { access: s("access"), refresh: s("refresh"), expires: Expires::from_value(o.get("expires")) },
-            other => return Err(format!("its type {other:?} is not api_key, token or oauth")),
+        let credential = match CredentialKind::from_type(ty) {
+            Some(CredentialKind::ApiKey) => {
+                Credential::ApiKey { key: s("key").or_else(|| if self.accepts_aliases { s("apiKey") } else { None }) }
+            }
+            Some(CredentialKind::Token) => Credential::Token { token: s("token"), expires: Expires::from_value(o.get("expires")) },
+            Some(CredentialKind::OAuth) => {
+                Credential::OAuth { access: s("access"), refresh: s("refresh"), expires: Expires::from_value(o.get("expires")) }
+            }
+            None => return Err(format!("its type {ty:?} is not api_key, token or oauth")),
         };
         Ok(Profile { id: id.to_string(), provider: normalize_provider(provider), credential })
     }

@@ -50,9 +50,9 @@ pub fn clear(ctx: &Context, agent: Option<&str>, provider: &str, profile_id: Opt
         let when = until.map(|u| format!(" It ends by itself {}.", crate::duration::local_time(u, now))).unwrap_or_default();
         return Err(crate::gateway::edit::refuse_cooldown_clear(&when));
     }
-    let edited = store.edit(
-        || ctx.gateway_cli(),
-        super::cli_agent(&agent.id),
+    let written = ctx.edit(
+        agent,
+        &store,
         |doc| {
             let ids: Vec<String> = doc
                 .profiles()
@@ -71,8 +71,11 @@ pub fn clear(ctx: &Context, agent: Option<&str>, provider: &str, profile_id: Opt
             let edits = cleared.iter().map(|id| Edit::ClearRest { id: id.clone() }).collect();
             Ok((cleared, edits))
         },
+        super::no_registration,
     )?;
-    let reload = edited.changed.then(|| ctx.reload_gateway(&[&agent.id]));
-    let writer = edited.changed.then_some(edited.writer);
-    Ok(CooldownReport { agent: agent.id.clone(), provider, cleared: edited.out, writer, reload })
+    let (reload, writer) = match written.changed {
+        true => (Some(written.reload), Some(written.writer)),
+        false => (None, None),
+    };
+    Ok(CooldownReport { agent: agent.id.clone(), provider, cleared: written.out, writer, reload })
 }

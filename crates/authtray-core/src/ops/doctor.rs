@@ -10,7 +10,7 @@ use crate::claude::LoginState;
 use crate::clock::SECONDS_SUSPECT_BELOW;
 use crate::fsx::mode_of;
 use crate::gateway::json_store::{PROFILES_FILE, STATE_FILE};
-use crate::gateway::store::Expires;
+use crate::gateway::store::{CredentialKind, Expires};
 use crate::gateway::{Generation, Store};
 use crate::health;
 
@@ -260,7 +260,7 @@ pub fn doctor(ctx: &Context) -> DoctorReport {
                         Some("run `openclaw doctor --fix`, which removes it".into()),
                     );
                 }
-                if p.id == "anthropic:claude-cli" && generation == Generation::Clawdbot && p.credential.type_name() == "oauth" {
+                if p.id == "anthropic:claude-cli" && generation == Generation::Clawdbot && p.credential.kind() == CredentialKind::OAuth {
                     add(Severity::Info, "claude-cli-oauth", format!("agent {}: clawdbot itself syncs and refreshes anthropic:claude-cli from Claude Code; a gateway-side refresh can log Claude Code out", agent.id), Some("keep Claude Code running on this host, or stop the gateway's sync by upgrading".into()));
                 }
             }
@@ -341,7 +341,11 @@ fn claude_cli_findings(
     if !(crate::gateway::runtime::runs_claude_code_only(&routes) && login.usable(ctx.now)) {
         return;
     }
-    for p in doc.profiles().iter().filter(|p| p.provider == "anthropic" && matches!(p.credential.type_name(), "token" | "oauth")) {
+    for p in doc
+        .profiles()
+        .iter()
+        .filter(|p| p.provider == "anthropic" && matches!(p.credential.kind(), CredentialKind::Token | CredentialKind::OAuth))
+    {
         let fix = match generation {
             Generation::OpenclawSqlite => format!("remove it: openclaw models auth logout {} --yes", p.id),
             _ => format!("remove {} from the gateway's auth store so that the gateway uses Claude Code's own login", p.id),

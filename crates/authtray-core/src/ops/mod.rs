@@ -143,6 +143,53 @@ impl Context {
     }
 }
 
+/// What [`Context::edit`] did to one agent.
+pub(crate) struct Written<T> {
+    /// What the plan returned (and the registration added to it).
+    pub out: T,
+    /// Whether the store changed (a CLI write counts: it rewrites even an unchanged cell).
+    pub changed: bool,
+    /// Whether the gateway config changed after the store write.
+    pub registered: bool,
+    /// Who wrote the store.
+    pub writer: crate::gateway::Writer,
+    /// Whether the running gateway took the change up ([`Reload::nothing_written`] when
+    /// neither the store nor the config changed).
+    ///
+    /// [`Reload::nothing_written`]: crate::gateway::running::Reload::nothing_written
+    pub reload: crate::gateway::running::Reload,
+}
+
+impl Context {
+    /// The one write path of an operation on one agent: decides edits from the store as it is
+    /// (`plan`, see [`Store::edit`]), then changes the gateway config (`register`, told which
+    /// writer wrote: the gateway's CLI registers a pasted profile itself; it returns whether the
+    /// config changed), then asks the running gateway to take up whatever changed.
+    ///
+    /// Sync writes several agents and reloads them once, so it calls [`Store::edit`] itself.
+    pub(crate) fn edit<T>(
+        &self,
+        agent: &Agent,
+        store: &Store,
+        plan: impl FnOnce(&crate::gateway::StoreDoc) -> Result<(T, Vec<crate::gateway::Edit>)>,
+        register: impl FnOnce(&mut T, crate::gateway::Writer) -> Result<bool>,
+    ) -> Result<Written<T>> {
+        let edited = store.edit(|| self.gateway_cli(), cli_agent(&agent.id), plan)?;
+        let mut out = edited.out;
+        let registered = register(&mut out, edited.writer)?;
+        let reload = match edited.changed || registered {
+            true => self.reload_gateway(&[&agent.id]),
+            false => crate::gateway::running::Reload::nothing_written(),
+        };
+        Ok(Written { out, changed: edited.changed, registered, writer: edited.writer, reload })
+    }
+}
+
+/// A [`Context::edit`] registration for an edit that leaves the config alone.
+pub(crate) fn no_registration<T>(_: &mut T, _: crate::gateway::Writer) -> Result<bool> {
+    Ok(false)
+}
+
 /// Whether the gateway's own `paste-token` (SQLite era) newly registered `id` in the config:
 /// not listed when the context was loaded, listed now.
 pub(crate) fn newly_registered(ctx: &Context, id: &str) -> bool {

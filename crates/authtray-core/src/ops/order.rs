@@ -52,28 +52,31 @@ pub fn order(ctx: &Context, agent: Option<&str>, provider: &str, change: OrderCh
     let agent = ctx.agent(agent)?;
     let store = ctx.store(agent)?;
     let current = |doc: &StoreDoc| doc.order().get(&provider).cloned();
-    let writes = !matches!(change, OrderChange::Get);
-    let cli = || ctx.gateway_cli();
-    let agent_flag = super::cli_agent(&agent.id);
-    let (order, changed, writer) = match change {
-        OrderChange::Get => (current(&store.read()?), false, None),
+    let (order, changed, writer, reload) = match change {
+        OrderChange::Get => (current(&store.read()?), false, None, None),
         OrderChange::Set(ids) => {
             let clean = dedupe(&ids)?;
-            let e = store.edit(cli, agent_flag, |doc| {
-                check_ids(doc, &clean, &provider, &agent.dir)?;
-                Ok((current(doc).as_ref() != Some(&clean), vec![Edit::SetOrder { provider: provider.clone(), ids: clean.clone() }]))
-            })?;
-            (Some(clean), e.out, Some(e.writer))
+            let w = ctx.edit(
+                agent,
+                &store,
+                |doc| {
+                    check_ids(doc, &clean, &provider, &agent.dir)?;
+                    Ok((current(doc).as_ref() != Some(&clean), vec![Edit::SetOrder { provider: provider.clone(), ids: clean.clone() }]))
+                },
+                super::no_registration,
+            )?;
+            (Some(clean), w.out, Some(w.writer), Some(w.reload))
         }
         OrderChange::Clear => {
-            let e =
-                store.edit(cli, agent_flag, |doc| Ok((current(doc).is_some(), vec![Edit::ClearOrder { provider: provider.clone() }])))?;
-            (None, e.out, Some(e.writer))
+            let w = ctx.edit(
+                agent,
+                &store,
+                |doc| Ok((current(doc).is_some(), vec![Edit::ClearOrder { provider: provider.clone() }])),
+                super::no_registration,
+            )?;
+            (None, w.out, Some(w.writer), Some(w.reload))
         }
     };
-    // The gateway's CLI writes even when nothing changed; so does its own refresh.
-    let wrote = changed || writer == Some(Writer::Cli);
-    let reload = writes.then(|| if wrote { ctx.reload_gateway(&[&agent.id]) } else { crate::gateway::running::Reload::nothing_written() });
     Ok(OrderReport {
         reload,
         agent_id: agent.id.clone(),

@@ -3,14 +3,15 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::validate_profile_id;
 use super::Context;
-use super::{cli_agent, validate_profile_id};
 use crate::clock::Millis;
 use crate::error::{Error, Result};
 use crate::gateway::running::Reload;
 use crate::gateway::store::with_extras;
+use crate::gateway::store::CredentialKind;
 use crate::gateway::{Edit, GatewayConfig, Generation, Writer};
-use crate::token::{self, CredentialKind, TokenShape};
+use crate::token::{self, TokenShape};
 use crate::vault::ConfigEdit;
 
 fn path(keys: &[&str]) -> Vec<String> {
@@ -101,12 +102,25 @@ pub(crate) fn record(valid: &token::ValidToken, provider: &str, expires_at: Opti
     record.insert("provider".into(), provider.into());
     match valid.kind {
         CredentialKind::ApiKey => record.insert("key".into(), valid.secret.expose().into()),
-        CredentialKind::Token => record.insert("token".into(), valid.secret.expose().into()),
+        // validate() makes nothing else of a pasted secret than an API key or a token.
+        CredentialKind::Token | CredentialKind::OAuth => record.insert("token".into(), valid.secret.expose().into()),
     };
     if let Some(e) = expires_at {
         record.insert("expires".into(), Value::from(e));
     }
     record
+}
+
+/// What a paste found and did, gathered across its store write and its registration.
+struct Pasted {
+    /// The credential it replaced, as shown.
+    previous: Option<Previous>,
+    /// The credential it replaced, as stored (for Undo).
+    previous_raw: Option<Map<String, Value>>,
+    /// The config changes it made (for Undo).
+    config_edits: Vec<ConfigEdit>,
+    /// When the stored credential expires.
+    expires_at: Option<Millis>,
 }
 
 /// Validates and stores a token.
@@ -135,33 +149,15 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
     if store.writer() == Writer::Cli && valid.kind == CredentialKind::ApiKey {
         return Err(crate::gateway::edit::refuse_api_key(Generation::OpenclawSqlite.name(), valid.shape.describe()));
     }
-    let edited = store.edit(
-        || ctx.gateway_cli(),
-        cli_agent(&agent.id),
-        |doc| {
-            let previous = previous_of(doc);
-            // Like the gateway: the whole credential is replaced; fields it does not know are kept.
-            let rec = with_extras(record.clone(), doc.raw_profile(&profile_id));
-            let replaced = doc.profile(&profile_id).and_then(|p| p.credential.secret().map(str::to_string));
-            let mut edits = vec![Edit::PutProfile { id: profile_id.clone(), record: rec, hard_expiry: false }];
-            // A new secret starts clean: the old one's cooldown (after a 401, say) would
-            // otherwise make the gateway refuse it too until the cooldown ends.
-            if replaced.as_deref() != Some(valid.secret.expose()) {
-                edits.push(Edit::ClearFailures { id: profile_id.clone() });
-            }
-            Ok((previous, edits))
-        },
-    )?;
-    let ((previous, previous_raw), changed, writer) = (edited.out, edited.changed, edited.writer);
-    let (config_updated, config_edits, expires_at) = if writer == Writer::Cli {
-        // The gateway's own paste-token registered the profile and computed the expiry from its
-        // own clock: report what it did.
-        let stored = store.read()?.profile(&profile_id).and_then(|p| p.credential.expires().ms()).or(expires_at);
-        (super::newly_registered(ctx, &profile_id), Vec::new(), stored)
-    } else {
+    let register = |out: &mut Pasted, writer: Writer| -> Result<bool> {
+        if writer == Writer::Cli {
+            // The gateway's own paste-token registered the profile and computed the expiry from
+            // its own clock: report what it did.
+            out.expires_at = store.read()?.profile(&profile_id).and_then(|p| p.credential.expires().ms()).or(expires_at);
+            return Ok(super::newly_registered(ctx, &profile_id));
+        }
         let watched = [path(&["auth", "profiles", &profile_id]), path(&["auth", "order", &provider])];
-        let mut edits = Vec::new();
-        let config_updated = GatewayConfig::update(&ctx.install.config.path, ctx.lock_timeout, |c| {
+        GatewayConfig::update(&ctx.install.config.path, ctx.lock_timeout, |c| {
             let before: Vec<Option<Value>> = watched.iter().map(|p| c.value_at(p).cloned()).collect();
             // The direct SQLite writer stands in for the gateway's paste-token, which only lists
             // the profile; the JSON generations' registration also puts it first in a config order.
@@ -172,14 +168,31 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
             for (p, before) in watched.iter().zip(before) {
                 let after = c.value_at(p).cloned();
                 if after != before {
-                    edits.push(ConfigEdit { path: p.clone(), before, after });
+                    out.config_edits.push(ConfigEdit { path: p.clone(), before, after });
                 }
             }
             changed
-        })?;
-        (config_updated, edits, expires_at)
+        })
     };
-    let reload = if changed { ctx.reload_gateway(&[&agent.id]) } else { Reload::nothing_written() };
+    let written = ctx.edit(
+        agent,
+        &store,
+        |doc| {
+            let (previous, previous_raw) = previous_of(doc);
+            // Like the gateway: the whole credential is replaced; fields it does not know are kept.
+            let rec = with_extras(record.clone(), doc.raw_profile(&profile_id));
+            let replaced = doc.profile(&profile_id).and_then(|p| p.credential.secret().map(str::to_string));
+            let mut edits = vec![Edit::PutProfile { id: profile_id.clone(), record: rec, hard_expiry: false }];
+            // A new secret starts clean: the old one's cooldown (after a 401, say) would
+            // otherwise make the gateway refuse it too until the cooldown ends.
+            if replaced.as_deref() != Some(valid.secret.expose()) {
+                edits.push(Edit::ClearFailures { id: profile_id.clone() });
+            }
+            Ok((Pasted { previous, previous_raw, config_edits: Vec::new(), expires_at }, edits))
+        },
+        register,
+    )?;
+    let Pasted { previous, previous_raw, config_edits, expires_at } = written.out;
     let saved = crate::vault::SavedCredential {
         id: crate::vault::random_id()?,
         agent: agent.id.clone(),
@@ -200,10 +213,10 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
         token: valid.secret.redacted(),
         expires_at,
         expiry_assumed,
-        changed,
-        writer,
-        config_updated,
+        changed: written.changed,
+        writer: written.writer,
+        config_updated: written.registered,
         previous,
-        reload,
+        reload: written.reload,
     })
 }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{cli_agent, Context};
+use super::Context;
 use crate::error::{Error, Result};
 use crate::gateway::{Edit, GatewayConfig, Writer};
 use crate::vault::{fingerprint, SavedCredential};
@@ -53,9 +53,23 @@ pub(crate) fn undo(ctx: &Context, saved: &SavedCredential) -> Result<UndoReport>
         saved.previous.as_ref().and_then(|r| r.get("token").or_else(|| r.get("key")).or_else(|| r.get("access"))).and_then(|v| v.as_str());
     let action = if saved.previous.is_some() { UndoAction::Restored } else { UndoAction::Removed };
     let through_cli = store.writer() == Writer::Cli;
-    let edited = store.edit(
-        || ctx.gateway_cli(),
-        cli_agent(&agent.id),
+    // The registration the paste made goes too, where nobody changed it since (the gateway's
+    // CLI made its own in the SQLite era, and authtray recorded none).
+    let restore_config = |_: &mut (), _| {
+        Ok(!saved.config_edits.is_empty()
+            && GatewayConfig::update(&ctx.install.config.path, ctx.lock_timeout, |c| {
+                let mut changed = false;
+                for edit in &saved.config_edits {
+                    if c.value_at(&edit.path) == edit.after.as_ref() {
+                        changed |= c.set_value_at(&edit.path, edit.before.clone());
+                    }
+                }
+                changed
+            })?)
+    };
+    let written = ctx.edit(
+        agent,
+        &store,
         |doc| {
             if !still_pasted(doc) {
                 return Err(changed_since());
@@ -73,26 +87,15 @@ pub(crate) fn undo(ctx: &Context, saved: &SavedCredential) -> Result<UndoReport>
             };
             Ok(((), vec![put, Edit::ClearFailures { id }]))
         },
+        restore_config,
     )?;
-    // The registration the paste made goes too, where nobody changed it since (the gateway's
-    // CLI made its own in the SQLite era, and authtray recorded none).
-    let config_restored = !saved.config_edits.is_empty()
-        && GatewayConfig::update(&ctx.install.config.path, ctx.lock_timeout, |c| {
-            let mut changed = false;
-            for edit in &saved.config_edits {
-                if c.value_at(&edit.path) == edit.after.as_ref() {
-                    changed |= c.set_value_at(&edit.path, edit.before.clone());
-                }
-            }
-            changed
-        })?;
     Ok(UndoReport {
         agent: agent.id.clone(),
         profile_id: saved.profile_id.clone(),
         action,
         token: token.map(crate::token::redact),
-        config_restored,
-        writer: edited.writer,
-        reload: ctx.reload_gateway(&[&agent.id]),
+        config_restored: written.registered,
+        writer: written.writer,
+        reload: written.reload,
     })
 }

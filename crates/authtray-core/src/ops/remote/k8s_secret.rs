@@ -11,8 +11,9 @@ use serde::Serialize;
 use super::TargetRef;
 use crate::env::Env;
 use crate::error::{Error, Result};
+use crate::gateway::store::CredentialKind;
 use crate::target::{TargetEntry, TargetKind, Tools};
-use crate::token::{self, CredentialKind, Secret};
+use crate::token::{self, Secret};
 
 /// The key a setup-token or OAuth access token goes to when the URL names none.
 pub(super) const TOKEN_KEY: &str = "ANTHROPIC_OAUTH_TOKEN";

@@ -12,9 +12,10 @@ use crate::error::{Error, Result};
 use crate::gateway::cli::{GatewayCli, Remote};
 use crate::gateway::edit::{run, CliWriter};
 use crate::gateway::running::{Reload, ReloadState};
+use crate::gateway::store::CredentialKind;
 use crate::gateway::{Edit, Generation};
 use crate::target::{TargetEntry, TargetKind, Tools, Transport};
-use crate::token::{self, CredentialKind, Secret};
+use crate::token::{self, Secret};
 
 mod doctor;
 mod k8s_secret;
