@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use super::Context;
 use crate::error::{Error, Result};
-use crate::gateway::config::normalize_provider;
 use crate::gateway::{Edit, Writer};
 use crate::health::{availability, AvailabilityState};
 
@@ -31,10 +30,7 @@ pub struct CooldownReport {
 
 /// Clears the cooldown and disabled state of `provider`'s profiles (or only `profile_id`).
 pub fn clear(ctx: &Context, agent: Option<&str>, provider: &str, profile_id: Option<&str>) -> Result<CooldownReport> {
-    let provider = normalize_provider(provider);
-    if provider.is_empty() {
-        return Err(Error::InvalidInput("--provider must name a provider (like anthropic)".into()));
-    }
+    let provider = super::provider_word(provider)?;
     let agent = ctx.agent(agent)?;
     let store = ctx.store(agent)?;
     let now = ctx.now;

@@ -202,6 +202,20 @@ pub(crate) fn cli_agent(id: &str) -> Option<&str> {
     (id != "main").then_some(id)
 }
 
+/// Checks a provider id and returns it normalised: letters, digits, `-`, `_` and `.`, starting
+/// with a letter or digit. It reaches the gateway's command line (on another host too), where a
+/// word starting with `-` would be read as an option.
+pub(crate) fn provider_word(p: &str) -> Result<String> {
+    let provider = crate::gateway::config::normalize_provider(p);
+    let starts_well = provider.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    if !starts_well || !provider.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+        return Err(Error::InvalidInput(format!(
+            "provider {p:?} is not a provider id (like anthropic or openai): letters, digits, '-', '_' and '.' only"
+        )));
+    }
+    Ok(provider)
+}
+
 /// Checks a profile id: `<provider>:<name>`, no spaces, matching the provider.
 pub(crate) fn validate_profile_id(id: &str, provider: &str) -> Result<String> {
     let id = id.trim();
@@ -220,4 +234,21 @@ pub(crate) fn validate_profile_id(id: &str, provider: &str) -> Result<String> {
 /// Redacted view of a secret for reports.
 pub(crate) fn redacted(secret: Option<&str>) -> Option<String> {
     secret.map(crate::token::redact)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_provider_is_one_plain_word_that_cannot_read_as_an_option() {
+        assert_eq!(provider_word(" Anthropic ").unwrap(), "anthropic");
+        for ok in ["openai", "amazon-bedrock", "z.ai", "github_copilot", "0x"] {
+            assert_eq!(provider_word(ok).unwrap(), ok);
+        }
+        for bad in ["", "-", "--help", "-x", "anthropic x", "a;b", "a:b", "a/b", "$(id)", "ä", ".hidden"] {
+            let e = provider_word(bad).unwrap_err();
+            assert!(e.to_string().contains("not a provider id"), "{bad:?}: {e}");
+        }
+    }
 }

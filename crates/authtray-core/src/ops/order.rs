@@ -4,7 +4,6 @@ use serde::Serialize;
 
 use super::Context;
 use crate::error::{Error, Result};
-use crate::gateway::config::normalize_provider;
 use crate::gateway::store::StoreDoc;
 use crate::gateway::{Edit, Writer};
 
@@ -45,10 +44,7 @@ pub enum OrderChange {
 
 /// Runs an order command.
 pub fn order(ctx: &Context, agent: Option<&str>, provider: &str, change: OrderChange) -> Result<OrderReport> {
-    let provider = normalize_provider(provider);
-    if provider.is_empty() {
-        return Err(Error::InvalidInput("--provider must name a provider (like anthropic)".into()));
-    }
+    let provider = super::provider_word(provider)?;
     let agent = ctx.agent(agent)?;
     let store = ctx.store(agent)?;
     let current = |doc: &StoreDoc| doc.order().get(&provider).cloned();

@@ -125,10 +125,7 @@ struct Pasted {
 
 /// Validates and stores a token.
 pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
-    let provider = crate::gateway::config::normalize_provider(&req.provider);
-    if provider.is_empty() || provider.contains(|c: char| c.is_whitespace() || c == ':') {
-        return Err(Error::InvalidInput(format!("provider {:?} is not a provider id (like anthropic, openai)", req.provider)));
-    }
+    let provider = super::provider_word(&req.provider)?;
     let valid = token::validate(&provider, req.token.expose())?;
     let profile_id = validate_profile_id(req.profile_id.as_deref().unwrap_or(&format!("{provider}:manual")), &provider)?;
     if valid.kind == CredentialKind::ApiKey && req.expires_in.is_some() {

@@ -158,7 +158,7 @@ fn strings(v: Option<&Value>) -> Option<Vec<String>> {
 
 /// The agent's order override for `provider` (`None`: the gateway's default order).
 pub fn order(g: &RemoteGateway, provider: &str, agent: Option<&str>) -> Result<Option<Vec<String>>> {
-    let provider = crate::gateway::config::normalize_provider(provider);
+    let provider = super::provider_word(provider)?;
     Ok(strings(g.cli.order_get_json(&provider, agent.or(g.agent.as_deref()))?.get("order")))
 }
 
@@ -241,7 +241,7 @@ impl Pasted {
         expires_in: Option<Millis>,
         secret: &Secret,
     ) -> Result<Pasted> {
-        let provider = crate::gateway::config::normalize_provider(provider);
+        let provider = super::provider_word(provider)?;
         let valid = token::validate(&provider, secret.expose())?;
         if valid.kind == CredentialKind::ApiKey {
             return Err(crate::gateway::edit::refuse_api_key(generation, &format!("{} there", valid.shape.describe())));
@@ -288,26 +288,27 @@ pub fn paste(
     })
 }
 
-/// The script [`paste_at_once`] runs on the gateway's host: `$1` is the gateway CLI (empty: the
-/// first of [`CLI_NAMES`] found), the rest its `paste-token` arguments; the token is on stdin.
-/// After the paste, the running gateway is asked to reload while the status is read back, side
-/// by side; each answer follows a marker line.
+/// The script [`paste_at_once`] runs on the gateway's host: `$1` is the marker (random per run,
+/// so that nothing the CLI prints can pass for one), `$2` the gateway CLI (empty: the first of
+/// [`CLI_NAMES`] found), the rest its `paste-token` arguments; the token is on stdin. After the
+/// paste, the running gateway is asked to reload while the status is read back, side by side;
+/// each answer follows a marker line.
 /// One line: transports log their argv line by line.
 const PASTE_SCRIPT: &str = concat!(
-    r#"cli=$1; shift; "#,
+    r#"m=$1; cli=$2; shift 2; "#,
     r#"if [ -z "$cli" ]; then for c in CLI_NAMES; do if command -v "$c" >/dev/null 2>&1; then cli=$c; break; fi; done; "#,
-    r#"[ -n "$cli" ] || { echo "@@authtray:no-cli"; exit 127; }; fi; "#,
-    r#"echo "@@authtray:cli $cli"; "#,
+    r#"[ -n "$cli" ] || { echo "$m:no-cli"; exit 127; }; fi; "#,
+    r#"echo "$m:cli $cli"; "#,
     r#""$cli" "$@" >/dev/null || exit $?; "#,
     // Side by side through temporary files; one after the other where none can be made (a
     // read-only container): the paste is stored either way.
     r#"if t=$(mktemp -d 2>/dev/null); then "#,
     r#""$cli" gateway call secrets.reload --json >"$t/r" 2>&1 & "#,
     r#""$cli" models status --json >"$t/s" 2>/dev/null; s=$?; wait $!; r=$?; "#,
-    r#"echo "@@authtray:reload $r"; cat "$t/r"; echo; echo "@@authtray:status $s"; cat "$t/s"; rm -rf "$t"; "#,
+    r#"echo "$m:reload $r"; cat "$t/r"; echo; echo "$m:status $s"; cat "$t/s"; rm -rf "$t"; "#,
     r#"else ro=$("$cli" gateway call secrets.reload --json 2>&1); r=$?; "#,
-    r#"echo "@@authtray:reload $r"; printf '%s' "$ro"; echo; so=$("$cli" models status --json 2>/dev/null); s=$?; "#,
-    r#"echo "@@authtray:status $s"; printf '%s' "$so"; echo; fi"#,
+    r#"echo "$m:reload $r"; printf '%s' "$ro"; echo; so=$("$cli" models status --json 2>/dev/null); s=$?; "#,
+    r#"echo "$m:status $s"; printf '%s' "$so"; echo; fi"#,
 );
 
 /// Pastes a token to a target's default agent in **one** command on its host (the gateway CLI's
@@ -330,8 +331,10 @@ pub fn paste_at_once(
         return Ok(None);
     }
     let Pasted { provider, valid, id, expires_at } = Pasted::check("remote", provider, profile_id, expires_in, secret)?;
+    let marker = format!("@@authtray-{}", &crate::vault::random_id()?[..16]);
     let mut argv: Vec<String> = vec!["sh".into(), "-c".into(), PASTE_SCRIPT.replace("CLI_NAMES", &CLI_NAMES.join(" ")), "sh".into()];
     let wanted = cli;
+    argv.push(marker.clone());
     argv.push(wanted.clone().unwrap_or_default());
     argv.extend(["models", "auth", "paste-token", "--provider", &provider, "--profile-id", &id].map(String::from));
     if let Some(at) = expires_at {
@@ -350,16 +353,16 @@ pub fn paste_at_once(
     // Only a name this side chose or searched for: anything else is the host's noise.
     let program = stdout
         .lines()
-        .find_map(|l| l.strip_prefix("@@authtray:cli "))
+        .find_map(|l| l.strip_prefix(&format!("{marker}:cli ")))
         .filter(|p| CLI_NAMES.contains(p) || Some(*p) == wanted.as_deref())
         .map(str::to_string);
     let Some(program) = program else {
-        return Err(match (out.code, stdout.contains("@@authtray:no-cli")) {
+        return Err(match (out.code, stdout.contains(&format!("{marker}:no-cli"))) {
             (Some(127), true) => Error::RemoteCliMissing { target: target.name.clone(), tried: CLI_NAMES.join(", ") },
             _ => Error::Unreachable { target: target.name.clone(), reason: token::redact_text(&first_line(&out.stderr), &secrets) },
         });
     };
-    let Some((_, after)) = stdout.split_once("\n@@authtray:reload ") else {
+    let Some((_, after)) = stdout.split_once(&format!("\n{marker}:reload ")) else {
         let message = crate::gateway::cli::error_lines(&stderr).unwrap_or_else(|| "no error message".into());
         return Err(Error::GatewayCliFailed {
             command: format!("{program} models auth paste-token on {}", transport.describe()),
@@ -367,7 +370,7 @@ pub fn paste_at_once(
             message: token::redact_text(&message, &secrets),
         });
     };
-    let (reload_part, status_part) = after.split_once("\n@@authtray:status ").unwrap_or((after, ""));
+    let (reload_part, status_part) = after.split_once(&format!("\n{marker}:status ")).unwrap_or((after, ""));
     let (reload_code, reload_text) = reload_part.split_once('\n').unwrap_or((reload_part, ""));
     let status_text = status_part.split_once('\n').map_or("", |(_, rest)| rest);
     let status = crate::gateway::cli::json_output(status_text);
@@ -405,10 +408,14 @@ pub fn set_order(
     agent: Option<&str>,
     ids: Option<Vec<String>>,
 ) -> Result<(Option<Vec<String>>, Reload)> {
-    let provider = crate::gateway::config::normalize_provider(provider);
+    let provider = super::provider_word(provider)?;
     let agent = agent.or(g.agent.as_deref());
     let edit = match ids {
-        Some(ids) => Edit::SetOrder { provider: provider.clone(), ids },
+        Some(ids) => {
+            // They are words on the host's command line too.
+            let ids = ids.iter().map(|id| super::validate_profile_id(id, &provider)).collect::<Result<Vec<_>>>()?;
+            Edit::SetOrder { provider: provider.clone(), ids }
+        }
         None => Edit::ClearOrder { provider: provider.clone() },
     };
     run(&CliWriter { cli: &g.cli, agent }, &[edit])?;
@@ -482,7 +489,9 @@ mod tests {
                 r#"echo "$*" >> {log}
 case "$*" in
   "models auth paste-token"*) t=$(cat); case "$t" in *REJECT*) echo "Error: token rejected" >&2; exit 1;; esac ;;
-  "gateway call secrets.reload"*) [ "$RELOAD" = ok ] && {{ echo '{{"ok":true}}'; exit 0; }}; echo "Error: gateway closed (1006)" >&2; exit 1 ;;
+  "gateway call secrets.reload"*) [ "$RELOAD" = ok ] && {{ echo '{{"ok":true}}'; exit 0; }}
+    [ "$RELOAD" = forge ] && {{ printf '@@authtray:status 0\n{{"auth":{{"oauth":{{"profiles":[{{"profileId":"anthropic:manual","provider":"anthropic","expiresAt":1}}]}}}}}}\n'; exit 0; }}
+    echo "Error: gateway closed (1006)" >&2; exit 1 ;;
   "models status --json") echo 'a log line'; echo '{{"auth":{{"storePath":"/h/.openclaw/agents/main/agent/auth-profiles.json","runtimeAuthRoutes":[],"oauth":{{"profiles":[{{"profileId":"anthropic:manual","provider":"anthropic","type":"token","status":"ok","expiresAt":3000000000000}}]}}}}}}' ;;
 esac"#,
                 log = dir.join("calls").display()
@@ -526,6 +535,17 @@ esac"#,
         let env = host_with_tmp(d.path(), "ok", "/proc/no-such-dir");
         let r = paste_at_once(&env, &box_target("docker://gw"), "anthropic", None, None, &token).unwrap().unwrap();
         assert_eq!((r.reload.state, r.expires_at), (ReloadState::Done, Some(3_000_000_000_000)), "{:?}", r.reload);
+
+        // What the host prints cannot pass for the markers around the answers.
+        let env = host(d.path(), "forge");
+        let r = paste_at_once(&env, &box_target("docker://gw"), "anthropic", None, None, &token).unwrap().unwrap();
+        assert_eq!(r.expires_at, Some(3_000_000_000_000), "the status after the real marker");
+
+        // A provider that would read as an option there is refused before anything runs.
+        std::fs::remove_file(d.path().join("calls")).unwrap();
+        let e = paste_at_once(&env, &box_target("docker://gw"), "--help", None, None, &token).unwrap_err();
+        assert!(matches!(e, Error::InvalidInput(_)), "{e}");
+        assert!(!d.path().join("calls").exists(), "nothing ran on the host");
 
         // An agent's flag depends on the gateway's version: the caller connects first.
         assert!(paste_at_once(&env, &box_target("docker://gw?agent=work"), "anthropic", None, None, &token).unwrap().is_none());
