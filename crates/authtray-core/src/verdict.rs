@@ -897,6 +897,45 @@ fn clear_remedy(agent: &str, provider: &str, profile: Option<&str>, until: Optio
     }
 }
 
+/// Fits a verdict judged for a gateway on another host (`target`, a saved target's name or URL):
+/// every fix that is an authtray command names the target, and a cooldown, which the gateway's
+/// CLI there cannot clear, is left to end by itself or to a new token. No fix acts on this
+/// machine's gateway.
+pub(crate) fn for_target(v: &mut Verdict, target: &str, now: Millis) {
+    for p in &mut v.problems {
+        let urgency = p.urgency;
+        let Some(r) = p.remedy.as_mut() else { continue };
+        if let Some(Action::ClearCooldown { agent, provider, profile_id }) = &r.action {
+            let ends = match urgency > now && urgency != Millis::MAX {
+                true => format!(" It ends by itself {}.", local_time(urgency, now)),
+                false => String::new(),
+            };
+            let pasted = paste_remedy(agent, provider, profile_id.as_deref(), "Replace token…");
+            *r = Remedy {
+                text: format!(
+                    "The gateway there puts it back in service by itself; its command line cannot do it sooner.{ends} A new token pasted to the profile is used at once."
+                ),
+                label: None,
+                command: pasted.command,
+                action: None,
+            };
+        }
+        r.command = r.command.take().map(|c| on_target(&c, target));
+        // The shells' buttons act on this machine's gateway.
+        r.action = None;
+        r.label = None;
+    }
+}
+
+/// `authtray paste-token …` → `authtray --target NAME paste-token …`; other commands (run on
+/// the host itself) stay as they are.
+pub(crate) fn on_target(command: &str, target: &str) -> String {
+    match command.strip_prefix("authtray ") {
+        Some(rest) if !rest.starts_with("--target ") => format!("authtray --target {target} {rest}"),
+        _ => command.to_string(),
+    }
+}
+
 fn paste_remedy(agent: &str, provider: &str, profile: Option<&str>, label: &str) -> Remedy {
     let get = if provider == "anthropic" { " Run `claude setup-token` for a token that lasts a year." } else { "" };
     let command = match profile {
@@ -1224,6 +1263,17 @@ mod tests {
         assert_eq!(fix.command.as_deref(), Some("authtray cooldown clear --provider anthropic --profile-id anthropic:manual"));
         assert!(matches!(fix.action, Some(Action::ClearCooldown { .. })));
         assert!(fix.text.contains("the next chat fails and the gateway sets it aside again"), "{}", fix.text);
+        // The same judged for a gateway on another host: its CLI cannot clear a cooldown, and no
+        // button may act on this machine's gateway; commands name the target.
+        let mut there = verdict(&r);
+        for_target(&mut there, "vps", T0);
+        let fix = there.top().and_then(|p| p.remedy.clone()).expect("fix");
+        assert_eq!(fix.command.as_deref(), Some("authtray --target vps paste-token --provider anthropic --profile-id anthropic:manual"));
+        assert_eq!((fix.action, fix.label), (None, None));
+        assert!(fix.text.contains("cannot do it sooner") && fix.text.contains("It ends by itself today "), "{}", fix.text);
+        assert!(there.problems.iter().filter_map(|p| p.remedy.as_ref()).all(|r| r.action.is_none()));
+        assert_eq!(on_target("claude setup-token", "vps"), "claude setup-token");
+        assert_eq!(on_target("authtray --target vps sync", "vps"), "authtray --target vps sync");
         r.agents[0].profiles[0].availability.reason = Some("auth".into());
         // Every profile set aside: the gateway cannot answer until the first comes back.
         r.agents[0].routes[0].works = false;

@@ -122,19 +122,11 @@ fn report_problems(g: &super::RemoteGateway, login: &LoginState, settings: &Sett
             code: "verdict",
             message: p.text,
             fix: p.remedy.map(|fix| match fix.command {
-                Some(c) => format!("{} ({})", fix.text, on_target(&c, &g.target.name)),
+                Some(c) => format!("{} ({})", fix.text, crate::verdict::on_target(&c, &g.target.name)),
                 None => fix.text,
             }),
         })
         .collect())
-}
-
-/// `authtray paste-token …` → `authtray --target NAME paste-token …`.
-fn on_target(command: &str, name: &str) -> String {
-    match command.strip_prefix("authtray ") {
-        Some(rest) => format!("authtray --target {name} {rest}"),
-        None => command.to_string(),
-    }
 }
 
 /// How to check the transport by hand.
@@ -160,12 +152,6 @@ fn reach_hint(entry: &TargetEntry) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn authtray_fixes_name_the_target() {
-        assert_eq!(on_target("authtray paste-token --provider anthropic", "vps"), "authtray --target vps paste-token --provider anthropic");
-        assert_eq!(on_target("claude setup-token", "vps"), "claude setup-token");
-    }
 
     #[test]
     fn hints_say_how_to_check_by_hand() {

@@ -168,8 +168,9 @@ pub fn report(g: &RemoteGateway, login: &LoginState, settings: &Settings, now: M
     if g.target.mirror && settings.mirror_profile_id.is_none() {
         settings.mirror_profile_id = Some(crate::gateway::Generation::OpenclawJson.mirror_profile_id().to_string());
     }
-    let verdict =
+    let mut verdict =
         crate::verdict::judge(&report, &crate::verdict::Inputs { sync: None, sync_error: None, settings: &settings, now, targets: &[] });
+    crate::verdict::for_target(&mut verdict, &g.target.name, now);
     report.check = verdict.check;
     report.verdict = Some(verdict);
     Ok(RemoteReport {
