@@ -589,7 +589,7 @@ fn every_screen_reads_right_in_each_situation_wide_and_narrow() {
     // Under serve, Settings shows the targets as text and says where they are changed.
     let shown = r["settingsTargets"].as_str().unwrap_or_default();
     assert!(shown.contains("vps-box") && shown.contains("docker://openclaw-gw") && shown.contains("cluster"), "{r}");
-    assert!(shown.contains("Hosts are added and removed in the authtray app's window on this computer"), "{r}");
+    assert!(shown.contains("Hosts are added and removed in the authtray app's own window, on the computer where authtray runs"), "{r}");
     assert_eq!(r["settingsTargetControls"], 0, "a control for the targets in the browser: {r}");
 
     // Broken: only the mirror, and Claude Code's login expired.

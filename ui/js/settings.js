@@ -40,19 +40,33 @@ const inApp = (app) => !(app.info && app.info.shell === 'serve');
 function showTargets(app, targets) {
   const editable = inApp(app);
   const seen = (app.lastSync && app.lastSync.targets) || [];
+  const focused = document.activeElement?.closest?.('#set-target-list button[data-remove]')?.dataset.remove;
   $('set-target-add').hidden = !editable;
   $('set-targets-hint').textContent = editable
     ? 'authtray checks each host every few minutes through its gateway\'s own program there; the Overview shows what it found.'
-    : 'Hosts are added and removed in the authtray app\'s window on this computer, or with authtray target add in a terminal.';
+    : 'Hosts are added and removed in the authtray app\'s own window, on the computer where authtray runs, or in a terminal there (authtray target add).';
   $('set-target-list').replaceChildren(...(targets.length
     ? targets.map((t) => {
       const s = seen.find((x) => x.name === t.name);
       const state = !s || s.reached == null ? 'Checking…' : s.reached ? s.headline : 'Cannot be reached: see the Overview.';
       return el('li', {}, el('strong', {}, t.name), ' — ', state, ' ',
         el('span', { class: 'meta' }, t.url, t.mirror ? ' · receives Claude Code\'s login' : ''),
-        editable ? el('button', { type: 'button', class: 'small', dataset: { remove: t.name }, 'aria-label': `Remove ${t.name}` }, 'Remove') : '');
+        editable ? removeButton(t.name) : '');
     })
     : [el('li', { class: 'empty' }, 'None saved.')]));
+  // A refresh while checks are pending redraws the list: keep the keyboard where it was.
+  if (focused) document.querySelector(`#set-target-list button[data-remove="${CSS.escape(focused)}"]`)?.focus();
+}
+
+/** Hosts whose Remove was clicked once, until when the second click removes them. Kept here,
+ * not on the button: the list is redrawn every few seconds while checks are pending. */
+const armed = new Map();
+const ARMED_MS = 5000;
+
+function removeButton(name) {
+  const on = (armed.get(name) || 0) > Date.now();
+  return el('button', { type: 'button', class: 'small', dataset: { remove: name },
+    'aria-label': on ? `Click again to remove ${name}` : `Remove ${name}` }, on ? `Click again to remove ${name}` : 'Remove');
 }
 
 /** Saves the targets as `next` and re-reads everything, so the Overview checks a new host. */
@@ -94,12 +108,23 @@ async function addTarget() {
 /** Remove asks once more on the button itself: a second click within a few seconds removes. */
 function removeTarget(button) {
   const name = button.dataset.remove;
-  if (button.dataset.armed !== 'yes') {
-    button.dataset.armed = 'yes';
-    button.textContent = `Click again to remove ${name}`;
-    setTimeout(() => { button.dataset.armed = ''; button.textContent = 'Remove'; }, 5000);
+  if ((armed.get(name) || 0) <= Date.now()) {
+    armed.set(name, Date.now() + ARMED_MS);
+    button.replaceWith(removeButton(name));
+    $('set-target-list').querySelector(`button[data-remove="${CSS.escape(name)}"]`)?.focus();
+    setTimeout(() => {
+      if ((armed.get(name) || 0) > Date.now()) return;
+      armed.delete(name);
+      const b = $('set-target-list').querySelector(`button[data-remove="${CSS.escape(name)}"]`);
+      if (b) {
+        const had = document.activeElement === b;
+        b.replaceWith(removeButton(name));
+        if (had) $('set-target-list').querySelector(`button[data-remove="${CSS.escape(name)}"]`)?.focus();
+      }
+    }, ARMED_MS + 50);
     return;
   }
+  armed.delete(name);
   saveTargets((loaded.targets || []).filter((t) => t.name !== name), `Removed ${name}.`);
 }
 
