@@ -254,6 +254,24 @@ impl LiveGateway {
         all.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
     }
 
+    /// One chat after a write that changed the gateway's config: a config change makes the
+    /// gateway retire its model runtime, and a chat that meets the retirement fails with 500
+    /// ("Prepared model runtime plugin generation retired", measured on 2026.9.6). Only that
+    /// failure is tried again, a few times; any other answer is returned as it is.
+    pub fn chat_across_reload(&self, s: &Sandbox) -> Answer {
+        let mut answer = self.chat();
+        for _ in 0..5 {
+            let retired = answer.status == 500 && self.log(s).contains("generation retired");
+            if !retired {
+                break;
+            }
+            eprintln!("  the gateway retired its runtime for a config reload mid-chat; trying the chat again");
+            std::thread::sleep(Duration::from_secs(1));
+            answer = self.chat();
+        }
+        answer
+    }
+
     /// One chat through the gateway; the answer.
     pub fn chat(&self) -> Answer {
         let host = format!("127.0.0.1:{}", self.port);
