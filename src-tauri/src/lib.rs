@@ -88,7 +88,7 @@ pub fn run() {
                 }
             }
             // An installed `authtray service` mirrors; the tray then only shows and notifies.
-            let config = LiveConfig { defer_to_service: true, ..LiveConfig::new(env.clone(), options()) };
+            let config = LiveConfig { defer_to_service: true, keeper: "the authtray app", ..LiveConfig::new(env.clone(), options()) };
             let live = Live::start(config, {
                 let handle = handle.clone();
                 move |u| tray::on_update(&handle, u)

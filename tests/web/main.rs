@@ -393,13 +393,25 @@ fn serve_refuses_any_change_to_the_targets_and_sync_sends_nothing_to_a_forged_on
         );
         assert_eq!(std::fs::read(&settings).unwrap(), before, "a refused change reached the settings file: {targets}");
     }
-    // Other settings still save from the page, the targets as they were.
+    // Nor the programs that reach the hosts: they run on this machine.
+    for (field, program) in [("dockerCommand", "/tmp/evil"), ("kubectlCommand", "sh")] {
+        let mut doc = current.clone();
+        doc[field] = serde_json::json!(program);
+        let a = request(host, "POST", "/api/settings", &auth, doc.to_string().as_bytes());
+        assert_eq!(a.status, 403, "{field}: {a:?}");
+        assert!(a.body.contains("run on this computer"), "{}", a.body);
+        assert_eq!(std::fs::read(&settings).unwrap(), before, "a refused program reached the settings file");
+    }
+    // Other settings still save from the page (how often hosts are checked too), the targets
+    // as they were.
     let mut doc = current.clone();
     doc["sourceLeadMs"] = serde_json::json!(45 * 60_000);
+    doc["targetCheckMins"] = serde_json::json!(15);
     let a = request(host, "POST", "/api/settings", &auth, doc.to_string().as_bytes());
     assert_eq!(a.status, 200, "{a:?}");
     let saved: Value = serde_json::from_slice(&std::fs::read(&settings).unwrap()).unwrap();
     assert_eq!((saved["sourceLeadMs"].as_i64(), &saved["targets"]), (Some(45 * 60_000), &current["targets"]), "{saved}");
+    assert_eq!(saved["targetCheckMins"], 15, "{saved}");
 
     // Sync now mirrors to the saved target (the stand-in is asked for it) and to nothing else.
     let a = request(host, "POST", "/api/sync", &auth, b"{}");
@@ -499,6 +511,12 @@ fn every_screen_reads_right_in_each_situation_wide_and_narrow() {
     assert!(r["saved"].as_str().unwrap().starts_with("Saved"), "{r}");
     let rows: Vec<&str> = r["rows"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
     assert!(rows.iter().all(|row| !row.contains("attention") && !row.contains("not working")), "no row contradicts the verdict: {rows:?}");
+    // Only the CLI and serve run here: the mirror says when it runs out and what would keep it.
+    let mirror = rows.iter().find(|row| row.contains("anthropic:claude-code")).expect("the mirror's row");
+    assert!(mirror.contains("copied from Claude Code's login") && mirror.contains("expires in"), "{mirror}");
+    assert!(!mirror.contains('`'), "Markdown in a row: {mirror}");
+    let card = r["syncCard"].as_str().unwrap_or_default();
+    assert!(card.contains("Nothing running here copies Claude Code's next login: start the authtray app"), "{card}");
 
     // A setup-token carries the gateway; the mirror expired and Claude Code is logged out.
     let s = Sandbox::new(OPENCLAW_JSON, bin.clone());
@@ -591,6 +609,14 @@ fn every_screen_reads_right_in_each_situation_wide_and_narrow() {
     assert!(shown.contains("vps-box") && shown.contains("docker://openclaw-gw") && shown.contains("cluster"), "{r}");
     assert!(shown.contains("Hosts are added and removed in the authtray app's own window, on the computer where authtray runs"), "{r}");
     assert_eq!(r["settingsTargetControls"], 0, "a control for the targets in the browser: {r}");
+    // The programs that reach the hosts are shown, not editable; how often they are checked is.
+    assert_eq!(
+        r["settingsPrograms"],
+        serde_json::json!([{"disabled": true, "placeholder": "docker"}, {"disabled": true, "placeholder": "kubectl"}]),
+        "{r}"
+    );
+    assert!(r["settingsProgramsHint"].as_str().unwrap_or_default().contains("changed in the authtray app's own window"), "{r}");
+    assert_eq!(r["settingsCheckEvery"], "Every 5 minutes", "{r}");
 
     // Broken: only the mirror, and Claude Code's login expired.
     let s = Sandbox::new(OPENCLAW_JSON, bin);

@@ -201,6 +201,9 @@ try {
       await page.waitForSelector('#set-targets:not([hidden]) li');
       result.settingsTargets = (await page.innerText('#set-targets')).replace(/\s+/g, ' ').trim();
       result.settingsTargetControls = await page.$$eval('#set-targets input, #set-targets button, #set-targets select, #set-targets textarea', (n) => n.filter((x) => x.offsetParent !== null).length);
+      result.settingsPrograms = await page.$$eval('#set-docker, #set-kubectl', (n) => n.map((x) => ({ disabled: x.disabled, placeholder: x.placeholder })));
+      result.settingsProgramsHint = await page.textContent('#set-programs-hint');
+      result.settingsCheckEvery = await page.$eval('#set-target-every', (s) => s.options[s.selectedIndex].text);
       await visit('overview');
     }
     result.headline = (await page.textContent('#overview-headline')).trim();
@@ -210,6 +213,7 @@ try {
     result.headlineFix = await page.$eval('.headline-fix', (n) => n.innerText.replace(/\s+/g, ' ').trim()).catch(() => null);
     result.rows = await page.$$eval('#overview-agents tbody tr', (rows) => rows.map((r) => r.innerText.replace(/\s+/g, ' ').trim()));
     result.claude = (await page.textContent('#overview-source')).replace(/\s+/g, ' ').trim();
+    result.syncCard = (await page.textContent('#overview-sync')).replace(/\s+/g, ' ').trim();
     result.routes = await page.$$eval('#overview-agents .routes li', (li) => li.map((l) => l.innerText.replace(/\s+/g, ' ').trim()));
     result.routeLinks = await page.$$eval('#overview-agents a', (a) => a.map((l) => l.href));
     if (actions.includes('setup')) {

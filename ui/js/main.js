@@ -51,7 +51,7 @@ async function syncNow() {
   button.textContent = 'Syncing…';
   // The sync's own message; every refresh below hides the banner, so it is drawn again.
   let show;
-  const before = new Map(((app.lastSync && app.lastSync.targets) || []).map((t) => [t.name, t.checkedAt]));
+  const before = new Map(((app.lastSync && app.lastSync.targets) || []).map((t) => [t.name, t.triedAt]));
   try {
     const r = await call('sync', {});
     await refresh();
@@ -71,9 +71,9 @@ async function syncNow() {
       };
       hosts('Checking the other hosts…');
       await refresh();
-      // A host already checked keeps its old answer until the new check is back.
+      // A host already tried keeps its old answer until the new try is back (answered or not).
       const fresh = () => ((app.lastSync && app.lastSync.targets) || [])
-        .every((t) => t.reached != null && (!before.get(t.name) || t.checkedAt !== before.get(t.name)));
+        .every((t) => t.reached != null && (!before.get(t.name) || t.triedAt !== before.get(t.name)));
       for (let waited = 0; !fresh() && waited < 60_000; waited += 2_000) {
         hosts('Checking the other hosts…');
         await new Promise((done) => setTimeout(done, 2_000));

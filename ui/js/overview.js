@@ -53,7 +53,7 @@ export function render(app) {
     || v.rows.some((r) => r.inUse && /Claude Code's login/.test(r.note))
     || v.problems.some((p) => p.topic === 'login' || p.topic === 'mirror');
   source.replaceChildren(claudeCard(s.claudeCode, !loginFixShown, reliedOn), ...(s.env && s.env.length ? [envCard(s.env)] : []));
-  sync.replaceChildren(syncCard(app.lastSync, v));
+  sync.replaceChildren(syncCard(app.lastSync, v, s));
   agents.replaceChildren(...s.agents.map((a) => agentCard(a, s, v)));
 }
 
@@ -176,8 +176,9 @@ function claudeCard(cc, withFix = true, reliedOn = true, setup = false) {
   const parts = [
     el('h2', { id: 'h-claude' }, 'Claude Code login'),
     // Red only when the gateway relies on it: a setup-token carrying the gateway makes a
-    // missing login a fact, not a failure, under a green headline.
-    el('p', {}, badge(reliedOn ? cc.status : 'unused', state), ' ', when, cc.expiresAt != null ? ` (${localTime(cc.expiresAt)})` : ''),
+    // missing login a fact, not a failure, under a green headline. A working login is good
+    // news either way ("– logged in" read like a fault).
+    el('p', {}, badge(reliedOn || cc.status === 'ok' ? cc.status : 'unused', state), ' ', when, cc.expiresAt != null ? ` (${localTime(cc.expiresAt)})` : ''),
   ];
   if (!reliedOn && !setup && (cc.status === 'missing' || cc.status === 'expired')) {
     parts.push(el('p', { class: 'meta' }, 'The gateway does not rely on it now: it has a credential of its own.'));
@@ -202,15 +203,23 @@ function envCard(env) {
     el('ul', {}, env.map((e) => el('li', {}, el('code', {}, e.name), ` for ${e.provider}, from ${e.source === '.env' ? 'the gateway\'s .env file' : 'the environment'}: `, el('code', { class: 'token' }, e.redacted)))));
 }
 
-function syncCard(last, v) {
+function syncCard(last, v, s) {
   const body = [];
   // Where the gateway runs Claude Code for every Anthropic model, no mirror is made.
   const anthropic = (v.routes || []).filter((r) => r.provider === 'anthropic');
   const runsClaude = anthropic.length > 0 && anthropic.every((r) => r.kind === 'claude-cli');
-  if (runsClaude && (!last || (!last.report && !last.error))) {
+  const loggedIn = ['ok', 'expiring'].includes(s.claudeCode.status);
+  // A copy of the login the gateway already holds (made by an earlier run, the app, a service).
+  const mirror = v.rows.find((r) => r.used && /Claude Code's login/.test(r.note));
+  const neverRan = !last || (!last.report && !last.error);
+  if (runsClaude && neverRan) {
     body.push(el('p', { class: 'meta' }, 'Not needed: the gateway runs Claude Code itself, which uses its own login.'));
-  } else if (!last || (!last.report && !last.error)) {
-    body.push(el('p', { class: 'meta' }, 'No sync has run from here yet. Use Sync now to mirror Claude Code\'s login into the gateway.'));
+  } else if (neverRan && !loggedIn) {
+    body.push(el('p', { class: 'meta' }, 'Nothing to copy: Claude Code is not logged in on this computer.'));
+  } else if (neverRan && mirror) {
+    body.push(el('p', { class: 'meta' }, 'The gateway holds a copy of Claude Code\'s login as ', el('code', {}, mirror.profileId), '.'));
+  } else if (neverRan) {
+    body.push(el('p', { class: 'meta' }, 'No sync has run from here yet. Use Sync now to copy Claude Code\'s login into the gateway.'));
   } else if (last.error) {
     body.push(el('p', {}, badge('expired', 'failed'), ' ', last.error), el('p', { class: 'meta' }, `${ago(last.at)}`));
   } else {
@@ -218,6 +227,12 @@ function syncCard(last, v) {
     const words = { create: 'Created', update: 'Updated', unchanged: 'Up to date', skip: 'Skipped' };
     body.push(el('ul', {}, last.report.agents.map((a) => el('li', {},
       `${a.agent}: ${a.profileId} — ${words[a.action] || a.action}`, a.error ? `: failed, ${a.error}` : `: ${a.reason}`))));
+  }
+  // Whether the copy follows Claude Code's next login, where there is one to follow.
+  if (!runsClaude && loggedIn && (mirror || (last && last.report))) {
+    body.push(el('p', { class: 'meta', id: 'sync-keeper' }, s.mirrorKeeper
+      ? `Kept current by ${s.mirrorKeeper}: each new Claude Code login is copied within seconds.`
+      : 'Nothing running here copies Claude Code\'s next login: start the authtray app, or install its service (authtray service install).'));
   }
   return el('section', { class: 'card', 'aria-labelledby': 'h-sync' }, el('h2', { id: 'h-sync' }, 'Last sync'), ...body);
 }
@@ -273,7 +288,7 @@ function agentCard(a, s, v) {
       return el('tr', { class: r.inUse ? 'in-use' : '' },
         el('th', { scope: 'row', 'data-label': 'Profile' }, el('code', {}, p.id)),
         el('td', { 'data-label': 'State' }, badge(cls, word)),
-        el('td', { 'data-label': 'Why' }, r.note, el('span', { class: 'meta' }, ` · ${p.type}`)),
+        el('td', { 'data-label': 'Why' }, ...codeSpans(r.note), el('span', { class: 'meta' }, ` · ${p.type}`)),
         el('td', { 'data-label': 'Token' }, p.token ? el('code', { class: 'token' }, p.token) : '—'));
     });
     parts.push(el('table', { class: 'profiles' },

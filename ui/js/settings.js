@@ -26,7 +26,18 @@ export function init() {
         el('label', { for: 'set-target-mirror' }, 'Copy Claude Code\'s login there whenever it changes')),
       el('button', { type: 'button', id: 'set-target-add-button' }, 'Add host'),
       el('p', { id: 'set-target-result', class: 'meta', role: 'status' })),
-    el('p', { id: 'set-targets-hint', class: 'hint' })));
+    el('p', { id: 'set-targets-hint', class: 'hint' })),
+  el('fieldset', { id: 'set-remote' },
+    el('legend', {}, 'Reaching other hosts'),
+    el('div', { class: 'field' }, el('label', { for: 'set-target-every' }, 'Check the hosts'),
+      el('select', { id: 'set-target-every' })),
+    el('div', { class: 'field' }, el('label', { for: 'set-docker' }, 'Program for docker:// hosts'),
+      el('input', { id: 'set-docker', type: 'text', spellcheck: 'false', autocomplete: 'off', placeholder: 'docker',
+        'aria-describedby': 'set-programs-hint' })),
+    el('div', { class: 'field' }, el('label', { for: 'set-kubectl' }, 'Program for kubectl:// hosts'),
+      el('input', { id: 'set-kubectl', type: 'text', spellcheck: 'false', autocomplete: 'off', placeholder: 'kubectl',
+        'aria-describedby': 'set-programs-hint' })),
+    el('p', { id: 'set-programs-hint', class: 'hint' })));
   $('set-target-add-button').addEventListener('click', addTarget);
   $('set-target-list').addEventListener('click', (e) => {
     const b = e.target.closest('button[data-remove]');
@@ -43,8 +54,13 @@ function showTargets(app, targets) {
   const focused = document.activeElement?.closest?.('#set-target-list button[data-remove]')?.dataset.remove;
   $('set-target-add').hidden = !editable;
   $('set-targets-hint').textContent = editable
-    ? 'authtray checks each host every few minutes through its gateway\'s own program there; the Overview shows what it found.'
+    ? 'authtray checks each host through its gateway\'s own program there; the Overview shows what it found.'
     : 'Hosts are added and removed in the authtray app\'s own window, on the computer where authtray runs, or in a terminal there (authtray target add).';
+  // The programs run on this computer: like the hosts, only its own window changes them.
+  for (const id of ['set-docker', 'set-kubectl']) $(id).disabled = !editable;
+  $('set-programs-hint').textContent = editable
+    ? 'One program name, like podman, or its full path. Leave empty for docker and kubectl.'
+    : 'These programs run on the computer where authtray runs, so they are changed in the authtray app\'s own window there.';
   $('set-target-list').replaceChildren(...(targets.length
     ? targets.map((t) => {
       const s = seen.find((x) => x.name === t.name);
@@ -134,6 +150,8 @@ const DAY = 24 * HOUR;
 /** The lead times on offer; one saved another way (the CLI, the file) is shown too. */
 const LEADS = [30 * DAY, 14 * DAY, 7 * DAY, 3 * DAY, DAY, 12 * HOUR, HOUR];
 const SOURCE_LEADS = [0, 15 * MIN, 30 * MIN, HOUR, 2 * HOUR, 6 * HOUR];
+/** How often hosts are checked, in minutes. */
+const CHECK_EVERY = [1, 5, 15, 30, 60];
 
 /** "30 days", "1 day", "12 hours", "45 minutes". */
 function words(ms) {
@@ -148,6 +166,12 @@ function leadBoxes(chosen) {
   $('set-leads').replaceChildren(legend, ...all.map((ms) => el('div', { class: 'check-row' },
     el('input', { type: 'checkbox', id: `set-lead-${ms}`, value: String(ms), checked: chosen.includes(ms) }),
     el('label', { for: `set-lead-${ms}` }, `${words(ms)} ahead`))), hint);
+}
+
+function checkOptions(current) {
+  const all = [...new Set([...CHECK_EVERY, current])].sort((a, b) => a - b);
+  $('set-target-every').replaceChildren(...all.map((m) => el('option', { value: String(m), selected: m === current },
+    `Every ${words(m * MIN).replace(/^1 /, '')}`)));
 }
 
 function sourceOptions(current) {
@@ -177,6 +201,9 @@ export async function render(app) {
     el('input', { type: 'checkbox', id: `set-agent-${id}`, value: id, checked: chosen.includes(id) }),
     el('label', { for: `set-agent-${id}` }, id))));
   if (app.info && app.info.autostart) $('set-autostart').checked = !!app.info.autostartEnabled;
+  checkOptions(loaded.targetCheckMins);
+  $('set-docker').value = loaded.dockerCommand || '';
+  $('set-kubectl').value = loaded.kubectlCommand || '';
   showTargets(app, loaded.targets || []);
 }
 
@@ -195,6 +222,9 @@ async function save() {
       mirrorEnabled: $('set-mirror').checked,
       mirrorProfileId: $('set-profile').value.trim() || null,
       mirrorAgents: mode === 'list' ? { mode, agents: list } : { mode },
+      targetCheckMins: Number($('set-target-every').value),
+      dockerCommand: $('set-docker').value.trim() || null,
+      kubectlCommand: $('set-kubectl').value.trim() || null,
     };
   } catch (e) {
     out.textContent = e.message;

@@ -101,7 +101,8 @@ pub fn run(env: &Env, settings: &Settings, claude_dir: Option<&std::path::Path>,
             };
             let g = connect()?;
             let login = authtray_core::claude::LoginLocator::new(env, claude_dir).read();
-            let r = remote::report(&g, &login, settings, now_ms(), warn)?;
+            let keeper = authtray_core::keeper::current(env, now_ms());
+            let r = remote::report(&g, &login, settings, keeper.as_deref(), now_ms(), warn)?;
             if json {
                 render::json(&r);
             } else {

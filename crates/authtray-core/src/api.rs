@@ -396,8 +396,9 @@ pub enum Caller {
 pub(crate) const TARGETS_AT_THE_MACHINE: &str = "Add or change hosts in the authtray app's window or with `authtray target add`";
 
 /// Validates and saves the settings at `path`; returns what was saved. A [`Caller::Web`] may
-/// change everything but the targets (adding, removing, their URLs, their mirror flag): such a
-/// change is refused whole, and the file stays as it was.
+/// change everything but the targets (adding, removing, their URLs, their mirror flag) and the
+/// programs that reach them (which this machine runs): such a change is refused whole, and the
+/// file stays as it was.
 pub fn save_settings(
     path: &std::path::Path,
     input: &crate::settings::Settings,
@@ -410,6 +411,13 @@ pub fn save_settings(
                 403,
                 "refused",
                 format!("The hosts that receive Claude Code's login cannot be changed from a browser. {TARGETS_AT_THE_MACHINE}."),
+            ));
+        }
+        if saved.docker_command != input.docker_command || saved.kubectl_command != input.kubectl_command {
+            return Err(ApiError::new(
+                403,
+                "refused",
+                "The programs that reach other hosts run on this computer, so they cannot be changed from a browser. Change them in the authtray app's window.",
             ));
         }
     }
@@ -552,8 +560,19 @@ mod tests {
             assert!(e.error.contains(TARGETS_AT_THE_MACHINE), "{}", e.error);
             assert_eq!(std::fs::read(&path).unwrap(), before, "a refused change was written");
         }
-        // Everything else still saves from a browser, and the window may change the targets.
-        let saved = save_settings(&path, &Settings { source_lead_ms: 60_000, ..mine.clone() }, Caller::Web).unwrap();
+        // Nor the programs that reach them, which run here.
+        for (docker, kubectl) in [(Some("/tmp/evil"), None), (None, Some("sh"))] {
+            let change = Settings { docker_command: docker.map(Into::into), kubectl_command: kubectl.map(Into::into), ..mine.clone() };
+            let e = save_settings(&path, &change, Caller::Web).unwrap_err();
+            assert_eq!((e.status, e.kind), (403, "refused"));
+            assert!(e.error.contains("run on this computer"), "{}", e.error);
+            assert_eq!(Settings::load(&path).unwrap(), mine, "the file stays as it was");
+        }
+        save_settings(&path, &Settings { docker_command: Some("podman".into()), ..mine.clone() }, Caller::Window).unwrap();
+        save_settings(&path, &mine, Caller::Window).unwrap();
+        // Everything else still saves from a browser (how often hosts are checked too), and the
+        // window may change the targets.
+        let saved = save_settings(&path, &Settings { source_lead_ms: 60_000, target_check_mins: 15, ..mine.clone() }, Caller::Web).unwrap();
         assert_eq!(Settings::load(&path).unwrap(), saved);
         save_settings(&path, &Settings { targets: vec![attacker], ..mine }, Caller::Window).unwrap();
         assert_eq!(Settings::load(&path).unwrap().targets.len(), 1);

@@ -69,7 +69,8 @@ pub(crate) fn glance(status: &StatusReport, verdict: &Verdict, targets: &[Target
         .iter()
         .map(|r| {
             let prefix = if multi { format!("{}: ", r.agent) } else { String::new() };
-            Line { state: r.state, text: format!("{prefix}{} — {}", r.profile_id, r.note), pending: false }
+            // Plain text in a menu: the window marks commands with backticks.
+            Line { state: r.state, text: format!("{prefix}{} — {}", r.profile_id, r.note.replace('`', "")), pending: false }
         })
         .collect();
     // Problems about no profile get a line too; the login has its own, setup is the headline,
@@ -128,6 +129,22 @@ pub(crate) fn source_line(status: &StatusReport, now: Millis) -> String {
         (SourceStatus::Overridden, None) => "Claude Code: uses another credential".into(),
         (s, None) => format!("Claude Code login: {}", s.as_str()),
     }
+}
+
+/// The longest menu entry, in characters. A tray menu sizes itself to its widest entry when it
+/// is first shown and some hosts (GTK's app indicator) keep that width, or run past the screen
+/// edge after a longer entry: entries stay short, and the window has the whole text.
+pub const MENU_CHARS: usize = 72;
+
+/// `text` as a menu entry: at most [`MENU_CHARS`] characters, cut with "…".
+pub fn for_menu(text: &str) -> String {
+    if text.chars().count() <= MENU_CHARS {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(MENU_CHARS - 1).collect();
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
 }
 
 #[cfg(test)]
@@ -224,6 +241,19 @@ mod tests {
         assert_eq!(g.lines[2].state, Overall::Attention);
         assert_eq!(g.targets.len(), 1);
         assert!(g.targets[0].text.starts_with("vps — cannot be reached since "), "{:?}", g.targets);
+    }
+
+    #[test]
+    fn menu_entries_stay_short_and_cut_on_a_character() {
+        assert_eq!(for_menu("All credentials healthy"), "All credentials healthy");
+        let long = format!("anthropic:claude-code — In use · expires in 6 h (today 14:00), copied {}", "é".repeat(40));
+        let cut = for_menu(&long);
+        assert_eq!(cut.chars().count(), MENU_CHARS);
+        assert!(cut.ends_with('…') && long.starts_with(cut.trim_end_matches('…')), "{cut}");
+        assert_eq!(for_menu(&"x".repeat(MENU_CHARS)), "x".repeat(MENU_CHARS));
+        // No space left before the ellipsis.
+        let spaced = format!("{}  tail", "w".repeat(MENU_CHARS - 3));
+        assert!(for_menu(&spaced).ends_with("w…"), "{}", for_menu(&spaced));
     }
 
     #[test]

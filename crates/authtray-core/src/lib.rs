@@ -26,6 +26,7 @@ pub mod fuzzing;
 pub mod gateway;
 pub mod glance;
 pub mod health;
+pub mod keeper;
 #[cfg(feature = "keyring")]
 pub mod keyring_vault;
 pub mod live;

@@ -45,9 +45,9 @@ pub struct LiveConfig {
     /// Leave live mirroring to an installed `authtray service` (the tray app sets this, so the
     /// two never mirror at once; Sync now still runs here).
     pub defer_to_service: bool,
-    /// How often saved targets (gateways on other hosts) are checked again, and mirrored to
-    /// when marked so, without a change here (a host that was down gets the login it missed).
-    pub targets_every: Duration,
+    /// What this process is called where others say what keeps the mirror current
+    /// ("the authtray app"); see [`crate::keeper`].
+    pub keeper: &'static str,
 }
 
 impl LiveConfig {
@@ -62,7 +62,7 @@ impl LiveConfig {
             config_dir: None,
             data_dir: None,
             defer_to_service: false,
-            targets_every: Duration::from_secs(300),
+            keeper: "authtray watch",
         }
     }
 
@@ -194,7 +194,10 @@ impl Live {
             let mut next_tick = Instant::now() + svc.config.tick;
             loop {
                 match rx.recv_timeout(next_tick.saturating_duration_since(Instant::now())) {
-                    Ok(Cmd::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+                    Ok(Cmd::Stop) | Err(RecvTimeoutError::Disconnected) => {
+                        crate::keeper::stop(&svc.config.env);
+                        return;
+                    }
                     Ok(Cmd::Changed(c)) => {
                         let cause = if c.contains(&Changed::Login) {
                             Cause::LoginChanged
@@ -302,8 +305,14 @@ impl Service {
         };
         let generation_before = self.known_generation;
         self.targets.reconcile(&settings.targets);
-        let loaded = self.load_context(cause, &settings);
         let deferred = self.config.defer_to_service && crate::service::installed(&self.config.env);
+        // Said before the status is read, so that this cycle's verdict counts this process.
+        if settings.mirror_enabled && !deferred {
+            crate::keeper::beat(&self.config.env, self.config.keeper, crate::clock::now_ms());
+        } else {
+            crate::keeper::stop(&self.config.env);
+        }
+        let loaded = self.load_context(cause, &settings);
         // The login as this cycle read it; without a gateway here, read only when the targets
         // get work (a Keychain secret is not read every minute).
         let (env, claude_dir) = (self.config.env.clone(), self.config.options.claude_dir.clone());
@@ -451,7 +460,8 @@ impl Service {
     }
 
     /// Hands the targets a round of work when something they depend on changed, when asked,
-    /// and every [`LiveConfig::targets_every`]. Mirroring there follows the local rule (enabled,
+    /// and every [`Settings::target_check_mins`] (checked on the minute tick), so a host that
+    /// was down gets the login it missed. Mirroring there follows the local rule (enabled,
     /// not left to the service; Sync now always); writing an unchanged login is skipped there.
     fn kick_targets(&mut self, cause: Cause, settings: &Settings, login: impl FnOnce() -> crate::claude::LoginState, deferred: bool) {
         if self.targets.is_empty() {
@@ -459,7 +469,11 @@ impl Service {
         }
         let due = match cause {
             Cause::Start | Cause::LoginChanged | Cause::SettingsChanged | Cause::SyncNow | Cause::CheckTargets => true,
-            Cause::Tick => self.targets_kicked.is_none_or(|t| t.elapsed() >= self.config.targets_every),
+            Cause::Tick => {
+                let every = Duration::from_secs(60 * u64::from(settings.target_check_mins));
+                // The tick may land a moment early: a round due within a second counts as due.
+                self.targets_kicked.is_none_or(|t| t.elapsed() + Duration::from_secs(1) >= every)
+            }
             Cause::FirstLook | Cause::StoreChanged | Cause::Refresh | Cause::Targets => false,
         };
         if !due {

@@ -343,6 +343,10 @@ pub struct StatusReport {
     pub gateway_process: crate::gateway::running::GatewayProcess,
     /// Model keys the gateway takes from its environment or its `.env` (values redacted).
     pub env: Vec<health::EnvCredential>,
+    /// What keeps the mirror current as Claude Code renews its login ("the authtray app",
+    /// "authtray watch"), or `None` when nothing runs that does: a mirror then lasts only
+    /// until its own expiry.
+    pub mirror_keeper: Option<String>,
 }
 
 /// A profile the gateway would try for a route, in its order, as far as the route cares.
@@ -629,6 +633,8 @@ pub struct TargetState {
     pub unreachable_since: Option<Millis>,
     /// When it last answered.
     pub checked_at: Option<Millis>,
+    /// When it was last tried, answered or not.
+    pub tried_at: Option<Millis>,
     /// When authtray last wrote Claude Code's login there.
     pub mirrored_at: Option<Millis>,
     /// Whether its running gateway took up the last mirror write.
@@ -654,6 +660,16 @@ pub(crate) enum Standing {
 
 impl TargetState {
     /// Where it stands.
+    /// What its last check found, in a few words for a report of that check:
+    /// "vps: All credentials healthy", "cluster cannot be reached", "vps: still checking".
+    pub fn answer(&self) -> String {
+        match self.standing() {
+            Standing::Checking => format!("{}: still checking", self.name),
+            Standing::Unreachable { .. } => format!("{} cannot be reached", self.name),
+            Standing::Answered(_) => format!("{}: {}", self.name, self.headline),
+        }
+    }
+
     pub(crate) fn standing(&self) -> Standing {
         match (self.reached, self.unreachable_since) {
             (None, _) => Standing::Checking,

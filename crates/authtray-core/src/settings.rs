@@ -54,6 +54,15 @@ pub struct Settings {
     /// Gateways on other hosts (`authtray target add`), in the order they were added.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<crate::target::TargetEntry>,
+    /// The program that reaches `docker://` targets (`None`: `docker`; `podman` works too).
+    /// `AUTHTRAY_DOCKER` wins.
+    pub docker_command: Option<String>,
+    /// The program that reaches `kubectl://` and `k8s-secret://` targets (`None`: `kubectl`).
+    /// `AUTHTRAY_KUBECTL` wins.
+    pub kubectl_command: Option<String>,
+    /// How often, in minutes, the live service checks the targets again (and mirrors to those
+    /// marked so) when nothing here changed.
+    pub target_check_mins: u32,
     /// Fields this version does not know, kept as they were.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -73,6 +82,9 @@ impl Default for Settings {
             gateway_dir: None,
             generation: None,
             targets: Vec::new(),
+            docker_command: None,
+            kubectl_command: None,
+            target_check_mins: 5,
             extra: Map::new(),
         }
     }
@@ -146,6 +158,14 @@ impl Settings {
                 return Err(Error::InvalidInput(format!("two targets are named {:?}", t.name)));
             }
         }
+        for (what, command) in [("docker", &self.docker_command), ("kubectl", &self.kubectl_command)] {
+            if let Some(c) = command {
+                check_program(what, c)?;
+            }
+        }
+        if !(1..=24 * 60).contains(&self.target_check_mins) {
+            return Err(Error::InvalidInput("hosts are checked every 1 minute to every 24 hours (1–1440 minutes)".into()));
+        }
         if let MirrorAgents::List(l) = &self.mirror_agents {
             if l.is_empty() {
                 return Err(Error::InvalidInput("choose at least one agent to mirror into".into()));
@@ -183,6 +203,27 @@ impl Settings {
     }
 }
 
+/// A program to run in place of `what`: one program name found on the PATH (`podman`) or a full
+/// path to one. It is run as given, never through a shell, so anything that could read as an
+/// option, a second word or a relative path is refused rather than guessed at.
+fn check_program(what: &str, program: &str) -> Result<()> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "._+-/".contains(c);
+    let fits = !program.is_empty()
+        && program.len() <= 256
+        && !program.starts_with('-')
+        && program.chars().all(allowed)
+        && (!program.contains('/') || program.starts_with('/'))
+        && !program.split('/').any(|part| part == "..");
+    if fits {
+        Ok(())
+    } else {
+        Err(Error::InvalidInput(format!(
+            "the {what} program must be one program name (like {}) or a full path to one, without spaces; a command with arguments goes in a small script",
+            if what == "docker" { "podman" } else { "kubectl" }
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,5 +256,23 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "{nope");
         let s = Settings { mirror_profile_id: Some("openai:x".into()), ..Settings::default() };
         assert!(s.validate().is_err());
+    }
+
+    #[test]
+    fn remote_programs_are_one_name_or_a_full_path() {
+        let with = |docker: &str| Settings { docker_command: Some(docker.into()), ..Settings::default() }.validate();
+        for ok in ["podman", "docker", "/usr/local/bin/docker", "/opt/k8s/kubectl-1.31", "nerdctl"] {
+            assert!(with(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "-x", "microk8s kubectl", "bin/docker", "./docker", "/usr/../bin/sh", "docker;id", "$(id)", "dock\ner"] {
+            let e = with(bad).unwrap_err().to_string();
+            assert!(e.contains("one program name"), "{bad:?}: {e}");
+        }
+        let k = Settings { kubectl_command: Some("kubectl --context x".into()), ..Settings::default() };
+        assert!(k.validate().unwrap_err().to_string().contains("kubectl program"));
+        for mins in [0, 24 * 60 + 1] {
+            assert!(Settings { target_check_mins: mins, ..Settings::default() }.validate().is_err(), "{mins}");
+        }
+        assert_eq!(Settings::default().target_check_mins, 5);
     }
 }

@@ -126,10 +126,16 @@ impl Default for Tools {
 }
 
 impl Tools {
-    /// The defaults, with `AUTHTRAY_SSH`, `AUTHTRAY_SSH_CONFIG`, `AUTHTRAY_DOCKER` (e.g.
-    /// `podman`) and `AUTHTRAY_KUBECTL` from the environment.
+    /// The defaults, then the docker and kubectl programs chosen in the settings, then
+    /// `AUTHTRAY_SSH`, `AUTHTRAY_SSH_CONFIG`, `AUTHTRAY_DOCKER` (e.g. `podman`) and
+    /// `AUTHTRAY_KUBECTL` from the environment, which win (as a command-line choice does).
     pub(crate) fn from_env(env: &crate::env::Env) -> Tools {
         let mut t = Tools::default();
+        // A settings file that cannot be read is reported by whatever reads it for its own
+        // sake; here it only means no choice was saved.
+        if let Ok(settings) = crate::settings::Settings::load(&crate::settings::Settings::path_for(env)) {
+            t = t.with_settings(&settings);
+        }
         if let Some(v) = env.get("AUTHTRAY_SSH").filter(|v| !v.is_empty()) {
             t.ssh = v.to_string();
         }
@@ -141,6 +147,19 @@ impl Tools {
             t.kubectl = v.to_string();
         }
         t
+    }
+}
+
+impl Tools {
+    /// The docker and kubectl programs the settings chose, if any.
+    fn with_settings(mut self, settings: &crate::settings::Settings) -> Tools {
+        if let Some(d) = &settings.docker_command {
+            self.docker = d.clone();
+        }
+        if let Some(k) = &settings.kubectl_command {
+            self.kubectl = k.clone();
+        }
+        self
     }
 }
 
@@ -491,8 +510,28 @@ mod tests {
     }
 
     #[test]
-    fn tools_come_from_the_environment_else_the_defaults() {
+    fn tools_come_from_the_environment_then_the_settings_then_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().to_str().unwrap();
+        let saved = crate::settings::Settings {
+            docker_command: Some("podman".into()),
+            kubectl_command: Some("/opt/k8s/kubectl".into()),
+            ..Default::default()
+        };
+        saved.save(&crate::settings::Settings::path(dir.path())).unwrap();
+        let t = Tools::from_env(&crate::env::Env::from_pairs([("AUTHTRAY_CONFIG_DIR", config)]));
+        assert_eq!((t.docker.as_str(), t.kubectl.as_str(), t.ssh.as_str()), ("podman", "/opt/k8s/kubectl", "ssh"));
+        let t = Tools::from_env(&crate::env::Env::from_pairs([("AUTHTRAY_CONFIG_DIR", config), ("AUTHTRAY_DOCKER", "nerdctl")]));
+        assert_eq!((t.docker.as_str(), t.kubectl.as_str()), ("nerdctl", "/opt/k8s/kubectl"));
+        // A settings file that cannot be read leaves the defaults (its reader reports it).
+        std::fs::write(crate::settings::Settings::path(dir.path()), "{nope").unwrap();
+        let t = Tools::from_env(&crate::env::Env::from_pairs([("AUTHTRAY_CONFIG_DIR", config)]));
+        assert_eq!((t.docker.as_str(), t.kubectl.as_str()), ("docker", "kubectl"));
+
+        let empty = tempfile::tempdir().unwrap();
+        let empty = empty.path().to_str().unwrap();
         let t = Tools::from_env(&crate::env::Env::from_pairs([
+            ("AUTHTRAY_CONFIG_DIR", empty),
             ("AUTHTRAY_SSH", "/opt/bin/ssh"),
             ("AUTHTRAY_DOCKER", "podman"),
             ("AUTHTRAY_KUBECTL", "/opt/bin/kubectl"),
@@ -500,7 +539,8 @@ mod tests {
         ]));
         assert_eq!((t.ssh.as_str(), t.docker.as_str(), t.kubectl.as_str()), ("/opt/bin/ssh", "podman", "/opt/bin/kubectl"));
         assert_eq!(t.ssh_config.as_deref(), Some(std::path::Path::new("/etc/authtray/ssh_config")));
-        let t = Tools::from_env(&crate::env::Env::from_pairs([("AUTHTRAY_SSH", ""), ("AUTHTRAY_DOCKER", " ")]));
+        let t =
+            Tools::from_env(&crate::env::Env::from_pairs([("AUTHTRAY_CONFIG_DIR", empty), ("AUTHTRAY_SSH", ""), ("AUTHTRAY_DOCKER", " ")]));
         assert_eq!((t.ssh.as_str(), t.docker.as_str(), t.kubectl.as_str(), t.ssh_config), ("ssh", "docker", "kubectl", None));
     }
 

@@ -43,6 +43,7 @@ impl TargetState {
             fix: None,
             unreachable_since: None,
             checked_at: None,
+            tried_at: None,
             mirrored_at: None,
             reload: None,
             agent: None,
@@ -122,6 +123,33 @@ impl TargetPool {
     pub(crate) fn is_empty(&self) -> bool {
         self.workers.is_empty()
     }
+}
+
+/// The targets once each has been tried since `since` (after a Sync now, say), or as they
+/// stand when `within` has passed; `read` gives their latest states (a live snapshot's).
+pub fn tried_since(read: impl Fn() -> Vec<TargetState>, since: Millis, within: std::time::Duration) -> Vec<TargetState> {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let targets = read();
+        let done = targets.iter().all(|t| t.tried_at.is_some_and(|at| at >= since));
+        if done || std::time::Instant::now() >= deadline {
+            return targets;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+}
+
+/// What each target's check since `since` found, in one line: "vps: All credentials healthy ·
+/// cluster cannot be reached · nas: still checking" (an older answer is not this check's).
+pub fn answers(targets: &[TargetState], since: Millis) -> String {
+    let answer = |t: &TargetState| {
+        if t.tried_at.is_some_and(|at| at >= since) {
+            t.answer()
+        } else {
+            format!("{}: still checking", t.name)
+        }
+    };
+    targets.iter().map(answer).collect::<Vec<_>>().join(" · ")
 }
 
 /// Every target checked once, side by side, waiting for all (each bounded by its transport's
@@ -205,7 +233,8 @@ pub(crate) fn run_job(env: &Env, entry: &TargetEntry, job: &Job, mut st: TargetS
                 g.status = g.cli.status_json(g.agent.as_deref())?;
             }
         }
-        let r = remote::report(&g, &job.login, &job.settings, now, crate::health::DEFAULT_WARN_MS)?;
+        let keeper = crate::keeper::current(env, now);
+        let r = remote::report(&g, &job.login, &job.settings, keeper.as_deref(), now, crate::health::DEFAULT_WARN_MS)?;
         st.agent = r.report.agents.first().cloned();
         let verdict = r.report.verdict.unwrap_or_else(|| unreachable!("report() always judges"));
         st.overall = verdict.overall;
@@ -213,6 +242,7 @@ pub(crate) fn run_job(env: &Env, entry: &TargetEntry, job: &Job, mut st: TargetS
         st.fix = verdict.top().and_then(|p| p.remedy.as_ref()).map(|r| r.text.clone());
         Ok(())
     })();
+    st.tried_at = Some(now);
     match result {
         Ok(()) => {
             st.reached = Some(true);
@@ -239,7 +269,11 @@ mod tests {
     #[test]
     fn an_unreachable_target_says_since_when_and_keeps_that_time() {
         let entry = TargetEntry { name: "gw".into(), url: "docker://gw".into(), mirror: true };
-        let env = Env::from_pairs([("PATH", "/nonexistent".to_string()), ("AUTHTRAY_DOCKER", "/nonexistent/docker".to_string())]);
+        let env = Env::from_pairs([
+            ("HOME", "/nonexistent".to_string()),
+            ("PATH", "/nonexistent".to_string()),
+            ("AUTHTRAY_DOCKER", "/nonexistent/docker".to_string()),
+        ]);
         let first = run_job(&env, &entry, &job(), TargetState::new(&entry), 1_000);
         assert_eq!(first.reached, Some(false));
         assert_eq!(first.unreachable_since, Some(1_000));
@@ -247,6 +281,33 @@ mod tests {
         assert!(first.fix.as_deref().unwrap().contains("Check that gw is up"));
         let again = run_job(&env, &entry, &job(), first, 5_000);
         assert_eq!(again.unreachable_since, Some(1_000), "the first failure is when it became unreachable");
+        assert_eq!((again.tried_at, again.checked_at), (Some(5_000), None), "tried, never answered");
+        assert_eq!(again.answer(), "gw cannot be reached");
+    }
+
+    #[test]
+    fn a_report_of_a_check_waits_for_every_host_to_be_tried_again_or_the_time_limit() {
+        let entry = TargetEntry { name: "vps".into(), url: "ssh://vps".into(), mirror: false };
+        let tried = |at: Option<Millis>, reached: Option<bool>| TargetState {
+            tried_at: at,
+            reached,
+            headline: "All credentials healthy".into(),
+            ..TargetState::new(&entry)
+        };
+        let reads = std::sync::atomic::AtomicUsize::new(0);
+        // Old until the third read, then tried again.
+        let got = tried_since(
+            || {
+                let n = reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                vec![if n < 2 { tried(Some(10), Some(false)) } else { tried(Some(100), Some(true)) }]
+            },
+            50,
+            std::time::Duration::from_secs(10),
+        );
+        assert_eq!(answers(&got, 50), "vps: All credentials healthy");
+        // Not tried again in time: its older answer is not passed off as this check's.
+        let got = tried_since(|| vec![tried(Some(10), Some(false))], 50, std::time::Duration::from_millis(300));
+        assert_eq!(answers(&got, 50), "vps: still checking");
     }
 
     #[test]
@@ -258,6 +319,7 @@ mod tests {
         std::os::unix::fs::PermissionsExt::set_mode(&mut p, 0o755);
         std::fs::set_permissions(&slow, p).unwrap();
         let env = Env::from_pairs([
+            ("HOME", "/nonexistent".to_string()),
             ("PATH", "/usr/bin:/bin".to_string()),
             ("AUTHTRAY_DOCKER", slow.to_string_lossy().into_owned()),
             ("AUTHTRAY_KUBECTL", "/nonexistent/kubectl".to_string()),

@@ -123,8 +123,9 @@ pub(crate) fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
             if route.env && carrier.is_none() {
                 continue;
             }
-            // A mirror kept up from a live Claude Code login does not run out.
-            let renews = carrier.is_some_and(|p| is_mirror(p, inputs)) && login_lasts;
+            // A mirror kept up from a live Claude Code login does not run out; one that nothing
+            // keeps up runs out at its own expiry, however fresh the login it came from.
+            let renews = carrier.is_some_and(|p| is_mirror(p, inputs)) && login_lasts && status.mirror_keeper.is_some();
             // A key in the environment carries the gateway after its profiles run out.
             let route_until = if renews || route.env { None } else { route.until };
             // Claude Code's own line says what to do; --check still says it runs out soon.
@@ -146,7 +147,9 @@ pub(crate) fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
                     } else {
                         of(format!("The gateway's {} credentials run out {}", display_name(&route.provider), local_time(end, now)))
                     };
-                    let r = if carrier.is_some_and(|p| is_mirror(p, inputs)) {
+                    let r = if carrier.is_some_and(|p| is_mirror(p, inputs)) && login_lasts && status.mirror_keeper.is_none() {
+                        mirror_again_remedy(false)
+                    } else if carrier.is_some_and(|p| is_mirror(p, inputs)) {
                         log_in_remedy()
                     } else if route.kind == RouteKind::Codex {
                         codex_login_remedy()
@@ -278,17 +281,26 @@ fn profile_rows(status: &StatusReport, inputs: &Inputs<'_>, carried: &[(String, 
                     (Overall::Broken, capitalise(&why))
                 } else {
                     let skipped = format!("Skipped: {why}");
-                    if mirror {
+                    if mirror && status.mirror_keeper.is_some() {
                         // Claude Code's own line says what to do.
                         (Overall::Attention, format!("{skipped}; renewed when Claude Code logs in again"))
+                    } else if mirror && login_lasts {
+                        (Overall::Attention, format!("{skipped}; {}", NOTHING_KEEPS_IT))
                     } else {
                         problems.push(replace_problem(&agent.id, p, of(format!("{} {why}; the gateway skips it", p.id)), Millis::MIN));
                         (Overall::Attention, skipped)
                     }
                 }
-            } else if mirror && login_lasts {
+            } else if mirror && login_lasts && status.mirror_keeper.is_some() {
                 let tail = if in_use { "In use · renewed from Claude Code's login" } else { "Renewed from Claude Code's login" };
                 (Overall::Healthy, tail.to_string())
+            } else if mirror && login_lasts {
+                // A copy of an access token that lasts hours: its expiry is what counts now.
+                let head = if in_use { "In use · " } else { "" };
+                let what =
+                    when.map_or_else(|| "copied from Claude Code's login".to_string(), |w| format!("{w}, copied from Claude Code's login"));
+                let soon = p.expires_at.is_some_and(|e| e - now <= inputs.settings.source_lead_ms);
+                (if soon { Overall::Attention } else { Overall::Healthy }, format!("{head}{what}; {NOTHING_KEEPS_IT}"))
             } else {
                 // A key in the environment takes over when it runs out: nothing to do then.
                 let env_backed = agent.routes.iter().any(|r| r.provider == p.provider && r.env);
@@ -513,13 +525,19 @@ fn no_route(agent: &AgentReport, route: &Route, status: &StatusReport, inputs: &
         ),
         Some(p) => {
             let why = p.expires_at.map(|e| describe_at(e, now)).or_else(|| p.reason.clone()).unwrap_or_else(|| "cannot be used".into());
+            // A mirror that ran out while Claude Code's login lasts: copying that login is the fix.
+            let fix = if is_mirror(p, inputs) {
+                mirror_again_remedy(status.mirror_keeper.is_some())
+            } else {
+                paste_remedy(&agent.id, provider, Some(&p.id), "Replace token…")
+            };
             problem(
                 Topic::Route,
                 Overall::Broken,
                 Some(&agent.id),
                 Some(&p.id),
                 of(format!("{} {why}, and the gateway has no other {} credential", p.id, display_name(provider))),
-                Some(paste_remedy(&agent.id, provider, Some(&p.id), "Replace token…")),
+                Some(fix),
                 p.expires_at.unwrap_or(Millis::MIN),
             )
         }
@@ -778,6 +796,10 @@ fn ordered(agent: &AgentReport) -> Vec<&ProfileReport> {
     v
 }
 
+/// A mirror's note when nothing runs that copies Claude Code's next login into it.
+const NOTHING_KEEPS_IT: &str =
+    "nothing running here copies Claude Code's next login into it (start the authtray app, or run `authtray service install`)";
+
 fn is_mirror(p: &ProfileReport, inputs: &Inputs<'_>) -> bool {
     inputs.settings.mirror_profile_id.as_deref() == Some(p.id.as_str()) || crate::ops::sync::is_mirror_id(&p.id, inputs.sync)
 }
@@ -879,6 +901,17 @@ fn log_in_remedy() -> Remedy {
         Some("claude"),
         Some(Action::LogInToClaude),
     )
+}
+
+/// A mirror to copy Claude Code's current login into now; when nothing keeps it current, also
+/// something that will.
+fn mirror_again_remedy(kept: bool) -> Remedy {
+    let text = if kept {
+        "Copy Claude Code's current login into the gateway now."
+    } else {
+        "Copy Claude Code's current login into the gateway now, and start the authtray app (or run `authtray service install`) so that each new login follows by itself."
+    };
+    remedy(text, Some("Sync now"), Some("authtray sync"), Some(Action::SyncNow))
 }
 
 /// Clearing a cooldown: a button, and when it ends by itself. Every generation's usage stats are
@@ -1037,6 +1070,39 @@ mod tests {
         let r = report(&[(MIRROR, Status::Expiring, Some(T0 + 20 * MIN), true)], SourceStatus::Expiring, Some(T0 + 20 * MIN));
         let v = verdict(&r);
         assert_eq!((v.overall, v.check), (Overall::Attention, 2), "{v:?}");
+    }
+
+    #[test]
+    fn a_mirror_nothing_keeps_up_shows_its_expiry_and_asks_for_something_that_keeps_it() {
+        let unkept = |mirror_exp: Millis| {
+            let status = if mirror_exp <= T0 { Status::Expired } else { Status::Expiring };
+            StatusReport { mirror_keeper: None, ..report(&[(MIRROR, status, Some(mirror_exp), true)], SourceStatus::Ok, Some(T0 + 6 * H)) }
+        };
+        // Hours left: healthy, but the row and the detail say when it runs out, and why.
+        let v = verdict(&unkept(T0 + 6 * H));
+        assert_eq!((v.overall, v.check), (Overall::Healthy, 0), "{v:?}");
+        assert_eq!(v.until, Some(T0 + 6 * H), "it runs out at its own expiry: {v:?}");
+        let note = &row(&v, MIRROR).note;
+        assert!(note.starts_with("In use · expires in 6 h (") && note.contains("copied from Claude Code's login"), "{note}");
+        assert!(note.ends_with("(start the authtray app, or run `authtray service install`)"), "{note}");
+        assert!(v.detail.contains("good until"), "{}", v.detail);
+        // Within the lead: a problem whose fix copies the login now and keeps it (not "log in").
+        let v = verdict(&unkept(T0 + 20 * MIN));
+        assert_eq!((v.overall, v.check), (Overall::Attention, 2), "{v:?}");
+        assert_eq!(row(&v, MIRROR).state, Overall::Attention);
+        let fix = v.top().and_then(|p| p.remedy.clone()).expect("a fix");
+        assert_eq!(
+            (fix.label.as_deref(), fix.action, fix.command.as_deref()),
+            (Some("Sync now"), Some(Action::SyncNow), Some("authtray sync"))
+        );
+        assert!(fix.text.contains("start the authtray app"), "{}", fix.text);
+        // Expired while Claude Code's login lasts: skipped, and the note says what brings it back.
+        // Run out: the fix copies the login that still lasts (not a paste over the mirror).
+        let v = verdict(&unkept(T0 - MIN));
+        assert_eq!((v.overall, v.check), (Overall::Broken, 1), "{v:?}");
+        let fix = v.top().and_then(|p| p.remedy.clone()).expect("a fix");
+        assert_eq!((fix.label.as_deref(), fix.action), (Some("Sync now"), Some(Action::SyncNow)));
+        assert!(fix.text.contains("start the authtray app"), "{}", fix.text);
     }
 
     #[test]

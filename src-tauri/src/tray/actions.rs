@@ -96,27 +96,42 @@ pub(super) fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     }
 }
 
-/// "Sync now": runs the mirror and always says how it went.
+/// How long "Sync now" waits for the gateways on other hosts to answer before it reports; one
+/// still being checked then says so, and its menu line follows when it answers.
+const HOSTS_WITHIN: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// "Sync now" (and a host's "Try again"): runs the mirror, which also checks the gateways on
+/// other hosts again, and says in one notification how each went once they have answered.
 fn sync_now<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     std::thread::spawn(move || {
         let state = app.state::<AppState>().inner().clone();
-        match state.with_live(|l| l.sync_now()) {
-            // Only gateways on other hosts: the sync went to them (the live service hands them
-            // the job); their menu lines say how it went.
-            Some(Err(e)) if e.kind() == ErrorKind::NoGateway && has_targets(&state) => crate::notify::send(
-                &app,
-                "Sync started",
-                "No gateway runs on this computer. The gateways on other hosts are checked and sent Claude Code's login where set; their lines in the menu say how it went.",
-                Screen::Overview,
-            ),
+        let since = now_ms();
+        let Some(result) = state.with_live(|l| l.sync_now()) else { return };
+        let hosts = if has_targets(&state) {
+            let read = || state.with_live(|l| l.snapshot()).flatten().map(|s| s.targets.clone()).unwrap_or_default();
+            let targets = authtray_core::target_pool::tried_since(read, since, HOSTS_WITHIN);
+            Some(format!("Other hosts: {}.", authtray_core::target_pool::answers(&targets, since)))
+        } else {
+            None
+        };
+        let local = match &result {
+            // Only gateways on other hosts: the sync went to them alone.
+            Err(e) if e.kind() == ErrorKind::NoGateway && hosts.is_some() => None,
             // Nothing to sync into yet: set-up, not a failure.
-            Some(Err(e)) if e.kind() == ErrorKind::NoGateway => crate::window::open(&app, Screen::Overview, Some(&e.summary())),
-            Some(Err(e)) => crate::notify::send(&app, "Sync failed", &e.summary(), Screen::Overview),
-            Some(Ok(r)) if r.failed() => crate::notify::send(&app, "Sync failed", &failures(&r), Screen::Overview),
-            Some(Ok(r)) => crate::notify::send(&app, "Sync done", &authtray_core::ops::sync::summary(&r), Screen::Overview),
-            None => {}
-        }
+            Err(e) if e.kind() == ErrorKind::NoGateway => {
+                return crate::window::open(&app, Screen::Overview, Some(&e.summary()));
+            }
+            Err(e) => Some(("Sync failed", e.summary())),
+            Ok(r) if r.failed() => Some(("Sync failed", failures(r))),
+            Ok(r) => Some(("Sync done", authtray_core::ops::sync::summary(r))),
+        };
+        let (title, body) = match (local, hosts) {
+            (Some((title, body)), Some(hosts)) => (title, format!("{body}\n{hosts}")),
+            (Some((title, body)), None) => (title, body),
+            (None, hosts) => ("Hosts checked", hosts.unwrap_or_default()),
+        };
+        crate::notify::send(&app, title, &body, Screen::Overview);
     });
 }
 

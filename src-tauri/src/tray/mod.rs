@@ -8,7 +8,7 @@ mod actions;
 use std::sync::Mutex;
 
 use authtray_core::clock::now_ms;
-use authtray_core::glance::{Fix, Glance, Overall};
+use authtray_core::glance::{for_menu, Fix, Glance, Overall};
 use authtray_core::live::Update;
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
@@ -163,11 +163,11 @@ pub fn draw<R: Runtime>(app: &AppHandle<R>, glance: Glance, last_sync_at: Option
             }
             h.shown = Some(glance.overall);
         }
-        let _ = h.headline.set_text(&glance.headline);
+        let _ = h.headline.set_text(for_menu(&glance.headline));
         // The headline's fix sits right under it, labelled with what it does.
         match (&glance.fix, h.fix.take()) {
             (Some(f), Some((item, _))) => {
-                let _ = item.set_text(&f.label);
+                let _ = item.set_text(for_menu(&f.label));
                 h.fix = Some((item, f.clone()));
             }
             (Some(f), None) => match MenuItem::with_id(&app2, "fix", &f.label, true, None::<&str>) {
@@ -184,18 +184,17 @@ pub fn draw<R: Runtime>(app: &AppHandle<R>, glance: Glance, last_sync_at: Option
         }
         let first_line = FIRST_LINE + usize::from(h.fix.is_some());
         let _ = h.tray.set_tooltip(Some(&format!("authtray: {}", glance.headline)));
-        let _ = h.source.set_text(&glance.source);
-        let mut texts: Vec<String> = glance.lines.iter().map(|l| format!("{} {}", mark(l.state), l.text)).collect();
+        let _ = h.source.set_text(for_menu(&glance.source));
+        let mut texts: Vec<String> = glance.lines.iter().map(|l| for_menu(&format!("{} {}", mark(l.state), l.text))).collect();
         // Gateways on other hosts: a section of their own, one line each.
         if !glance.targets.is_empty() {
             texts.push("Other hosts:".into());
-            texts.extend(glance.targets.iter().map(|l| {
-                if l.pending {
-                    format!("… {}", l.text)
-                } else {
-                    format!("{} {}", mark(l.state), l.text)
-                }
-            }));
+            texts.extend(
+                glance
+                    .targets
+                    .iter()
+                    .map(|l| for_menu(&if l.pending { format!("… {}", l.text) } else { format!("{} {}", mark(l.state), l.text) })),
+            );
         }
         tracing::debug!(icon = ?glance.overall, headline = %glance.headline, fix = ?glance.fix.as_ref().map(|f| &f.label), lines = ?texts, source = %glance.source, synced = %synced, "tray menu");
         if texts.len() == h.lines.len() {

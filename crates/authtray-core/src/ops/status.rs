@@ -40,6 +40,7 @@ pub(crate) fn status(ctx: &Context, warn_within_ms: Millis) -> StatusReport {
         now: ctx.now,
         gateway_process: crate::gateway::running::probe(install, &ctx.env),
         env,
+        mirror_keeper: crate::keeper::current(&ctx.env, ctx.now),
     }
 }
 
@@ -235,6 +236,7 @@ pub(crate) mod fixture {
         StatusReport {
             gateway_process: Default::default(),
             env: Vec::new(),
+            mirror_keeper: Some("the authtray app".into()),
             generation: "openclaw-json",
             generation_evidence: String::new(),
             gateway_version: None,

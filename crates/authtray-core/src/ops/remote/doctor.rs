@@ -90,7 +90,7 @@ pub fn doctor(env: &Env, entry: &TargetEntry, login: &LoginState, claude_file: s
                         Some("give the gateway CLI there its token (gateway.auth.token in its config), or restart the gateway after each change".into()),
                     ),
                 }
-                match report_problems(&g, login, settings) {
+                match report_problems(&g, login, settings, crate::keeper::current(env, crate::clock::now_ms()).as_deref()) {
                     Ok(problems) => report.findings.extend(problems),
                     Err(e) => report.findings.push(Finding {
                         severity: Severity::Error,
@@ -111,8 +111,13 @@ fn store_of(status: &Value) -> &str {
 }
 
 /// The verdict's problems as findings; fixes that are authtray commands get `--target`.
-fn report_problems(g: &super::RemoteGateway, login: &LoginState, settings: &Settings) -> crate::error::Result<Vec<Finding>> {
-    let r = report(g, login, settings, crate::clock::now_ms(), crate::health::DEFAULT_WARN_MS)?;
+fn report_problems(
+    g: &super::RemoteGateway,
+    login: &LoginState,
+    settings: &Settings,
+    keeper: Option<&str>,
+) -> crate::error::Result<Vec<Finding>> {
+    let r = report(g, login, settings, keeper, crate::clock::now_ms(), crate::health::DEFAULT_WARN_MS)?;
     let verdict = r.report.verdict.unwrap_or_else(|| unreachable!("report() always judges"));
     Ok(verdict
         .problems

@@ -497,7 +497,8 @@ esac"#,
                 log = dir.join("calls").display()
             ),
         );
-        Env::from_pairs([("AUTHTRAY_DOCKER", bin.join("docker").to_string_lossy().into_owned())])
+        // No HOME of the user's: the saved settings (which could name a docker) are not read.
+        Env::from_pairs([("HOME", "/nonexistent".to_string()), ("AUTHTRAY_DOCKER", bin.join("docker").to_string_lossy().into_owned())])
     }
 
     fn box_target(url: &str) -> TargetEntry {

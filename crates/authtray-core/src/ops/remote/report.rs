@@ -133,7 +133,14 @@ impl serde::Serialize for RemoteReport {
 /// Reads the remote gateway's status (as read at connect, plus its Anthropic order) into the
 /// local report's shape and judges it with the local verdict. `login` is this machine's Claude
 /// Code login: the source `sync` would mirror to the target.
-pub fn report(g: &RemoteGateway, login: &LoginState, settings: &Settings, now: Millis, warn: Millis) -> Result<RemoteReport> {
+pub fn report(
+    g: &RemoteGateway,
+    login: &LoginState,
+    settings: &Settings,
+    keeper: Option<&str>,
+    now: Millis,
+    warn: Millis,
+) -> Result<RemoteReport> {
     let s = &g.status;
     let order = match &g.anthropic_order {
         Some(o) => o.clone(),
@@ -162,6 +169,9 @@ pub fn report(g: &RemoteGateway, login: &LoginState, settings: &Settings, now: M
         now,
         gateway_process: GatewayProcess { running: false, port: 0, reachable: false, problem: None },
         env: Vec::new(),
+        // A target marked to mirror is kept current from here, by whatever keeps this
+        // machine's mirror (the live service mirrors to both).
+        mirror_keeper: if g.target.mirror { keeper.map(str::to_string) } else { None },
     };
     // A target marked to mirror holds the mirror: its profile renews with Claude Code's login.
     let mut settings = settings.clone();
