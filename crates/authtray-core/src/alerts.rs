@@ -343,8 +343,9 @@ pub(crate) fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
     out
 }
 
-/// The alerts about the saved targets alone (when this machine has no gateway of its own).
-pub(crate) fn evaluate_targets(targets: &[TargetState], now: Millis, state: &AlertState) -> Outcome {
+/// The alerts about the saved targets alone.
+#[cfg(test)]
+fn evaluate_targets(targets: &[TargetState], now: Millis, state: &AlertState) -> Outcome {
     let mut out = Outcome::default();
     target_rules(targets, now, &mut raise_into(&mut out, state));
     out

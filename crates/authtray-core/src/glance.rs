@@ -89,14 +89,17 @@ pub(crate) fn glance(status: &StatusReport, verdict: &Verdict, targets: &[Target
     Glance { overall: verdict.overall, headline: verdict.headline.clone(), fix, lines, source: source_line(status, now), targets }
 }
 
-/// The glance when this machine has no gateway and the saved targets are all there is: the
-/// worst target decides the icon and the headline.
-pub(crate) fn targets_only(targets: &[TargetState], now: Millis) -> Glance {
-    let lines: Vec<Line> = targets.iter().map(|t| target_line(t, now)).collect();
-    // The same icon, headline and fix as the CLI's and the window's verdict without a gateway here.
-    let (overall, headline, problems) = crate::verdict::targets_judged(targets, now);
-    let fix = problems.first().and_then(|p| p.remedy.as_ref()).and_then(Fix::of);
-    Glance { overall, headline, fix, lines: Vec::new(), source: String::new(), targets: lines }
+/// The glance when the gateway's files cannot be read: the reason in plain words (the window
+/// has the whole text behind Details), the targets as last found.
+pub(crate) fn unreadable(error: &crate::Error, targets: &[TargetState], now: Millis) -> Glance {
+    Glance {
+        overall: Overall::Broken,
+        headline: "Cannot read the gateway's files".into(),
+        fix: None,
+        lines: vec![Line { state: Overall::Broken, text: error.summary(), pending: false }],
+        source: String::new(),
+        targets: targets.iter().map(|t| target_line(t, now)).collect(),
+    }
 }
 
 /// A target in one line: "vps — All credentials healthy", "vps — cannot be reached since 10:02".
@@ -241,6 +244,17 @@ mod tests {
         assert_eq!(g.lines[2].state, Overall::Attention);
         assert_eq!(g.targets.len(), 1);
         assert!(g.targets[0].text.starts_with("vps — cannot be reached since "), "{:?}", g.targets);
+    }
+
+    #[test]
+    fn unreadable_files_are_said_in_plain_words_with_the_targets_below() {
+        let e = crate::Error::ConfigParse { path: "/home/me/.openclaw/openclaw.json".into(), reason: "line 3: expected `,`".into() };
+        let vps = fixture::target("vps", Some(true), Overall::Healthy, "All credentials healthy");
+        let g = unreadable(&e, std::slice::from_ref(&vps), T0);
+        assert_eq!((g.overall, g.headline.as_str(), g.fix.is_none()), (Overall::Broken, "Cannot read the gateway's files", true));
+        assert_eq!(texts(&g.lines), [e.summary()]);
+        assert!(!g.lines[0].text.contains("openclaw.json") && !g.lines[0].text.contains('`'), "engine text in the menu: {:?}", g.lines);
+        assert_eq!(texts(&g.targets), ["vps — All credentials healthy"]);
     }
 
     #[test]

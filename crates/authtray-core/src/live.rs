@@ -18,7 +18,7 @@ use crate::alerts::{self, Alert, AlertState};
 use crate::clock::Millis;
 use crate::env::Env;
 use crate::error::{Error, Result};
-use crate::glance::{Glance, Overall};
+use crate::glance::Glance;
 use crate::ops::status::StatusReport;
 use crate::ops::sync::{SyncReport, SyncRequest};
 use crate::ops::{Context, Options};
@@ -248,6 +248,24 @@ impl Live {
     }
 }
 
+impl Snapshot {
+    /// What the shells show when the gateway's files cannot be read: the reason in plain
+    /// words (the whole text in `problem`), and the targets as last found.
+    fn unreadable(e: &Error, settings: Settings, deferred: bool, targets: Vec<crate::target_pool::TargetState>, now: Millis) -> Snapshot {
+        Snapshot {
+            status: None,
+            glance: crate::glance::unreadable(e, &targets, now),
+            last_sync: None,
+            last_sync_at: None,
+            last_sync_error: None,
+            problem: Some(e.to_string()),
+            settings,
+            mirror_deferred: deferred,
+            targets,
+        }
+    }
+}
+
 struct Service {
     config: LiveConfig,
     on_update: Box<dyn FnMut(&Update) + Send>,
@@ -324,49 +342,15 @@ impl Service {
         let ctx = match loaded {
             Ok(c) => c,
             Err(e) => {
+                // Discovery finds no gateway without failing (that is set-up, in the verdict):
+                // this is a gateway whose files cannot be read. Nothing is judged or alerted.
                 self.rewatch(None);
-                let problem = e.to_string();
                 let targets = self.targets.states();
-                let now = crate::clock::now_ms();
-                // No gateway here, only on other hosts: they are the whole glance.
-                let (glance, due) = if !targets.is_empty() && matches!(e, Error::NoInstall { .. }) {
-                    (
-                        crate::glance::targets_only(&targets, now),
-                        self.alerts_for(alerts::evaluate_targets(&targets, now, &self.alerts), &settings, now),
-                    )
-                } else {
-                    let headline =
-                        if matches!(e, Error::NoInstall { .. }) { "No gateway found" } else { "Cannot read the gateway's files" };
-                    let short: String = problem.chars().take(120).collect();
-                    let line = crate::glance::Line { state: Overall::Broken, text: short, pending: false };
-                    let lines = targets.iter().map(|t| crate::glance::target_line(t, now)).collect();
-                    (
-                        Glance {
-                            overall: Overall::Broken,
-                            headline: headline.into(),
-                            fix: None,
-                            lines: vec![line],
-                            source: String::new(),
-                            targets: lines,
-                        },
-                        Vec::new(),
-                    )
-                };
+                let snapshot = Snapshot::unreadable(&e, settings, deferred, targets, crate::clock::now_ms());
                 if let Some(r) = reply {
                     let _ = r.send(Err(e));
                 }
-                let snapshot = Snapshot {
-                    status: None,
-                    glance,
-                    last_sync: None,
-                    last_sync_at: None,
-                    last_sync_error: None,
-                    problem: Some(problem),
-                    settings,
-                    mirror_deferred: deferred,
-                    targets,
-                };
-                self.publish(snapshot, due, cause);
+                self.publish(snapshot, Vec::new(), cause);
                 return;
             }
         };
