@@ -938,18 +938,17 @@ pub(crate) fn for_target(v: &mut Verdict, target: &str, now: Millis) {
     for p in &mut v.problems {
         let urgency = p.urgency;
         let Some(r) = p.remedy.as_mut() else { continue };
-        if let Some(Action::ClearCooldown { agent, provider, profile_id }) = &r.action {
+        if let Some(Action::ClearCooldown { provider, profile_id, .. }) = &r.action {
             let ends = match urgency > now && urgency != Millis::MAX {
                 true => format!(" It ends by itself {}.", local_time(urgency, now)),
                 false => String::new(),
             };
-            let pasted = paste_remedy(agent, provider, profile_id.as_deref(), "Replace token…");
             *r = Remedy {
                 text: format!(
                     "The gateway there puts it back in service by itself; its command line cannot do it sooner.{ends} A new token pasted to the profile is used at once."
                 ),
                 label: None,
-                command: pasted.command,
+                command: Some(paste_command(provider, profile_id.as_deref())),
                 action: None,
             };
         }
@@ -969,16 +968,20 @@ pub(crate) fn on_target(command: &str, target: &str) -> String {
     }
 }
 
-fn paste_remedy(agent: &str, provider: &str, profile: Option<&str>, label: &str) -> Remedy {
-    let get = if provider == "anthropic" { " Run `claude setup-token` for a token that lasts a year." } else { "" };
-    let command = match profile {
+/// `authtray paste-token` for `provider` (and the profile).
+fn paste_command(provider: &str, profile: Option<&str>) -> String {
+    match profile {
         Some(id) => format!("authtray paste-token --provider {provider} --profile-id {id}"),
         None => format!("authtray paste-token --provider {provider}"),
-    };
+    }
+}
+
+fn paste_remedy(agent: &str, provider: &str, profile: Option<&str>, label: &str) -> Remedy {
+    let get = if provider == "anthropic" { " Run `claude setup-token` for a token that lasts a year." } else { "" };
     Remedy {
         text: format!("Paste a new {} token.{get}", display_name(provider)),
         label: Some(label.into()),
-        command: Some(command),
+        command: Some(paste_command(provider, profile)),
         action: Some(Action::Paste { agent: agent.into(), provider: provider.into(), profile_id: profile.map(str::to_string) }),
     }
 }

@@ -183,19 +183,21 @@ impl Session {
     /// lock or a database busy; the error, if it stays busy, says how long authtray waited.
     fn begin_patiently(store: &SqliteStore, pauses: &[Duration]) -> Result<Session> {
         let started = std::time::Instant::now();
-        let mut last = None;
-        for pause in pauses {
-            std::thread::sleep(*pause);
+        // At least one try, whatever the pauses.
+        let mut pauses = pauses.iter().copied().peekable();
+        loop {
+            std::thread::sleep(pauses.next().unwrap_or_default());
             match Session::begin(store) {
-                Err(Error::LockBusy { lock, holder, .. }) => {
+                Err(Error::LockBusy { lock, .. }) if pauses.peek().is_some() => {
                     tracing::info!(lock = %lock.display(), "the gateway is busy with its database; trying again");
-                    last = Some((lock, holder));
+                }
+                Err(Error::LockBusy { lock, holder, .. }) => {
+                    let waited_ms = started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
+                    return Err(Error::LockBusy { lock, holder, waited_ms });
                 }
                 other => return other,
             }
         }
-        let (lock, holder) = last.unwrap_or_else(|| (store.state_db.clone(), "the gateway".into()));
-        Err(Error::LockBusy { lock, holder, waited_ms: started.elapsed().as_millis().try_into().unwrap_or(u64::MAX) })
     }
 
     fn begin(store: &SqliteStore) -> Result<Session> {

@@ -141,26 +141,7 @@ impl Context {
     pub(crate) fn agent(&self, id: Option<&str>) -> Result<&Agent> {
         self.install.agent(id.unwrap_or(&self.install.default_agent))
     }
-}
 
-/// What [`Context::edit`] did to one agent.
-pub(crate) struct Written<T> {
-    /// What the plan returned (and the registration added to it).
-    pub out: T,
-    /// Whether the store changed (a CLI write counts: it rewrites even an unchanged cell).
-    pub changed: bool,
-    /// Whether the gateway config changed after the store write.
-    pub registered: bool,
-    /// Who wrote the store.
-    pub writer: crate::gateway::Writer,
-    /// Whether the running gateway took the change up ([`Reload::nothing_written`] when
-    /// neither the store nor the config changed).
-    ///
-    /// [`Reload::nothing_written`]: crate::gateway::running::Reload::nothing_written
-    pub reload: crate::gateway::running::Reload,
-}
-
-impl Context {
     /// The one write path of an operation on one agent: decides edits from the store as it is
     /// (`plan`, see [`Store::edit`]), then changes the gateway config (`register`, told which
     /// writer wrote: the gateway's CLI registers a pasted profile itself; it returns whether the
@@ -183,6 +164,23 @@ impl Context {
         };
         Ok(Written { out, changed: edited.changed, registered, writer: edited.writer, reload })
     }
+}
+
+/// What [`Context::edit`] did to one agent.
+pub(crate) struct Written<T> {
+    /// What the plan returned (and the registration added to it).
+    pub out: T,
+    /// Whether the store changed (a CLI write counts: it rewrites even an unchanged cell).
+    pub changed: bool,
+    /// Whether the gateway config changed after the store write.
+    pub registered: bool,
+    /// Who wrote the store.
+    pub writer: crate::gateway::Writer,
+    /// Whether the running gateway took the change up ([`Reload::nothing_written`] when
+    /// neither the store nor the config changed).
+    ///
+    /// [`Reload::nothing_written`]: crate::gateway::running::Reload::nothing_written
+    pub reload: crate::gateway::running::Reload,
 }
 
 /// A [`Context::edit`] registration for an edit that leaves the config alone.

@@ -48,32 +48,42 @@ pub fn order(ctx: &Context, agent: Option<&str>, provider: &str, change: OrderCh
     let agent = ctx.agent(agent)?;
     let store = ctx.store(agent)?;
     let current = |doc: &StoreDoc| doc.order().get(&provider).cloned();
-    let (order, changed, writer, reload) = match change {
-        OrderChange::Get => (current(&store.read()?), false, None, None),
+    // The order wanted afterwards (`None`: none), and the edit that makes it.
+    let (wanted, edit) = match change {
+        OrderChange::Get => {
+            let order = current(&store.read()?);
+            return Ok(report(agent, provider, &store, order, false, None, None));
+        }
         OrderChange::Set(ids) => {
             let clean = dedupe(&ids)?;
-            let w = ctx.edit(
-                agent,
-                &store,
-                |doc| {
-                    check_ids(doc, &clean, &provider, &agent.dir)?;
-                    Ok((current(doc).as_ref() != Some(&clean), vec![Edit::SetOrder { provider: provider.clone(), ids: clean.clone() }]))
-                },
-                super::no_registration,
-            )?;
-            (Some(clean), w.out, Some(w.writer), Some(w.reload))
+            (Some(clean.clone()), Edit::SetOrder { provider: provider.clone(), ids: clean })
         }
-        OrderChange::Clear => {
-            let w = ctx.edit(
-                agent,
-                &store,
-                |doc| Ok((current(doc).is_some(), vec![Edit::ClearOrder { provider: provider.clone() }])),
-                super::no_registration,
-            )?;
-            (None, w.out, Some(w.writer), Some(w.reload))
-        }
+        OrderChange::Clear => (None, Edit::ClearOrder { provider: provider.clone() }),
     };
-    Ok(OrderReport {
+    let w = ctx.edit(
+        agent,
+        &store,
+        |doc| {
+            if let Some(ids) = &wanted {
+                check_ids(doc, ids, &provider, &agent.dir)?;
+            }
+            Ok((current(doc) != wanted, vec![edit.clone()]))
+        },
+        super::no_registration,
+    )?;
+    Ok(report(agent, provider, &store, wanted, w.out, Some(w.writer), Some(w.reload)))
+}
+
+fn report(
+    agent: &crate::gateway::Agent,
+    provider: String,
+    store: &crate::gateway::Store,
+    order: Option<Vec<String>>,
+    changed: bool,
+    writer: Option<crate::gateway::Writer>,
+    reload: Option<crate::gateway::running::Reload>,
+) -> OrderReport {
+    OrderReport {
         reload,
         agent_id: agent.id.clone(),
         agent_dir: agent.dir.clone(),
@@ -82,7 +92,7 @@ pub fn order(ctx: &Context, agent: Option<&str>, provider: &str, change: OrderCh
         order,
         changed,
         writer,
-    })
+    }
 }
 
 /// Trims and de-duplicates ids, as the gateway does; an empty list is an error.
