@@ -334,13 +334,22 @@ fn the_window_loads_the_ui_and_lists_profiles_through_webdriver() {
          document.getElementById('set-target-add-button').click();",
         json!(["vps", "ssh://nobody@127.0.0.1:9"]),
     );
-    let result = w.texts("#set-target-result", Duration::from_secs(10));
+    // The answer is written when the save is back: wait for it, not for the empty line.
+    let result = w.texts("#set-target-result:not(:empty)", Duration::from_secs(10));
     assert!(result[0].starts_with("Added vps"), "{result:?}");
     assert_eq!(targets(), json!([{"name": "vps", "url": "ssh://nobody@127.0.0.1:9", "mirror": false}]));
     let listed = w.texts("#set-target-list li", Duration::from_secs(10));
     assert!(listed.iter().any(|l| l.contains("vps") && l.contains("ssh://nobody@127.0.0.1:9")), "{listed:?}");
-    w.run("document.getElementById('set-targets').scrollIntoView()", json!([]));
+    // WebKit's shot of the window starts at the top of the page whatever is scrolled: the
+    // sections above the hosts are folded away for it, then shown again.
+    let fold = "for (const f of document.querySelectorAll('#settings-form > fieldset')) f.style.display = arguments[0] && !['set-targets', 'set-remote'].includes(f.id) ? 'none' : ''";
+    w.run(fold, json!([true]));
     w.screenshot(&artefacts("desktop").join("window-settings-targets.png"));
+    w.run(fold, json!([false]));
+    // The programs that reach the hosts are editable here (they run on this computer).
+    let programs =
+        w.run("return ['set-docker', 'set-kubectl', 'set-target-every'].map((id) => !document.getElementById(id).disabled)", json!([]));
+    assert_eq!(programs, json!([true, true, true]), "the window cannot change how hosts are reached");
     // A bad address is refused with the engine's reason, and nothing is saved.
     w.run(
         "document.getElementById('set-target-name').value = 'bad';

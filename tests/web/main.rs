@@ -138,6 +138,8 @@ fn the_ui_pastes_validates_and_orders_against_the_real_gateway() {
     // Settings: saved, and a bad lead time explained.
     let r = phase(&tools, &s, &serve.base(), "settings", &[("SECRETS", &secrets)]);
     assert_eq!(r["leads"], serde_json::json!(["30 days ahead", "7 days ahead", "1 day ahead", "1 hour ahead"]), "{r}");
+    assert_eq!(r["unsaved"], "Unsaved changes: Save to apply them.", "{r}");
+    assert_eq!(r["keptLead"], (2 * 3_600_000).to_string(), "a redraw put back the saved value over an unsaved one: {r}");
     assert_eq!(r["message"], "Saved. Pasted tokens warn 30 days, 14 days, 7 days, 1 day ahead and at expiry.", "{r}");
     let saved: Value = serde_json::from_slice(&std::fs::read(s.home().join(".config/authtray/settings.json")).unwrap()).unwrap();
     assert_eq!(saved["sourceLeadMs"], 2 * 3_600_000);

@@ -164,8 +164,16 @@ try {
     await page.selectOption('#set-source-lead', String(2 * 3_600_000));
     await page.check(`#set-lead-${14 * 86_400_000}`);
     await page.uncheck(`#set-lead-${3_600_000}`);
+    // A redraw (another screen and back, as the periodic refresh does) keeps what is not saved.
+    result.unsaved = await page.textContent('#settings-result');
+    await page.evaluate(() => { location.hash = '#overview'; });
+    await page.waitForSelector('#screen-overview:not([hidden])');
+    await page.evaluate(() => { location.hash = '#settings'; });
+    await page.waitForSelector('#screen-settings:not([hidden])');
+    await page.waitForTimeout(500);
+    result.keptLead = await page.$eval('#set-source-lead', (s) => s.value);
     await page.click('#settings-save');
-    await page.waitForFunction(() => document.querySelector('#settings-result').textContent.length > 0);
+    await page.waitForFunction(() => document.querySelector('#settings-result').textContent.startsWith('Saved'));
     result.message = await page.textContent('#settings-result');
     await shot('settings');
     await axe('settings');

@@ -8,9 +8,23 @@ import { showError, clearError, refresh } from './shell.js';
 
 const $ = (id) => document.getElementById(id);
 let loaded = null;
+// The form holds changes not saved yet: the window redraws every few seconds while hosts are
+// checked, and a redraw must not put back what the user just changed.
+let edited = false;
+
+function markEdited(e) {
+  // The host list and its Add fields save on their own.
+  if (e.target.closest('#set-targets')) return;
+  edited = true;
+  const out = $('settings-result');
+  out.textContent = 'Unsaved changes: Save to apply them.';
+  out.className = 'unsaved';
+}
 
 export function init() {
   $('settings-form').addEventListener('submit', (e) => { e.preventDefault(); save(); });
+  $('settings-form').addEventListener('input', markEdited);
+  $('settings-form').addEventListener('change', markEdited);
   $('set-app-only').before(el('fieldset', { id: 'set-targets', 'aria-describedby': 'set-targets-hint' },
     el('legend', {}, 'Gateways on other hosts'),
     el('ul', { id: 'set-target-list', class: 'targets' }),
@@ -188,6 +202,12 @@ export async function render(app) {
     showError(e);
     return;
   }
+  if (!edited) fill(app);
+  showTargets(app, loaded.targets || []);
+}
+
+/** Puts the saved settings into the form. */
+function fill(app) {
   $('set-notifications').checked = loaded.notifications;
   leadBoxes(loaded.expiryLeadsMs);
   sourceOptions(loaded.sourceLeadMs);
@@ -204,7 +224,6 @@ export async function render(app) {
   checkOptions(loaded.targetCheckMins);
   $('set-docker').value = loaded.dockerCommand || '';
   $('set-kubectl').value = loaded.kubectlCommand || '';
-  showTargets(app, loaded.targets || []);
 }
 
 async function save() {
@@ -234,6 +253,8 @@ async function save() {
     loaded = await call('saveSettings', next);
     if (!$('set-app-only').hidden) await call('setAutostart', { enabled: $('set-autostart').checked });
     clearError();
+    edited = false;
+    out.className = '';
     out.textContent = loaded.expiryLeadsMs.length
       ? `Saved. Pasted tokens warn ${loaded.expiryLeadsMs.map(words).join(', ')} ahead and at expiry.`
       : 'Saved. Pasted tokens warn only when they expire.';

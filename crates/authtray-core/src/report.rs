@@ -659,7 +659,6 @@ pub(crate) enum Standing {
 }
 
 impl TargetState {
-    /// Where it stands.
     /// What its last check found, in a few words for a report of that check:
     /// "vps: All credentials healthy", "cluster cannot be reached", "vps: still checking".
     pub fn answer(&self) -> String {
@@ -670,6 +669,7 @@ impl TargetState {
         }
     }
 
+    /// Where it stands.
     pub(crate) fn standing(&self) -> Standing {
         match (self.reached, self.unreachable_since) {
             (None, _) => Standing::Checking,
