@@ -72,7 +72,7 @@ function problemList(v) {
     el('p', {}, ...(p.severity === 'neutral' ? [] : [badge(STATE_BADGE[p.severity][0], p.severity === 'broken' ? 'not working' : 'attention'), ' ']), p.text),
     p.remedy ? remedy(p.remedy) : '',
     // What a program said (an ssh error …): there if wanted, never the headline.
-    p.details ? el('details', { class: 'meta' }, el('summary', {}, 'Details'), el('p', {}, p.details)) : ''))));
+    details(p.details)))));
   return out;
 }
 
@@ -203,6 +203,11 @@ function envCard(env) {
     el('ul', {}, env.map((e) => el('li', {}, el('code', {}, e.name), ` for ${e.provider}, from ${e.source === '.env' ? 'the gateway\'s .env file' : 'the environment'}: `, el('code', { class: 'token' }, e.redacted)))));
 }
 
+/** The engine's own text, folded away under "Details" (nothing when there is none). */
+function details(text) {
+  return text ? el('details', { class: 'meta' }, el('summary', {}, 'Details'), el('p', {}, text)) : '';
+}
+
 function syncCard(last, v, s) {
   const body = [];
   // Where the gateway runs Claude Code for every Anthropic model, no mirror is made.
@@ -221,12 +226,15 @@ function syncCard(last, v, s) {
   } else if (neverRan) {
     body.push(el('p', { class: 'meta' }, 'No sync has run from here yet. Use Sync now to copy Claude Code\'s login into the gateway.'));
   } else if (last.error) {
-    body.push(el('p', {}, badge('expired', 'failed'), ' ', last.error), el('p', { class: 'meta' }, `${ago(last.at)}`));
+    // Plain words; the engine's text (paths, what a program said) behind Details.
+    body.push(el('p', {}, badge('expired', 'failed'), ' ', last.error.summary), el('p', { class: 'meta' }, `${ago(last.at)}`),
+      details(last.error.details));
   } else {
     body.push(el('p', { class: 'meta' }, `Last synced ${ago(last.at)} (${localTime(last.at)})`));
     const words = { create: 'Created', update: 'Updated', unchanged: 'Up to date', skip: 'Skipped' };
     body.push(el('ul', {}, last.report.agents.map((a) => el('li', {},
-      `${a.agent}: ${a.profileId} — ${words[a.action] || a.action}`, a.error ? `: failed, ${a.error}` : `: ${a.reason}`))));
+      `${a.agent}: ${a.profileId} — ${words[a.action] || a.action}`, a.error ? `: failed. ${a.problem || a.error}` : `: ${a.reason}`,
+      a.error && a.problem ? details(a.error) : ''))));
   }
   // Whether the copy follows Claude Code's next login, where there is one to follow.
   if (!runsClaude && loggedIn && (mirror || (last && last.report))) {

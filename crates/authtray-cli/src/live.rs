@@ -75,7 +75,7 @@ fn print_update(u: &Update, json: bool) {
             }
         }
         if let Some(e) = &u.snapshot.last_sync_error {
-            parts.push(format!("mirror failed: {e}"));
+            parts.push(format!("mirror failed: {}", e.details));
         }
         if let Some(p) = &u.snapshot.problem {
             parts.push(p.clone());

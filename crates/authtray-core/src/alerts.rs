@@ -136,7 +136,7 @@ pub(crate) struct Inputs<'a> {
     /// The latest mirror run, if any.
     pub sync: Option<&'a SyncReport>,
     /// Why the latest mirror run could not run at all (its report is then the previous one).
-    pub sync_error: Option<&'a str>,
+    pub sync_error: Option<&'a crate::error::Failure>,
     /// The settings (lead times).
     pub settings: &'a Settings,
     /// The time the rules judge at (a fixed clock in tests).
@@ -290,7 +290,7 @@ pub(crate) fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
             vec![],
             AlertKind::MirrorFailed,
             "Mirroring Claude Code's login failed".into(),
-            err.to_string(),
+            err.summary.clone(),
         );
     }
     if let Some(sync) = input.sync {
@@ -313,7 +313,7 @@ pub(crate) fn evaluate(input: &Inputs<'_>, state: &AlertState) -> Outcome {
                     vec![],
                     AlertKind::MirrorFailed,
                     format!("Mirroring to agent {} failed", a.agent),
-                    crate::token::redact_text(err, &[]),
+                    crate::token::redact_text(a.problem.as_deref().unwrap_or(err), &[]),
                 );
             }
         }
@@ -370,9 +370,10 @@ fn target_rules(targets: &[TargetState], now: Millis, raise: &mut impl FnMut(Str
                 format!("target-unreachable:{}:{since}", t.name),
                 AlertKind::TargetUnreachable,
                 format!("{} unreachable since {}", t.name, crate::duration::local_time(since, now)),
+                // What ssh or kubectl said is shown under Details in the window, never here.
                 format!(
-                    "authtray cannot reach {}: {}. Its gateway keeps the credential it has; authtray tries again every few minutes.",
-                    t.name, t.headline
+                    "authtray cannot reach {}. Its gateway keeps the credential it has; authtray tries again every few minutes. The Overview shows what went wrong.",
+                    t.name
                 ),
             ),
             Standing::Answered(overall) if overall != crate::verdict::Overall::Healthy => raise(
@@ -551,6 +552,7 @@ mod tests {
                 order_updated: false,
                 writer: None,
                 error: error.map(str::to_string),
+                problem: None,
             }],
         };
         let status = report(vec![("anthropic:claude-code", "token", Some(T0 + 2 * H))], src.clone());
@@ -581,7 +583,7 @@ mod tests {
                     targets: &[],
                     status: &status,
                     sync: Some(&ok),
-                    sync_error: Some("cannot parse the config"),
+                    sync_error: Some(&crate::error::Failure { summary: "cannot parse the config".into(), details: String::new() }),
                     settings: &settings,
                     now: T0 + i,
                 },
@@ -613,6 +615,7 @@ mod tests {
                 order_updated: false,
                 writer: None,
                 error: None,
+                problem: None,
             }],
         }
     }

@@ -435,7 +435,7 @@ pub struct LastSync {
     /// Its report, when it ran.
     pub report: Option<ops::sync::SyncReport>,
     /// Why it could not run at all.
-    pub error: Option<String>,
+    pub error: Option<crate::error::Failure>,
     /// The saved targets (gateways on other hosts) as the live service last found them.
     pub targets: Vec<crate::target_pool::TargetState>,
 }
@@ -447,7 +447,7 @@ impl LastSync {
             Ok(r) => LastSync { at, report: Some(r.clone()), error: None, targets: Vec::new() },
             // Not being logged in is the source's state, not a failed mirror.
             Err(Error::NoLogin(_)) => LastSync { at, report: None, error: None, targets: Vec::new() },
-            Err(e) => LastSync { at, report: None, error: Some(e.to_string()), targets: Vec::new() },
+            Err(e) => LastSync { at, report: None, error: Some(e.failure()), targets: Vec::new() },
         }
     }
 }
@@ -462,7 +462,7 @@ pub fn status(
 ) -> ops::status::StatusReport {
     let inputs = crate::verdict::Inputs {
         sync: last.and_then(|l| l.report.as_ref()),
-        sync_error: last.and_then(|l| l.error.as_deref()),
+        sync_error: last.and_then(|l| l.error.as_ref()),
         settings,
         now: ctx.now,
         targets: last.map_or(&[], |l| l.targets.as_slice()),

@@ -252,6 +252,17 @@ pub enum Error {
 
 /// What kind of failure an [`Error`] is, for every shell alike: the HTTP status, the IPC and
 /// `--json` error's `kind`, the CLI's exit code.
+/// A failure kept to be shown later (the live service's last mirror run): plain words for a
+/// headline or a notification, and the engine's full text for a "Details" disclosure only.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Failure {
+    /// What happened and what to do ([`Error::summary`]).
+    pub summary: String,
+    /// The full message, tokens redacted: paths, what a program said.
+    pub details: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorKind {
@@ -415,6 +426,11 @@ impl Error {
             Error::Internal(_) => "Something went wrong inside authtray. Try again; if it keeps happening, restart authtray.",
         };
         text.to_string()
+    }
+
+    /// The failure as a person sees it ([`Error::summary`]) with the engine's text for "Details".
+    pub fn failure(&self) -> Failure {
+        Failure { summary: self.summary(), details: crate::token::redact_text(&self.to_string(), &[]) }
     }
 
     /// Builds an [`Error::Io`].

@@ -53,7 +53,8 @@ pub(crate) fn stop(env: &Env) {
 /// minutes from a process that still runs.
 pub fn current(env: &Env, now: Millis) -> Option<String> {
     let beat = read(&path(env))?;
-    let fresh = now - beat.at <= FRESH_MS && beat.at <= now + FRESH_MS;
+    // Saturating: `at` comes from a file, and an extreme one must read as stale, not wrap.
+    let fresh = (now.saturating_sub(FRESH_MS)..=now.saturating_add(FRESH_MS)).contains(&beat.at);
     (fresh && alive(beat.pid)).then_some(beat.by)
 }
 
@@ -89,6 +90,11 @@ mod tests {
         assert_eq!(current(&env, 1_000_000 + FRESH_MS).as_deref(), Some("the authtray app"));
         assert_eq!(current(&env, 1_000_001 + FRESH_MS), None, "three ticks missed");
         assert_eq!(current(&env, 1_000_000 - 2 * FRESH_MS), None, "a beat from the future is not trusted");
+        for at in [Millis::MIN, Millis::MAX] {
+            let odd = Beat { by: "authtray watch".into(), pid: std::process::id(), at };
+            std::fs::write(path(&env), serde_json::to_vec(&odd).unwrap()).unwrap();
+            assert_eq!(current(&env, 1_000_000), None, "an extreme time is stale, not fresh: {at}");
+        }
         // A process that has ended keeps nothing, however recent its beat.
         let gone = Beat { by: "authtray watch".into(), pid: i32::MAX as u32, at: 1_000_000 };
         std::fs::write(path(&env), serde_json::to_vec(&gone).unwrap()).unwrap();

@@ -88,7 +88,7 @@ pub struct Snapshot {
     /// When it ran.
     pub last_sync_at: Option<Millis>,
     /// Why the latest mirror run could not run at all.
-    pub last_sync_error: Option<String>,
+    pub last_sync_error: Option<crate::error::Failure>,
     /// Why the install or settings could not be loaded.
     pub problem: Option<String>,
     /// The settings in force.
@@ -276,7 +276,7 @@ struct Service {
     alerts: AlertState,
     last_sync: Option<SyncReport>,
     last_sync_at: Option<Millis>,
-    last_sync_error: Option<String>,
+    last_sync_error: Option<crate::error::Failure>,
     /// The generation found last time, for when the disk alone cannot tell it.
     known_generation: Option<crate::gateway::Generation>,
     /// Claude Code's login as last read: read again only when it changed (or on start and an
@@ -385,7 +385,7 @@ impl Service {
                 }
                 // No login is a state shown on the source line, not a mirror failure.
                 Err(Error::NoLogin(_)) => self.last_sync_error = None,
-                Err(e) => self.last_sync_error = Some(e.to_string()),
+                Err(e) => self.last_sync_error = Some(e.failure()),
             }
             self.last_sync_at = Some(ctx.now);
             if let Some(r) = reply {
@@ -410,7 +410,7 @@ impl Service {
         let targets = self.targets.states();
         let inputs = crate::verdict::Inputs {
             sync: self.last_sync.as_ref(),
-            sync_error: self.last_sync_error.as_deref(),
+            sync_error: self.last_sync_error.as_ref(),
             settings,
             now,
             targets: &targets,
@@ -422,7 +422,7 @@ impl Service {
             &alerts::Inputs {
                 status: &status,
                 sync: self.last_sync.as_ref(),
-                sync_error: self.last_sync_error.as_deref(),
+                sync_error: self.last_sync_error.as_ref(),
                 settings,
                 now,
                 targets: &targets,

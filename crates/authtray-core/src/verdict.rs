@@ -22,7 +22,7 @@ pub(crate) struct Inputs<'a> {
     /// The last mirror run.
     pub sync: Option<&'a SyncReport>,
     /// Why the last mirror run failed as a whole.
-    pub sync_error: Option<&'a str>,
+    pub sync_error: Option<&'a crate::error::Failure>,
     /// Lead times, mirror settings.
     pub settings: &'a Settings,
     /// The time judged at.
@@ -691,34 +691,46 @@ fn claude_code_problems(status: &StatusReport, inputs: &Inputs<'_>, problems: &m
 fn sync_problems(status: &StatusReport, inputs: &Inputs<'_>, problems: &mut Vec<Problem>) {
     if let Some(s) = inputs.sync {
         for a in s.agents.iter().filter(|a| a.error.is_some()) {
-            let err = a.error.clone().unwrap_or_default();
+            // Plain words in the headline; the engine's text behind Details.
+            let said = a.problem.clone().or_else(|| a.error.clone()).unwrap_or_default();
             let multi = status.agents.len() > 1;
             let text = if multi {
-                format!("Mirroring to agent {} failed: {err}", a.agent)
+                format!("Mirroring to agent {} failed. {said}", a.agent)
             } else {
-                format!("Mirroring Claude Code's login failed: {err}")
+                format!("Mirroring Claude Code's login failed. {said}")
             };
-            problems.push(problem(
-                Topic::Mirror,
-                Overall::Attention,
-                Some(&a.agent),
-                Some(&a.profile_id),
-                text,
-                Some(remedy("Fix what the message says, then sync again.", Some("Sync now"), Some("authtray sync"), Some(Action::SyncNow))),
-                Millis::MIN,
-            ));
+            problems.push(Problem {
+                details: a.error.as_deref().map(|e| crate::token::redact_text(e, &[])),
+                ..problem(
+                    Topic::Mirror,
+                    Overall::Attention,
+                    Some(&a.agent),
+                    Some(&a.profile_id),
+                    text,
+                    Some(remedy(
+                        "Fix what the message says, then sync again.",
+                        Some("Sync now"),
+                        Some("authtray sync"),
+                        Some(Action::SyncNow),
+                    )),
+                    Millis::MIN,
+                )
+            });
         }
     }
     if let Some(err) = inputs.sync_error {
-        problems.push(problem(
-            Topic::Mirror,
-            Overall::Attention,
-            None,
-            None,
-            format!("Mirroring Claude Code's login failed: {err}"),
-            Some(remedy("Fix what the message says, then sync again.", Some("Sync now"), Some("authtray sync"), Some(Action::SyncNow))),
-            Millis::MIN,
-        ));
+        problems.push(Problem {
+            details: Some(err.details.clone()),
+            ..problem(
+                Topic::Mirror,
+                Overall::Attention,
+                None,
+                None,
+                format!("Mirroring Claude Code's login failed. {}", err.summary),
+                Some(remedy("Fix what the message says, then sync again.", Some("Sync now"), Some("authtray sync"), Some(Action::SyncNow))),
+                Millis::MIN,
+            )
+        });
     }
 }
 
@@ -1678,7 +1690,8 @@ mod tests {
                 config_updated: false,
                 order_updated: false,
                 writer: None,
-                error: Some("disk full".into()),
+                error: Some("cannot write /srv/store.json: disk full".into()),
+                problem: Some("authtray could not write a file it needs. Details say which and why.".into()),
             }],
         };
         let judged = |r: &StatusReport| {
@@ -1686,11 +1699,19 @@ mod tests {
         };
         let mut r = report(&[("anthropic:manual", Status::Static, None, true)], SourceStatus::Ok, Some(T0 + 5 * H));
         let v = judged(&r);
-        assert_eq!((v.overall, v.headline.as_str()), (Overall::Attention, "Mirroring Claude Code's login failed: disk full"));
+        // Plain words up front, the engine's text (a path) only behind Details.
+        assert_eq!(
+            (v.overall, v.headline.as_str()),
+            (
+                Overall::Attention,
+                "Mirroring Claude Code's login failed. authtray could not write a file it needs. Details say which and why."
+            )
+        );
+        assert_eq!(v.top().and_then(|p| p.details.as_deref()), Some("cannot write /srv/store.json: disk full"));
         let fix = v.top().and_then(|p| p.remedy.clone()).expect("a remedy");
         assert_eq!((fix.label.as_deref(), fix.action), (Some("Sync now"), Some(Action::SyncNow)));
         r.agents.push(AgentReport { id: "work".into(), ..r.agents[0].clone() });
-        assert_eq!(judged(&r).headline, "Mirroring to agent work failed: disk full");
+        assert!(judged(&r).headline.starts_with("Mirroring to agent work failed. authtray could not write"), "{}", judged(&r).headline);
     }
 
     #[test]

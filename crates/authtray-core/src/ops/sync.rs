@@ -57,8 +57,11 @@ pub struct AgentSync {
     /// before its store was looked at.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub writer: Option<Writer>,
-    /// What failed, if anything.
+    /// What failed, if anything: the engine's full text (paths, what a program said).
     pub error: Option<String>,
+    /// The same failure in plain words, for a headline or a notification.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }
 
 /// The sync report.
@@ -147,6 +150,7 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
             order_updated: false,
             writer: None,
             error: None,
+            problem: None,
         };
         let result = ctx.store(agent).and_then(|store| {
             // Where the gateway runs Claude Code for every Anthropic model, Claude Code's own
@@ -169,7 +173,10 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
                     config_mode.get_or_insert_with(|| kind.as_str().to_string());
                 }
             }
-            Err(e) => out.error = Some(e.to_string()),
+            Err(e) => {
+                out.error = Some(e.to_string());
+                out.problem = Some(e.summary());
+            }
         }
         agents.push(out);
     }
@@ -196,7 +203,10 @@ pub fn sync(ctx: &Context, req: &SyncRequest) -> Result<SyncReport> {
         for a in agents.iter_mut().filter(|a| ours(a)) {
             match &result {
                 Ok(changed) => a.config_updated = *changed,
-                Err(e) => a.error = Some(format!("the store is in sync but the config could not be updated: {e}")),
+                Err(e) => {
+                    a.error = Some(format!("the store is in sync but the config could not be updated: {e}"));
+                    a.problem = Some(format!("The login was copied, but the gateway's config could not be updated. {}", e.summary()));
+                }
             }
         }
     }
