@@ -39,7 +39,14 @@ pub struct Fix {
 
 impl Fix {
     fn of(r: &crate::verdict::Remedy) -> Option<Fix> {
-        Some(Fix { label: r.label.clone()?, action: r.action.clone()?, text: r.text.replace('`', "") })
+        let action = r.action.clone()?;
+        let mut label = r.label.clone()?;
+        // Clearing puts back a profile the gateway set aside: a menu click opens the window,
+        // which says what will happen beside the button, rather than clearing at once.
+        if matches!(action, Action::ClearCooldown { .. }) && !label.ends_with('…') {
+            label.push('…');
+        }
+        Some(Fix { label, action, text: r.text.replace('`', "") })
     }
 }
 
@@ -284,6 +291,17 @@ mod tests {
         let g = look(&r, &[]);
         assert!(g.headline.starts_with("The gateway is running"), "{}", g.headline);
         assert_eq!(g.fix, None);
+    }
+
+    #[test]
+    fn clearing_a_cooldown_from_the_menu_opens_the_window_that_says_what_it_does() {
+        let r = crate::verdict::Remedy {
+            text: "Once the cause is fixed, put it back in service now.".into(),
+            label: Some("Clear cooldown".into()),
+            command: None,
+            action: Some(Action::ClearCooldown { agent: "main".into(), provider: "anthropic".into(), profile_id: None }),
+        };
+        assert_eq!(Fix::of(&r).map(|f| f.label).as_deref(), Some("Clear cooldown…"));
     }
 
     #[test]

@@ -66,21 +66,9 @@ pub(super) fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
                 // The remedy's own words from core: the window says the same under its headline.
                 Some(Action::LogInToClaude) => crate::window::open(app, Screen::Overview, Some(&text)),
                 Some(Action::SyncNow) => sync_now(app),
-                Some(Action::ClearCooldown { agent, provider, profile_id }) => {
-                    let app = app.clone();
-                    std::thread::spawn(move || {
-                        let state = app.state::<AppState>().inner().clone();
-                        let input = api::CooldownInput { agent: Some(agent), provider, profile_id };
-                        match state.context().and_then(|ctx| api::cooldown_clear(&ctx, &input).map_err(api::ApiError::from)) {
-                            Ok(r) if r.cleared.is_empty() => {
-                                crate::notify::send(&app, "Nothing to clear", "No profile is set aside any more.", Screen::Overview)
-                            }
-                            Ok(r) => crate::notify::send(&app, "Back in service", &r.cleared.join(", "), Screen::Overview),
-                            Err(e) => crate::notify::send(&app, "Cannot clear the cooldown", &e.summary, Screen::Overview),
-                        }
-                        state.with_live(|l| l.refresh());
-                    });
-                }
+                // A second thought before a rejected profile is put back: the window says what
+                // clearing does, beside the same button.
+                Some(Action::ClearCooldown { .. }) => crate::window::open(app, Screen::Overview, Some(&text)),
                 Some(Action::ChooseGateway) | None => crate::window::open(app, Screen::Overview, None),
             }
         }
