@@ -140,6 +140,11 @@ pub async fn cooldown_clear(state: State<'_, AppState>, input: api::CooldownInpu
 }
 
 #[tauri::command]
+pub async fn set_expiry(state: State<'_, AppState>, input: api::ExpiryInput) -> Answer<authtray_core::ops::expiry::ExpiryReport> {
+    write(state.inner(), move |ctx| api::set_expiry(ctx, &input)).await
+}
+
+#[tauri::command]
 pub async fn order_clear(state: State<'_, AppState>, input: api::OrderInput) -> Answer<authtray_core::ops::order::OrderReport> {
     let on_target = input.target.is_some();
     let out = write(state.inner(), move |ctx| api::order_clear(ctx, &input)).await;

@@ -34,6 +34,7 @@ pub fn builder<R: Runtime>(b: tauri::Builder<R>, state: AppState) -> tauri::Buil
         commands::order_set,
         commands::order_clear,
         commands::cooldown_clear,
+        commands::set_expiry,
         commands::sync,
         commands::last_sync,
         commands::glance,

@@ -314,6 +314,7 @@ fn the_window_loads_the_ui_and_lists_profiles_through_webdriver() {
     s.write_store(&json!({"version": 1, "profiles": {
         "anthropic:manual": {"type": "token", "provider": "anthropic", "token": setup_token('W'), "expires": now_ms() + 30 * 86_400_000i64},
         "openai:default": {"type": "api_key", "provider": "openai", "key": format!("sk-proj-{}", "k".repeat(40))},
+        "anthropic:pasted": {"type": "token", "provider": "anthropic", "token": setup_token('P')},
     }}).to_string());
     let d = Desktop::start(&s.home().join("desktop"), webdriver::parts());
     let state_dir = s.state_dir().to_string_lossy().into_owned();
@@ -325,6 +326,24 @@ fn the_window_loads_the_ui_and_lists_profiles_through_webdriver() {
     assert!(rows.iter().any(|r| r.contains("anthropic:manual") && r.contains("expires in 29 d")), "{rows:?}");
     assert!(rows.iter().any(|r| r.contains("openai:default") && r.contains("does not expire")), "{rows:?}");
     assert!(!rows.join(" ").contains(&setup_token('W')), "the window showed a full token");
+
+    // A token stored without its expiry gets one in the window (IPC): the store holds that
+    // day's local midnight.
+    assert!(rows.iter().any(|r| r.contains("anthropic:pasted") && r.contains("expiry unknown")), "{rows:?}");
+    w.run("document.querySelector('[data-set-expiry=\"anthropic:pasted\"]').click()", json!([]));
+    w.texts("#expiry-form", Duration::from_secs(10));
+    let midnight = w.run(
+        "const d = document.getElementById('expiry-date'); d.value = '2027-06-01';
+         document.querySelector('#expiry-form button[type=submit]').click();
+         return new Date(2027, 5, 1).getTime();",
+        json!([]),
+    );
+    let stored = || s.store()["profiles"]["anthropic:pasted"]["expires"].as_i64();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while stored().is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(stored(), midnight.as_i64(), "the window's Set expiry reached the store");
 
     // A gateway on another host is added and removed in the window itself (IPC, not serve).
     let targets = || -> Value { serde_json::from_str(&s.authtray(&["target", "list", "--json"], None).stdout).expect("JSON") };

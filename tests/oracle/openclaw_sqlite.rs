@@ -41,3 +41,8 @@ fn check_codes_agree() {
 fn direct_writes_equal_the_gateways_own() {
     s::direct_writes_equal_the_gateways_own();
 }
+
+#[test]
+fn set_expiry_is_read_by_gateway() {
+    s::set_expiry_is_read_by_gateway();
+}

@@ -36,7 +36,8 @@ macro_rules! oracle_suite {
             malformed_store_is_left_untouched,
             generation_comes_from_the_cli_on_path,
             check_codes_agree,
-            mirror_registers_where_the_config_filters
+            mirror_registers_where_the_config_filters,
+            set_expiry_is_read_by_gateway
         );
     };
     ($gw:expr; $($name:ident),* $(,)?) => {

@@ -231,6 +231,71 @@ pub fn unknown_fields_survive(gw: Gateway) {
     assert_eq!(labels, Some(3), "the gateway sees all three profiles");
 }
 
+/// A token the gateway's own paste-token stored without an expiry reads "expiry unknown";
+/// `authtray set-expiry` records one that the gateway itself then reports, keeping every other
+/// field; a past date, an API key and an unknown profile are refused with the file untouched.
+pub fn set_expiry_is_read_by_gateway(gw: Gateway) {
+    let Some(s) = sandbox(gw) else { return };
+    let tok = setup_token('E');
+    assert_eq!(s.gateway_paste(&tok, "anthropic:manual", None).code, 0);
+    let mut store = s.store();
+    assert!(store["profiles"]["anthropic:manual"]["expires"].is_null(), "the gateway stored no expiry: {}", store["profiles"]);
+    // A field of the gateway's future, and a key, beside it.
+    store["profiles"]["anthropic:manual"]["note"] = json!("mine");
+    store["profiles"]["anthropic:key"] =
+        json!({"type": "api_key", "provider": "anthropic", "key": format!("sk-ant-api03-{}", "K".repeat(90))});
+    store["profiles"]["anthropic:login"] = json!({"type": "oauth", "provider": "anthropic", "access": setup_token('O'), "refresh": format!("sk-ant-ort01-{}", "R".repeat(80)), "expires": now_ms() + 8 * HOUR});
+    s.write_store(&serde_json::to_string_pretty(&store).unwrap_or_default());
+    let (doc, _) = s.authtray_status();
+    let row = doc["verdict"]["rows"].as_array().and_then(|r| r.iter().find(|r| r["profileId"] == "anthropic:manual")).cloned();
+    assert!(row.as_ref().is_some_and(|r| r["note"].as_str().is_some_and(|n| n.contains("expiry unknown"))), "{row:?}");
+
+    let before = bytes(&s.store_path());
+    for (args, says) in [
+        (["anthropic:manual", "2020-01-01"], "not in the future"),
+        (["anthropic:key", "30d"], "does not expire"),
+        (["anthropic:login", "30d"], "comes with the login"),
+        (["anthropic:nope", "30d"], "anthropic:nope"),
+        (["anthropic:manual", "2027-02-30"], "not a date"),
+    ] {
+        let out = s.authtray(&["--generation", gw.generation, "set-expiry", args[0], args[1]], None);
+        assert_ne!(out.code, 0, "{args:?} was taken");
+        assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
+        assert_eq!(bytes(&s.store_path()), before, "{args:?} changed the store");
+    }
+
+    let out = s.authtray(&["--generation", gw.generation, "set-expiry", "anthropic:manual", "30d", "--json"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    crate::assert_no_secret(&out, &tok);
+    let set = out.json();
+    assert_eq!((set["changed"].as_bool(), set["previous"].is_null()), (Some(true), true), "{set}");
+    let at = set["expiresAt"].as_i64().unwrap_or_default();
+    assert!((at - (now_ms() + 30 * 24 * HOUR)).abs() < 120_000, "about 30 days ahead: {set}");
+    let after = s.store();
+    assert_eq!(after["profiles"]["anthropic:manual"]["expires"].as_i64(), Some(at));
+    assert_eq!(after["profiles"]["anthropic:manual"]["token"], json!(tok), "the token itself is kept");
+    assert_eq!(after["profiles"]["anthropic:manual"]["note"], json!("mine"), "unknown fields are kept");
+    assert_eq!(after["profiles"]["anthropic:key"], store["profiles"]["anthropic:key"]);
+    assert_eq!(
+        std::fs::metadata(s.store_path()).map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777).ok(),
+        Some(0o600)
+    );
+    let (theirs, _) = s.gateway_status();
+    assert_eq!(gateway_profile(&theirs, "anthropic:manual")["expiresAt"].as_i64(), Some(at), "the gateway reads the expiry");
+    let (ours, _) = s.authtray_status();
+    assert_eq!(authtray_profile(&ours, "anthropic:manual")["expiresAt"].as_i64(), Some(at));
+
+    let again = s.authtray(&["--generation", gw.generation, "set-expiry", "anthropic:manual", "--json", &at_date(at)], None);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(again.json()["previous"].as_i64(), Some(at), "{}", again.stdout);
+}
+
+/// `yyyy-mm-dd` of a moment, local time.
+fn at_date(at: i64) -> String {
+    let out = std::process::Command::new("date").arg("-d").arg(format!("@{}", at / 1000)).arg("+%F").output();
+    out.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default()
+}
+
 fn authtray_cmd(s: &Sandbox, args: &[&str]) -> Command {
     let mut c = Command::new(authtray_bin());
     c.args(args).env_clear().env("HOME", s.home()).env("TMPDIR", s.home()).env("PATH", std::env::var_os("PATH").unwrap_or_default());

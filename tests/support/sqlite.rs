@@ -356,6 +356,9 @@ fn redact(v: &Option<&Vec<Value>>) -> String {
 pub fn direct_writes_equal_the_gateways_own() {
     let Some(base) = sandbox() else { return };
     assert_eq!(base.gateway_paste(&setup_token('A'), "anthropic:a", Some("30d")).code, 0);
+    // A token stored without an expiry, as the gateway's own paste-token stores it.
+    let no_expiry = setup_token('S');
+    assert_eq!(base.gateway_paste(&no_expiry, "anthropic:s", None).code, 0);
     let made = base.gateway(&["models", "auth", "order", "set", "--provider", "anthropic", "anthropic:a"], None);
     assert_eq!(made.code, 0, "{}", made.stderr);
     let (theirs, ours) = (base.copy(), base.copy());
@@ -382,6 +385,14 @@ pub fn direct_writes_equal_the_gateways_own() {
     gateway(&["models", "auth", "order", "set", "--provider", "anthropic", "anthropic:b", "anthropic:a"], None);
     authtray(&["order", "set", "--json", "--provider", "anthropic", "anthropic:b", "anthropic:a"], None);
     assert_same_rows("order set", &theirs, &ours);
+
+    // Setting an expiry: the gateway's way is a paste of the same token with one.
+    gateway(
+        &["models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:s", "--expires-in", "30d"],
+        Some(&format!("{no_expiry}\n")),
+    );
+    authtray(&["set-expiry", "--json", "anthropic:s", "30d"], None);
+    assert_same_rows("set an expiry", &theirs, &ours);
 
     // The mirror, through the gateway's paste-token (authtray's CLI writer) on A and directly on B.
     let mirror = |fill: char, hours: i64| {
@@ -433,4 +444,42 @@ pub fn direct_writes_equal_the_gateways_own() {
     }
     theirs.write_config(&their_config);
     assert_same_rows("paste an API key", &theirs, &ours);
+}
+
+/// `set-expiry` on a token the gateway stored without one, through each writer: the gateway
+/// reports the expiry recorded; a date in the past is refused and no file changes.
+pub fn set_expiry_is_read_by_gateway() {
+    let Some(s) = sandbox() else { return };
+    let tok = setup_token('E');
+    assert_eq!(s.gateway_paste(&tok, "anthropic:manual", None).code, 0);
+    let (ours, _) = s.authtray_status();
+    assert!(authtray_profile(&ours, "anthropic:manual")["expiresAt"].is_null());
+
+    let files = |s: &Sandbox| sqlite_files(s).into_iter().map(|p| std::fs::read(p).unwrap_or_default()).collect::<Vec<_>>();
+    let before = files(&s);
+    let out = s.authtray(&["set-expiry", "anthropic:manual", "2020-01-01"], None);
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("not in the future"), "{}", out.stderr);
+    assert_eq!(files(&s), before, "a refused date changed the databases");
+
+    // Through the gateway's own CLI (the writer for layouts authtray does not know).
+    let mut cli = s.authtray_command(&["set-expiry", "--json", "anthropic:manual", "30d"]);
+    cli.env("AUTHTRAY_GATEWAY_CLI", s.bin.join(OPENCLAW_SQLITE.oracle)).env("AUTHTRAY_SQLITE_WRITER", "cli");
+    let out = crate::run(cli, None, Duration::from_secs(90));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    crate::assert_no_secret(&out, &tok);
+    assert_eq!(out.json()["writer"], "cli", "{}", out.stdout);
+    let (theirs, _) = s.gateway_status();
+    let stored = gateway_profile(&theirs, "anthropic:manual")["expiresAt"].as_i64().unwrap_or_default();
+    assert!((stored - (now_ms() + 30 * 24 * HOUR)).abs() < CLI_SLACK_MS * 2, "about 30 days ahead: {stored}");
+
+    // Directly.
+    let out = s.authtray(&["set-expiry", "--json", "anthropic:manual", "60d"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc = out.json();
+    assert_eq!((doc["writer"].as_str(), doc["previous"].as_i64()), (Some("direct"), Some(stored)), "{doc}");
+    let (theirs, _) = s.gateway_status();
+    assert_eq!(gateway_profile(&theirs, "anthropic:manual")["expiresAt"], doc["expiresAt"], "the gateway reads the expiry");
+    assert_eq!(gateway_profile(&theirs, "anthropic:manual")["status"], "ok");
+    no_json_store(&s);
 }

@@ -19,6 +19,7 @@ const HTTP = {
   orderSet: ['POST', '/api/order'],
   orderClear: ['POST', '/api/order/clear'],
   cooldownClear: ['POST', '/api/cooldown/clear'],
+  setExpiry: ['POST', '/api/expiry'],
   sync: ['POST', '/api/sync'],
   lastSync: ['GET', '/api/last-sync'],
   glance: ['GET', '/api/glance'],

@@ -138,6 +138,21 @@ pub enum Command {
         #[arg(long, value_name = "ID")]
         agent: Option<String>,
     },
+    /// Record when a stored token runs out, for one stored without an expiry (as the gateway's
+    /// own paste-token stores it), so that the warnings come in time.
+    SetExpiry {
+        /// Print one JSON document.
+        #[arg(long)]
+        json: bool,
+        /// The token's profile id (anthropic:manual).
+        profile_id: String,
+        /// When it runs out: a date (2027-12-04, the start of that day, local time) or a span
+        /// from now (300d, 1y).
+        when: String,
+        /// The agent (default: the default agent).
+        #[arg(long, value_name = "ID")]
+        agent: Option<String>,
+    },
     /// Read or change the order in which the gateway tries a provider's profiles.
     #[command(subcommand)]
     Order(OrderCommand),
@@ -304,9 +319,11 @@ impl Command {
     /// Whether the user asked for JSON (errors are then printed as JSON too).
     pub fn wants_json(&self) -> bool {
         match self {
-            Command::Status { json, .. } | Command::Sync { json, .. } | Command::PasteToken { json, .. } | Command::Doctor { json } => {
-                *json
-            }
+            Command::Status { json, .. }
+            | Command::Sync { json, .. }
+            | Command::PasteToken { json, .. }
+            | Command::SetExpiry { json, .. }
+            | Command::Doctor { json } => *json,
             Command::Order(OrderCommand::Get { common } | OrderCommand::Set { common, .. } | OrderCommand::Clear { common }) => common.json,
             Command::Cooldown(CooldownCommand::Clear { common, .. }) => common.json,
             Command::Watch { json } => *json,

@@ -227,6 +227,21 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             render::reload(Some(&report.reload), json);
             Ok(exit::OK)
         }
+        Command::SetExpiry { json, profile_id, when, agent } => {
+            let at = authtray_core::duration::parse_when(&when, ctx.now).map_err(|e| CliError::Usage(format!("when: {e}")))?;
+            let report = ops::expiry::set(&ctx, agent.as_deref(), &profile_id, at)?;
+            if json {
+                render::json(&report);
+            } else {
+                let when = authtray_core::duration::describe_expiry_at(report.expires_at, ctx.now);
+                match report.changed {
+                    true => println!("Recorded: {} (agent {}) {when}.", report.profile_id, report.agent),
+                    false => println!("Already recorded: {} (agent {}) {when}.", report.profile_id, report.agent),
+                }
+            }
+            render::reload(report.reload.as_ref(), json);
+            Ok(exit::OK)
+        }
         Command::Order(cmd) => {
             let (json, agent, provider, change) = match cmd {
                 OrderCommand::Get { common } => (common.json, common.agent, common.provider, ops::order::OrderChange::Get),

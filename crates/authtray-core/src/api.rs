@@ -351,6 +351,24 @@ pub fn cooldown_clear(ctx: &Context, input: &CooldownInput) -> Result<ops::coold
     ops::cooldown::clear(ctx, input.agent.as_deref(), &input.provider, input.profile_id.as_deref())
 }
 
+/// `set-expiry`'s input.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExpiryInput {
+    /// Agent (default agent when absent).
+    #[serde(default)]
+    pub agent: Option<String>,
+    /// The token's profile.
+    pub profile_id: String,
+    /// When it runs out (ms).
+    pub expires_at: Millis,
+}
+
+/// Records when a stored token runs out.
+pub fn set_expiry(ctx: &Context, input: &ExpiryInput) -> Result<ops::expiry::ExpiryReport> {
+    ops::expiry::set(ctx, input.agent.as_deref(), &input.profile_id, input.expires_at)
+}
+
 /// `sync`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

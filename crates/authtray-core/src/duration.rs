@@ -1,5 +1,5 @@
-//! Human durations (`12h`, `365d`, `1h30m`) as the gateway's `--expires-in` reads them,
-//! and the short renderings shown to people (`7 h 59 min`).
+//! Human durations (`12h`, `365d`, `1h30m`) as the gateway's `--expires-in` reads them, dates
+//! people type (`2027-12-04`), and the short renderings shown to people (`7 h 59 min`).
 
 use crate::clock::Millis;
 
@@ -101,6 +101,27 @@ fn check_range(input: &str, ms: Option<Millis>) -> Result<Millis, DurationError>
     }
 }
 
+/// Reads a moment given as a date (`2027-12-04`: the start of that day, local time, so the
+/// warning comes early rather than late) or as a duration from `now` (`300d`, `1y`).
+pub fn parse_when(input: &str, now: Millis) -> Result<Millis, DurationError> {
+    use chrono::{Local, NaiveDate, TimeZone};
+    let s = input.trim();
+    if s.len() == 10 && s.as_bytes().get(4) == Some(&b'-') {
+        let invalid = |why: &str| DurationError::Invalid { shown: shown(s), why: why.to_string() };
+        let day = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| invalid("not a date like 2027-12-04"))?;
+        let start = day.and_hms_opt(0, 0, 0).ok_or_else(|| invalid("not a date like 2027-12-04"))?;
+        // The earliest reading of a local midnight that a clock change makes ambiguous or skips.
+        return Local
+            .from_local_datetime(&start)
+            .earliest()
+            .or_else(|| Local.from_local_datetime(&(start + chrono::Duration::hours(1))).earliest())
+            .map(|t| t.timestamp_millis())
+            .ok_or_else(|| invalid("that day has no midnight here"));
+    }
+    let ms = parse(s)?;
+    now.checked_add(ms).ok_or(DurationError::OutOfRange { shown: shown(s) })
+}
+
 /// A short human rendering of a span: `42 min`, `7 h 59 min`, `6 d 3 h`, `less than a minute`.
 pub fn humanize(ms: Millis) -> String {
     let ms = ms.abs();
@@ -155,6 +176,17 @@ pub fn describe_expiry_at(expires_at: Millis, now: Millis) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_moment_is_a_local_date_or_a_span_from_now() {
+        use chrono::{Local, TimeZone};
+        let now = 1_800_000_000_000;
+        assert_eq!(parse_when("30d", now), Ok(now + 30 * DAY));
+        let midnight = Local.with_ymd_and_hms(2027, 12, 4, 0, 0, 0).earliest().map(|t| t.timestamp_millis());
+        assert_eq!(parse_when(" 2027-12-04 ", now).ok(), midnight);
+        assert!(matches!(parse_when("2027-13-04", now), Err(DurationError::Invalid { .. })));
+        assert!(matches!(parse_when("tomorrow", now), Err(DurationError::Invalid { .. })));
+    }
 
     #[test]
     fn parses_units_and_bare_days() {

@@ -200,6 +200,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/api/order", post(order_set))
         .route("/api/order/clear", post(order_clear))
         .route("/api/cooldown/clear", post(cooldown_clear))
+        .route("/api/expiry", post(set_expiry))
         .route("/api/sync", post(sync))
         .route("/api/last-sync", get(last_sync))
         .route("/api/glance", get(glance))
@@ -373,6 +374,13 @@ async fn order_change(
 async fn cooldown_clear(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     match parse::<api::CooldownInput>(&body) {
         Ok(input) => blocking(&state, move |_, ctx| api::cooldown_clear(ctx, &input).map_err(ApiError::from)).await,
+        Err(e) => error(e),
+    }
+}
+
+async fn set_expiry(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    match parse::<api::ExpiryInput>(&body) {
+        Ok(input) => blocking(&state, move |_, ctx| api::set_expiry(ctx, &input).map_err(ApiError::from)).await,
         Err(e) => error(e),
     }
 }

@@ -1,8 +1,9 @@
-//! The operations every shell offers (status, sync, paste-token, order, doctor), each taking a
+//! The operations every shell offers (status, sync, paste-token, set-expiry, order, doctor), each taking a
 //! [`Context`] and returning a serialisable report. Shells only format these reports.
 
 pub mod cooldown;
 pub mod doctor;
+pub mod expiry;
 pub mod order;
 pub mod paste;
 pub mod remote;
