@@ -135,6 +135,23 @@ fn the_ui_pastes_validates_and_orders_against_the_real_gateway() {
     assert_eq!(s.gateway_order(), serde_json::json!(["anthropic:backup", "anthropic:manual"]));
     assert_eq!(r["reloaded"], r["after"]);
 
+    // The backup was stored without an expiry (the gateway's own paste): Set expiry… proposes
+    // a year from today, and the date chosen reaches the store as that day's local midnight,
+    // which the gateway itself reports.
+    let day = |shift: &str| shell_date(&["-d", shift, "+%F"]);
+    let chosen = day("+200 days");
+    let r = phase(&tools, &s, &serve.base(), "expiry", &[("SECRETS", &secrets), ("PROFILE", "anthropic:backup"), ("DATE", &chosen)]);
+    assert_eq!((r["focused"].as_str(), r["proposed"].as_str()), (Some("expiry-date"), Some(day("+1 year").as_str())), "{r}");
+    assert!(r["notice"].as_str().is_some_and(|n| n.starts_with("Saved: anthropic:backup runs out")), "{r}");
+    assert_eq!(r["formGone"], true, "{r}");
+    let midnight = shell_date(&["-d", &format!("{chosen} 00:00"), "+%s"]).parse::<i64>().unwrap_or_default() * 1000;
+    assert_eq!(s.store()["profiles"]["anthropic:backup"]["expires"].as_i64(), Some(midnight));
+    assert_eq!(s.store()["profiles"]["anthropic:backup"]["token"], b.as_str(), "the token itself is kept");
+    let (status, _) = s.gateway_status();
+    assert_eq!(gateway_profile(&status, "anthropic:backup")["expiresAt"].as_i64(), Some(midnight));
+    let backup = r["rows"].as_array().into_iter().flatten().filter_map(|v| v.as_str()).find(|t| t.starts_with("anthropic:backup"));
+    assert!(backup.is_some_and(|t| t.contains("expires in 19") && !t.contains("expiry unknown") && !t.contains("Set expiry")), "{r}");
+
     // Settings: saved, and a bad lead time explained.
     let r = phase(&tools, &s, &serve.base(), "settings", &[("SECRETS", &secrets)]);
     assert_eq!(r["leads"], serde_json::json!(["30 days ahead", "7 days ahead", "1 day ahead", "1 hour ahead"]), "{r}");
@@ -566,6 +583,41 @@ fn every_screen_reads_right_in_each_situation_wide_and_narrow() {
         "{r}"
     );
 
+    // Anthropic rejected the token in use three times (a 401 each): the gateway set it aside and
+    // uses the backup. The fix leads with replacing it; clearing the cooldown is the second
+    // button and says what it does; the row says until when the gateway skips it.
+    let s = Sandbox::new(OPENCLAW_JSON, bin.clone());
+    assert_eq!(s.gateway_paste(&setup_token('A'), "anthropic:manual", Some("365d")).code, 0);
+    assert_eq!(s.gateway_paste(&setup_token('B'), "anthropic:backup", Some("365d")).code, 0);
+    let mut store = s.store();
+    store["usageStats"]["anthropic:manual"] =
+        serde_json::json!({"cooldownUntil": now_ms() + 2 * hour, "failureCounts": {"auth": 3}, "errorCount": 3, "lastFailureAt": now_ms()});
+    s.write_store(&serde_json::to_string_pretty(&store).unwrap_or_default());
+    let r = tour(&tools, &s, "cooldown-401", &[]);
+    assert_eq!(r["fixButtons"][0], "Replace token…", "{r}");
+    assert!(
+        r["fixButtons"].as_array().is_some_and(|b| b.iter().any(|x| x.as_str().is_some_and(|t| t.starts_with("Clear cooldown")))),
+        "{r}"
+    );
+    let text = r.to_string();
+    assert!(text.contains("Anthropic rejected") || text.contains("rejected"), "the reason is said: {r}");
+    let manual = r["rows"].as_array().into_iter().flatten().filter_map(Value::as_str).find(|t| t.starts_with("anthropic:manual"));
+    assert!(manual.is_some_and(|t| t.contains("Skipped until")), "{r}");
+    assert!(!manual.is_some_and(|t| t.contains("Next in line")), "{r}");
+
+    // Gateways on other hosts only: nothing on this computer, the container's gateway healthy.
+    // The window's verdict is the hosts' verdict, not a red "no gateway".
+    let w = authtray_e2e::standins::World::new(&bin);
+    assert_eq!(w.container.gateway_paste(&setup_token('C'), "anthropic:manual", Some("365d")).code, 0);
+    assert_eq!(w.authtray(&["target", "add", "vps-box", "docker://openclaw-gw"], None).code, 0);
+    std::fs::remove_dir_all(w.laptop.state_dir()).expect("no gateway on the laptop");
+    let r = tour(&tools, &w.laptop, "remote-only", &[("ACTIONS", "targets")]);
+    let targets: Vec<&str> = r["targets"].as_array().expect("the targets card").iter().filter_map(Value::as_str).collect();
+    assert!(targets.first().is_some_and(|t| t.contains("vps-box — All credentials healthy")), "{targets:?}");
+    let headline = r["headline"].as_str().unwrap_or_default();
+    assert!(headline.contains("healthy") && !headline.contains("No gateway"), "{r}");
+    assert_eq!(r["setupShown"], false, "no setup card when the hosts are the whole glance: {r}");
+
     // Gateways on other hosts: one healthy in a container, a cluster that is not there. The
     // window's headline is the one verdict (the unreachable target), each target has its line.
     let w = authtray_e2e::standins::World::new(&bin);
@@ -630,4 +682,10 @@ fn every_screen_reads_right_in_each_situation_wide_and_narrow() {
     assert!(r["headlineFix"].as_str().unwrap().starts_with("Fix: Run claude in a terminal and log in again"), "{r}");
     assert_eq!(r["problems"], serde_json::json!([]), "the headline's problem is not repeated: {r}");
     assert!(!r["claude"].as_str().unwrap().contains("Fix:"), "the login fix is said once: {r}");
+}
+
+/// What `date` prints for these arguments (the local day or time the browser reads too).
+fn shell_date(args: &[&str]) -> String {
+    let out = std::process::Command::new("date").args(args).output().expect("date");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }

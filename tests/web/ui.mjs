@@ -156,6 +156,22 @@ try {
     await page.waitForFunction(() => document.querySelector('#order-result').textContent.startsWith('Saved'));
     result.message = await page.textContent('#order-result');
     result.reloaded = await ids();
+  } else if (phase === 'expiry') {
+    // A token stored without its expiry: Set expiry…, a date, Save.
+    await go('overview');
+    const id = env('PROFILE');
+    await page.click(`[data-set-expiry="${id}"]`);
+    await page.waitForSelector('#expiry-date');
+    result.focused = await page.evaluate(() => document.activeElement.id);
+    result.proposed = await page.inputValue('#expiry-date');
+    await page.fill('#expiry-date', env('DATE'));
+    await shot('overview-set-expiry');
+    await axe('overview-set-expiry');
+    await page.click('#expiry-form button[type=submit]');
+    await page.waitForFunction(() => /^Saved:/.test(document.querySelector('#banner')?.textContent || ''));
+    result.notice = await page.textContent('#banner');
+    result.formGone = (await page.$('#expiry-form')) === null;
+    result.rows = await page.$$eval('#overview-agents tbody tr', (rows) => rows.map((r) => r.innerText.replace(/\s+/g, ' ').trim()));
   } else if (phase === 'settings') {
     await page.goto(`${url}#settings`);
     await page.waitForFunction(() => document.querySelectorAll('#set-leads input').length > 0);

@@ -11,7 +11,8 @@ const STATE_BADGE = {
   broken: ['expired', 'not working'],
 };
 
-export function render(app) {
+/** Draws the Overview; `force` redraws the profiles even while a date is being picked. */
+export function render(app, force = false) {
   const s = app.status;
   const headline = document.getElementById('overview-headline');
   const source = document.getElementById('overview-source');
@@ -35,12 +36,23 @@ export function render(app) {
   // A neutral verdict ("Not set up yet", "Checking …") says its state in its own words.
   const [cls, word] = STATE_BADGE[v.overall] || STATE_BADGE.neutral;
   headline.replaceChildren(...(v.overall === 'neutral' ? [] : [badge(cls, word), ' ']), v.headline);
-  problems.replaceChildren(...(v.setup ? [setupCard(v)] : []), ...problemList(v));
-  // Nothing to sync into before setup.
-  document.getElementById('sync-now').disabled = Boolean(v.setup);
+  // No gateway here, but gateways on other hosts: they are the whole glance, and setting up
+  // one here too is a folded offer, not the first thing on the page.
+  const remoteOnly = Boolean(v.setup) && saved.length > 0;
+  const mirrored = saved.some((t) => t.mirror);
+  problems.replaceChildren(...(v.setup ? [setupCard(v, remoteOnly)] : []), ...problemList(v));
+  // Nothing to sync into before setup, unless a host receives Claude Code's login.
+  const syncButton = document.getElementById('sync-now');
+  syncButton.disabled = Boolean(v.setup) && !mirrored;
+  syncButton.title = !syncButton.disabled ? ''
+    : remoteOnly ? 'No host receives Claude Code\'s login, so there is nothing to sync.' : 'Set up authtray first: there is no gateway to sync into yet.';
   if (v.setup) {
-    // Nothing relies on the login before set-up: a fact, not an alarm.
-    source.replaceChildren(claudeCard(s.claudeCode, true, false, true));
+    // Nothing relies on the login before set-up: a fact, not an alarm. Hosts that receive a
+    // copy of it do rely on it.
+    const card = remoteOnly && !mirrored
+      ? claudeCard(s.claudeCode, false, false, false, 'The gateways on other hosts do not rely on it: none receives a copy of it.')
+      : claudeCard(s.claudeCode, true, mirrored, !mirrored);
+    source.replaceChildren(card);
     sync.replaceChildren();
     agents.replaceChildren();
     return;
@@ -54,7 +66,69 @@ export function render(app) {
     || v.problems.some((p) => p.topic === 'login' || p.topic === 'mirror');
   source.replaceChildren(claudeCard(s.claudeCode, !loginFixShown, reliedOn), ...(s.env && s.env.length ? [envCard(s.env)] : []));
   sync.replaceChildren(syncCard(app.lastSync, v, s));
-  agents.replaceChildren(...s.agents.map((a) => agentCard(a, s, v)));
+  // A redraw (every 2 s while hosts are checked) must not take the date picker from under the
+  // user's hands; the next one after it closes draws the cards.
+  if (force || !(expiryEdit && agents.contains(document.activeElement))) agents.replaceChildren(...s.agents.map((a) => agentCard(a, s, v)));
+}
+
+// The token whose expiry is being set, and the date typed so far ({ agent, profileId, value }).
+let expiryEdit = null;
+
+/** `yyyy-mm-dd` of a local day. */
+function isoDay(d) {
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** A token stored without its expiry: a "Set expiry…" button, or the form it opens. */
+function expiryControl(agent, p) {
+  if (p.type !== 'token' || p.expiresAt != null) return '';
+  const open = expiryEdit && expiryEdit.agent === agent && expiryEdit.profileId === p.id;
+  if (!open) {
+    const b = el('button', { type: 'button', class: 'small', 'data-set-expiry': p.id, 'aria-label': `Set expiry of ${p.id}…` }, 'Set expiry…');
+    b.addEventListener('click', () => {
+      const inAYear = new Date();
+      inAYear.setFullYear(inAYear.getFullYear() + 1);
+      expiryEdit = { agent, profileId: p.id, value: isoDay(inAYear) };
+      rerender();
+      document.getElementById('expiry-date')?.focus();
+    });
+    return [' ', b];
+  }
+  const tomorrow = new Date();
+  tomorrow.setDate(tomorrow.getDate() + 1);
+  const date = el('input', { id: 'expiry-date', type: 'date', required: true, min: isoDay(tomorrow), value: expiryEdit.value });
+  date.addEventListener('input', () => { expiryEdit.value = date.value; });
+  const save = el('button', { type: 'submit', class: 'small primary' }, 'Save');
+  const cancel = el('button', { type: 'button', class: 'small' }, 'Cancel');
+  cancel.addEventListener('click', () => { expiryEdit = null; rerender(); });
+  const form = el('form', { class: 'expiry-form', id: 'expiry-form', 'aria-label': `When ${p.id} runs out` },
+    el('label', { for: 'expiry-date' }, 'Runs out on '), date, ' ', save, ' ', cancel,
+    el('p', { class: 'hint' }, 'Setup-tokens last one year from the day they were made. authtray warns ahead of that day.'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    // Local midnight of the chosen day: the warning comes early rather than late.
+    const [y, m, d] = date.value.split('-').map(Number);
+    if (!y || !m || !d) {
+      date.focus();
+      return;
+    }
+    save.disabled = true;
+    try {
+      const out = await call('setExpiry', { agent, profileId: p.id, expiresAt: new Date(y, m - 1, d).getTime() });
+      expiryEdit = null;
+      await refresh();
+      showNotice(`Saved: ${out.profileId} runs out ${localTime(out.expiresAt)}.`, 'good');
+    } catch (err) {
+      save.disabled = false;
+      showError(err);
+    }
+  });
+  return form;
+}
+
+/** Draws the Overview again from what it last showed (after opening or closing a form). */
+function rerender() {
+  render(shared, true);
 }
 
 /** What carries the gateway, then every problem with its fix. */
@@ -76,8 +150,9 @@ function problemList(v) {
   return out;
 }
 
-/** A problem's fix: its words, and a button when the window can do it. */
-export function remedy(r) {
+/** A problem's fix: its words, and a button when the window can do it; then a lesser fix
+ * after it ("Or: …"), whose words say what it risks. */
+export function remedy(r, lead = 'Fix: ') {
   const a = r.action;
   let button = '';
   if (a && a.kind === 'paste') {
@@ -101,7 +176,8 @@ export function remedy(r) {
     button = el('button', { type: 'button', class: 'small' }, r.label || 'Sync now');
     button.addEventListener('click', () => document.getElementById('sync-now').click());
   }
-  return el('p', { class: 'fix' }, el('span', {}, 'Fix: '), codeSpans(r.text), button ? [' ', button] : '');
+  const line = el('p', { class: 'fix' }, el('span', {}, lead), codeSpans(r.text), button ? [' ', button] : '');
+  return r.also ? el('div', { class: 'fixes' }, line, remedy(r.also, 'Or: ')) : line;
 }
 
 /** Opens Paste with the provider, profile and agent chosen. */
@@ -115,8 +191,9 @@ function codeSpans(text) {
   return text.split(/(`[^`]+`)/).map((part) => (part.startsWith('`') && part.endsWith('`') ? el('code', {}, part.slice(1, -1)) : part));
 }
 
-/** First run: where authtray looked, and the folder (and version) to use instead. */
-function setupCard(v) {
+/** First run: where authtray looked, and the folder (and version) to use instead. `folded`:
+ * the gateways on other hosts carry the glance, so it is an offer under a summary line. */
+function setupCard(v, folded = false) {
   const st = v.setup;
   const dir = el('input', { id: 'setup-dir', type: 'text', spellcheck: 'false', autocomplete: 'off', placeholder: '~/.openclaw', value: st.found ? st.stateDir : '' });
   const gen = el('select', { id: 'setup-generation' },
@@ -157,6 +234,12 @@ function setupCard(v) {
       if (name && !document.getElementById('set-target-add').hidden) name.focus();
     }, 50);
   });
+  if (folded) {
+    return el('details', { class: 'card setup', id: 'setup-fold' },
+      el('summary', {}, 'No gateway on this computer: authtray watches the gateways on other hosts. One here too?'),
+      el('p', {}, st.lookedFor),
+      form);
+  }
   return el('section', { class: 'card setup', 'aria-labelledby': 'h-setup' },
     el('h2', { id: 'h-setup' }, 'Set up authtray'),
     el('p', {}, st.lookedFor),
@@ -166,7 +249,7 @@ function setupCard(v) {
     el('div', { class: 'actions' }, remote));
 }
 
-function claudeCard(cc, withFix = true, reliedOn = true, setup = false) {
+function claudeCard(cc, withFix = true, reliedOn = true, setup = false, unused = 'The gateway does not rely on it now: it has a credential of its own.') {
   const where = cc.source === 'keychain' ? `macOS Keychain (${cc.service})` : cc.source === 'file' ? cc.path : 'not found';
   const state = {
     ok: 'logged in', expiring: 'expires soon', expired: 'expired', missing: 'not logged in',
@@ -181,7 +264,7 @@ function claudeCard(cc, withFix = true, reliedOn = true, setup = false) {
     el('p', {}, badge(reliedOn || cc.status === 'ok' ? cc.status : 'unused', state), ' ', when, cc.expiresAt != null ? ` (${localTime(cc.expiresAt)})` : ''),
   ];
   if (!reliedOn && !setup && (cc.status === 'missing' || cc.status === 'expired')) {
-    parts.push(el('p', { class: 'meta' }, 'The gateway does not rely on it now: it has a credential of its own.'));
+    parts.push(el('p', { class: 'meta' }, unused));
   } else if (withFix && (cc.status === 'missing' || cc.status === 'expired')) {
     parts.push(el('p', { class: 'fix' }, 'Fix: Run ', el('code', {}, 'claude'), cc.status === 'expired'
       ? ' in a terminal and log in again; authtray mirrors the new login by itself.'
@@ -296,7 +379,7 @@ function agentCard(a, s, v) {
       return el('tr', { class: r.inUse ? 'in-use' : '' },
         el('th', { scope: 'row', 'data-label': 'Profile' }, el('code', {}, p.id)),
         el('td', { 'data-label': 'State' }, badge(cls, word)),
-        el('td', { 'data-label': 'Why' }, ...codeSpans(r.note), el('span', { class: 'meta' }, ` · ${p.type}`)),
+        el('td', { 'data-label': 'Why' }, ...codeSpans(r.note), el('span', { class: 'meta' }, ` · ${p.type}`), expiryControl(a.id, p)),
         el('td', { 'data-label': 'Token' }, p.token ? el('code', { class: 'token' }, p.token) : '—'));
     });
     parts.push(el('table', { class: 'profiles' },

@@ -56,14 +56,12 @@ pub fn status(r: &StatusReport, targets: &[authtray_core::target_pool::TargetSta
         for p in &a.profiles {
             let unused = if p.used { "" } else { "  (not used by the gateway)" };
             let rest = p.availability.describe(r.now).map(|d| format!("  ({d})")).unwrap_or_default();
-            println!(
-                "  {:<w$}  {:<10} {:<8} {:<9} {}{unused}{rest}",
-                p.id,
-                p.provider,
-                p.kind,
-                p.status.as_str(),
-                expiry(p.expires_at, r.now),
-            );
+            // A token stored without its expiry is not known to last: say how to record it.
+            let when = match (p.kind, p.expires_at) {
+                ("token", None) => format!("expiry unknown; record it: authtray set-expiry {} <yyyy-mm-dd>", p.id),
+                _ => expiry(p.expires_at, r.now),
+            };
+            println!("  {:<w$}  {:<10} {:<8} {:<9} {when}{unused}{rest}", p.id, p.provider, p.kind, p.status.as_str());
         }
         for (provider, ids) in &a.order {
             println!("  order {provider}: {}", ids.join(", "));
@@ -112,10 +110,12 @@ fn verdict(v: &authtray_core::verdict::Verdict) {
         println!("  {}", v.detail);
     }
     let fix = |p: &authtray_core::verdict::Problem, indent: &str| {
-        if let Some(fix) = &p.remedy {
+        // The fix, then a lesser one after it (its text says what it risks).
+        for (word, fix) in p.remedy.iter().flat_map(|r| [("fix", Some(r)), ("or", r.also.as_deref())]) {
+            let Some(fix) = fix else { continue };
             match &fix.command {
-                Some(c) => println!("{indent}fix: {} ({c})", fix.text),
-                None => println!("{indent}fix: {}", fix.text),
+                Some(c) => println!("{indent}{word}: {} ({c})", fix.text),
+                None => println!("{indent}{word}: {}", fix.text),
             }
         }
         if let Some(d) = &p.details {

@@ -300,6 +300,7 @@ mod tests {
             label: Some("Clear cooldown".into()),
             command: None,
             action: Some(Action::ClearCooldown { agent: "main".into(), provider: "anthropic".into(), profile_id: None }),
+            also: None,
         };
         assert_eq!(Fix::of(&r).map(|f| f.label).as_deref(), Some("Clear cooldown…"));
     }

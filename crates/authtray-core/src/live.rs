@@ -183,6 +183,7 @@ impl Live {
                 last_sync_error: None,
                 known_generation: None,
                 login: None,
+                beat_at: None,
                 targets: pool,
                 targets_kicked: None,
             };
@@ -258,7 +259,8 @@ impl Snapshot {
             last_sync: None,
             last_sync_at: None,
             last_sync_error: None,
-            problem: Some(e.to_string()),
+            // The engine's text, for logs: redacted like every failure's details.
+            problem: Some(e.failure().details),
             settings,
             mirror_deferred: deferred,
             targets,
@@ -282,6 +284,9 @@ struct Service {
     /// Claude Code's login as last read: read again only when it changed (or on start and an
     /// explicit sync), so a Keychain secret is not read every minute.
     login: Option<crate::claude::LoginState>,
+    /// When this process last wrote its keeper heartbeat (a cycle runs on every file change;
+    /// the heartbeat only needs renewing well within its freshness window).
+    beat_at: Option<Millis>,
     /// The saved targets' workers.
     targets: crate::target_pool::TargetPool,
     /// When the targets were last handed a job.
@@ -326,8 +331,12 @@ impl Service {
         let deferred = self.config.defer_to_service && crate::service::installed(&self.config.env);
         // Said before the status is read, so that this cycle's verdict counts this process.
         if settings.mirror_enabled && !deferred {
-            crate::keeper::beat(&self.config.env, self.config.keeper, crate::clock::now_ms());
-        } else {
+            let now = crate::clock::now_ms();
+            if self.beat_at.is_none_or(|at| now.saturating_sub(at) >= crate::keeper::RENEW_MS || now < at) {
+                crate::keeper::beat(&self.config.env, self.config.keeper, now);
+                self.beat_at = Some(now);
+            }
+        } else if self.beat_at.take().is_some() {
             crate::keeper::stop(&self.config.env);
         }
         let loaded = self.load_context(cause, &settings);

@@ -480,6 +480,10 @@ pub struct Remedy {
     pub command: Option<String>,
     /// What a button does, when a shell can do it.
     pub action: Option<Action>,
+    /// A second, lesser fix shown after this one, with what it risks in its text (clearing the
+    /// cooldown of a token the provider rejected, after "Replace token…").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub also: Option<Box<Remedy>>,
 }
 
 /// What a problem is about, so shells can place it (the login has its own line).
@@ -663,10 +667,15 @@ impl TargetState {
     /// "vps: All credentials healthy", "cluster cannot be reached", "vps: still checking".
     pub fn answer(&self) -> String {
         match self.standing() {
-            Standing::Checking => format!("{}: still checking", self.name),
+            Standing::Checking => self.still_checking(),
             Standing::Unreachable { .. } => format!("{} cannot be reached", self.name),
             Standing::Answered(_) => format!("{}: {}", self.name, self.headline),
         }
+    }
+
+    /// "vps: still checking": no answer yet, or none from the check asked for.
+    pub(crate) fn still_checking(&self) -> String {
+        format!("{}: still checking", self.name)
     }
 
     /// Where it stands.

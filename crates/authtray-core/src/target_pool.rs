@@ -146,7 +146,7 @@ pub fn answers(targets: &[TargetState], since: Millis) -> String {
         if t.tried_at.is_some_and(|at| at >= since) {
             t.answer()
         } else {
-            format!("{}: still checking", t.name)
+            t.still_checking()
         }
     };
     targets.iter().map(answer).collect::<Vec<_>>().join(" · ")

@@ -340,7 +340,10 @@ fn profile_rows(status: &StatusReport, inputs: &Inputs<'_>, carried: &[(String, 
                         let (text, fix) = if p.availability.reason.as_deref().is_some_and(|r| r.starts_with("auth")) {
                             (
                                 format!("{} rejected {}: it was probably revoked{meanwhile}", display_name(&p.provider), p.id),
-                                paste_remedy(&agent.id, &p.provider, Some(&p.id), "Replace token…"),
+                                Remedy {
+                                    also: Some(Box::new(clear_rejected_remedy(&agent.id, &p.provider, &p.id, p.availability.until, now))),
+                                    ..paste_remedy(&agent.id, &p.provider, Some(&p.id), "Replace token…")
+                                },
                             )
                         } else {
                             (
@@ -364,7 +367,12 @@ fn profile_rows(status: &StatusReport, inputs: &Inputs<'_>, carried: &[(String, 
                         None => "Skipped".to_string(),
                     };
                     let rest_of_note = note.split_once(" · ").map_or(String::new(), |(_, tail)| format!(" · {tail}"));
-                    (state.max(Overall::Attention), format!("{skipped}{rest_of_note}; {rest}"))
+                    // Why, in words: "auth" is the gateway's word for a rejected credential.
+                    let why = match p.availability.reason.as_deref().is_some_and(|r| r.starts_with("auth")) {
+                        true => format!("{} rejected it", display_name(&p.provider)),
+                        false => rest,
+                    };
+                    (state.max(Overall::Attention), format!("{skipped}{rest_of_note}; {why}"))
                 }
                 _ => (state, note),
             };
@@ -555,6 +563,7 @@ fn no_route(agent: &AgentReport, route: &Route, status: &StatusReport, inputs: &
                     label: Some("Paste token…".into()),
                     command: Some(format!("authtray paste-token --provider {provider}")),
                     action: Some(Action::Paste { agent: agent.id.clone(), provider: provider.clone(), profile_id: None }),
+                    also: None,
                 }),
                 Millis::MIN,
             )
@@ -873,7 +882,7 @@ fn problem(
 }
 
 fn remedy(text: &str, label: Option<&str>, command: Option<&str>, action: Option<Action>) -> Remedy {
-    Remedy { text: text.into(), label: label.map(str::to_string), command: command.map(str::to_string), action }
+    Remedy { text: text.into(), label: label.map(str::to_string), command: command.map(str::to_string), action, also: None }
 }
 
 /// Claude Code's own login, used where the gateway runs Claude Code itself.
@@ -939,6 +948,20 @@ fn clear_remedy(agent: &str, provider: &str, profile: Option<&str>, until: Optio
         label: Some("Clear cooldown".into()),
         command: Some(format!("authtray cooldown clear --provider {provider}{only}")),
         action: Some(Action::ClearCooldown { agent: agent.into(), provider: provider.into(), profile_id: profile.map(str::to_string) }),
+        also: None,
+    }
+}
+
+/// Clearing the cooldown of a token the provider rejected: second to replacing it, and saying
+/// what it risks. The gateway only tries it again; if it is still revoked the chat fails.
+fn clear_rejected_remedy(agent: &str, provider: &str, profile: &str, until: Option<Millis>, now: Millis) -> Remedy {
+    let ends = until.map(|u| format!(" It ends by itself {}.", local_time(u, now))).unwrap_or_default();
+    Remedy {
+        text: format!(
+            "Only if you know this token works again, put it back in service now: the gateway tries it at once, and if {} rejects it again the next chat fails.{ends}",
+            display_name(provider)
+        ),
+        ..clear_remedy(agent, provider, Some(profile), until, now)
     }
 }
 
@@ -962,7 +985,12 @@ pub(crate) fn for_target(v: &mut Verdict, target: &str, now: Millis) {
                 label: None,
                 command: Some(paste_command(provider, profile_id.as_deref())),
                 action: None,
+                also: None,
             };
+        }
+        // Nothing here can clear a cooldown there either.
+        if r.also.as_ref().is_some_and(|a| matches!(a.action, Some(Action::ClearCooldown { .. }))) {
+            r.also = None;
         }
         r.command = r.command.take().map(|c| on_target(&c, target));
         // The shells' buttons act on this machine's gateway.
@@ -995,6 +1023,7 @@ fn paste_remedy(agent: &str, provider: &str, profile: Option<&str>, label: &str)
         label: Some(label.into()),
         command: Some(paste_command(provider, profile)),
         action: Some(Action::Paste { agent: agent.into(), provider: provider.into(), profile_id: profile.map(str::to_string) }),
+        also: None,
     }
 }
 
@@ -1333,8 +1362,19 @@ mod tests {
         let fix = v.top().and_then(|p| p.remedy.clone()).expect("fix");
         assert_eq!(fix.label.as_deref(), Some("Replace token…"));
         assert!(matches!(fix.action, Some(Action::Paste { .. })));
+        // Putting it back stays possible, second, saying what it risks.
+        let also = fix.also.as_deref().expect("a second fix");
+        assert!(matches!(also.action, Some(Action::ClearCooldown { .. })), "{also:?}");
+        assert!(also.text.starts_with("Only if you know this token works again") && also.text.contains("the next chat fails"), "{also:?}");
+        let mut there = v.clone();
+        for_target(&mut there, "vps", T0);
+        assert_eq!(
+            there.top().and_then(|p| p.remedy.as_ref()).map(|r| r.also.is_none()),
+            Some(true),
+            "nothing here clears a cooldown there"
+        );
         let note = &row(&v, "anthropic:manual").note;
-        assert!(note.starts_with("Skipped until today ") && note.ends_with("; on cooldown for 4 min (auth)"), "{note}");
+        assert!(note.starts_with("Skipped until today ") && note.ends_with("; Anthropic rejected it"), "{note}");
         assert!(!note.contains("Next in line") && !note.contains("In use"), "{note}");
         // Rate-limited: putting it back is the fix, saying what happens if the cause remains.
         r.agents[0].profiles[0].availability.reason = Some("rate_limit".into());
