@@ -332,10 +332,13 @@ fn the_window_loads_the_ui_and_lists_profiles_through_webdriver() {
     assert!(rows.iter().any(|r| r.contains("anthropic:pasted") && r.contains("expiry unknown")), "{rows:?}");
     w.run("document.querySelector('[data-set-expiry=\"anthropic:pasted\"]').click()", json!([]));
     w.texts("#expiry-form", Duration::from_secs(10));
+    // Half a year from today, whenever the suite runs.
     let midnight = w.run(
-        "const d = document.getElementById('expiry-date'); d.value = '2027-06-01';
+        "const day = new Date(); day.setMonth(day.getMonth() + 6); day.setHours(0, 0, 0, 0);
+         const iso = `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
+         document.getElementById('expiry-date').value = iso;
          document.querySelector('#expiry-form button[type=submit]').click();
-         return new Date(2027, 5, 1).getTime();",
+         return day.getTime();",
         json!([]),
     );
     let stored = || s.store()["profiles"]["anthropic:pasted"]["expires"].as_i64();

@@ -251,28 +251,33 @@ pub fn set_expiry_is_read_by_gateway(gw: Gateway) {
     assert!(row.as_ref().is_some_and(|r| r["note"].as_str().is_some_and(|n| n.contains("expiry unknown"))), "{row:?}");
 
     let before = bytes(&s.store_path());
+    let typed_token = setup_token('T');
     for (args, says) in [
         (["anthropic:manual", "2020-01-01"], "not in the future"),
+        (["anthropic:manual", "2035-01-01"], "more than five years away"),
         (["anthropic:key", "30d"], "does not expire"),
         (["anthropic:login", "30d"], "comes with the login"),
         (["anthropic:nope", "30d"], "anthropic:nope"),
         (["anthropic:manual", "2027-02-30"], "not a date"),
+        ([typed_token.as_str(), "30d"], "not a profile id"),
     ] {
         let out = s.authtray(&["--generation", gw.generation, "set-expiry", args[0], args[1]], None);
         assert_ne!(out.code, 0, "{args:?} was taken");
         assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
+        crate::assert_no_secret(&out, &typed_token);
         assert_eq!(bytes(&s.store_path()), before, "{args:?} changed the store");
     }
 
-    let out = s.authtray(&["--generation", gw.generation, "set-expiry", "anthropic:manual", "30d", "--json"], None);
+    // A date: that day's local midnight.
+    let day = local(&["-d", "+30 days", "+%F"]);
+    let midnight = local(&["-d", &format!("{day} 00:00"), "+%s"]).parse::<i64>().unwrap_or_default() * 1000;
+    let out = s.authtray(&["--generation", gw.generation, "set-expiry", "anthropic:manual", &day, "--json"], None);
     assert_eq!(out.code, 0, "{}", out.stderr);
     crate::assert_no_secret(&out, &tok);
     let set = out.json();
-    assert_eq!((set["changed"].as_bool(), set["previous"].is_null()), (Some(true), true), "{set}");
-    let at = set["expiresAt"].as_i64().unwrap_or_default();
-    assert!((at - (now_ms() + 30 * 24 * HOUR)).abs() < 120_000, "about 30 days ahead: {set}");
+    assert_eq!((set["changed"].as_bool(), set["expiresAt"].as_i64()), (Some(true), Some(midnight)), "{set}");
     let after = s.store();
-    assert_eq!(after["profiles"]["anthropic:manual"]["expires"].as_i64(), Some(at));
+    assert_eq!(after["profiles"]["anthropic:manual"]["expires"].as_i64(), Some(midnight));
     assert_eq!(after["profiles"]["anthropic:manual"]["token"], json!(tok), "the token itself is kept");
     assert_eq!(after["profiles"]["anthropic:manual"]["note"], json!("mine"), "unknown fields are kept");
     assert_eq!(after["profiles"]["anthropic:key"], store["profiles"]["anthropic:key"]);
@@ -281,18 +286,24 @@ pub fn set_expiry_is_read_by_gateway(gw: Gateway) {
         Some(0o600)
     );
     let (theirs, _) = s.gateway_status();
-    assert_eq!(gateway_profile(&theirs, "anthropic:manual")["expiresAt"].as_i64(), Some(at), "the gateway reads the expiry");
+    assert_eq!(gateway_profile(&theirs, "anthropic:manual")["expiresAt"].as_i64(), Some(midnight), "the gateway reads the expiry");
     let (ours, _) = s.authtray_status();
-    assert_eq!(authtray_profile(&ours, "anthropic:manual")["expiresAt"].as_i64(), Some(at));
+    assert_eq!(authtray_profile(&ours, "anthropic:manual")["expiresAt"].as_i64(), Some(midnight));
 
-    let again = s.authtray(&["--generation", gw.generation, "set-expiry", "anthropic:manual", "--json", &at_date(at)], None);
+    // The same again changes nothing; another date is refused (the recorded one stands).
+    let written = bytes(&s.store_path());
+    let again = s.authtray(&["--generation", gw.generation, "set-expiry", "anthropic:manual", &day, "--json"], None);
     assert_eq!(again.code, 0, "{}", again.stderr);
-    assert_eq!(again.json()["previous"].as_i64(), Some(at), "{}", again.stdout);
+    assert_eq!(again.json()["changed"], false, "{}", again.stdout);
+    let other = s.authtray(&["--generation", gw.generation, "set-expiry", "anthropic:manual", "300d"], None);
+    assert_ne!(other.code, 0);
+    assert!(other.stderr.contains("already records when it runs out"), "{}", other.stderr);
+    assert_eq!(bytes(&s.store_path()), written, "nothing was written again");
 }
 
-/// `yyyy-mm-dd` of a moment, local time.
-fn at_date(at: i64) -> String {
-    let out = std::process::Command::new("date").arg("-d").arg(format!("@{}", at / 1000)).arg("+%F").output();
+/// What GNU `date` prints for these arguments, in the local time zone authtray reads too.
+fn local(args: &[&str]) -> String {
+    let out = std::process::Command::new("date").args(args).output();
     out.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default()
 }
 

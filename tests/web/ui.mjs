@@ -234,6 +234,8 @@ try {
     result.problems = await page.$$eval('#overview-problems .problem', (li) => li.map((l) => l.innerText.replace(/\s+/g, ' ').trim()));
     result.fixButtons = await page.$$eval('#overview-problems .fix button', (b) => b.map((x) => x.textContent));
     result.setupShown = await page.isVisible('#setup-form');
+    result.setupFold = await page.$eval('#setup-fold:not([open]) > summary', (n) => n.textContent).catch(() => null);
+    result.fixLines = await page.$$eval('#overview-problems .fix', (p) => p.map((l) => l.innerText.replace(/\s+/g, ' ').trim()));
     result.headlineFix = await page.$eval('.headline-fix', (n) => n.innerText.replace(/\s+/g, ' ').trim()).catch(() => null);
     result.rows = await page.$$eval('#overview-agents tbody tr', (rows) => rows.map((r) => r.innerText.replace(/\s+/g, ' ').trim()));
     result.claude = (await page.textContent('#overview-source')).replace(/\s+/g, ' ').trim();

@@ -40,7 +40,14 @@ export function render(app, force = false) {
   // one here too is a folded offer, not the first thing on the page.
   const remoteOnly = Boolean(v.setup) && saved.length > 0;
   const mirrored = saved.some((t) => t.mirror);
-  problems.replaceChildren(...(v.setup ? [setupCard(v, remoteOnly)] : []), ...problemList(v));
+  const fold = document.getElementById('setup-fold');
+  if (remoteOnly && fold && fold.open && problems.contains(fold)) {
+    // Opened by the user: the redraw keeps it open, with what is typed in it and the focus.
+    for (const n of [...problems.children]) if (n !== fold) n.remove();
+    problems.append(...problemList(v));
+  } else {
+    problems.replaceChildren(...(v.setup ? [setupCard(v, remoteOnly)] : []), ...problemList(v));
+  }
   // Nothing to sync into before setup, unless a host receives Claude Code's login.
   const syncButton = document.getElementById('sync-now');
   syncButton.disabled = Boolean(v.setup) && !mirrored;
@@ -66,9 +73,15 @@ export function render(app, force = false) {
     || v.problems.some((p) => p.topic === 'login' || p.topic === 'mirror');
   source.replaceChildren(claudeCard(s.claudeCode, !loginFixShown, reliedOn), ...(s.env && s.env.length ? [envCard(s.env)] : []));
   sync.replaceChildren(syncCard(app.lastSync, v, s));
+  // The token being given an expiry may have got one elsewhere, or be gone: the form goes too.
+  if (expiryEdit && !s.agents.some((a) => a.id === expiryEdit.agent
+    && (a.profiles || []).some((p) => p.id === expiryEdit.profileId && p.type === 'token' && p.expiresAt == null))) {
+    expiryEdit = null;
+  }
   // A redraw (every 2 s while hosts are checked) must not take the date picker from under the
-  // user's hands; the next one after it closes draws the cards.
-  if (force || !(expiryEdit && agents.contains(document.activeElement))) agents.replaceChildren(...s.agents.map((a) => agentCard(a, s, v)));
+  // user's hands; the next one after it leaves the form draws the cards.
+  const editing = document.getElementById('expiry-form')?.contains(document.activeElement);
+  if (force || !editing) agents.replaceChildren(...s.agents.map((a) => agentCard(a, s, v)));
 }
 
 // The token whose expiry is being set, and the date typed so far ({ agent, profileId, value }).
@@ -96,30 +109,45 @@ function expiryControl(agent, p) {
   }
   const tomorrow = new Date();
   tomorrow.setDate(tomorrow.getDate() + 1);
-  const date = el('input', { id: 'expiry-date', type: 'date', required: true, min: isoDay(tomorrow), value: expiryEdit.value });
+  // The engine refuses more than five years ahead: so does the picker.
+  const latest = new Date();
+  latest.setFullYear(latest.getFullYear() + 5);
+  const date = el('input', { id: 'expiry-date', type: 'date', required: true, min: isoDay(tomorrow), max: isoDay(latest),
+    value: expiryEdit.value, 'aria-describedby': 'expiry-hint' });
   date.addEventListener('input', () => { expiryEdit.value = date.value; });
-  const save = el('button', { type: 'submit', class: 'small primary' }, 'Save');
+  // Drawn again while saving (a poll), it stays disabled: no second submit.
+  const save = el('button', { type: 'submit', class: 'small primary', disabled: Boolean(expiryEdit.saving) }, 'Save');
   const cancel = el('button', { type: 'button', class: 'small' }, 'Cancel');
-  cancel.addEventListener('click', () => { expiryEdit = null; rerender(); });
+  cancel.addEventListener('click', () => {
+    expiryEdit = null;
+    rerender();
+    document.querySelector(`[data-set-expiry="${CSS.escape(p.id)}"]`)?.focus();
+  });
   const form = el('form', { class: 'expiry-form', id: 'expiry-form', 'aria-label': `When ${p.id} runs out` },
     el('label', { for: 'expiry-date' }, 'Runs out on '), date, ' ', save, ' ', cancel,
-    el('p', { class: 'hint' }, 'Setup-tokens last one year from the day they were made. authtray warns ahead of that day.'));
+    el('p', { class: 'hint', id: 'expiry-hint' }, 'Setup-tokens usually last one year from the day they were made. authtray warns ahead of that day.'));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     // Local midnight of the chosen day: the warning comes early rather than late.
     const [y, m, d] = date.value.split('-').map(Number);
-    if (!y || !m || !d) {
+    if (!y || !m || !d || expiryEdit.saving) {
       date.focus();
       return;
     }
+    const editing = expiryEdit;
+    editing.saving = true;
     save.disabled = true;
     try {
       const out = await call('setExpiry', { agent, profileId: p.id, expiresAt: new Date(y, m - 1, d).getTime() });
       expiryEdit = null;
       await refresh();
+      // The row that now says when it runs out keeps the keyboard's place.
+      document.querySelector(`#overview-agents tr[data-profile="${CSS.escape(p.id)}"]`)?.focus();
       showNotice(`Saved: ${out.profileId} runs out ${localTime(out.expiresAt)}.`, 'good');
     } catch (err) {
-      save.disabled = false;
+      editing.saving = false;
+      // This button, or the one a redraw put in its place.
+      for (const b of [save, document.querySelector('#expiry-form button[type=submit]')]) if (b) b.disabled = false;
       showError(err);
     }
   });
@@ -376,7 +404,7 @@ function agentCard(a, s, v) {
       const p = a.profiles.find((x) => x.id === r.profileId);
       const [cls] = r.used ? STATE_BADGE[r.state] : ['unused'];
       const word = !r.used ? 'not used' : { healthy: 'ok', attention: 'attention', broken: 'not working' }[r.state];
-      return el('tr', { class: r.inUse ? 'in-use' : '' },
+      return el('tr', { class: r.inUse ? 'in-use' : '', tabindex: '-1', dataset: { profile: p.id } },
         el('th', { scope: 'row', 'data-label': 'Profile' }, el('code', {}, p.id)),
         el('td', { 'data-label': 'State' }, badge(cls, word)),
         el('td', { 'data-label': 'Why' }, ...codeSpans(r.note), el('span', { class: 'meta' }, ` · ${p.type}`), expiryControl(a.id, p)),

@@ -58,7 +58,10 @@ pub fn status(r: &StatusReport, targets: &[authtray_core::target_pool::TargetSta
             let rest = p.availability.describe(r.now).map(|d| format!("  ({d})")).unwrap_or_default();
             // A token stored without its expiry is not known to last: say how to record it.
             let when = match (p.kind, p.expires_at) {
-                ("token", None) => format!("expiry unknown; record it: authtray set-expiry {} <yyyy-mm-dd>", p.id),
+                ("token", None) => {
+                    let agent = if a.default { String::new() } else { format!(" --agent {}", a.id) };
+                    format!("expiry unknown; record it: authtray set-expiry {}{agent} <yyyy-mm-dd>", p.id)
+                }
                 _ => expiry(p.expires_at, r.now),
             };
             println!("  {:<w$}  {:<10} {:<8} {:<9} {when}{unused}{rest}", p.id, p.provider, p.kind, p.status.as_str());

@@ -124,7 +124,8 @@ pub fn parse_when(input: &str, now: Millis) -> Result<Millis, DurationError> {
 
 /// A short human rendering of a span: `42 min`, `7 h 59 min`, `6 d 3 h`, `less than a minute`.
 pub fn humanize(ms: Millis) -> String {
-    let ms = ms.abs();
+    // Saturating: a span between two moments from files may be as wide as the type.
+    let ms = ms.saturating_abs();
     if ms < MINUTE {
         return "less than a minute".to_string();
     }
@@ -143,9 +144,9 @@ pub fn humanize(ms: Millis) -> String {
 /// "expires in 7 h 59 min" / "expired 3 min ago", relative to `now`.
 pub fn describe_expiry(expires_at: Millis, now: Millis) -> String {
     if expires_at > now {
-        format!("expires in {}", humanize(expires_at - now))
+        format!("expires in {}", humanize(expires_at.saturating_sub(now)))
     } else {
-        format!("expired {} ago", humanize(now - expires_at))
+        format!("expired {} ago", humanize(now.saturating_sub(expires_at)))
     }
 }
 
@@ -176,6 +177,14 @@ pub fn describe_expiry_at(expires_at: Millis, now: Millis) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extreme_moments_are_described_without_overflow() {
+        for at in [i64::MIN, i64::MAX, 0] {
+            assert!(!describe_expiry(at, 1_800_000_000_000).is_empty());
+            assert!(!local_time(at, 1_800_000_000_000).is_empty());
+        }
+    }
 
     #[test]
     fn a_moment_is_a_local_date_or_a_span_from_now() {

@@ -17,8 +17,9 @@ const FILE: &str = "mirror-keeper.json";
 /// A heartbeat older than this is a keeper that stopped: three missed minute ticks.
 const FRESH_MS: Millis = 3 * 60_000;
 
-/// How often a keeper renews its heartbeat: once a minute is well inside [`FRESH_MS`].
-pub(crate) const RENEW_MS: Millis = 60_000;
+/// How often a keeper renews its heartbeat: under the minute tick, so a tick that fires a little
+/// early still renews it, well inside [`FRESH_MS`].
+pub(crate) const RENEW_MS: Millis = 45_000;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Beat {
