@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use authtray_e2e::desktop::{desktop_tools, Desktop, Parts};
 use authtray_e2e::serve::artefacts;
-use authtray_e2e::{gateway_profile, now_ms, oracle_bin, setup_token, Sandbox, OPENCLAW_JSON};
+use authtray_e2e::{gateway_profile, now_ms, oracle_bin, setup_token, Sandbox, OPENCLAW_JSON, OPENCLAW_SQLITE};
 use serde_json::{json, Value};
 
 /// One desktop at a time: each starts WebKit, and the machine has two cores.
@@ -129,6 +129,54 @@ fn tray_menu_click_to_paste_undo_window_and_live_mirroring() {
     for secret in [&a, &c, &l1, &l2] {
         assert!(!d.notification_log().contains(secret.as_str()), "a notification carried a full token");
         assert!(!d.app_log().contains(secret.as_str()), "the app log carried a full token");
+    }
+    assert!(d.app_alive());
+}
+
+/// openclaw 2026.9.6 (SQLite), with Claude Code's login to mirror at start: the icon is never
+/// the healthy key while the menu still says it is checking; a menu opened as soon as the icon
+/// shows fits on the screen, and so does the same menu opened again after a longer line came in
+/// (GTK keeps a shown menu's width unless told otherwise: the issue saw "— In u" cut off).
+#[test]
+fn on_openclaw_2026_9_6_the_menu_is_right_from_the_first_second() {
+    let _one = serial();
+    let Some(_) = desktop_tools() else { return };
+    let Some(bin) = oracle_bin(&OPENCLAW_SQLITE) else { return };
+    let s = Sandbox::new(OPENCLAW_SQLITE, bin);
+    assert_eq!(s.gateway_paste(&setup_token('A'), "anthropic:m", Some("365d")).code, 0);
+    write_login(s.home(), &setup_token('L'), now_ms() + 8 * 3_600_000, false);
+    let shots = artefacts("desktop");
+    let mut d = Desktop::start(&s.home().join("desktop"), Parts::FULL);
+    let started = Instant::now();
+    d.start_app(s.home(), &[]);
+    d.tray_icon();
+    let (early, screen) = d.menu_look(&shots.join("tray-menu-2026-9-6-early.png"));
+    assert!(early.right <= screen, "the menu opened at start runs off the screen: right edge {} on {screen}", early.right);
+    d.wait_for("the first verdict", Duration::from_secs(30), || {
+        d.app_log().lines().any(|l| l.contains("tray menu") && !l.contains("icon=Neutral")).then_some(())
+    });
+    eprintln!("figures: openclaw 2026.9.6 tray: first verdict {:.1} s after start", started.elapsed().as_secs_f32());
+    d.wait_for("the mirror at start", Duration::from_secs(30), || {
+        let (doc, _) = s.authtray_status();
+        doc["agents"][0]["profiles"].as_array()?.iter().any(|p| p["id"] == "anthropic:claude-code").then_some(())
+    });
+    // A token pasted with the gateway's own CLI under a long name: a wider line than any before.
+    let long = "anthropic:pasted-on-the-gateway-host-with-its-own-cli";
+    assert_eq!(s.gateway_paste(&setup_token('B'), long, None).code, 0);
+    d.wait_for("the menu with the longer line", Duration::from_secs(60), || {
+        d.app_log().lines().any(|l| l.contains("tray menu") && l.contains("pasted-on-the-gateway-host")).then_some(())
+    });
+    let (late, screen) = d.menu_look(&shots.join("tray-menu-2026-9-6-late.png"));
+    eprintln!("figures: tray menu width {} px at start, {} px after the longer line, screen {screen} px", early.width, late.width);
+    assert!(
+        late.width > early.width,
+        "the longer line did not widen the menu ({} → {} px): this test measures nothing",
+        early.width,
+        late.width
+    );
+    assert!(late.right <= screen, "the menu opened after the longer line runs off the screen: right edge {} on {screen}", late.right);
+    for line in d.app_log().lines().filter(|l| l.contains("tray menu")) {
+        assert!(!(line.contains("icon=Healthy") && line.contains("Checking")), "a healthy icon under a menu still checking: {line}");
     }
     assert!(d.app_alive());
 }

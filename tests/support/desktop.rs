@@ -318,6 +318,35 @@ impl Desktop {
         self.xdotool(&keys);
     }
 
+    /// Opens the tray menu, shoots the screen, and closes the menu again (Escape): returns where
+    /// the menu sat and the screen's width, so a menu that runs off the screen shows.
+    pub fn menu_look(&self, shot: &Path) -> (MenuBox, i64) {
+        let icon = self.tray_icon();
+        let popups = || self.xdotool(&["search", "--onlyvisible", "--classname", "^authtray-app$"]);
+        let before: Vec<String> = popups().lines().map(str::to_string).collect();
+        self.xdotool(&["mousemove", "--window", &icon, "8", "8", "click", "1"]);
+        let menu = self.wait_for("the tray menu", Duration::from_secs(15), || {
+            popups().lines().find(|l| !before.iter().any(|b| b == l)).map(str::to_string)
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        self.screenshot(shot);
+        // "Position: 1043,24 (screen: 0)" and "Geometry: 230x180".
+        let geometry = self.xdotool(&["getwindowgeometry", &menu]);
+        let pair = |key: &str, sep: char| -> (i64, i64) {
+            let line = geometry.lines().find_map(|l| l.trim().strip_prefix(key)).unwrap_or_default();
+            let first = line.split_whitespace().next().unwrap_or_default();
+            let (a, b) = first.split_once(sep).unwrap_or_default();
+            (a.parse().unwrap_or(0), b.parse().unwrap_or(0))
+        };
+        let ((x, _), (w, _)) = (pair("Position:", ','), pair("Geometry:", 'x'));
+        let screen = self.xdotool(&["getdisplaygeometry"]);
+        let screen_w = screen.split_whitespace().next().and_then(|w| w.parse().ok()).unwrap_or(0);
+        assert!(w > 0 && screen_w > 0, "cannot measure the menu: {geometry:?} on {screen:?}");
+        self.xdotool(&["key", "Escape"]);
+        self.wait_for("the tray menu to close", Duration::from_secs(10), || (popups().lines().count() <= before.len()).then_some(()));
+        (MenuBox { right: x + w, width: w }, screen_w)
+    }
+
     /// Saves a screenshot of the whole screen.
     pub fn screenshot(&self, path: &Path) {
         let status = self.command("import").args(["-window", "root"]).arg(path).status().expect("import");
@@ -373,4 +402,13 @@ impl Drop for Desktop {
             let _ = c.wait();
         }
     }
+}
+
+/// Where an opened tray menu sat on the screen, in pixels.
+#[derive(Debug, Clone, Copy)]
+pub struct MenuBox {
+    /// Its right edge.
+    pub right: i64,
+    /// Its width.
+    pub width: i64,
 }

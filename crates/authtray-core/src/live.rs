@@ -330,15 +330,7 @@ impl Service {
         self.targets.reconcile(&settings.targets);
         let deferred = self.config.defer_to_service && crate::service::installed(&self.config.env);
         // Said before the status is read, so that this cycle's verdict counts this process.
-        if settings.mirror_enabled && !deferred {
-            let now = crate::clock::now_ms();
-            if self.beat_at.is_none_or(|at| now.saturating_sub(at) >= crate::keeper::RENEW_MS || now < at) {
-                crate::keeper::beat(&self.config.env, self.config.keeper, now);
-                self.beat_at = Some(now);
-            }
-        } else if self.beat_at.take().is_some() {
-            crate::keeper::stop(&self.config.env);
-        }
+        self.keep_heartbeat(settings.mirror_enabled && !deferred);
         let loaded = self.load_context(cause, &settings);
         // The login as this cycle read it; without a gateway here, read only when the targets
         // get work (a Keychain secret is not read every minute).
@@ -382,21 +374,7 @@ impl Service {
             self.publish(first, Vec::new(), Cause::FirstLook);
         }
         if wanted {
-            let req = SyncRequest { targets: settings.sync_targets(), profile_id: settings.mirror_profile_id.clone(), dry_run: false };
-            let result = crate::ops::sync::sync(&ctx, &req);
-            match &result {
-                Ok(r) => {
-                    for a in r.agents.iter().filter(|a| a.action != crate::mirror::Action::Unchanged) {
-                        tracing::info!(agent = %a.agent, action = ?a.action, error = ?a.error, "mirror");
-                    }
-                    self.last_sync = Some(r.clone());
-                    self.last_sync_error = None;
-                }
-                // No login is a state shown on the source line, not a mirror failure.
-                Err(Error::NoLogin(_)) => self.last_sync_error = None,
-                Err(e) => self.last_sync_error = Some(e.failure()),
-            }
-            self.last_sync_at = Some(ctx.now);
+            let result = self.mirror(&ctx, &settings);
             if let Some(r) = reply {
                 let _ = r.send(result);
             }
@@ -410,6 +388,41 @@ impl Service {
         let (snapshot, outcome) = self.snapshot(&ctx, &settings, settings_problem, deferred);
         let due = self.alerts_for(outcome, &settings, crate::clock::now_ms());
         self.publish(snapshot, due, cause);
+    }
+
+    /// Renews this process's keeper heartbeat while it keeps the mirror (`keeping`), at most
+    /// every [`crate::keeper::RENEW_MS`], and withdraws it once it stops.
+    fn keep_heartbeat(&mut self, keeping: bool) {
+        if keeping {
+            let now = crate::clock::now_ms();
+            if self.beat_at.is_none_or(|at| now.saturating_sub(at) >= crate::keeper::RENEW_MS || now < at) {
+                crate::keeper::beat(&self.config.env, self.config.keeper, now);
+                self.beat_at = Some(now);
+            }
+        } else if self.beat_at.take().is_some() {
+            crate::keeper::stop(&self.config.env);
+        }
+    }
+
+    /// Mirrors Claude Code's login into the gateway (and the targets marked to receive it) and
+    /// keeps how it went for the verdict and the Last sync card.
+    fn mirror(&mut self, ctx: &Context, settings: &Settings) -> Result<SyncReport> {
+        let req = SyncRequest { targets: settings.sync_targets(), profile_id: settings.mirror_profile_id.clone(), dry_run: false };
+        let result = crate::ops::sync::sync(ctx, &req);
+        match &result {
+            Ok(r) => {
+                for a in r.agents.iter().filter(|a| a.action != crate::mirror::Action::Unchanged) {
+                    tracing::info!(agent = %a.agent, action = ?a.action, error = ?a.error, "mirror");
+                }
+                self.last_sync = Some(r.clone());
+                self.last_sync_error = None;
+            }
+            // No login is a state shown on the source line, not a mirror failure.
+            Err(Error::NoLogin(_)) => self.last_sync_error = None,
+            Err(e) => self.last_sync_error = Some(e.failure()),
+        }
+        self.last_sync_at = Some(ctx.now);
+        result
     }
 
     /// What the shells show as of now, and the alerts it calls for: reads the stores, the login

@@ -4,6 +4,8 @@
 //! menu once set, so the menu is built once and its items are edited, inserted and removed in place.
 
 mod actions;
+#[cfg(target_os = "linux")]
+mod fit;
 
 use std::sync::Mutex;
 
@@ -105,6 +107,10 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
         .build(app)
         .map_err(e)?;
+    #[cfg(target_os = "linux")]
+    if !fit::keep_on_screen() {
+        tracing::warn!("the tray menu's GTK widget was not found: a menu whose lines grew may run off the screen");
+    }
     app.manage(TrayState(Mutex::new(Some(Handles {
         tray,
         menu,
