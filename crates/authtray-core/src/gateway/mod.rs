@@ -186,6 +186,13 @@ impl Store {
         }
     }
 
+    /// When the token stored as `id` runs out, as read back now (`None`: no such profile, or
+    /// it records no expiry). Used after a write through the gateway's CLI, which stamps the
+    /// expiry from its own clock.
+    pub(crate) fn stored_expiry(&self, id: &str) -> crate::Result<Option<crate::clock::Millis>> {
+        Ok(self.read()?.profile(id).and_then(|p| p.credential.expires().ms()))
+    }
+
     /// Whether the store exists yet.
     pub(crate) fn exists(&self) -> bool {
         match self {

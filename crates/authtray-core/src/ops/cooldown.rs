@@ -31,6 +31,7 @@ pub struct CooldownReport {
 /// Clears the cooldown and disabled state of `provider`'s profiles (or only `profile_id`).
 pub fn clear(ctx: &Context, agent: Option<&str>, provider: &str, profile_id: Option<&str>) -> Result<CooldownReport> {
     let provider = super::provider_word(provider)?;
+    let profile_id = profile_id.map(super::typed_profile_id).transpose()?;
     let agent = ctx.agent(agent)?;
     let store = ctx.store(agent)?;
     let now = ctx.now;

@@ -215,9 +215,27 @@ pub(crate) fn provider_word(p: &str) -> Result<String> {
     Ok(provider)
 }
 
+/// Longest profile id taken: far above any real one (`anthropic:claude-code`), below any token.
+const PROFILE_ID_MAX: usize = 128;
+
+/// A profile id as typed, trimmed; refused without being repeated when it cannot be one: a token
+/// pasted into the wrong field (it would otherwise reach an error, a log or a notification),
+/// control characters, or more than [`PROFILE_ID_MAX`] characters. Ids like `anthropic:desk-1`
+/// pass: only a token-like run counts, not any `sk-`.
+pub(crate) fn typed_profile_id(id: &str) -> Result<&str> {
+    let id = id.trim();
+    let n = id.chars().count();
+    if crate::token::redact_text(id, &[]) != id || n > PROFILE_ID_MAX || id.chars().any(char::is_control) {
+        return Err(Error::InvalidInput(format!(
+            "a {n}-character value is not a profile id (like anthropic:manual); it is not repeated here in case it is a token"
+        )));
+    }
+    Ok(id)
+}
+
 /// Checks a profile id: `<provider>:<name>`, no spaces, matching the provider.
 pub(crate) fn validate_profile_id(id: &str, provider: &str) -> Result<String> {
-    let id = id.trim();
+    let id = typed_profile_id(id)?;
     let Some((p, name)) = id.split_once(':') else {
         return Err(Error::InvalidInput(format!("profile id {id:?} must look like {provider}:<name>")));
     };
@@ -238,6 +256,56 @@ pub(crate) fn redacted(secret: Option<&str>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_profile_id_is_checked_once_and_a_token_typed_there_is_never_repeated() {
+        for ok in ["anthropic:manual", " anthropic:desk-1 ", "anthropic:task-runner", "openai:sk-short"] {
+            assert_eq!(typed_profile_id(ok).unwrap(), ok.trim());
+        }
+        let long = format!("anthropic:{}", "x".repeat(PROFILE_ID_MAX));
+        for bad in ["anthropic:a\u{7}b", long.as_str()] {
+            assert!(typed_profile_id(bad).unwrap_err().to_string().contains("not a profile id"), "{bad:?}");
+        }
+
+        // Every command that takes a profile id, on a real (openclaw-json) store: each refuses
+        // the token, none repeats it, and the store is left as it was.
+        let home = tempfile::tempdir().unwrap();
+        let h = home.path();
+        let agent = h.join(".openclaw/agents/main/agent");
+        std::fs::create_dir_all(&agent).unwrap();
+        std::fs::write(h.join(".openclaw/openclaw.json"), r#"{"meta": {"lastTouchedVersion": "2026.5.28"}}"#).unwrap();
+        let store = agent.join("auth-profiles.json");
+        let held = format!(
+            r#"{{"version":1,"profiles":{{"anthropic:manual":{{"type":"token","provider":"anthropic","token":"sk-ant-oat01-{}"}}}}}}"#,
+            "M".repeat(80)
+        );
+        std::fs::write(&store, &held).unwrap();
+        let env = Env::from_pairs([("HOME", h.to_string_lossy().into_owned()), ("PATH", String::new())]);
+        let ctx = Context::load(env, &Options::default()).unwrap();
+        let token = format!("sk-ant-oat01-{}", "T".repeat(80));
+        let paste = paste::PasteRequest {
+            provider: "anthropic".into(),
+            profile_id: Some(token.clone()),
+            expires_in: None,
+            agent: None,
+            token: crate::token::Secret::new(format!("sk-ant-oat01-{}", "P".repeat(80))),
+        };
+        let errors = [
+            paste::paste(&ctx, &paste).map(|_| ()),
+            expiry::set(&ctx, None, &token, ctx.now + 86_400_000).map(|_| ()),
+            order::order(&ctx, None, "anthropic", order::OrderChange::Set(vec!["anthropic:manual".into(), token.clone()])).map(|_| ()),
+            cooldown::clear(&ctx, None, "anthropic", Some(&token)).map(|_| ()),
+        ];
+        for (i, e) in errors.into_iter().enumerate() {
+            let e = e.unwrap_err();
+            let shown = format!("{e} {e:?} {}", e.summary());
+            // A failure says what went wrong without printing the token itself.
+            let safe = crate::token::redact_text(&shown, &[]);
+            assert!(matches!(e, Error::InvalidInput(_)), "command {i}: {safe}");
+            assert!(!shown.contains("TTTT") && shown.contains("not a profile id"), "command {i}: {safe}");
+        }
+        assert_eq!(std::fs::read_to_string(&store).unwrap(), held);
+    }
 
     #[test]
     fn a_provider_is_one_plain_word_that_cannot_read_as_an_option() {

@@ -99,6 +99,7 @@ fn report(
 fn dedupe(ids: &[String]) -> Result<Vec<String>> {
     let mut clean: Vec<String> = Vec::new();
     for id in ids.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let id = super::typed_profile_id(id)?;
         if !clean.iter().any(|c| c == id) {
             clean.push(id.to_string());
         }

@@ -150,7 +150,7 @@ pub fn paste(ctx: &Context, req: &PasteRequest) -> Result<PasteReport> {
         if writer == Writer::Cli {
             // The gateway's own paste-token registered the profile and computed the expiry from
             // its own clock: report what it did.
-            out.expires_at = store.read()?.profile(&profile_id).and_then(|p| p.credential.expires().ms()).or(expires_at);
+            out.expires_at = store.stored_expiry(&profile_id)?.or(expires_at);
             return Ok(super::newly_registered(ctx, &profile_id));
         }
         let watched = [path(&["auth", "profiles", &profile_id]), path(&["auth", "order", &provider])];
