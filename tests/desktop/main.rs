@@ -154,14 +154,15 @@ fn on_openclaw_2026_9_6_the_menu_is_right_from_the_first_second() {
     let (early, screen) = d.menu_look(&shots.join("tray-menu-2026-9-6-early.png"));
     assert!(early.right <= screen, "the menu opened at start runs off the screen: right edge {} on {screen}", early.right);
     d.wait_for("the first verdict", Duration::from_secs(30), || {
-        d.app_log().lines().any(|l| l.contains("tray menu") && !l.contains("icon=Neutral")).then_some(())
+        d.app_log().lines().any(|l| l.contains("tray menu icon=") && !l.contains("icon=Neutral")).then_some(())
     });
     // From the launch, and from the app being set up (tray, window, live service: "authtray
     // started"), both as the app logged them.
     let log = d.app_log();
     let set_up = log.lines().find(|l| l.contains("authtray started")).and_then(logged_at);
-    let verdict = log.lines().find(|l| l.contains("tray menu") && !l.contains("icon=Neutral")).and_then(logged_at);
-    let after = |from: Option<f64>| from.zip(verdict).map_or_else(|| "?".into(), |(a, b)| format!("{:.2}", b - a));
+    let verdict = log.lines().find(|l| l.contains("tray menu icon=") && !l.contains("icon=Neutral")).and_then(logged_at);
+    // Across midnight (UTC) the later time reads smaller.
+    let after = |from: Option<f64>| from.zip(verdict).map_or_else(|| "?".into(), |(a, b)| format!("{:.2}", (b - a).rem_euclid(86_400.0)));
     eprintln!(
         "figures: openclaw 2026.9.6 tray: first verdict {} s after launch, {} s after the app was set up",
         after(Some(launched)),
@@ -186,7 +187,7 @@ fn on_openclaw_2026_9_6_the_menu_is_right_from_the_first_second() {
         late.width
     );
     assert!(late.right <= screen, "the menu opened after the longer line runs off the screen: right edge {} on {screen}", late.right);
-    for line in d.app_log().lines().filter(|l| l.contains("tray menu")) {
+    for line in d.app_log().lines().filter(|l| l.contains("tray menu icon=")) {
         assert!(!(line.contains("icon=Healthy") && line.contains("Checking")), "a healthy icon under a menu still checking: {line}");
     }
     assert!(d.app_alive());
@@ -220,7 +221,7 @@ fn an_expiring_pasted_token_notifies_once_and_not_again_after_a_restart() {
 
     d.start_app(s.home(), &env);
     d.tray_icon();
-    d.wait_for("the restarted app's first update", Duration::from_secs(20), || d.app_log().contains("tray menu").then_some(()));
+    d.wait_for("the restarted app's first update", Duration::from_secs(20), || d.app_log().contains("tray menu icon=").then_some(()));
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(expiring(&d), 1, "the alert fired again after a restart: {:?}", d.notifications());
 }

@@ -328,20 +328,26 @@ impl Desktop {
         let menu = self.wait_for("the tray menu", Duration::from_secs(15), || {
             popups().lines().find(|l| !before.iter().any(|b| b == l)).map(str::to_string)
         });
-        std::thread::sleep(Duration::from_millis(300));
-        self.screenshot(shot);
         // "Position: 1043,24 (screen: 0)" and "Geometry: 230x180".
-        let geometry = self.xdotool(&["getwindowgeometry", &menu]);
-        let pair = |key: &str, sep: char| -> (i64, i64) {
-            let line = geometry.lines().find_map(|l| l.trim().strip_prefix(key)).unwrap_or_default();
-            let first = line.split_whitespace().next().unwrap_or_default();
-            let (a, b) = first.split_once(sep).unwrap_or_default();
-            (a.parse().unwrap_or(0), b.parse().unwrap_or(0))
+        let place = || -> Option<(i64, i64)> {
+            let geometry = self.xdotool(&["getwindowgeometry", &menu]);
+            let pair = |key: &str, sep: char| -> Option<(i64, i64)> {
+                let first = geometry.lines().find_map(|l| l.trim().strip_prefix(key))?.split_whitespace().next()?;
+                let (a, b) = first.split_once(sep)?;
+                Some((a.parse().ok()?, b.parse().ok()?))
+            };
+            Some((pair("Position:", ',')?.0, pair("Geometry:", 'x')?.0))
         };
-        let ((x, _), (w, _)) = (pair("Position:", ','), pair("Geometry:", 'x'));
+        // The menu may be placed again once shown: measured when two looks agree.
+        let (x, w) = self.wait_for("the tray menu to settle", Duration::from_secs(10), || {
+            let first = place()?;
+            std::thread::sleep(Duration::from_millis(150));
+            (place()? == first).then_some(first)
+        });
+        self.screenshot(shot);
         let screen = self.xdotool(&["getdisplaygeometry"]);
         let screen_w = screen.split_whitespace().next().and_then(|w| w.parse().ok()).unwrap_or(0);
-        assert!(w > 0 && screen_w > 0, "cannot measure the menu: {geometry:?} on {screen:?}");
+        assert!(w > 0 && screen_w > 0, "cannot measure the menu: {w} px wide on {screen:?}");
         self.xdotool(&["key", "Escape"]);
         self.wait_for("the tray menu to close", Duration::from_secs(10), || (popups().lines().count() <= before.len()).then_some(()));
         (MenuBox { right: x + w, width: w }, screen_w)

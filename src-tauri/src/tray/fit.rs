@@ -4,6 +4,10 @@
 //! shown, then grows it to its new lines: a line that became longer pushes the menu past the
 //! screen edge ("— In u" cut off). Once the menu is on screen its size is right, so placing it
 //! again then puts it where it fits.
+//!
+//! This is the menu the app draws itself (a tray host of the XEmbed kind, as under the desktop
+//! suite's Xvfb). A StatusNotifier host (KDE, GNOME's extension) draws the menu from D-Bus and
+//! sizes it itself; there the hook never fires and costs nothing.
 
 use gtk::glib;
 use gtk::prelude::*;

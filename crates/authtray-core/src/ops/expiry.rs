@@ -67,7 +67,7 @@ pub(crate) fn check_when(expires_at: Millis, now: Millis) -> Result<()> {
 pub fn set(ctx: &Context, agent: Option<&str>, profile_id: &str, expires_at: Millis) -> Result<ExpiryReport> {
     let profile_id = super::typed_profile_id(profile_id)?;
     if !profile_id.contains(':') {
-        return Err(Error::InvalidInput(format!("{profile_id:?} is not a profile id (like anthropic:manual)")));
+        return Err(Error::InvalidInput(format!("{} is not a profile id (like anthropic:manual)", crate::duration::shown(profile_id))));
     }
     check_when(expires_at, ctx.now)?;
     let agent = ctx.agent(agent)?;

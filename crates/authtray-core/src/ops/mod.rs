@@ -220,12 +220,11 @@ const PROFILE_ID_MAX: usize = 128;
 
 /// A profile id as typed, trimmed; refused without being repeated when it cannot be one: a token
 /// pasted into the wrong field (it would otherwise reach an error, a log or a notification),
-/// control characters, or more than [`PROFILE_ID_MAX`] characters. Ids like `anthropic:desk-1`
-/// pass: only a token-like run counts, not any `sk-`.
+/// control characters, or more than [`PROFILE_ID_MAX`] characters.
 pub(crate) fn typed_profile_id(id: &str) -> Result<&str> {
     let id = id.trim();
     let n = id.chars().count();
-    if crate::token::redact_text(id, &[]) != id || n > PROFILE_ID_MAX || id.chars().any(char::is_control) {
+    if holds_token(id) || n > PROFILE_ID_MAX || id.chars().any(char::is_control) {
         return Err(Error::InvalidInput(format!(
             "a {n}-character value is not a profile id (like anthropic:manual); it is not repeated here in case it is a token"
         )));
@@ -233,11 +232,20 @@ pub(crate) fn typed_profile_id(id: &str) -> Result<&str> {
     Ok(id)
 }
 
+/// Whether a word of `id` is token-like: starts with `sk-` and has a token's body. Only whole
+/// words count (split where a token's characters stop), so `anthropic:desk-workstation` or
+/// `openai-codex:task-scheduler` are ids, while `anthropic:sk-ant-oat01-…` is not.
+fn holds_token(id: &str) -> bool {
+    id.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .any(|word| word.starts_with("sk-") && crate::token::redact_text(word, &[]) != word)
+}
+
 /// Checks a profile id: `<provider>:<name>`, no spaces, matching the provider.
 pub(crate) fn validate_profile_id(id: &str, provider: &str) -> Result<String> {
     let id = typed_profile_id(id)?;
     let Some((p, name)) = id.split_once(':') else {
-        return Err(Error::InvalidInput(format!("profile id {id:?} must look like {provider}:<name>")));
+        // Without its colon it may be a token's body: repeated only when short.
+        return Err(Error::InvalidInput(format!("profile id {} must look like {provider}:<name>", crate::duration::shown(id))));
     };
     if name.is_empty() || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(Error::InvalidInput(format!("profile id {id:?} must look like {provider}:<name>, without spaces")));
@@ -259,7 +267,9 @@ mod tests {
 
     #[test]
     fn a_profile_id_is_checked_once_and_a_token_typed_there_is_never_repeated() {
-        for ok in ["anthropic:manual", " anthropic:desk-1 ", "anthropic:task-runner", "openai:sk-short"] {
+        let ids =
+            ["anthropic:manual", " anthropic:desk-1 ", "anthropic:desk-workstation", "openai-codex:task-scheduler", "openai:sk-short"];
+        for ok in ids.into_iter().chain(["anthropic:risk-analytics@corp.example", "anthropic:claude-code"]) {
             assert_eq!(typed_profile_id(ok).unwrap(), ok.trim());
         }
         let long = format!("anthropic:{}", "x".repeat(PROFILE_ID_MAX));
@@ -296,13 +306,19 @@ mod tests {
             order::order(&ctx, None, "anthropic", order::OrderChange::Set(vec!["anthropic:manual".into(), token.clone()])).map(|_| ()),
             cooldown::clear(&ctx, None, "anthropic", Some(&token)).map(|_| ()),
         ];
-        for (i, e) in errors.into_iter().enumerate() {
+        // A token's body without its prefix, typed where the id goes: refused, not repeated.
+        let body = "B".repeat(60);
+        let bare = paste::PasteRequest { profile_id: Some(body.clone()), ..paste };
+        let errors = errors
+            .into_iter()
+            .chain([paste::paste(&ctx, &bare).map(|_| ()), expiry::set(&ctx, None, &body, ctx.now + 86_400_000).map(|_| ())]);
+        for (i, e) in errors.enumerate() {
             let e = e.unwrap_err();
             let shown = format!("{e} {e:?} {}", e.summary());
             // A failure says what went wrong without printing the token itself.
             let safe = crate::token::redact_text(&shown, &[]);
             assert!(matches!(e, Error::InvalidInput(_)), "command {i}: {safe}");
-            assert!(!shown.contains("TTTT") && shown.contains("not a profile id"), "command {i}: {safe}");
+            assert!(!shown.contains("TTTT") && !shown.contains("BBBB") && shown.contains("profile id"), "command {i}: {safe}");
         }
         assert_eq!(std::fs::read_to_string(&store).unwrap(), held);
     }
