@@ -58,8 +58,8 @@ fn tray_menu_click_to_paste_undo_window_and_live_mirroring() {
     d.wait_for("the menu lines", Duration::from_secs(10), || {
         let log = d.app_log();
         // One line per profile in try order, each saying how it stands.
-        let manual = log.contains("anthropic:manual — In use · expires in 364 d")
-            || log.contains("anthropic:manual — Next in line · expires in 364 d");
+        let manual = log.contains("anthropic:manual — In use · expires in 1 year")
+            || log.contains("anthropic:manual — Next in line · expires in 1 year");
         (manual && log.contains("anthropic:claude-code — ") && log.contains("enewed from Claude Code's login")).then_some(())
     });
     assert!(d.app_window().is_none(), "a window opened although a tray host runs");

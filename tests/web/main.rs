@@ -88,7 +88,7 @@ fn the_ui_pastes_validates_and_orders_against_the_real_gateway() {
     // The verdict's rows, in the order the gateway tries them, each saying how it stands.
     let at = |id: &str| rows.iter().position(|r| r.starts_with(id)).unwrap_or_else(|| panic!("no row {id}: {rows:?}"));
     assert!(at("anthropic:manual") < at("anthropic:backup") && at("anthropic:backup") < at("anthropic:extra"), "{rows:?}");
-    assert!(rows[at("anthropic:manual")].contains("In use · expires in 364 d"), "{rows:?}");
+    assert!(rows[at("anthropic:manual")].contains("In use · expires in 1 year"), "{rows:?}");
     assert!(rows[at("anthropic:backup")].contains("Next in line · expiry unknown (setup-tokens usually last 1 year)"), "{rows:?}");
     assert!(rows[at("anthropic:extra")].contains("Not used: the gateway's config leaves it out"), "{rows:?}");
     assert!(r["source"].as_str().unwrap().contains("not logged in"), "{r}");

@@ -4,13 +4,17 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
-/** `42 min`, `7 h 59 min`, `6 d 3 h` (as the CLI prints). */
+/** `42 min`, `7 h 59 min`, `6 d 3 h`, `20 d`, `1 year` (as the CLI prints: core's `duration::humanize`). */
 export function humanize(ms) {
   ms = Math.abs(ms);
   if (ms < MIN) return 'less than a minute';
   const d = Math.floor(ms / DAY);
   const h = Math.floor((ms % DAY) / HOUR);
   const m = Math.floor((ms % HOUR) / MIN);
+  // Within a week of whole years it reads as years; from two weeks on, the hours are noise.
+  const years = Math.floor((d + 7) / 365);
+  if (years >= 1 && Math.abs(d - years * 365) <= 7) return years === 1 ? '1 year' : `${years} years`;
+  if (d >= 14) return `${d} d`;
   if (d === 0 && h === 0) return `${m} min`;
   if (d === 0) return m === 0 ? `${h} h` : `${h} h ${m} min`;
   return h === 0 ? `${d} d` : `${d} d ${h} h`;

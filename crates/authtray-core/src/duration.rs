@@ -122,7 +122,14 @@ pub fn parse_when(input: &str, now: Millis) -> Result<Millis, DurationError> {
     now.checked_add(ms).ok_or(DurationError::OutOfRange { shown: shown(s) })
 }
 
-/// A short human rendering of a span: `42 min`, `7 h 59 min`, `6 d 3 h`, `less than a minute`.
+/// Spans from this many days on leave out the hours: "20 d", not "20 d 7 h".
+const DAYS_ONLY_FROM: i64 = 14;
+/// How close to a whole number of years a span reads as years: "1 year", not "364 d 23 h"
+/// (a setup-token pasted now, or a year set on it).
+const YEAR_SLACK_DAYS: i64 = 7;
+
+/// A short human rendering of a span: `42 min`, `7 h 59 min`, `6 d 3 h`, `20 d`, `1 year`,
+/// `less than a minute`. The window's `humanize` (ui/js/format.js) says the same.
 pub fn humanize(ms: Millis) -> String {
     // Saturating: a span between two moments from files may be as wide as the type.
     let ms = ms.saturating_abs();
@@ -132,7 +139,12 @@ pub fn humanize(ms: Millis) -> String {
     let days = ms / DAY;
     let hours = (ms % DAY) / HOUR;
     let minutes = (ms % HOUR) / MINUTE;
+    let years = (days + YEAR_SLACK_DAYS) / 365;
+    if years >= 1 && (days - years * 365).abs() <= YEAR_SLACK_DAYS {
+        return if years == 1 { "1 year".to_string() } else { format!("{years} years") };
+    }
     match (days, hours, minutes) {
+        (d, _, _) if d >= DAYS_ONLY_FROM => format!("{d} d"),
         (0, 0, m) => format!("{m} min"),
         (0, h, 0) => format!("{h} h"),
         (0, h, m) => format!("{h} h {m} min"),
@@ -311,6 +323,15 @@ mod tests {
         assert_eq!(humanize(7 * HOUR + 59 * MINUTE), "7 h 59 min");
         assert_eq!(humanize(3 * HOUR), "3 h");
         assert_eq!(humanize(6 * DAY + 3 * HOUR), "6 d 3 h");
+        assert_eq!(humanize(13 * DAY + 23 * HOUR), "13 d 23 h");
+        assert_eq!(humanize(29 * DAY + 23 * HOUR), "29 d");
+        assert_eq!(humanize(357 * DAY + 23 * HOUR), "357 d");
+        assert_eq!(humanize(358 * DAY), "1 year");
+        assert_eq!(humanize(364 * DAY + 23 * HOUR), "1 year");
+        assert_eq!(humanize(372 * DAY + 23 * HOUR), "1 year");
+        assert_eq!(humanize(373 * DAY), "373 d");
+        assert_eq!(humanize(730 * DAY), "2 years");
+        assert_eq!(humanize(i64::MAX), humanize(i64::MIN + 1));
         assert_eq!(humanize(10), "less than a minute");
         assert_eq!(describe_expiry(1000 + HOUR, 1000), "expires in 1 h");
         assert_eq!(describe_expiry(0, 2 * MINUTE), "expired 2 min ago");
