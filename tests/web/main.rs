@@ -119,6 +119,8 @@ fn the_ui_pastes_validates_and_orders_against_the_real_gateway() {
     assert!(confirmation.contains("Saved sk-ant-oat01-…CCCC to anthropic:manual (agent main)"), "{confirmation}");
     assert!(confirmation.contains("replaced sk-ant-oat01-…AAAA"), "{confirmation}");
     assert_eq!((r["undo"].as_bool(), r["tokenField"].as_str()), (Some(true), Some("")));
+    assert_eq!(r["replaceAfterSave"], "", "the note names the token just saved as the one to replace: {r}");
+    assert!(r["replaceRetyped"].as_str().is_some_and(|n| n.starts_with("Will replace anthropic:manual (sk-ant-oat01-…CCCC)")), "{r}");
     assert_eq!(s.store()["profiles"]["anthropic:manual"]["token"], c.as_str());
     let (status, _) = s.gateway_status();
     let p = gateway_profile(&status, "anthropic:manual");

@@ -137,7 +137,13 @@ try {
     result.pageText = await page.evaluate(() => document.body.innerText);
     for (const s of secrets) if (result.pageText.includes(s)) result.leaks.push('the page shows a secret');
     delete result.pageText;
+    // After the save's redraw, no "Will replace" names the token just saved; a profile typed
+    // again brings the note back.
+    await page.waitForTimeout(1500);
     await shot('paste-saved');
+    result.replaceAfterSave = await page.textContent('#paste-replace');
+    await page.fill('#paste-profile', 'anthropic:manual');
+    result.replaceRetyped = await page.textContent('#paste-replace');
   } else if (phase === 'order') {
     await go('order');
     await page.selectOption('#order-agent', env('AGENT', 'main'));

@@ -6,15 +6,19 @@ import { app as shared, refresh, showError, clearError, waiting } from './shell.
 let checkTimer = null;
 let lastCheck = null;
 let expiryTouched = false;
+// Right after a save the form is empty and the note would name the token just saved as the one
+// a paste replaces: it stays away until something is typed or chosen again.
+let savedJustNow = false;
 
 const $ = (id) => document.getElementById(id);
 
 export function init() {
-  $('paste-token').addEventListener('input', scheduleCheck);
-  $('paste-provider').addEventListener('change', () => { updatePlaceholder(); scheduleCheck(); });
+  const edited = (then) => () => { savedJustNow = false; then(); };
+  $('paste-token').addEventListener('input', edited(scheduleCheck));
+  $('paste-provider').addEventListener('change', edited(() => { updatePlaceholder(); scheduleCheck(); }));
   $('paste-expiry').addEventListener('change', () => { expiryTouched = true; });
-  $('paste-profile').addEventListener('input', showReplace);
-  $('paste-agent').addEventListener('change', showReplace);
+  $('paste-profile').addEventListener('input', edited(showReplace));
+  $('paste-agent').addEventListener('change', edited(showReplace));
   $('paste-form').addEventListener('submit', (e) => { e.preventDefault(); save(); });
 }
 
@@ -43,6 +47,7 @@ export function render(app) {
   $('paste-nogateway').hidden = !app.status?.verdict?.setup || targets.length > 0;
   // Opened from a problem's fix: that provider and profile, ready for the new token.
   if (pre) {
+    savedJustNow = false;
     $('paste-provider').value = ['anthropic', 'openai', 'openrouter'].includes(pre.provider) ? pre.provider : '';
     $('paste-profile').value = pre.profileId || '';
     $('paste-token').focus();
@@ -58,7 +63,7 @@ function showReplace() {
   const agent = target() ? null : shared.status?.agents.find((a) => a.id === $('paste-agent').value);
   const id = $('paste-profile').value.trim() || $('paste-profile').placeholder;
   const p = agent?.profiles.find((x) => x.id === id);
-  if (!p) {
+  if (!p || savedJustNow) {
     out.textContent = '';
     return;
   }
@@ -156,6 +161,7 @@ async function save() {
     $('paste-check').textContent = '';
     $('paste-token').removeAttribute('aria-invalid');
     showSaved(out);
+    savedJustNow = true;
     showReplace();
     await refresh();
   } catch (e) {
