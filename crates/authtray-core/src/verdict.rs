@@ -208,7 +208,7 @@ pub(crate) fn judge(status: &StatusReport, inputs: &Inputs<'_>) -> Verdict {
                 kind: r.kind,
                 works: r.works,
                 fallback: r.fallback,
-                text: route_kind_words(a, r, now),
+                text: route_kind_words(a, r, now, &|p| is_mirror(p, inputs)),
             })
         })
         .collect();
@@ -774,8 +774,10 @@ fn detail(status: &StatusReport, carried: &[(String, String)], until: Option<Mil
 }
 
 /// What carries a route, in plain words: "your Claude subscription, through Claude Code
-/// (Claude Max, a@b.c)", "API key (pay as you go)", "setup-token, expires 3 Mar 2027".
-pub(crate) fn route_kind_words(agent: &AgentReport, route: &Route, now: Millis) -> String {
+/// (Claude Max, a@b.c)", "API key (pay as you go)", "setup-token, expires 3 Mar 2027",
+/// "copy of Claude Code's login anthropic:claude-code, expires today 22:17" (`mirrored` tells
+/// that copy from a setup-token: both start `sk-ant-oat`).
+pub(crate) fn route_kind_words(agent: &AgentReport, route: &Route, now: Millis, mirrored: &dyn Fn(&ProfileReport) -> bool) -> String {
     use crate::claude_cli::AuthMethod;
     let carrier = route.profile.as_deref().and_then(|id| agent.profiles.iter().find(|p| p.id == id));
     match route.kind {
@@ -798,6 +800,7 @@ pub(crate) fn route_kind_words(agent: &AgentReport, route: &Route, now: Millis) 
                 match p.kind {
                     "api_key" => format!("API key (pay as you go), {}", p.id),
                     "oauth" => format!("OAuth login {}, renewed by the gateway", p.id),
+                    _ if mirrored(p) => format!("copy of Claude Code's login {}{ends}", p.id),
                     _ if p.token.as_deref().is_some_and(|t| t.starts_with("sk-ant-oat")) => format!("setup-token {}{ends}", p.id),
                     _ => format!("token {}{ends}", p.id),
                 }
@@ -1780,7 +1783,7 @@ mod tests {
         r.agents[0].profiles[2].kind = "oauth";
         let words = |r: &StatusReport, profile: &str| {
             let route = Route { profile: Some(profile.into()), ..r.agents[0].routes[0].clone() };
-            route_kind_words(&r.agents[0], &route, T0)
+            route_kind_words(&r.agents[0], &route, T0, &|p| p.id == "anthropic:claude-code")
         };
         let ends = format!(", expires {}", local_time(T0 + 300 * D, T0));
         assert_eq!(words(&r, "anthropic:manual"), format!("token anthropic:manual{ends}"));
@@ -1788,13 +1791,16 @@ mod tests {
         assert_eq!(words(&r, "anthropic:oauth"), "OAuth login anthropic:oauth, renewed by the gateway");
         r.agents[0].profiles[0].token = Some("sk-ant-oat01-abc".into());
         assert_eq!(words(&r, "anthropic:manual"), format!("setup-token anthropic:manual{ends}"));
+        // Claude Code's access token starts the same way; its copy is not called a setup-token.
+        r.agents[0].profiles[0].id = "anthropic:claude-code".into();
+        assert_eq!(words(&r, "anthropic:claude-code"), format!("copy of Claude Code's login anthropic:claude-code{ends}"));
         // Claude Code on an API key of its own settings is not a subscription.
         let mut r = claude_cli(&[], true, true, T0 + 5 * H);
         if let Some(cli) = r.agents[0].routes[0].claude_cli.as_mut() {
             cli.login.method = crate::claude_cli::AuthMethod::ApiKey;
         }
         assert_eq!(
-            route_kind_words(&r.agents[0], &r.agents[0].routes[0], T0),
+            route_kind_words(&r.agents[0], &r.agents[0].routes[0], T0, &|_| false),
             "an API key set in Claude Code's settings, through Claude Code"
         );
     }
