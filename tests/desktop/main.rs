@@ -153,14 +153,13 @@ fn on_openclaw_2026_9_6_the_menu_is_right_from_the_first_second() {
     d.tray_icon();
     let (early, screen) = d.menu_look(&shots.join("tray-menu-2026-9-6-early.png"));
     assert!(early.right <= screen, "the menu opened at start runs off the screen: right edge {} on {screen}", early.right);
-    d.wait_for("the first verdict", Duration::from_secs(30), || {
-        d.app_log().lines().any(|l| l.contains("tray menu icon=") && !l.contains("icon=Neutral")).then_some(())
-    });
     // From the launch, and from the app being set up (tray, window, live service: "authtray
     // started"), both as the app logged them.
-    let log = d.app_log();
-    let set_up = log.lines().find(|l| l.contains("authtray started")).and_then(logged_at);
-    let verdict = log.lines().find(|l| l.contains("tray menu icon=") && !l.contains("icon=Neutral")).and_then(logged_at);
+    let (verdict, set_up) = d.wait_for("the first verdict", Duration::from_secs(30), || {
+        let log = d.app_log();
+        let verdict = log.lines().find(|l| l.contains("tray menu icon=") && !l.contains("icon=Neutral"))?;
+        Some((logged_at(verdict), log.lines().find(|l| l.contains("authtray started")).and_then(logged_at)))
+    });
     // Across midnight (UTC) the later time reads smaller.
     let after = |from: Option<f64>| from.zip(verdict).map_or_else(|| "?".into(), |(a, b)| format!("{:.2}", (b - a).rem_euclid(86_400.0)));
     eprintln!(

@@ -302,12 +302,7 @@ impl Desktop {
     /// Opens the tray menu and activates the `n`th enabled item after the headline (1-based) by
     /// keyboard; `0` is the headline itself (enabled, so that it reads at full contrast).
     pub fn menu_item(&self, n: usize, shot: Option<&Path>) {
-        let icon = self.tray_icon();
-        // The menu is a new visible window of the app's class: wait for it rather than guess.
-        let popups = || self.xdotool(&["search", "--onlyvisible", "--classname", "^authtray-app$"]).lines().count();
-        let before = popups();
-        self.xdotool(&["mousemove", "--window", &icon, "8", "8", "click", "1"]);
-        self.wait_for("the tray menu", Duration::from_secs(15), || (popups() > before).then_some(()));
+        self.open_menu();
         std::thread::sleep(Duration::from_millis(300));
         if let Some(p) = shot {
             self.screenshot(p);
@@ -318,16 +313,25 @@ impl Desktop {
         self.xdotool(&keys);
     }
 
+    /// The app's visible windows of its own class: its window and the tray menu's popup.
+    fn app_popups(&self) -> Vec<String> {
+        self.xdotool(&["search", "--onlyvisible", "--classname", "^authtray-app$"]).lines().map(str::to_string).collect()
+    }
+
+    /// Clicks the tray icon and waits for the menu: a new visible window of the app's class
+    /// (waited for rather than guessed). Returns that window and how many were visible before.
+    fn open_menu(&self) -> (String, usize) {
+        let icon = self.tray_icon();
+        let before = self.app_popups();
+        self.xdotool(&["mousemove", "--window", &icon, "8", "8", "click", "1"]);
+        let menu = self.wait_for("the tray menu", Duration::from_secs(15), || self.app_popups().into_iter().find(|w| !before.contains(w)));
+        (menu, before.len())
+    }
+
     /// Opens the tray menu, shoots the screen, and closes the menu again (Escape): returns where
     /// the menu sat and the screen's width, so a menu that runs off the screen shows.
     pub fn menu_look(&self, shot: &Path) -> (MenuBox, i64) {
-        let icon = self.tray_icon();
-        let popups = || self.xdotool(&["search", "--onlyvisible", "--classname", "^authtray-app$"]);
-        let before: Vec<String> = popups().lines().map(str::to_string).collect();
-        self.xdotool(&["mousemove", "--window", &icon, "8", "8", "click", "1"]);
-        let menu = self.wait_for("the tray menu", Duration::from_secs(15), || {
-            popups().lines().find(|l| !before.iter().any(|b| b == l)).map(str::to_string)
-        });
+        let (menu, before) = self.open_menu();
         // "Position: 1043,24 (screen: 0)" and "Geometry: 230x180".
         let place = || -> Option<(i64, i64)> {
             let geometry = self.xdotool(&["getwindowgeometry", &menu]);
@@ -349,7 +353,7 @@ impl Desktop {
         let screen_w = screen.split_whitespace().next().and_then(|w| w.parse().ok()).unwrap_or(0);
         assert!(w > 0 && screen_w > 0, "cannot measure the menu: {w} px wide on {screen:?}");
         self.xdotool(&["key", "Escape"]);
-        self.wait_for("the tray menu to close", Duration::from_secs(10), || (popups().lines().count() <= before.len()).then_some(()));
+        self.wait_for("the tray menu to close", Duration::from_secs(10), || (self.app_popups().len() <= before).then_some(()));
         (MenuBox { right: x + w, width: w }, screen_w)
     }
 

@@ -247,7 +247,8 @@ pub(crate) fn validate_profile_id(id: &str, provider: &str) -> Result<String> {
         // Without its colon it may be a token's body: repeated only when short.
         return Err(Error::InvalidInput(format!("profile id {} must look like {provider}:<name>", crate::duration::shown(id))));
     };
-    if name.is_empty() || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    // Control characters are refused above already.
+    if name.is_empty() || id.chars().any(char::is_whitespace) {
         return Err(Error::InvalidInput(format!("profile id {id:?} must look like {provider}:<name>, without spaces")));
     }
     if crate::gateway::config::normalize_provider(p) != provider {
